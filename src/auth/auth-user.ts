@@ -1,0 +1,13 @@
+import { Role } from '../users/user.entity';
+
+/** The caller of a request, as loaded from the database (never from the token alone). */
+export interface AuthUser {
+  id: string;
+  role: Role;
+  email: string;
+}
+
+export interface JwtClaims {
+  sub: string;
+  role: Role;
+}

@@ -1,0 +1,36 @@
+import { ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard as PassportGuard } from '@nestjs/passport';
+import { Role } from '../users/user.entity';
+import { IS_PUBLIC, ROLES } from './auth.decorators';
+import { AuthUser } from './auth-user';
+
+/** Global: every HTTP route needs a valid bearer token unless marked @Public(); @Auth(roles) narrows it. */
+@Injectable()
+export class AuthGuard extends PassportGuard('jwt') {
+  constructor(private readonly reflector: Reflector) {
+    super();
+  }
+
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    await (super.canActivate(context) as Promise<boolean>);
+
+    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, targets) ?? [];
+    const user = context.switchToHttp().getRequest<{ user: AuthUser }>().user;
+    if (roles.length > 0 && !roles.includes(user.role)) {
+      throw new ForbiddenException(`This route is for: ${roles.join(', ')}`);
+    }
+    return true;
+  }
+
+  override handleRequest<TUser>(error: unknown, user: TUser, info: unknown): TUser {
+    if (error instanceof UnauthorizedException) throw error;
+    if (error || !user) {
+      const reason = info instanceof Error && info.name === 'TokenExpiredError' ? 'The bearer token has expired' : undefined;
+      throw new UnauthorizedException(reason ?? 'A valid bearer token is required (Authorization: Bearer <JWT>)');
+    }
+    return user;
+  }
+}

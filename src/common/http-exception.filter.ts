@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { AppError } from './app-error';
+import { ApiErrorResponse } from './error-response.dto';
+
+const CODES: Partial<Record<number, string>> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  422: 'UNPROCESSABLE_ENTITY',
+  429: 'TOO_MANY_REQUESTS',
+};
+
+/** One JSON error shape for every failure; unexpected errors are logged with a correlation id and hidden. */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpError');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') return;
+    const http = host.switchToHttp();
+    const response = http.getResponse<Response>();
+    const request = http.getRequest<Request>();
+    const correlationId = (request.headers['x-request-id'] as string | undefined)?.slice(0, 100) || randomUUID();
+    const body = this.toBody(exception, correlationId);
+
+    if (body.status >= 500) {
+      const error = exception as Error;
+      this.logger.error(`${request.method} ${request.originalUrl} failed [${correlationId}]: ${error?.message}`, error?.stack);
+    }
+    response.setHeader('x-request-id', correlationId);
+    response.status(body.status).json(body);
+  }
+
+  private toBody(exception: unknown, correlationId: string): ApiErrorResponse {
+    if (exception instanceof AppError) {
+      return { status: exception.status, error: exception.code, message: exception.message, correlationId };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const response = exception.getResponse();
+      const raw = typeof response === 'string' ? response : (response as { message?: unknown }).message;
+      const messages = Array.isArray(raw) ? raw.map(String) : [String(raw ?? exception.message)];
+      const code =
+        (typeof response === 'object' && (response as { code?: string }).code) ||
+        (status === 400 && Array.isArray(raw) ? 'VALIDATION_FAILED' : (CODES[status] ?? 'HTTP_ERROR'));
+      return {
+        status,
+        error: code,
+        message: messages.join('; '),
+        ...(messages.length > 1 ? { details: messages } : {}),
+        correlationId,
+      };
+    }
+    if (isBodyParserError(exception)) {
+      return {
+        status: exception.status,
+        error: exception.type === 'entity.parse.failed' ? 'MALFORMED_JSON' : (CODES[exception.status] ?? 'BAD_REQUEST'),
+        message: exception.type === 'entity.parse.failed' ? 'The request body is not valid JSON' : exception.message,
+        correlationId,
+      };
+    }
+    return {
+      status: HttpStatus.INTERNAL_SERVER_ERROR,
+      error: 'INTERNAL_ERROR',
+      message: 'Something went wrong on our side; nothing was charged twice. Please retry later.',
+      correlationId,
+    };
+  }
+}
+
+function isBodyParserError(error: unknown): error is { status: number; type: string; message: string } {
+  const candidate = error as { status?: unknown; type?: unknown };
+  return (
+    typeof candidate?.status === 'number' && candidate.status >= 400 && candidate.status < 500 && typeof candidate.type === 'string'
+  );
+}

@@ -1,0 +1,10 @@
+import { OutboxEvent } from '../events/outbox-event.entity';
+import { Interaction } from '../interactions/entities/interaction.entity';
+import { PointTransaction } from '../payments/entities/point-transaction.entity';
+import { StripeEventRecord } from '../payments/entities/stripe-event.entity';
+import { LedgerTransfer } from '../points/entities/ledger-transfer.entity';
+import { PointPack } from '../points/entities/point-pack.entity';
+import { Profile } from '../profiles/profile.entity';
+import { User } from '../users/user.entity';
+
+export const ENTITIES = [User, Profile, PointPack, LedgerTransfer, Interaction, PointTransaction, StripeEventRecord, OutboxEvent];

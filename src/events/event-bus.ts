@@ -1,0 +1,38 @@
+import { Injectable } from '@nestjs/common';
+import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
+import { TransactionRunner } from '../database/transaction';
+import { IntegrationEvents, TransactionEvents } from './event-map';
+import { OutboxEvent } from './outbox-event.entity';
+import { OutboxRelay } from './outbox-relay';
+
+@Injectable()
+export class EventBus {
+  constructor(
+    private readonly emitter: EventEmitter2,
+    private readonly transactions: TransactionRunner,
+    private readonly relay: OutboxRelay,
+  ) {}
+
+  /** Runs every listener of `name` inside the caller's transaction; any failure rolls it back. */
+  async emitInTransaction<K extends keyof TransactionEvents>(name: K, payload: TransactionEvents[K]): Promise<void> {
+    this.requireTransaction(name);
+    await this.emitter.emitAsync(name, payload);
+  }
+
+  /** Stores the event with the caller's change; it is published once that change has committed. */
+  async publishAfterCommit<K extends keyof IntegrationEvents>(name: K, payload: IntegrationEvents[K]): Promise<void> {
+    this.requireTransaction(name);
+    await this.transactions.repository(OutboxEvent).insert({ type: name, payload: { ...payload } });
+    this.transactions.onCommit(() => this.relay.wake());
+  }
+
+  private requireTransaction(name: string): void {
+    if (!this.transactions.inTransaction) throw new Error(`event ${name} must be emitted inside a transaction`);
+  }
+}
+
+/** Listens to a transaction event; errors propagate so that the transaction rolls back. */
+export const OnTransactionEvent = (name: keyof TransactionEvents) => OnEvent(name, { suppressErrors: false });
+
+/** Listens to a published integration event; errors propagate so that the relay retries it. */
+export const OnIntegrationEvent = (name: keyof IntegrationEvents) => OnEvent(name, { suppressErrors: false });

@@ -1,0 +1,59 @@
+/**
+ * The contract between modules. Two kinds of events, checked by the compiler:
+ * - transaction events are emitted inside a database transaction and their listeners join it, so a
+ *   failing listener rolls the whole change back;
+ * - integration events are written to the outbox with the change and published after commit, so
+ *   they can reach the outside world (sockets, notifications) and survive a crash right after commit.
+ */
+
+export interface PaymentCapturedEvent {
+  transactionId: string;
+  clientId: string;
+  profileId: string;
+  points: number;
+  amountCents: number;
+  currency: string;
+  capturedAt: string;
+}
+
+export interface PointsCreditedEvent {
+  transactionId: string;
+  interactionId: string;
+  /** Null when nobody handles the conversation: the points are held for the next moderator. */
+  moderatorId: string | null;
+  points: number;
+}
+
+export interface TransactionEvents {
+  'payment.captured': PaymentCapturedEvent;
+  'points.credited': PointsCreditedEvent;
+}
+
+export interface PointsPurchasedEvent {
+  transactionId: string;
+  clientId: string;
+  profileId: string;
+  moderatorId: string;
+  points: number;
+  amountCents: number;
+  currency: string;
+  creditedAt: string;
+}
+
+export interface PurchaseCompletedEvent {
+  transactionId: string;
+  clientId: string;
+  profileId: string;
+  points: number;
+  amountCents: number;
+  currency: string;
+  creditedAt: string;
+}
+
+export interface IntegrationEvents {
+  'points.purchased': PointsPurchasedEvent;
+  'purchase.completed': PurchaseCompletedEvent;
+}
+
+/** What an integration event listener receives: the payload plus the outbox identity of the event. */
+export type Published<K extends keyof IntegrationEvents> = IntegrationEvents[K] & { eventId: string };

@@ -1,0 +1,13 @@
+import { Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { EventBus } from './event-bus';
+import { OutboxEvent } from './outbox-event.entity';
+import { OutboxRelay } from './outbox-relay';
+
+@Global()
+@Module({
+  imports: [TypeOrmModule.forFeature([OutboxEvent])],
+  providers: [EventBus, OutboxRelay],
+  exports: [EventBus, OutboxRelay],
+})
+export class EventsModule {}

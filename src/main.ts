@@ -1,0 +1,31 @@
+import 'reflect-metadata';
+import { existsSync } from 'node:fs';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from './app.module';
+import { configureApp } from './app.setup';
+import { ConfigValidationError, validateEnv } from './config/env.schema';
+import { startLocalServices } from './dev/local-services';
+
+async function bootstrap(): Promise<void> {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  const env = validateEnv(process.env);
+  // Only outside production, and only for what is not configured: an embedded database, the Stripe emulator.
+  const local = await startLocalServices(env);
+
+  const app = await NestFactory.create(AppModule.forRoot(), { rawBody: true });
+  configureApp(app);
+  await app.listen(env.PORT);
+  const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
+  Logger.log(`Profile Points listening on ${url} — API docs: ${url}/docs`, 'Bootstrap');
+  await local.afterListen(app, url);
+}
+
+bootstrap().catch((error: unknown) => {
+  if (error instanceof ConfigValidationError) {
+    console.error(error.message);
+  } else {
+    console.error('Startup failed:', error);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,30 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsString, Matches } from 'class-validator';
+
+const toText = ({ value }: { value: unknown }) => (typeof value === 'number' ? String(value) : value);
+
+export class CheckoutRequestDto {
+  @ApiProperty({ example: '12', description: 'The profile the points are for (a number or a numeric string)' })
+  @Transform(toText)
+  @IsString({ message: 'profile_id is required' })
+  @Matches(/^[1-9]\d{0,18}$/, { message: 'profile_id must be a positive integer id' })
+  profile_id: string;
+
+  @ApiProperty({ example: '500', description: 'The pack code: see GET /profile/{profile}/points for what is sold' })
+  @Transform(toText)
+  @IsString({ message: 'pack is required' })
+  @Matches(/^\d{1,9}$/, { message: 'pack must be a pack code such as "100", "500" or "1000"' })
+  pack: string;
+}
+
+export class CheckoutResponseDto {
+  @ApiProperty({ example: 'cs_test_a1b2c3' })
+  sessionId: string;
+
+  @ApiProperty({ example: 'https://checkout.stripe.com/c/pay/cs_test_a1b2c3', description: 'Send the client here to pay' })
+  url: string;
+
+  @ApiProperty({ example: '42' })
+  transactionId: string;
+}

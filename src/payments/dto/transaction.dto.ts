@@ -1,0 +1,52 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsString, MaxLength, MinLength } from 'class-validator';
+import { TransactionStatus } from '../entities/point-transaction.entity';
+
+export class TransactionDto {
+  @ApiProperty({ example: '42' })
+  id: string;
+
+  @ApiProperty({ enum: TransactionStatus })
+  status: TransactionStatus;
+
+  @ApiProperty({ example: '7' })
+  clientId: string;
+
+  @ApiProperty({ example: '12' })
+  profileId: string;
+
+  @ApiProperty({ example: '3', nullable: true, type: String, description: 'The moderator credited, once credited' })
+  moderatorId: string | null;
+
+  @ApiProperty({ example: '500' })
+  pack: string;
+
+  @ApiProperty({ example: 500 })
+  points: number;
+
+  @ApiProperty({ example: 999, description: 'Minor units (cents)' })
+  amountCents: number;
+
+  @ApiProperty({ example: 'eur' })
+  currency: string;
+
+  @ApiProperty({ example: 0 })
+  refundedPoints: number;
+
+  @ApiProperty({ nullable: true, type: String, example: null })
+  failureReason: string | null;
+
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' })
+  creditedAt: string | null;
+
+  @ApiProperty({ type: String, format: 'date-time' })
+  createdAt: string;
+}
+
+export class SuccessQueryDto {
+  @ApiProperty({ example: 'cs_test_a1b2c3', description: 'The {CHECKOUT_SESSION_ID} Stripe put in the success URL' })
+  @IsString({ message: 'session_id is required' })
+  @MinLength(3)
+  @MaxLength(255)
+  session_id: string;
+}

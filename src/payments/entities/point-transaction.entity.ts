@@ -1,0 +1,64 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { bigintNumber } from '../../common/columns';
+
+export enum TransactionStatus {
+  Pending = 'pending',
+  Completed = 'completed',
+  Failed = 'failed',
+  Expired = 'expired',
+  Refunded = 'refunded',
+}
+
+/** One checkout of one pack (table name kept from the original system). */
+@Entity({ name: 'profile_point_transactions' })
+export class PointTransaction {
+  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'BY DEFAULT' })
+  id: string;
+
+  @Column('bigint', { name: 'client_id' })
+  clientId: string;
+
+  @Column('bigint', { name: 'profile_id' })
+  profileId: string;
+
+  /** The moderator credited for this purchase, set when it is credited. */
+  @Column('bigint', { name: 'moderator_id', nullable: true })
+  moderatorId: string | null;
+
+  @Column('text', { name: 'pack_code' })
+  packCode: string;
+
+  @Column('bigint', { name: 'points_amount', transformer: bigintNumber })
+  pointsAmount: number;
+
+  /** The price charged, in minor units; `money_amount` is derived from it by the database. */
+  @Column('bigint', { name: 'amount_cents', transformer: bigintNumber })
+  amountCents: number;
+
+  @Column('char', { length: 3 })
+  currency: string;
+
+  @Column('text')
+  status: TransactionStatus;
+
+  @Column('text', { name: 'stripe_session_id', nullable: true })
+  stripeSessionId: string | null;
+
+  @Column('text', { name: 'stripe_payment_id', nullable: true })
+  stripePaymentId: string | null;
+
+  @Column('bigint', { name: 'refunded_points', transformer: bigintNumber })
+  refundedPoints: number;
+
+  @Column('text', { name: 'failure_reason', nullable: true })
+  failureReason: string | null;
+
+  @Column('timestamptz', { name: 'credited_at', nullable: true })
+  creditedAt: Date | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

@@ -1,0 +1,44 @@
+import { HttpStatus } from '@nestjs/common';
+import { AppError } from '../common/app-error';
+
+export enum PaymentsErrorCode {
+  InvalidSignature = 'INVALID_STRIPE_SIGNATURE',
+  StripeUnavailable = 'STRIPE_UNAVAILABLE',
+  TransactionNotFound = 'TRANSACTION_NOT_FOUND',
+  NotProfileModerator = 'NOT_PROFILE_MODERATOR',
+}
+
+const STATUS: Record<PaymentsErrorCode, HttpStatus> = {
+  [PaymentsErrorCode.InvalidSignature]: HttpStatus.BAD_REQUEST,
+  [PaymentsErrorCode.StripeUnavailable]: HttpStatus.BAD_GATEWAY,
+  [PaymentsErrorCode.TransactionNotFound]: HttpStatus.NOT_FOUND,
+  [PaymentsErrorCode.NotProfileModerator]: HttpStatus.FORBIDDEN,
+};
+
+export class PaymentsError extends AppError {
+  get status(): HttpStatus {
+    return STATUS[this.code as PaymentsErrorCode];
+  }
+
+  static invalidSignature(reason: string): PaymentsError {
+    return new PaymentsError(PaymentsErrorCode.InvalidSignature, `Stripe signature rejected: ${reason}`);
+  }
+
+  static stripeUnavailable(): PaymentsError {
+    return new PaymentsError(
+      PaymentsErrorCode.StripeUnavailable,
+      'The payment provider could not be reached; nothing was charged. Please try again.',
+    );
+  }
+
+  static transactionNotFound(): PaymentsError {
+    return new PaymentsError(PaymentsErrorCode.TransactionNotFound, 'No purchase of yours matches this checkout session');
+  }
+
+  static notProfileModerator(profileId: string): PaymentsError {
+    return new PaymentsError(
+      PaymentsErrorCode.NotProfileModerator,
+      `Only the moderator of profile ${profileId} or an admin can read all of its transactions`,
+    );
+  }
+}

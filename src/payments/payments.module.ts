@@ -1,0 +1,28 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { PointsModule } from '../points/points.module';
+import { ProfilesModule } from '../profiles/profiles.module';
+import { CheckoutService } from './checkout.service';
+import { PointTransaction } from './entities/point-transaction.entity';
+import { StripeEventRecord } from './entities/stripe-event.entity';
+import { RecordModeratorWhenPointsCredited } from './listeners/record-moderator-when-points-credited';
+import { PaymentsController } from './payments.controller';
+import { stripeProvider } from './stripe.client';
+import { TransactionsService } from './transactions.service';
+import { StripeSignatureGuard } from './webhook/stripe-signature.guard';
+import { StripeWebhookController } from './webhook/stripe-webhook.controller';
+import { StripeWebhookService } from './webhook/stripe-webhook.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([PointTransaction, StripeEventRecord]), PointsModule, ProfilesModule],
+  controllers: [PaymentsController, StripeWebhookController],
+  providers: [
+    stripeProvider,
+    CheckoutService,
+    TransactionsService,
+    StripeWebhookService,
+    StripeSignatureGuard,
+    RecordModeratorWhenPointsCredited,
+  ],
+})
+export class PaymentsModule {}

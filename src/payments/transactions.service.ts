@@ -1,0 +1,66 @@
+import { Injectable } from '@nestjs/common';
+import { FindOptionsWhere, LessThan } from 'typeorm';
+import { AuthUser } from '../auth/auth-user';
+import { Page, PageQuery } from '../common/pagination';
+import { TransactionRunner } from '../database/transaction';
+import { ProfilesService } from '../profiles/profiles.service';
+import { Role } from '../users/user.entity';
+import { TransactionDto } from './dto/transaction.dto';
+import { PointTransaction } from './entities/point-transaction.entity';
+import { PaymentsError } from './payments.errors';
+
+@Injectable()
+export class TransactionsService {
+  constructor(
+    private readonly transactions: TransactionRunner,
+    private readonly profiles: ProfilesService,
+  ) {}
+
+  /** Status only: the success page never credits anything, whatever its query string says. */
+  async bySessionForClient(client: AuthUser, sessionId: string): Promise<TransactionDto> {
+    const purchase = await this.transactions
+      .repository(PointTransaction)
+      .findOneBy({ stripeSessionId: sessionId, clientId: client.id });
+    if (!purchase) throw PaymentsError.transactionNotFound();
+    return toDto(purchase);
+  }
+
+  listForClient(client: AuthUser, page: PageQuery): Promise<Page<TransactionDto>> {
+    return this.list({ clientId: client.id }, page);
+  }
+
+  /** The profile's moderator and admins see every row; a client sees only its own; anyone else is refused. */
+  async listForProfile(caller: AuthUser, profileId: string, page: PageQuery): Promise<Page<TransactionDto>> {
+    const profile = await this.profiles.get(profileId);
+    if (caller.role === Role.Client) return this.list({ profileId: profile.id, clientId: caller.id }, page);
+    if (caller.role === Role.Admin || profile.moderatorId === caller.id) return this.list({ profileId: profile.id }, page);
+    throw PaymentsError.notProfileModerator(profile.id);
+  }
+
+  private async list(filter: FindOptionsWhere<PointTransaction>, page: PageQuery): Promise<Page<TransactionDto>> {
+    const rows = await this.transactions.repository(PointTransaction).find({
+      where: page.cursor ? { ...filter, id: LessThan(page.cursor) } : filter,
+      order: { id: 'DESC' },
+      take: page.limit + 1,
+    });
+    return Page.of(rows.map(toDto), page.limit);
+  }
+}
+
+export function toDto(row: PointTransaction): TransactionDto {
+  return {
+    id: row.id,
+    status: row.status,
+    clientId: row.clientId,
+    profileId: row.profileId,
+    moderatorId: row.moderatorId,
+    pack: row.packCode,
+    points: row.pointsAmount,
+    amountCents: row.amountCents,
+    currency: row.currency,
+    refundedPoints: row.refundedPoints,
+    failureReason: row.failureReason,
+    creditedAt: row.creditedAt?.toISOString() ?? null,
+    createdAt: row.createdAt.toISOString(),
+  };
+}

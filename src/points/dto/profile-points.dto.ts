@@ -1,0 +1,48 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+export class PackDto {
+  @ApiProperty({ example: '500', description: 'What to send as `pack` to POST /profile-points/checkout' })
+  code: string;
+
+  @ApiProperty({ example: 500 })
+  points: number;
+
+  @ApiProperty({ example: 999, description: 'Price in minor units (cents)' })
+  amountCents: number;
+
+  @ApiProperty({ example: 'eur' })
+  currency: string;
+
+  @ApiProperty({ example: '9,99 €' })
+  price: string;
+}
+
+export class ProfileSummaryDto {
+  @ApiProperty({ example: '12' })
+  id: string;
+
+  @ApiProperty({ example: 'Sophie' })
+  name: string;
+}
+
+export class BalanceDto {
+  @ApiProperty({ example: 400, description: 'Points the caller can still spend with this profile' })
+  points: number;
+
+  @ApiProperty({ example: 500, description: 'Points the caller bought for this profile, net of reversals' })
+  totalPointsReceived: number;
+}
+
+export class ProfilePointsDto {
+  @ApiProperty({ type: ProfileSummaryDto })
+  profile: ProfileSummaryDto;
+
+  @ApiProperty({ type: [PackDto] })
+  packs: PackDto[];
+
+  @ApiProperty({ example: 'pk_test_…', description: 'For Stripe.js on the frontend' })
+  publishableKey: string;
+
+  @ApiProperty({ type: BalanceDto })
+  balance: BalanceDto;
+}
