@@ -1,0 +1,49 @@
+import { StripeEngine } from './engine';
+import { renderCheckoutPage, renderNoticePage } from './hosted-page';
+import { CheckoutSessionObject } from './objects';
+import { html, HtmlReply, redirect, Reply, Router } from './router';
+import { WebhookDispatcher } from './webhooks';
+
+/** The page a browser lands on from `session.url`, standing in for checkout.stripe.com. */
+export function hostedRoutes(engine: StripeEngine, webhooks: WebhookDispatcher): Router {
+  const whenOpen = async (id: string, action: (session: CheckoutSessionObject) => Promise<Reply>): Promise<Reply> => {
+    const session = engine.findSession(id);
+    return session?.status === 'open' ? action(session) : unavailable(id, session);
+  };
+  const pay = (id: string, async: boolean) =>
+    whenOpen(id, async (session) => {
+      await webhooks.publish(engine.paySession(id, { async }));
+      return redirect(successUrl(session));
+    });
+  return new Router()
+    .on('GET', '/c/pay/:id', (_, { id }) => whenOpen(id, async (session) => html(renderCheckoutPage(session, engine.lineItems(id)))))
+    .on('POST', '/c/pay/:id/pay', (_, { id }) => pay(id, false))
+    .on('POST', '/c/pay/:id/pay-later', (_, { id }) => pay(id, true))
+    .on('POST', '/c/pay/:id/cancel', (_, { id }) =>
+      whenOpen(id, async (session) => {
+        await webhooks.publish(engine.expireSession(id));
+        return redirect(session.cancel_url ?? engine.checkoutUrl(id));
+      }),
+    );
+}
+
+function successUrl(session: CheckoutSessionObject): string {
+  return session.success_url.replaceAll('{CHECKOUT_SESSION_ID}', session.id);
+}
+
+function unavailable(id: string, session: CheckoutSessionObject | undefined): HtmlReply {
+  if (session === undefined) {
+    return html(
+      renderNoticePage('Checkout session not found', `There is no checkout session ${id}. The emulator keeps sessions in memory, so a restart forgets them.`),
+      404,
+    );
+  }
+  if (session.status === 'expired') {
+    const back = session.cancel_url === null ? undefined : { href: session.cancel_url, label: 'Back to the shop' };
+    return html(renderNoticePage('Checkout session expired', 'This checkout session has expired or was cancelled.', back), 410);
+  }
+  return html(
+    renderNoticePage('Payment already completed', 'This checkout session is already complete.', { href: successUrl(session), label: 'Continue' }),
+    410,
+  );
+}
