@@ -42,6 +42,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (exception instanceof AppError) {
       return { status: exception.status, error: exception.code, message: exception.message, correlationId };
     }
+    if (exception instanceof HttpException && isJsonParseError(exception.cause)) {
+      return { status: 400, error: 'MALFORMED_JSON', message: 'The request body is not valid JSON', correlationId };
+    }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const response = exception.getResponse();
@@ -58,14 +61,6 @@ export class HttpExceptionFilter implements ExceptionFilter {
         correlationId,
       };
     }
-    if (isBodyParserError(exception)) {
-      return {
-        status: exception.status,
-        error: exception.type === 'entity.parse.failed' ? 'MALFORMED_JSON' : (CODES[exception.status] ?? 'BAD_REQUEST'),
-        message: exception.type === 'entity.parse.failed' ? 'The request body is not valid JSON' : exception.message,
-        correlationId,
-      };
-    }
     return {
       status: HttpStatus.INTERNAL_SERVER_ERROR,
       error: 'INTERNAL_ERROR',
@@ -75,9 +70,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
   }
 }
 
-function isBodyParserError(error: unknown): error is { status: number; type: string; message: string } {
-  const candidate = error as { status?: unknown; type?: unknown };
-  return (
-    typeof candidate?.status === 'number' && candidate.status >= 400 && candidate.status < 500 && typeof candidate.type === 'string'
-  );
+/** body-parser's failure on invalid JSON, which the Express adapter wraps in a BadRequestException. */
+function isJsonParseError(cause: unknown): boolean {
+  return cause instanceof SyntaxError && (cause as SyntaxError & { type?: string }).type === 'entity.parse.failed';
 }

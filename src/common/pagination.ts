@@ -8,9 +8,9 @@ export class PageQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
   @IsOptional()
   @TransformType(() => Number)
-  @IsInt()
-  @Min(1)
   @Max(100)
+  @Min(1)
+  @IsInt({ message: 'limit must be an integer between 1 and 100' })
   limit = 20;
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page', example: '1234' })

@@ -7,14 +7,14 @@ const toText = ({ value }: { value: unknown }) => (typeof value === 'number' ? S
 export class CheckoutRequestDto {
   @ApiProperty({ example: '12', description: 'The profile the points are for (a number or a numeric string)' })
   @Transform(toText)
-  @IsString({ message: 'profile_id is required' })
   @Matches(/^[1-9]\d{0,18}$/, { message: 'profile_id must be a positive integer id' })
+  @IsString({ message: 'profile_id is required' })
   profile_id: string;
 
   @ApiProperty({ example: '500', description: 'The pack code: see GET /profile/{profile}/points for what is sold' })
   @Transform(toText)
-  @IsString({ message: 'pack is required' })
   @Matches(/^\d{1,9}$/, { message: 'pack must be a pack code such as "100", "500" or "1000"' })
+  @IsString({ message: 'pack is required' })
   pack: string;
 }
 

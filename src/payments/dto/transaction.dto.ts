@@ -45,8 +45,8 @@ export class TransactionDto {
 
 export class SuccessQueryDto {
   @ApiProperty({ example: 'cs_test_a1b2c3', description: 'The {CHECKOUT_SESSION_ID} Stripe put in the success URL' })
-  @IsString({ message: 'session_id is required' })
-  @MinLength(3)
   @MaxLength(255)
+  @MinLength(3)
+  @IsString({ message: 'session_id is required' })
   session_id: string;
 }
