@@ -32,15 +32,15 @@ class WebhookReceiver {
   ) {}
 
   static async start(verifier: Stripe): Promise<WebhookReceiver> {
-    let receiver: WebhookReceiver | undefined;
+    const ready: { receiver?: WebhookReceiver } = {};
     const server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => res.writeHead(receiver?.accept(verifier, Buffer.concat(chunks), req.headers) ?? 503).end());
+      req.on('end', () => res.writeHead(ready.receiver?.accept(verifier, Buffer.concat(chunks), req.headers) ?? 503).end());
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    receiver = new WebhookReceiver(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}/stripe/webhook`);
-    return receiver;
+    ready.receiver = new WebhookReceiver(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}/stripe/webhook`);
+    return ready.receiver;
   }
 
   answerNext(...statuses: number[]): void {
@@ -108,7 +108,7 @@ describe(StripeEmulator.name, () => {
     const session = await createSession();
     await emulator.paySession(session.id);
     const paymentIntent = await stripe.paymentIntents.retrieve(String(emulator.getSession(session.id)?.payment_intent));
-    return { session, paymentIntent, chargeId: String(paymentIntent.latest_charge) };
+    return { session, paymentIntent, chargeId: paymentIntent.latest_charge as string };
   };
 
   beforeAll(async () => {
@@ -266,7 +266,7 @@ describe(StripeEmulator.name, () => {
         currency: 'eur',
         metadata: { transaction_id: 'tx_123', client_id: 'client_1', points_amount: '500' },
       });
-      expect(await stripe.charges.retrieve(String(paymentIntent.latest_charge))).toMatchObject({ paid: true, amount: 1998, payment_intent: paymentIntent.id });
+      expect(await stripe.charges.retrieve(paymentIntent.latest_charge as string)).toMatchObject({ paid: true, amount: 1998, payment_intent: paymentIntent.id });
       expect((await stripe.checkout.sessions.retrieve(session.id)).status).toBe('complete');
       expect(await rejectionOf(emulator.paySession(session.id))).toMatchObject({ message: expect.stringContaining('only an open session can be paid') });
     });

@@ -49,7 +49,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       const status = exception.getStatus();
       const response = exception.getResponse();
       const raw = typeof response === 'string' ? response : (response as { message?: unknown }).message;
-      const messages = Array.isArray(raw) ? raw.map(String) : [String(raw ?? exception.message)];
+      const messages = Array.isArray(raw) ? raw.map(String) : [typeof raw === 'string' ? raw : exception.message];
       const code =
         (typeof response === 'object' && (response as { code?: string }).code) ||
         (status === 400 && Array.isArray(raw) ? 'VALIDATION_FAILED' : (CODES[status] ?? 'HTTP_ERROR'));

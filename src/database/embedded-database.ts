@@ -85,4 +85,5 @@ function freePort(): Promise<number> {
  * to CommonJS (nest build) or through a CommonJS transform (the test setup), which would otherwise
  * turn import() into a require() that Node refuses for an ES module.
  */
+// eslint-disable-next-line @typescript-eslint/no-implied-eval -- a fixed specifier, see above
 const importEsm = new Function('specifier', 'return import(specifier)') as <T>(specifier: string) => Promise<T>;

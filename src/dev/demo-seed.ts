@@ -19,19 +19,19 @@ export async function seedDemo(app: INestApplication, baseUrl: string, jwtSecret
       user.role,
     ]);
   }
-  const users = (await db.query(`SELECT id, email, role FROM users WHERE email = ANY($1) ORDER BY id`, [
+  const users = await db.query<Array<{ id: string; email: string; role: string }>>(`SELECT id, email, role FROM users WHERE email = ANY($1) ORDER BY id`, [
     DEMO_USERS.map((user) => user.email),
-  ])) as Array<{ id: string; email: string; role: string }>;
+  ]);
   const moderator = users.find((user) => user.role === 'moderator')!;
   await db.query(
     `INSERT INTO profiles (name, moderator_id) SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM profiles WHERE name = $1)`,
     [DEMO_PROFILE, moderator.id],
   );
-  const [profile] = (await db.query(`SELECT id FROM profiles WHERE name = $1`, [DEMO_PROFILE])) as Array<{ id: string }>;
+  const [profile] = await db.query<Array<{ id: string }>>(`SELECT id FROM profiles WHERE name = $1`, [DEMO_PROFILE]);
 
   const jwt = new JwtService({ secret: jwtSecret, signOptions: { algorithm: 'HS256', expiresIn: '30d' } });
   const lines = users.map((user) => `  ${user.role.padEnd(10)} ${jwt.sign({ sub: user.id, role: user.role })}`);
-  console.log(
+  process.stdout.write(
     [
       '',
       '─── Demo ready ──────────────────────────────────────────────────────────────',
@@ -42,6 +42,6 @@ export async function seedDemo(app: INestApplication, baseUrl: string, jwtSecret
       ...lines,
       '─────────────────────────────────────────────────────────────────────────────',
       '',
-    ].join('\n'),
+    ].join('\n') + '\n',
   );
 }

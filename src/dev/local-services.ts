@@ -16,7 +16,7 @@ const EMULATOR_WEBHOOK_SECRET = 'whsec_local_emulator_secret';
  */
 export async function startLocalServices(env: Env): Promise<LocalServices> {
   const logger = new Logger('LocalServices');
-  if (env.NODE_ENV === 'production') return { afterListen: async () => undefined };
+  if (env.NODE_ENV === 'production') return { afterListen: () => Promise.resolve() };
 
   const embedded = !env.DATABASE_URL;
   if (embedded) {

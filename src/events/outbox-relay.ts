@@ -79,7 +79,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private async claim(): Promise<ClaimedEvent[]> {
-    const [rows] = (await this.dataSource.query(
+    const [rows] = await this.dataSource.query<[ClaimedEvent[], number]>(
       `UPDATE outbox_events o
           SET attempts = o.attempts + 1,
               available_at = now() + make_interval(secs => $2)
@@ -90,7 +90,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
                         FOR UPDATE SKIP LOCKED)
     RETURNING o.id, o.event_id, o.type, o.payload, o.attempts`,
       [BATCH_SIZE, LEASE_SECONDS],
-    )) as [ClaimedEvent[], number];
+    );
     return rows.sort((a, b) => Number(a.id) - Number(b.id));
   }
 

@@ -7,6 +7,10 @@ import { resolveAuthUser } from '../auth/jwt.strategy';
 import { UsersService } from '../users/users.service';
 import { ServerToClientEvents } from './notification-events';
 
+interface SocketData {
+  user: AuthUser;
+}
+
 export const userRoom = (userId: string) => `user:${userId}`;
 
 /**
@@ -30,7 +34,7 @@ export class NotificationsGateway implements OnGatewayInit, OnGatewayConnection 
     namespace.use((socket, next) => {
       this.authenticate(socket)
         .then((user) => {
-          socket.data.user = user;
+          socket.data = { user } satisfies SocketData;
           next();
         })
         .catch((error: Error) => {
@@ -42,7 +46,7 @@ export class NotificationsGateway implements OnGatewayInit, OnGatewayConnection 
   }
 
   async handleConnection(socket: Socket): Promise<void> {
-    const user = socket.data.user as AuthUser;
+    const { user } = socket.data as SocketData;
     await socket.join(userRoom(user.id));
   }
 
@@ -59,13 +63,14 @@ export class NotificationsGateway implements OnGatewayInit, OnGatewayConnection 
     try {
       claims = await this.jwt.verifyAsync<JwtClaims>(token, { algorithms: ['HS256'] });
     } catch (error) {
-      throw new Error((error as Error).name === 'TokenExpiredError' ? 'The token has expired' : 'The token is not valid');
+      const reason = (error as Error).name === 'TokenExpiredError' ? 'The token has expired' : 'The token is not valid';
+      throw new Error(reason, { cause: error });
     }
     try {
       return await resolveAuthUser(this.users, claims);
     } catch (error) {
       this.logger.debug(`socket refused: ${(error as Error).message}`);
-      throw new Error((error as Error).message);
+      throw new Error((error as Error).message, { cause: error });
     }
   }
 }

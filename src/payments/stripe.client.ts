@@ -9,7 +9,7 @@ export const STRIPE = Symbol('STRIPE');
 export const stripeProvider: Provider = {
   provide: STRIPE,
   inject: [ConfigService],
-  useFactory: (config: ConfigService<Env, true>) => createStripeClient(config.get('STRIPE_SECRET_KEY', { infer: true })!, config.get('STRIPE_API_BASE_URL', { infer: true })),
+  useFactory: (config: ConfigService<Env, true>) => createStripeClient(config.get('STRIPE_SECRET_KEY', { infer: true }), config.get('STRIPE_API_BASE_URL', { infer: true })),
 };
 
 export function createStripeClient(secretKey: string, apiBaseUrl?: string): Stripe {

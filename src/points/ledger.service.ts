@@ -41,16 +41,16 @@ export class LedgerService {
       .orIgnore()
       .returning(['id'])
       .execute();
-    return result.raw.length === 1;
+    return (result.raw as unknown[]).length === 1;
   }
 
   /** An account's balance recomputed from the ledger. */
   async balanceOf(account: string): Promise<number> {
-    const [row] = (await this.transactions.manager.query(
+    const [row] = await this.transactions.manager.query<Array<{ balance: string }>>(
       `SELECT coalesce(sum(CASE WHEN credit_account = $1 THEN points ELSE -points END), 0)::bigint AS balance
          FROM ledger_transfers WHERE credit_account = $1 OR debit_account = $1`,
       [account],
-    )) as Array<{ balance: string }>;
+    );
     return Number(row.balance);
   }
 }

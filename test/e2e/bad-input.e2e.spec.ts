@@ -13,11 +13,11 @@ describe('Bad input: a clear 4xx and nothing written', () => {
   });
 
   async function counts() {
-    const [row] = (await t.db.query(`
+    const [row] = await t.db.query<Array<Record<string, number>>>(`
       SELECT (SELECT count(*) FROM profile_point_transactions)::int AS transactions,
              (SELECT count(*) FROM profile_client_interactions)::int AS interactions,
              (SELECT count(*) FROM ledger_transfers)::int AS transfers,
-             (SELECT count(*) FROM outbox_events)::int AS outbox`)) as Array<Record<string, number>>;
+             (SELECT count(*) FROM outbox_events)::int AS outbox`);
     return row;
   }
 

@@ -25,7 +25,7 @@ describe('Purchase path (checkout → signed webhook → credit → alert)', () 
   }
 
   async function row(sql: string, params: unknown[]) {
-    const [found] = (await t.db.query(sql, params)) as Array<Record<string, unknown>>;
+    const [found] = await t.db.query<Array<Record<string, unknown>>>(sql, params);
     return found;
   }
 
@@ -74,7 +74,7 @@ describe('Purchase path (checkout → signed webhook → credit → alert)', () 
       moderator_id: moderator.id,
     });
     expect((await row(`SELECT points FROM users WHERE id = $1`, [moderator.id])).points).toBe('1000');
-    const transfers = (await t.db.query(`SELECT kind, debit_account, credit_account, points FROM ledger_transfers WHERE transaction_id = $1 ORDER BY id`, [transactionId])) as unknown[];
+    const transfers = await t.db.query<unknown[]>(`SELECT kind, debit_account, credit_account, points FROM ledger_transfers WHERE transaction_id = $1 ORDER BY id`, [transactionId]);
     expect(transfers).toEqual([
       expect.objectContaining({ kind: 'purchase', debit_account: 'stripe:sales', points: '1000' }),
       expect.objectContaining({ kind: 'attribution', debit_account: 'platform:earnings', credit_account: `moderator:${moderator.id}`, points: '1000' }),

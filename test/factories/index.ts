@@ -29,19 +29,19 @@ export function tokenFor(user: { id: string; role: string }, options: { expiresI
 
 export async function createUser(db: DataSource, role: TestRole = 'client'): Promise<TestUser> {
   const email = `${role}-${randomUUID()}@test.local`;
-  const [row] = (await db.query(`INSERT INTO users (email, name, role) VALUES ($1, $2, $3) RETURNING id`, [
+  const [row] = await db.query<Array<{ id: string }>>(`INSERT INTO users (email, name, role) VALUES ($1, $2, $3) RETURNING id`, [
     email,
     `Test ${role}`,
     role,
-  ])) as Array<{ id: string }>;
+  ]);
   return { id: row.id, role, email, token: tokenFor({ id: row.id, role }) };
 }
 
 export async function createProfile(db: DataSource, moderator: { id: string } | null, name = 'Sophie'): Promise<TestProfile> {
-  const [row] = (await db.query(`INSERT INTO profiles (name, moderator_id) VALUES ($1, $2) RETURNING id`, [
+  const [row] = await db.query<Array<{ id: string }>>(`INSERT INTO profiles (name, moderator_id) VALUES ($1, $2) RETURNING id`, [
     name,
     moderator?.id ?? null,
-  ])) as Array<{ id: string }>;
+  ]);
   return { id: row.id, name, moderatorId: moderator?.id ?? null };
 }
 

@@ -11,7 +11,7 @@ export interface LedgerDrift {
  * Scenarios assert an empty result: the ledger is the truth, the columns are only caches.
  */
 export async function ledgerDrift(db: DataSource): Promise<LedgerDrift[]> {
-  const rows = (await db.query(`
+  const rows = await db.query<Array<{ account: string; ledger: string; cached: string }>>(`
     WITH movements AS (
       SELECT credit_account AS account, points FROM ledger_transfers
       UNION ALL
@@ -26,12 +26,12 @@ export async function ledgerDrift(db: DataSource): Promise<LedgerDrift[]> {
     SELECT coalesce(c.account, b.account) AS account, coalesce(b.ledger, 0) AS ledger, coalesce(c.cached, 0) AS cached
       FROM cached c FULL JOIN balances b ON b.account = c.account
      WHERE coalesce(c.account, b.account) NOT IN ('stripe:sales', 'platform:earnings')
-       AND coalesce(b.ledger, 0) <> coalesce(c.cached, 0)`)) as Array<{ account: string; ledger: string; cached: string }>;
-  const received = (await db.query(`
+       AND coalesce(b.ledger, 0) <> coalesce(c.cached, 0)`);
+  const received = await db.query<Array<{ id: string; cached: string; ledger: string }>>(`
     SELECT i.id, i.total_points_received AS cached,
            coalesce((SELECT sum(points) FROM ledger_transfers t WHERE t.credit_account = 'interaction:' || i.id || ':client' AND t.kind = 'purchase'), 0)
          - coalesce((SELECT sum(points) FROM ledger_transfers t WHERE t.debit_account = 'interaction:' || i.id || ':client' AND t.kind = 'reversal'), 0) AS ledger
-      FROM profile_client_interactions i`)) as Array<{ id: string; cached: string; ledger: string }>;
+      FROM profile_client_interactions i`);
   return [
     ...rows.map((row) => ({ account: row.account, ledger: Number(row.ledger), cached: Number(row.cached) })),
     ...received

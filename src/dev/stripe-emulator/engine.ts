@@ -312,7 +312,7 @@ export class StripeEngine {
   private asyncPayment(sessionId: string): AsyncPayment {
     const session = this.session(sessionId);
     const paymentIntent = session.payment_intent === null ? undefined : this.paymentIntents.get(session.payment_intent);
-    const charge = paymentIntent?.latest_charge == null ? undefined : this.charges.get(paymentIntent.latest_charge);
+    const charge = paymentIntent?.latest_charge === null || paymentIntent?.latest_charge === undefined ? undefined : this.charges.get(paymentIntent.latest_charge);
     if (paymentIntent?.status !== 'processing' || charge === undefined) {
       throw StripeApiError.invalid(`Checkout Session ${sessionId} has no asynchronous payment in progress.`);
     }

@@ -16,7 +16,7 @@ export function hostedRoutes(engine: StripeEngine, webhooks: WebhookDispatcher):
       return redirect(successUrl(session));
     });
   return new Router()
-    .on('GET', '/c/pay/:id', (_, { id }) => whenOpen(id, async (session) => html(renderCheckoutPage(session, engine.lineItems(id)))))
+    .on('GET', '/c/pay/:id', (_, { id }) => whenOpen(id, (session) => Promise.resolve(html(renderCheckoutPage(session, engine.lineItems(id))))))
     .on('POST', '/c/pay/:id/pay', (_, { id }) => pay(id, false))
     .on('POST', '/c/pay/:id/pay-later', (_, { id }) => pay(id, true))
     .on('POST', '/c/pay/:id/cancel', (_, { id }) =>

@@ -29,7 +29,7 @@ export class StripeSignatureGuard implements CanActivate {
       request.stripeEvent = this.stripe.webhooks.constructEvent(
         request.rawBody,
         signature,
-        this.config.get('STRIPE_WEBHOOK_SECRET', { infer: true })!,
+        this.config.get('STRIPE_WEBHOOK_SECRET', { infer: true }),
         this.config.get('STRIPE_WEBHOOK_TOLERANCE', { infer: true }),
       );
     } catch (error) {

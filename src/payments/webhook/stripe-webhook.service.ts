@@ -58,7 +58,7 @@ export class StripeWebhookService {
         .orIgnore()
         .returning(['id'])
         .execute();
-      if (recorded.raw.length === 0) return 'duplicate';
+      if ((recorded.raw as unknown[]).length === 0) return 'duplicate';
 
       const purchase = await this.lockPurchase(session);
       const outcome = purchase ? await this.apply(event.type as SessionEvent, session, purchase) : 'unknown_transaction';
