@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -24,7 +24,7 @@ const MAX_BACKOFF_SECONDS = 300;
  * event twice while its lease runs; an instance that dies mid-publish leaves the lease to expire.
  */
 @Injectable()
-export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(OutboxRelay.name);
   private timer?: NodeJS.Timeout;
   private draining?: Promise<void>;
@@ -44,7 +44,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.wake();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the connection pool closes (onApplicationShutdown), so an in-flight drain can finish. */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
     await this.draining;
@@ -71,7 +72,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   /** Publishes everything that is due; resolves when nothing is left (used by tests and shutdown). */
   async drain(): Promise<void> {
     for (;;) {
-      if (this.stopped && !this.dataSource.isInitialized) return;
+      if (!this.dataSource.isInitialized) return;
       const batch = await this.claim();
       for (const event of batch) await this.publish(event);
       if (batch.length < BATCH_SIZE) return;
