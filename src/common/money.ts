@@ -7,11 +7,3 @@ export function formatMoney(amountCents: number, currency: string): string {
   const cents = String(abs % 100).padStart(2, '0');
   return `${sign}${units},${cents} ${currency.toLowerCase() === 'eur' ? '€' : currency.toUpperCase()}`;
 }
-
-/** The decimal string Stripe and the legacy `money_amount` column use ("9.99"). */
-export function toDecimalString(amountCents: number): string {
-  if (!Number.isSafeInteger(amountCents)) throw new RangeError(`amount ${amountCents} is not an integer of minor units`);
-  const sign = amountCents < 0 ? '-' : '';
-  const abs = Math.abs(amountCents);
-  return `${sign}${Math.trunc(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
-}

@@ -60,9 +60,7 @@ export class Env {
   @IsString()
   DATA_DIR = '.data';
 
-  @Transform(({ value, obj }: { value: unknown; obj: Record<string, unknown> }) =>
-    value === '' || value === undefined ? (obj.NODE_ENV === 'production' ? undefined : DEVELOPMENT_JWT_SECRET) : value,
-  )
+  @Transform(emptyToUndefined)
   @ValidateIf((env: Env) => isProduction(env) || env.JWT_SECRET !== undefined)
   @IsString({ message: 'JWT_SECRET is required when NODE_ENV=production' })
   @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
@@ -120,7 +118,9 @@ export class ConfigValidationError extends Error {
 }
 
 export function validateEnv(raw: Record<string, unknown>): Env {
-  const env = plainToInstance(Env, raw, { exposeDefaultValues: true });
+  const source = { ...raw };
+  if (!source.JWT_SECRET && source.NODE_ENV !== 'production') source.JWT_SECRET = DEVELOPMENT_JWT_SECRET;
+  const env = plainToInstance(Env, source, { exposeDefaultValues: true });
   const errors = validateSync(env, { whitelist: false, skipMissingProperties: false });
   const problems = errors.flatMap((error) => {
     const shown = SENSITIVE_ENV.has(error.property as keyof Env) ? '(hidden)' : JSON.stringify(error.value);
