@@ -50,9 +50,51 @@ export interface PurchaseCompletedEvent {
   creditedAt: string;
 }
 
+export type ReversalReason = 'refund' | 'dispute';
+
+/** Points taken back from a moderator (refund or dispute); `points` is this reversal only. */
+export interface PointsReversedEvent {
+  transactionId: string;
+  clientId: string;
+  profileId: string;
+  moderatorId: string;
+  points: number;
+  reason: ReversalReason;
+  /** The moderator's balance after the reversal; negative when the points were already paid out. */
+  moderatorBalance: number;
+  reversedAt: string;
+}
+
+/** Points given back to a moderator when a dispute is won. */
+export interface PointsRestoredEvent {
+  transactionId: string;
+  clientId: string;
+  profileId: string;
+  moderatorId: string;
+  points: number;
+  restoredAt: string;
+}
+
+export type PaymentFailureReason = 'async_payment_failed' | 'amount_mismatch' | 'currency_mismatch' | 'expired';
+
+/** A purchase that will not be credited: tell the client. */
+export interface PaymentFailedEvent {
+  transactionId: string;
+  clientId: string;
+  profileId: string;
+  points: number;
+  amountCents: number;
+  currency: string;
+  reason: PaymentFailureReason;
+  failedAt: string;
+}
+
 export interface IntegrationEvents {
   'points.purchased': PointsPurchasedEvent;
   'purchase.completed': PurchaseCompletedEvent;
+  'points.reversed': PointsReversedEvent;
+  'points.restored': PointsRestoredEvent;
+  'payment.failed': PaymentFailedEvent;
 }
 
 /** What an integration event listener receives: the payload plus the outbox identity of the event. */
