@@ -97,6 +97,13 @@ export class InitialSchema1764000000000 implements MigrationInterface {
         CONSTRAINT ck_transactions_refunded CHECK (refunded_points BETWEEN 0 AND points_amount),
         CONSTRAINT ck_transactions_credited CHECK ((status = 'completed') <= (credited_at IS NOT NULL))
       )`);
+    // TypeORM reads generated-column expressions from its typeorm_metadata table (created by the
+    // migration runner before this runs) when it compares entities with the schema.
+    await db.query(
+      `INSERT INTO typeorm_metadata (type, database, schema, "table", name, value)
+       VALUES ('GENERATED_COLUMN', current_database(), current_schema(), 'profile_point_transactions', 'money_amount', $1)`,
+      ['round(amount_cents / 100.0, 2)'],
+    );
     await db.query(`CREATE INDEX ix_transactions_client ON profile_point_transactions (client_id, id DESC)`);
     await db.query(`CREATE INDEX ix_transactions_profile ON profile_point_transactions (profile_id, id DESC)`);
     await db.query(`CREATE INDEX ix_transactions_profile_client ON profile_point_transactions (profile_id, client_id, id DESC)`);
@@ -166,6 +173,7 @@ export class InitialSchema1764000000000 implements MigrationInterface {
     await db.query(`DROP TRIGGER tr_ledger_transfers_append_only ON ledger_transfers`);
     await db.query(`DROP TABLE ledger_transfers`);
     await db.query(`DROP FUNCTION ledger_transfers_append_only()`);
+    await db.query(`DELETE FROM typeorm_metadata WHERE type = 'GENERATED_COLUMN' AND "table" = 'profile_point_transactions'`);
     await db.query(`DROP TABLE profile_point_transactions`);
     await db.query(`DROP TABLE profile_client_interactions`);
     await db.query(`DROP TABLE point_packs`);

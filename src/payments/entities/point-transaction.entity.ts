@@ -38,6 +38,20 @@ export class PointTransaction {
   @Column('char', { length: 3 })
   currency: string;
 
+  /** Legacy decimal amount kept for existing readers; computed by PostgreSQL, never written by code. */
+  @Column({
+    type: 'numeric',
+    name: 'money_amount',
+    precision: 8,
+    scale: 2,
+    generatedType: 'STORED',
+    asExpression: 'round(amount_cents / 100.0, 2)',
+    insert: false,
+    update: false,
+    select: false,
+  })
+  moneyAmount: string;
+
   @Column('text')
   status: TransactionStatus;
 
