@@ -105,6 +105,18 @@ export class Env {
   @IsInt()
   @Min(50)
   OUTBOX_POLL_INTERVAL_MS = 1000;
+
+  /** How often pending purchases are checked with Stripe, in milliseconds; 0 turns the job off. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  RECONCILE_INTERVAL_MS = 60_000;
+
+  /** A purchase pending for longer than this (seconds) is checked with Stripe by the job. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  RECONCILE_AFTER_SECONDS = 300;
 }
 
 /** Variables holding secrets: never printed, not even in validation errors. */

@@ -4,7 +4,8 @@ import { PointTransaction } from '../payments/entities/point-transaction.entity'
 import { StripeEventRecord } from '../payments/entities/stripe-event.entity';
 import { LedgerTransfer } from '../points/entities/ledger-transfer.entity';
 import { PointPack } from '../points/entities/point-pack.entity';
+import { PointSpend } from '../points/entities/point-spend.entity';
 import { Profile } from '../profiles/profile.entity';
 import { User } from '../users/user.entity';
 
-export const ENTITIES = [User, Profile, PointPack, LedgerTransfer, Interaction, PointTransaction, StripeEventRecord, OutboxEvent];
+export const ENTITIES = [User, Profile, PointPack, LedgerTransfer, PointSpend, Interaction, PointTransaction, StripeEventRecord, OutboxEvent];

@@ -24,9 +24,38 @@ export interface PointsCreditedEvent {
   points: number;
 }
 
+export type ReversalReason = 'refund' | 'dispute';
+
+/** Money given back (refund) or taken back by the bank (dispute): take the points back. */
+export interface PaymentReversedEvent {
+  transactionId: string;
+  clientId: string;
+  profileId: string;
+  /** Who earned the purchase; null while its points are held for the next moderator. */
+  moderatorId: string | null;
+  points: number;
+  reason: ReversalReason;
+  /** Unique per reversal: the ledger refuses a second one with the same key. */
+  reversalKey: string;
+  occurredAt: string;
+}
+
+/** A dispute was won: give back what it reversed. */
+export interface PaymentRestoredEvent {
+  transactionId: string;
+  clientId: string;
+  profileId: string;
+  moderatorId: string | null;
+  points: number;
+  restoreKey: string;
+  occurredAt: string;
+}
+
 export interface TransactionEvents {
   'payment.captured': PaymentCapturedEvent;
   'points.credited': PointsCreditedEvent;
+  'payment.reversed': PaymentReversedEvent;
+  'payment.restored': PaymentRestoredEvent;
 }
 
 export interface PointsPurchasedEvent {
@@ -49,8 +78,6 @@ export interface PurchaseCompletedEvent {
   currency: string;
   creditedAt: string;
 }
-
-export type ReversalReason = 'refund' | 'dispute';
 
 /** Points taken back from a moderator (refund or dispute); `points` is this reversal only. */
 export interface PointsReversedEvent {

@@ -39,6 +39,11 @@ export class InteractionsService {
     return repository.findOneOrFail({ where: { clientId, profileId }, lock: { mode: 'pessimistic_write' } });
   }
 
+  /** The conversation locked FOR UPDATE, or null when the client never bought points for the profile. */
+  lockExisting(clientId: string, profileId: string): Promise<Interaction | null> {
+    return this.transactions.repository(Interaction).findOne({ where: { clientId, profileId }, lock: { mode: 'pessimistic_write' } });
+  }
+
   /** Applies a change of the cached balances; the caller writes the matching ledger rows. */
   async applyBalanceChange(interactionId: string, change: BalanceChange, touchedAt?: Date): Promise<void> {
     const set: Record<string, () => string> = {};

@@ -6,6 +6,7 @@ export enum PaymentsErrorCode {
   StripeUnavailable = 'STRIPE_UNAVAILABLE',
   TransactionNotFound = 'TRANSACTION_NOT_FOUND',
   NotProfileModerator = 'NOT_PROFILE_MODERATOR',
+  PurchaseNotYetCredited = 'PURCHASE_NOT_YET_CREDITED',
 }
 
 const STATUS: Record<PaymentsErrorCode, HttpStatus> = {
@@ -13,6 +14,7 @@ const STATUS: Record<PaymentsErrorCode, HttpStatus> = {
   [PaymentsErrorCode.StripeUnavailable]: HttpStatus.BAD_GATEWAY,
   [PaymentsErrorCode.TransactionNotFound]: HttpStatus.NOT_FOUND,
   [PaymentsErrorCode.NotProfileModerator]: HttpStatus.FORBIDDEN,
+  [PaymentsErrorCode.PurchaseNotYetCredited]: HttpStatus.SERVICE_UNAVAILABLE,
 };
 
 export class PaymentsError extends AppError {
@@ -39,6 +41,14 @@ export class PaymentsError extends AppError {
     return new PaymentsError(
       PaymentsErrorCode.NotProfileModerator,
       `Only the moderator of profile ${profileId} or an admin can read all of its transactions`,
+    );
+  }
+
+  /** A refund or dispute arrived before the payment it concerns was credited: Stripe retries later. */
+  static purchaseNotYetCredited(transactionId: string): PaymentsError {
+    return new PaymentsError(
+      PaymentsErrorCode.PurchaseNotYetCredited,
+      `Transaction ${transactionId} is not credited yet; this event will apply on Stripe's next attempt`,
     );
   }
 }

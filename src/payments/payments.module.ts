@@ -6,7 +6,11 @@ import { CheckoutService } from './checkout.service';
 import { PointTransaction } from './entities/point-transaction.entity';
 import { StripeEventRecord } from './entities/stripe-event.entity';
 import { RecordModeratorWhenPointsCredited } from './listeners/record-moderator-when-points-credited';
+import { PaymentOutcomes } from './outcomes/payment-outcomes.service';
 import { PaymentsController } from './payments.controller';
+import { ReconciliationReportService } from './reconciliation/reconciliation-report.service';
+import { ReconciliationController } from './reconciliation/reconciliation.controller';
+import { ReconciliationService } from './reconciliation/reconciliation.service';
 import { stripeProvider } from './stripe.client';
 import { TransactionsService } from './transactions.service';
 import { StripeSignatureGuard } from './webhook/stripe-signature.guard';
@@ -15,12 +19,15 @@ import { StripeWebhookService } from './webhook/stripe-webhook.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([PointTransaction, StripeEventRecord]), PointsModule, ProfilesModule],
-  controllers: [PaymentsController, StripeWebhookController],
+  controllers: [PaymentsController, StripeWebhookController, ReconciliationController],
   providers: [
     stripeProvider,
     CheckoutService,
     TransactionsService,
     StripeWebhookService,
+    PaymentOutcomes,
+    ReconciliationService,
+    ReconciliationReportService,
     StripeSignatureGuard,
     RecordModeratorWhenPointsCredited,
   ],

@@ -6,23 +6,30 @@ import { TransactionRunner } from '../database/transaction';
 import { ProfilesService } from '../profiles/profiles.service';
 import { Role } from '../users/user.entity';
 import { TransactionDto } from './dto/transaction.dto';
-import { PointTransaction } from './entities/point-transaction.entity';
+import { PointTransaction, TransactionStatus } from './entities/point-transaction.entity';
 import { PaymentsError } from './payments.errors';
+import { ReconciliationService } from './reconciliation/reconciliation.service';
 
 @Injectable()
 export class TransactionsService {
   constructor(
     private readonly transactions: TransactionRunner,
     private readonly profiles: ProfilesService,
+    private readonly reconciliation: ReconciliationService,
   ) {}
 
-  /** Status only: the success page never credits anything, whatever its query string says. */
+  /**
+   * The caller's purchase for a session. Its query string is only a lookup key: while the purchase
+   * is pending, Stripe itself is asked (the webhook may be late) and only what Stripe says is applied.
+   */
   async bySessionForClient(client: AuthUser, sessionId: string): Promise<TransactionDto> {
-    const purchase = await this.transactions
-      .repository(PointTransaction)
-      .findOneBy({ stripeSessionId: sessionId, clientId: client.id });
+    const repository = this.transactions.repository(PointTransaction);
+    const purchase = await repository.findOneBy({ stripeSessionId: sessionId, clientId: client.id });
     if (!purchase) throw PaymentsError.transactionNotFound();
-    return toDto(purchase);
+    if (purchase.status !== TransactionStatus.Pending) return toDto(purchase);
+    // Stripe unreachable: the stored status is still a true answer, and the job will retry.
+    await this.reconciliation.reconcile(purchase).catch(() => undefined);
+    return toDto(await repository.findOneByOrFail({ id: purchase.id }));
   }
 
   listForClient(client: AuthUser, page: PageQuery): Promise<Page<TransactionDto>> {

@@ -1,16 +1,29 @@
-import { Controller, Get, Param } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
 import { Auth, CurrentUser } from '../auth/auth.decorators';
 import type { AuthUser } from '../auth/auth-user';
 import { ApiErrorResponse } from '../common/error-response.dto';
 import { Role } from '../users/user.entity';
 import { ProfilePointsDto } from './dto/profile-points.dto';
+import { SpendRequestDto, SpendResponseDto } from './dto/spend.dto';
 import { PointsService } from './points.service';
+import { SpendService } from './spend.service';
 
 @ApiTags('points')
 @Controller()
 export class PointsController {
-  constructor(private readonly points: PointsService) {}
+  constructor(
+    private readonly points: PointsService,
+    private readonly spending: SpendService,
+  ) {}
 
   @Get('profile/:profile/points')
   @Auth(Role.Client)
@@ -19,5 +32,21 @@ export class PointsController {
   @ApiNotFoundResponse({ type: ApiErrorResponse, description: 'PROFILE_NOT_FOUND' })
   profilePoints(@CurrentUser() caller: AuthUser, @Param('profile') profileId: string): Promise<ProfilePointsDto> {
     return this.points.profilePoints(caller, profileId);
+  }
+
+  @Post('profile-points/spend')
+  @Auth(Role.Client)
+  @HttpCode(200)
+  @ApiOperation({
+    summary: "Spend points of the caller's balance for a profile (e.g. a message)",
+    description: 'Atomic with its ledger entry; the same idempotency_key spends once and answers the first result.',
+  })
+  @ApiOkResponse({ type: SpendResponseDto })
+  @ApiBadRequestResponse({ type: ApiErrorResponse, description: 'VALIDATION_FAILED or MALFORMED_JSON' })
+  @ApiNotFoundResponse({ type: ApiErrorResponse, description: 'PROFILE_NOT_FOUND' })
+  @ApiConflictResponse({ type: ApiErrorResponse, description: 'INSUFFICIENT_POINTS: nothing was spent' })
+  @ApiUnprocessableEntityResponse({ type: ApiErrorResponse, description: 'IDEMPOTENCY_KEY_REUSED with a different request' })
+  spend(@CurrentUser() client: AuthUser, @Body() body: SpendRequestDto): Promise<SpendResponseDto> {
+    return this.spending.spend(client, body);
   }
 }

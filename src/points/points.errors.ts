@@ -3,10 +3,14 @@ import { AppError } from '../common/app-error';
 
 export enum PointsErrorCode {
   UnknownPack = 'UNKNOWN_PACK',
+  InsufficientPoints = 'INSUFFICIENT_POINTS',
+  IdempotencyKeyReused = 'IDEMPOTENCY_KEY_REUSED',
 }
 
 const STATUS: Record<PointsErrorCode, HttpStatus> = {
   [PointsErrorCode.UnknownPack]: HttpStatus.BAD_REQUEST,
+  [PointsErrorCode.InsufficientPoints]: HttpStatus.CONFLICT,
+  [PointsErrorCode.IdempotencyKeyReused]: HttpStatus.UNPROCESSABLE_ENTITY,
 };
 
 export class PointsError extends AppError {
@@ -18,6 +22,20 @@ export class PointsError extends AppError {
     return new PointsError(
       PointsErrorCode.UnknownPack,
       `pack "${code}" is not sold; choose one of: ${available.join(', ')}`,
+    );
+  }
+
+  static insufficientPoints(requested: number, balance: number): PointsError {
+    return new PointsError(
+      PointsErrorCode.InsufficientPoints,
+      `Not enough points: ${requested} requested, ${Math.max(balance, 0)} available for this profile`,
+    );
+  }
+
+  static idempotencyKeyReused(key: string): PointsError {
+    return new PointsError(
+      PointsErrorCode.IdempotencyKeyReused,
+      `idempotency_key "${key}" was already used for a different spend`,
     );
   }
 }

@@ -6,15 +6,28 @@ import { UsersModule } from '../users/users.module';
 import { LedgerTransfer } from './entities/ledger-transfer.entity';
 import { PointPack } from './entities/point-pack.entity';
 import { LedgerService } from './ledger.service';
+import { PointSpend } from './entities/point-spend.entity';
 import { CreditPointsWhenPaymentCaptured } from './listeners/credit-points-when-payment-captured';
+import { RestorePointsWhenPaymentRestored, ReversePointsWhenPaymentReversed } from './listeners/reverse-points-when-payment-reversed';
 import { PacksService } from './packs.service';
 import { PointsController } from './points.controller';
 import { PointsService } from './points.service';
+import { PurchaseBalances } from './purchase-balances';
+import { SpendService } from './spend.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([PointPack, LedgerTransfer]), InteractionsModule, ProfilesModule, UsersModule],
+  imports: [TypeOrmModule.forFeature([PointPack, LedgerTransfer, PointSpend]), InteractionsModule, ProfilesModule, UsersModule],
   controllers: [PointsController],
-  providers: [PointsService, PacksService, LedgerService, CreditPointsWhenPaymentCaptured],
+  providers: [
+    PointsService,
+    PacksService,
+    LedgerService,
+    PurchaseBalances,
+    SpendService,
+    CreditPointsWhenPaymentCaptured,
+    ReversePointsWhenPaymentReversed,
+    RestorePointsWhenPaymentRestored,
+  ],
   exports: [PacksService],
 })
 export class PointsModule {}

@@ -15,14 +15,20 @@ export class UsersService {
     return user?.role === Role.Moderator;
   }
 
-  /** Changes a moderator's cached balance; only the points module calls it, next to its ledger rows. */
-  async addPoints(userId: string, delta: number): Promise<void> {
-    await this.transactions
+  /**
+   * Changes a moderator's cached balance and returns the new one; only the points module calls it,
+   * next to its ledger rows. A negative result is kept: it records points paid out then taken back.
+   */
+  async addPoints(userId: string, delta: number): Promise<number> {
+    const result = await this.transactions
       .repository(User)
       .createQueryBuilder()
       .update()
       .set({ points: () => `points + ${Math.trunc(delta)}` })
       .where('id = :userId', { userId })
+      .returning(['points'])
       .execute();
+    const [row] = result.raw as Array<{ points: string }>;
+    return Number(row.points);
   }
 }

@@ -9,6 +9,12 @@ export enum TransactionStatus {
   Refunded = 'refunded',
 }
 
+export enum DisputeStatus {
+  Open = 'open',
+  Won = 'won',
+  Lost = 'lost',
+}
+
 /** One checkout of one pack (table name kept from the original system). */
 @Entity({ name: 'profile_point_transactions' })
 export class PointTransaction {
@@ -63,6 +69,27 @@ export class PointTransaction {
 
   @Column('bigint', { name: 'refunded_points', transformer: bigintNumber })
   refundedPoints: number;
+
+  @Column('text', { name: 'stripe_charge_id', nullable: true })
+  stripeChargeId: string | null;
+
+  /** What Stripe reported as paid, recorded when the purchase is credited. */
+  @Column('bigint', { name: 'stripe_amount_paid_cents', nullable: true, transformer: bigintNumber })
+  stripeAmountPaidCents: number | null;
+
+  /** Stripe's cumulative `amount_refunded` for the charge. */
+  @Column('bigint', { name: 'stripe_amount_refunded_cents', transformer: bigintNumber })
+  stripeAmountRefundedCents: number;
+
+  /** Points currently taken back by an open or lost dispute. */
+  @Column('bigint', { name: 'disputed_points', transformer: bigintNumber })
+  disputedPoints: number;
+
+  @Column('text', { name: 'dispute_id', nullable: true })
+  disputeId: string | null;
+
+  @Column('text', { name: 'dispute_status', nullable: true })
+  disputeStatus: DisputeStatus | null;
 
   @Column('text', { name: 'failure_reason', nullable: true })
   failureReason: string | null;

@@ -1,53 +1,41 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import Stripe from 'stripe';
 import { TransactionRunner } from '../../database/transaction';
-import { EventBus } from '../../events/event-bus';
-import { PointTransaction, TransactionStatus } from '../entities/point-transaction.entity';
+import { PointTransaction } from '../entities/point-transaction.entity';
 import { StripeEventRecord } from '../entities/stripe-event.entity';
+import { AppliedOutcome, Outcome, PaymentOutcomes, SessionOutcomeTrigger } from '../outcomes/payment-outcomes.service';
+import { PaymentsError } from '../payments.errors';
+import { STRIPE } from '../stripe.client';
 
-export type WebhookOutcome =
-  | 'credited'
-  | 'awaiting_payment'
-  | 'already_final'
-  | 'failed'
-  | 'expired'
-  | 'amount_mismatch'
-  | 'currency_mismatch'
-  | 'unknown_transaction'
-  | 'duplicate'
-  | 'ignored';
+export type WebhookOutcome = Outcome | 'duplicate' | 'ignored';
 
-type SessionEvent =
-  | 'checkout.session.completed'
-  | 'checkout.session.async_payment_succeeded'
-  | 'checkout.session.async_payment_failed'
-  | 'checkout.session.expired';
-
-const SESSION_EVENTS: ReadonlySet<string> = new Set<SessionEvent>([
+const SESSION_EVENTS: ReadonlySet<string> = new Set<SessionOutcomeTrigger>([
   'checkout.session.completed',
   'checkout.session.async_payment_succeeded',
   'checkout.session.async_payment_failed',
   'checkout.session.expired',
 ]);
+const CHARGE_EVENTS: ReadonlySet<string> = new Set(['charge.refunded', 'charge.dispute.created', 'charge.dispute.closed']);
 
 /**
  * Applies Stripe events exactly once. The event id is inserted under its primary key in the same
  * transaction as its effect: a concurrent duplicate waits on that key and then finds it taken, a
- * later one finds it at once. Any failure rolls everything back and surfaces as a 5xx so Stripe retries.
- * Lock order: stripe_events row → transaction row → (listeners) interaction → moderator.
+ * later one finds it at once. Any failure rolls everything back and surfaces as a 5xx so Stripe
+ * retries. Lock order: stripe_events row → purchase row → (listeners) interaction → moderator.
  */
 @Injectable()
 export class StripeWebhookService {
   private readonly logger = new Logger(StripeWebhookService.name);
 
   constructor(
+    @Inject(STRIPE) private readonly stripe: Stripe,
     private readonly transactions: TransactionRunner,
-    private readonly events: EventBus,
+    private readonly outcomes: PaymentOutcomes,
   ) {}
 
   async handle(event: Stripe.Event): Promise<WebhookOutcome> {
-    if (!SESSION_EVENTS.has(event.type)) return 'ignored';
-    const session = event.data.object as Stripe.Checkout.Session;
+    if (!SESSION_EVENTS.has(event.type) && !CHARGE_EVENTS.has(event.type)) return 'ignored';
+    if (CHARGE_EVENTS.has(event.type)) await this.refuseIfNotYetCredited(event);
 
     return this.transactions.run(async (manager) => {
       const recorded = await manager
@@ -60,89 +48,44 @@ export class StripeWebhookService {
         .execute();
       if ((recorded.raw as unknown[]).length === 0) return 'duplicate';
 
-      const purchase = await this.lockPurchase(session);
-      const outcome = purchase ? await this.apply(event.type as SessionEvent, session, purchase) : 'unknown_transaction';
-      if (outcome === 'unknown_transaction') {
-        this.logger.warn(`${event.type} ${event.id} names no known transaction (session ${session.id})`);
+      const applied = await this.apply(event);
+      if (applied.outcome === 'unknown_transaction') {
+        this.logger.warn(`${event.type} ${event.id} names no purchase of this service`);
       }
-      await manager.update(StripeEventRecord, { id: event.id }, { outcome, transactionId: purchase?.id ?? null });
-      return outcome;
+      await manager.update(StripeEventRecord, { id: event.id }, { outcome: applied.outcome, transactionId: applied.transactionId });
+      return applied.outcome;
     });
   }
 
-  /** By session id, or by client_reference_id when the session id was never stored (crash after Stripe answered). */
-  private async lockPurchase(session: Stripe.Checkout.Session): Promise<PointTransaction | null> {
-    const repository = this.transactions.repository(PointTransaction);
-    const lock = { mode: 'pessimistic_write' } as const;
-    const bySession = await repository.findOne({ where: { stripeSessionId: session.id }, lock });
-    if (bySession) return bySession;
-    const reference = session.client_reference_id;
-    if (!reference || !/^[1-9]\d{0,18}$/.test(reference)) return null;
-    const byReference = await repository.findOne({ where: { id: reference }, lock });
-    if (!byReference || (byReference.stripeSessionId && byReference.stripeSessionId !== session.id)) return null;
-    return byReference;
-  }
-
-  private async apply(type: SessionEvent, session: Stripe.Checkout.Session, purchase: PointTransaction): Promise<WebhookOutcome> {
-    if (purchase.status !== TransactionStatus.Pending) return 'already_final';
-    const repository = this.transactions.repository(PointTransaction);
-    const paymentId = typeof session.payment_intent === 'string' ? session.payment_intent : (session.payment_intent?.id ?? null);
-
-    switch (type) {
-      case 'checkout.session.expired':
-        await repository.update({ id: purchase.id }, { status: TransactionStatus.Expired, stripeSessionId: session.id });
-        return 'expired';
-      case 'checkout.session.async_payment_failed':
-        await repository.update(
-          { id: purchase.id },
-          { status: TransactionStatus.Failed, failureReason: 'async_payment_failed', stripeSessionId: session.id, stripePaymentId: paymentId },
-        );
-        return 'failed';
-      case 'checkout.session.completed':
-      case 'checkout.session.async_payment_succeeded':
-        if (session.payment_status !== 'paid') {
-          await repository.update({ id: purchase.id }, { stripeSessionId: session.id, stripePaymentId: paymentId });
-          return 'awaiting_payment';
-        }
-        return this.capture(session, purchase, paymentId);
+  private apply(event: Stripe.Event): Promise<AppliedOutcome> {
+    switch (event.type) {
+      case 'charge.refunded':
+        return this.outcomes.applyRefund(event.data.object);
+      case 'charge.dispute.created':
+        return this.outcomes.applyDispute(event.data.object, 'created');
+      case 'charge.dispute.closed':
+        return this.outcomes.applyDispute(event.data.object, 'closed');
+      default:
+        return this.outcomes.applySession(event.type as SessionOutcomeTrigger, event.data.object as Stripe.Checkout.Session);
     }
   }
 
-  private async capture(session: Stripe.Checkout.Session, purchase: PointTransaction, paymentId: string | null): Promise<WebhookOutcome> {
+  /**
+   * A refund or dispute can overtake the payment's own webhook. Its purchase is then unknown by
+   * payment intent; the payment intent's metadata (asked of Stripe before any transaction opens)
+   * tells whether it is one of ours still pending, and the event is refused so that Stripe retries.
+   */
+  private async refuseIfNotYetCredited(event: Stripe.Event): Promise<void> {
+    const object = event.data.object as { payment_intent?: string | { id: string } | null };
+    const paymentIntentId = typeof object.payment_intent === 'string' ? object.payment_intent : object.payment_intent?.id;
+    if (!paymentIntentId) return;
     const repository = this.transactions.repository(PointTransaction);
-    const mismatch =
-      session.currency?.toLowerCase() !== purchase.currency
-        ? 'currency_mismatch'
-        : session.amount_total !== purchase.amountCents
-          ? 'amount_mismatch'
-          : null;
-    if (mismatch) {
-      this.logger.error(
-        `ALERT ${mismatch}: transaction ${purchase.id} expects ${purchase.amountCents} ${purchase.currency}, ` +
-          `session ${session.id} paid ${session.amount_total} ${session.currency}; not credited`,
-      );
-      await repository.update(
-        { id: purchase.id },
-        { status: TransactionStatus.Failed, failureReason: mismatch, stripeSessionId: session.id, stripePaymentId: paymentId },
-      );
-      return mismatch;
-    }
+    if (await repository.existsBy({ stripePaymentId: paymentIntentId })) return;
 
-    const creditedAt = new Date();
-    await repository.update(
-      { id: purchase.id },
-      { status: TransactionStatus.Completed, creditedAt, stripeSessionId: session.id, stripePaymentId: paymentId },
-    );
-    const payment = {
-      transactionId: purchase.id,
-      clientId: purchase.clientId,
-      profileId: purchase.profileId,
-      points: purchase.pointsAmount,
-      amountCents: purchase.amountCents,
-      currency: purchase.currency,
-    };
-    await this.events.emitInTransaction('payment.captured', { ...payment, capturedAt: creditedAt.toISOString() });
-    await this.events.publishAfterCommit('purchase.completed', { ...payment, creditedAt: creditedAt.toISOString() });
-    return 'credited';
+    const paymentIntent = await this.stripe.paymentIntents.retrieve(paymentIntentId);
+    const transactionId = paymentIntent.metadata?.transaction_id;
+    if (transactionId && /^[1-9]\d{0,18}$/.test(transactionId) && (await repository.existsBy({ id: transactionId }))) {
+      throw PaymentsError.purchaseNotYetCredited(transactionId);
+    }
   }
 }

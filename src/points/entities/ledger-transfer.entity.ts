@@ -10,7 +10,10 @@ export enum TransferKind {
   Hold = 'hold',
   /** Held points given to the moderator assigned next. */
   Release = 'release',
+  /** Points taken back by a refund or a dispute. */
   Reversal = 'reversal',
+  /** Points given back when a dispute is won. */
+  Restore = 'restore',
   Spend = 'spend',
 }
 

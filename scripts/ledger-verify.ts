@@ -1,0 +1,35 @@
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import { validateEnv } from '../src/config/env.schema';
+import { ledgerDrift } from '../src/points/ledger-verifier';
+
+/** `npm run ledger:verify`: recomputes every balance from the ledger; exit code 1 on any drift. */
+async function main(): Promise<number> {
+  const env = validateEnv(process.env);
+  if (!env.DATABASE_URL) {
+    console.error('DATABASE_URL must name the database to verify');
+    return 2;
+  }
+  const db = await new DataSource({ type: 'postgres', url: env.DATABASE_URL }).initialize();
+  try {
+    const [{ transfers }] = await db.query<Array<{ transfers: string }>>(`SELECT count(*) AS transfers FROM ledger_transfers`);
+    const drift = await ledgerDrift(db);
+    if (drift.length === 0) {
+      process.stdout.write(`ledger verified: ${transfers} transfers, every cached balance matches\n`);
+      return 0;
+    }
+    console.error(`ledger drift in ${drift.length} account(s):`);
+    for (const row of drift) console.error(`  ${row.account}: ledger ${row.ledger}, cached ${row.cached}`);
+    return 1;
+  } finally {
+    await db.destroy();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error('ledger:verify failed:', error);
+    process.exit(2);
+  },
+);

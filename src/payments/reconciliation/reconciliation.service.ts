@@ -1,0 +1,107 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import Stripe from 'stripe';
+import { Env } from '../../config/env.schema';
+import { TransactionRunner } from '../../database/transaction';
+import { PointTransaction, TransactionStatus } from '../entities/point-transaction.entity';
+import { Outcome, PaymentOutcomes, SessionOutcomeTrigger } from '../outcomes/payment-outcomes.service';
+import { STRIPE } from '../stripe.client';
+
+const JOB = 'reconcile-pending-purchases';
+const BATCH = 100;
+
+export interface ReconcileSummary {
+  checked: number;
+  outcomes: Partial<Record<Outcome | 'still_open' | 'stripe_error', number>>;
+}
+
+/**
+ * A missed webhook must never lose a credit: pending purchases older than a threshold are looked up
+ * in Stripe and their real outcome is applied through the same locked, idempotent path as webhooks.
+ * The Stripe call happens before the transaction opens; a webhook landing at the same moment is
+ * serialised by the purchase row lock and finds the purchase already final.
+ */
+@Injectable()
+export class ReconciliationService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ReconciliationService.name);
+  private running?: Promise<ReconcileSummary>;
+
+  constructor(
+    @Inject(STRIPE) private readonly stripe: Stripe,
+    private readonly transactions: TransactionRunner,
+    private readonly outcomes: PaymentOutcomes,
+    private readonly config: ConfigService<Env, true>,
+    private readonly scheduler: SchedulerRegistry,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const interval = this.config.get('RECONCILE_INTERVAL_MS', { infer: true });
+    if (interval <= 0) return;
+    const timer = setInterval(() => void this.reconcilePending().catch((error: Error) => this.logger.error(error.message, error.stack)), interval);
+    timer.unref();
+    this.scheduler.addInterval(JOB, timer);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.scheduler.doesExist('interval', JOB)) this.scheduler.deleteInterval(JOB);
+    await this.running?.catch(() => undefined);
+  }
+
+  /** One pass over stale pending purchases; concurrent calls share the pass in progress. */
+  reconcilePending(olderThanSeconds = this.config.get('RECONCILE_AFTER_SECONDS', { infer: true })): Promise<ReconcileSummary> {
+    this.running ??= this.pass(olderThanSeconds).finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  /** Asks Stripe about one purchase's session and applies what it says. */
+  async reconcile(purchase: PointTransaction): Promise<Outcome | 'still_open'> {
+    if (!purchase.stripeSessionId || purchase.status !== TransactionStatus.Pending) return 'already_final';
+    const session = await this.stripe.checkout.sessions.retrieve(purchase.stripeSessionId);
+    const trigger = await this.triggerFor(session);
+    if (!trigger) return 'still_open';
+    const applied = await this.transactions.run(() => this.outcomes.applySession(trigger, session));
+    if (applied.outcome === 'credited') this.logger.warn(`transaction ${purchase.id} credited by reconciliation: its webhook never came`);
+    return applied.outcome;
+  }
+
+  private async pass(olderThanSeconds: number): Promise<ReconcileSummary> {
+    const summary: ReconcileSummary = { checked: 0, outcomes: {} };
+    let after = '0';
+    for (;;) {
+      const batch = await this.transactions
+        .repository(PointTransaction)
+        .createQueryBuilder('t')
+        .where('t.status = :pending', { pending: TransactionStatus.Pending })
+        .andWhere('t.stripe_session_id IS NOT NULL')
+        .andWhere(`t.created_at <= now() - make_interval(secs => :age)`, { age: olderThanSeconds })
+        .andWhere('t.id > :after', { after })
+        .orderBy('t.id', 'ASC')
+        .limit(BATCH)
+        .getMany();
+      for (const purchase of batch) {
+        const outcome = await this.reconcile(purchase).catch((error: Error) => {
+          this.logger.warn(`could not reconcile transaction ${purchase.id}: ${error.message}`);
+          return 'stripe_error' as const;
+        });
+        summary.checked += 1;
+        summary.outcomes[outcome] = (summary.outcomes[outcome] ?? 0) + 1;
+      }
+      if (batch.length < BATCH) return summary;
+      after = batch[batch.length - 1].id;
+    }
+  }
+
+  /** Which webhook the session's current state stands for; null while there is nothing to apply. */
+  private async triggerFor(session: Stripe.Checkout.Session): Promise<SessionOutcomeTrigger | null> {
+    if (session.status === 'expired') return 'checkout.session.expired';
+    if (session.status !== 'complete') return null;
+    if (session.payment_status === 'paid' || session.payment_status === 'no_payment_required') return 'checkout.session.completed';
+    const paymentIntentId = typeof session.payment_intent === 'string' ? session.payment_intent : session.payment_intent?.id;
+    if (!paymentIntentId) return null;
+    const paymentIntent = await this.stripe.paymentIntents.retrieve(paymentIntentId);
+    return paymentIntent.status === 'canceled' || paymentIntent.status === 'requires_payment_method'
+      ? 'checkout.session.async_payment_failed'
+      : null;
+  }
+}

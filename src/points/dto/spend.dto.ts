@@ -1,0 +1,49 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsInt, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+
+const toText = ({ value }: { value: unknown }) => (typeof value === 'number' ? String(value) : value);
+
+export class SpendRequestDto {
+  @ApiProperty({ example: '12' })
+  @Transform(toText)
+  @Matches(/^[1-9]\d{0,18}$/, { message: 'profile_id must be a positive integer id' })
+  @IsString({ message: 'profile_id is required' })
+  profile_id: string;
+
+  @ApiProperty({ example: 10, minimum: 1, maximum: 1_000_000 })
+  @Max(1_000_000)
+  @Min(1, { message: 'points must be at least 1' })
+  @IsInt({ message: 'points must be a whole number' })
+  points: number;
+
+  @ApiProperty({ example: 'message', description: 'What the points pay for (e.g. "message", "photo")' })
+  @MaxLength(200)
+  @MinLength(1)
+  @IsString({ message: 'reason is required' })
+  reason: string;
+
+  @ApiProperty({
+    example: 'msg-7f3c2a',
+    description: 'Unique per spend for the caller: repeating a request with the same key spends once and answers the first result',
+  })
+  @Matches(/^[\w.:-]+$/, { message: 'idempotency_key may contain letters, digits and . _ : - only' })
+  @MaxLength(100)
+  @MinLength(1)
+  @IsString({ message: 'idempotency_key is required' })
+  idempotency_key: string;
+}
+
+export class SpendResponseDto {
+  @ApiProperty({ example: '81' })
+  spendId: string;
+
+  @ApiProperty({ example: 10 })
+  points: number;
+
+  @ApiProperty({ example: 490, description: "The caller's balance for the profile after this spend" })
+  balance: number;
+
+  @ApiProperty({ example: false, description: 'true when this answers a repeated idempotency key' })
+  replayed: boolean;
+}

@@ -1,0 +1,73 @@
+import { Injectable } from '@nestjs/common';
+import { InteractionsService } from '../interactions/interactions.service';
+import { UsersService } from '../users/users.service';
+import { TransferKind } from './entities/ledger-transfer.entity';
+import { LedgerAccount } from './ledger-accounts';
+import { LedgerService } from './ledger.service';
+
+export interface PurchaseMovement {
+  transactionId: string;
+  clientId: string;
+  profileId: string;
+  points: number;
+  /** `in` gives points to the client and the earner, `out` takes them back. */
+  direction: 'in' | 'out';
+  /** Who earns: a moderator id, null for the interaction's hold, undefined for the interaction's moderator. */
+  moderatorId?: string | null;
+  client: { key: string; kind: TransferKind };
+  earnings: { key: string; kind: TransferKind; heldKind?: TransferKind };
+}
+
+export interface MovementResult {
+  interactionId: string;
+  moderatorId: string | null;
+  /** The moderator's balance after the movement, when a moderator earned it. */
+  moderatorBalance: number | null;
+}
+
+/**
+ * Moves a purchase's points on both sides at once: the client's balance for the profile and the
+ * earnings of whoever handles the conversation. Two ledger transfers with unique keys, and the
+ * cached balances updated with them; returns null, changing nothing, when the keys were used before.
+ * Must run inside the caller's transaction. Locks the interaction, then the moderator.
+ */
+@Injectable()
+export class PurchaseBalances {
+  constructor(
+    private readonly interactions: InteractionsService,
+    private readonly ledger: LedgerService,
+    private readonly users: UsersService,
+  ) {}
+
+  async move(movement: PurchaseMovement): Promise<MovementResult | null> {
+    const interaction = await this.interactions.lockOrCreate(movement.clientId, movement.profileId);
+    const moderatorId = movement.moderatorId === undefined ? interaction.moderatorId : movement.moderatorId;
+    const refs = { transactionId: movement.transactionId, interactionId: interaction.id };
+    const inward = movement.direction === 'in';
+    const clientAccount = LedgerAccount.client(interaction.id);
+    const earner = moderatorId ? LedgerAccount.moderator(moderatorId) : LedgerAccount.held(interaction.id);
+
+    const moved = await this.ledger.transfer({
+      key: movement.client.key,
+      kind: movement.client.kind,
+      debit: inward ? LedgerAccount.stripeSales : clientAccount,
+      credit: inward ? clientAccount : LedgerAccount.stripeSales,
+      points: movement.points,
+      ...refs,
+    });
+    if (!moved) return null;
+    await this.ledger.transfer({
+      key: movement.earnings.key,
+      kind: moderatorId ? movement.earnings.kind : (movement.earnings.heldKind ?? movement.earnings.kind),
+      debit: inward ? LedgerAccount.platformEarnings : earner,
+      credit: inward ? earner : LedgerAccount.platformEarnings,
+      points: movement.points,
+      ...refs,
+    });
+
+    const delta = inward ? movement.points : -movement.points;
+    await this.interactions.applyBalanceChange(interaction.id, { balance: delta, received: delta, held: moderatorId ? 0 : delta });
+    const moderatorBalance = moderatorId ? await this.users.addPoints(moderatorId, delta) : null;
+    return { interactionId: interaction.id, moderatorId, moderatorBalance };
+  }
+}

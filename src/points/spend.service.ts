@@ -1,0 +1,85 @@
+import { Injectable } from '@nestjs/common';
+import { AuthUser } from '../auth/auth-user';
+import { TransactionRunner } from '../database/transaction';
+import { InteractionsService } from '../interactions/interactions.service';
+import { ProfilesService } from '../profiles/profiles.service';
+import { SpendRequestDto, SpendResponseDto } from './dto/spend.dto';
+import { TransferKind } from './entities/ledger-transfer.entity';
+import { PointSpend } from './entities/point-spend.entity';
+import { LedgerAccount } from './ledger-accounts';
+import { LedgerService } from './ledger.service';
+import { PointsError } from './points.errors';
+
+/** Where spent points go: they leave the client's balance for good. */
+const SPENT_ACCOUNT = 'platform:spent';
+
+@Injectable()
+export class SpendService {
+  constructor(
+    private readonly transactions: TransactionRunner,
+    private readonly profiles: ProfilesService,
+    private readonly interactions: InteractionsService,
+    private readonly ledger: LedgerService,
+  ) {}
+
+  /**
+   * One transaction: lock the client×profile balance, answer a repeated key with its first result,
+   * refuse an overdraft, then write the spend, its ledger transfer and the new balance. The row lock
+   * serialises concurrent spends of one balance, so none can overdraw it.
+   */
+  async spend(client: AuthUser, request: SpendRequestDto): Promise<SpendResponseDto> {
+    const profile = await this.profiles.get(request.profile_id);
+    return this.transactions.run(async () => {
+      const interaction = await this.interactions.lockExisting(client.id, profile.id);
+      const previous = await this.findByKey(client.id, request.idempotency_key);
+      if (previous) return this.replay(previous, profile.id, request);
+
+      const balance = interaction?.pointsBalance ?? 0;
+      if (!interaction || balance < request.points) throw PointsError.insufficientPoints(request.points, balance);
+
+      const inserted = await this.transactions
+        .repository(PointSpend)
+        .createQueryBuilder()
+        .insert()
+        .values({
+          clientId: client.id,
+          profileId: profile.id,
+          interactionId: interaction.id,
+          points: request.points,
+          reason: request.reason,
+          idempotencyKey: request.idempotency_key,
+          balanceAfter: balance - request.points,
+        })
+        .orIgnore()
+        .returning(['id'])
+        .execute();
+      const [row] = inserted.raw as Array<{ id: string }>;
+      if (!row) {
+        // The same key is being used for another profile's balance at this very moment.
+        const concurrent = await this.findByKey(client.id, request.idempotency_key);
+        return this.replay(concurrent!, profile.id, request);
+      }
+
+      await this.ledger.transfer({
+        key: `spend:${row.id}`,
+        kind: TransferKind.Spend,
+        debit: LedgerAccount.client(interaction.id),
+        credit: SPENT_ACCOUNT,
+        points: request.points,
+        interactionId: interaction.id,
+      });
+      await this.interactions.applyBalanceChange(interaction.id, { balance: -request.points }, new Date());
+      return { spendId: row.id, points: request.points, balance: balance - request.points, replayed: false };
+    });
+  }
+
+  private findByKey(clientId: string, idempotencyKey: string): Promise<PointSpend | null> {
+    return this.transactions.repository(PointSpend).findOneBy({ clientId, idempotencyKey });
+  }
+
+  private replay(previous: PointSpend, profileId: string, request: SpendRequestDto): SpendResponseDto {
+    const same = previous.profileId === profileId && previous.points === request.points && previous.reason === request.reason;
+    if (!same) throw PointsError.idempotencyKeyReused(request.idempotency_key);
+    return { spendId: previous.id, points: previous.points, balance: previous.balanceAfter, replayed: true };
+  }
+}

@@ -1,0 +1,74 @@
+import { TestUser } from '../factories';
+import { api } from './http';
+import { TestApp } from './test-app';
+
+export interface Purchase {
+  sessionId: string;
+  transactionId: string;
+}
+
+export async function checkout(t: TestApp, client: TestUser, profileId: string, pack = '500'): Promise<Purchase> {
+  const response = await api(t, client.token).post('/profile-points/checkout').send({ profile_id: profileId, pack });
+  if (response.status !== 201) throw new Error(`checkout answered ${response.status}: ${JSON.stringify(response.body)}`);
+  return response.body as Purchase;
+}
+
+/** Checkout, then pay on the emulator: its signed webhook credits the purchase. */
+export async function buy(t: TestApp, client: TestUser, profileId: string, pack = '500'): Promise<Purchase & { paymentIntentId: string; chargeId: string }> {
+  const purchase = await checkout(t, client, profileId, pack);
+  const [delivery] = await t.emulator.paySession(purchase.sessionId);
+  if (delivery?.status !== 200) throw new Error(`payment webhook answered ${delivery?.status ?? 'nothing'}`);
+  return { ...purchase, ...(await paymentOf(t, purchase.sessionId)) };
+}
+
+export async function paymentOf(t: TestApp, sessionId: string): Promise<{ paymentIntentId: string; chargeId: string }> {
+  const paymentIntentId = t.emulator.getSession(sessionId)!.payment_intent!;
+  const paymentIntent = await t.stripe.paymentIntents.retrieve(paymentIntentId);
+  return { paymentIntentId, chargeId: paymentIntent.latest_charge as string };
+}
+
+/** The last event of a type the emulator created for an object (session, charge, dispute). */
+export function lastEvent(t: TestApp, type: string, objectId?: string) {
+  const events = t.emulator.events().filter((event) => event.type === type && (!objectId || matches(event.data.object, objectId)));
+  const event = events[events.length - 1];
+  if (!event) throw new Error(`no ${type} event${objectId ? ` for ${objectId}` : ''}`);
+  return event;
+}
+
+function matches(object: unknown, id: string): boolean {
+  const candidate = object as { id?: string; charge?: string; payment_intent?: string };
+  return candidate.id === id || candidate.charge === id || candidate.payment_intent === id;
+}
+
+/** Points and state of one purchase's three parties. */
+export async function stateOf(t: TestApp, transactionId: string) {
+  const [row] = await t.db.query<
+    Array<{ status: string; refunded_points: string; disputed_points: string; dispute_status: string | null; failure_reason: string | null; moderator_points: string; client_points: string; received: string }>
+  >(
+    `SELECT t.status, t.refunded_points, t.disputed_points, t.dispute_status, t.failure_reason,
+            coalesce(u.points, 0) AS moderator_points, coalesce(i.points_balance, 0) AS client_points,
+            coalesce(i.total_points_received, 0) AS received
+       FROM profile_point_transactions t
+       LEFT JOIN profiles p ON p.id = t.profile_id
+       LEFT JOIN users u ON u.id = p.moderator_id
+       LEFT JOIN profile_client_interactions i ON i.client_id = t.client_id AND i.profile_id = t.profile_id
+      WHERE t.id = $1`,
+    [transactionId],
+  );
+  return {
+    status: row.status,
+    refundedPoints: Number(row.refunded_points),
+    disputedPoints: Number(row.disputed_points),
+    disputeStatus: row.dispute_status,
+    failureReason: row.failure_reason,
+    moderatorPoints: Number(row.moderator_points),
+    clientPoints: Number(row.client_points),
+    received: Number(row.received),
+  };
+}
+
+/** Points the webhook never reaches: deliveries fail until `restore()`. */
+export function cutWebhooks(t: TestApp): { restore(): void } {
+  t.emulator.setWebhookUrl('http://127.0.0.1:1/unreachable');
+  return { restore: () => t.emulator.setWebhookUrl(`${t.url}/stripe/webhook`) };
+}
