@@ -1,0 +1,347 @@
+/**
+ * `npm run bench`: durable webhook credits per second of the whole service, next to what the same
+ * PostgreSQL does with pgbench's tpcb-like in the same run, so a number means something on any machine.
+ *
+ * Environment: DATABASE_URL (a server; scratch databases are created on it and dropped), else the
+ * local default, else an embedded PostgreSQL; BENCH_PURCHASES (2000 per scenario), BENCH_CONCURRENCY
+ * (32, also pgbench's clients), BENCH_PGBENCH_SECONDS (15), BENCH_PGBENCH_SCALE (10),
+ * BENCH_EMBEDDED=1 (skip the local server), BENCH_PROFILE=1 (CPU profile of each timed phase).
+ */
+import 'reflect-metadata';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { Client } from 'pg';
+import {
+  createDatabase,
+  databaseUrl,
+  DurabilitySettings,
+  durabilitySettings,
+  dropDatabase,
+  isDurable,
+  libpqEnv,
+  redact,
+  resolveServer,
+  scratchName,
+} from './database';
+import { PgbenchResult, runPgbench, stopPgbench } from './pgbench';
+import { deliverScenario, prepareScenario, ScenarioResult, ScenarioSpec } from './scenario';
+import { BenchService, startService } from './service';
+
+interface BenchConfig {
+  purchases: number;
+  concurrency: number;
+  pgbenchSeconds: number;
+  pgbenchScale: number;
+  forceEmbedded: boolean;
+  profile: boolean;
+}
+
+const ROOT = resolve(__dirname, '..');
+const RESULTS_DIR = join(__dirname, 'results');
+const RESULTS_FILE = join(RESULTS_DIR, 'latest.json');
+const PGBENCH_THREADS = 2;
+/** Share of the phase's busy CPU used by neither the service nor its database above which the machine was not quiet. */
+const OTHER_LOAD_WARNING = 0.1;
+
+function readConfig(): BenchConfig {
+  return {
+    purchases: intEnv('BENCH_PURCHASES', 2000, 1, 100_000),
+    concurrency: intEnv('BENCH_CONCURRENCY', 32, 1, 256),
+    pgbenchSeconds: intEnv('BENCH_PGBENCH_SECONDS', 15, 1, 600),
+    pgbenchScale: intEnv('BENCH_PGBENCH_SCALE', 10, 1, 1000),
+    // Lets the embedded fallback be exercised on a machine whose default server is up.
+    forceEmbedded: process.env.BENCH_EMBEDDED === '1',
+    profile: process.env.BENCH_PROFILE === '1',
+  };
+}
+
+function intEnv(name: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer from ${min} to ${max}, not "${raw}"`);
+  return value;
+}
+
+/** Releases what the run acquired, newest first, exactly once, whether the run succeeded, failed or was interrupted. */
+class Cleanup {
+  private readonly steps: Array<{ name: string; run: () => Promise<void> | void }> = [];
+  private running?: Promise<void>;
+
+  add(name: string, run: () => Promise<void> | void): void {
+    this.steps.push({ name, run });
+  }
+
+  run(): Promise<void> {
+    this.running ??= (async () => {
+      for (const step of [...this.steps].reverse()) {
+        try {
+          await step.run();
+        } catch (error) {
+          console.error(`cleanup: ${step.name} failed: ${(error as Error).message}`);
+        }
+      }
+    })();
+    return this.running;
+  }
+}
+
+function once(run: () => Promise<void>): () => Promise<void> {
+  let done: Promise<void> | undefined;
+  return () => (done ??= run());
+}
+
+const print = (line = '') => process.stdout.write(`${line}\n`);
+
+async function main(cleanup: Cleanup): Promise<number> {
+  const config = readConfig();
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  print(
+    `Profile Points bench — ${config.purchases} purchases per scenario, concurrency ${config.concurrency}, ` +
+      `pgbench -s ${config.pgbenchScale} for ${config.pgbenchSeconds} s`,
+  );
+
+  const server = await resolveServer(config.forceEmbedded);
+  if (server.embedded) cleanup.add('stop the embedded PostgreSQL', () => server.embedded?.stop());
+  const admin = new Client({ connectionString: server.url });
+  await admin.connect().catch((error: Error) => {
+    throw new Error(`cannot connect to ${redact(server.url)} (from ${server.source}): ${error.message}`);
+  });
+  cleanup.add('close the admin connection', () => admin.end());
+
+  const { rows: version } = await admin.query<{ server_version: string }>('SHOW server_version');
+  print(`PostgreSQL ${version[0].server_version} at ${redact(server.url)} (${server.source})`);
+  const serverSettings = await durabilitySettings(async (sql) => (await admin.query<Record<string, string>>(sql)).rows);
+  print(`durability (server): ${formatSettings(serverSettings)}`);
+  requireDurable('the server', serverSettings);
+  requireNoDurabilityOverrideInSource();
+
+  const serviceDb = scratchName('service');
+  const pgbenchDb = scratchName('pgbench');
+  await createDatabase(admin, serviceDb);
+  cleanup.add(`drop ${serviceDb}`, () => dropDatabase(admin, serviceDb));
+  await createDatabase(admin, pgbenchDb);
+  cleanup.add(`drop ${pgbenchDb}`, () => dropDatabase(admin, pgbenchDb));
+
+  const bootStarted = performance.now();
+  const service: BenchService = await startService(databaseUrl(server.url, serviceDb));
+  const closeService = once(() => service.close());
+  cleanup.add('close the service and the emulator', closeService);
+  print(`service up on ${service.url} in ${seconds(performance.now() - bootStarted)} (migrated ${serviceDb})`);
+
+  // The service's own pool sessions: catches settings attached to the role, the database or the connection options.
+  const poolSettings = await durabilitySettings((sql) => service.db.query<Array<Record<string, string>>>(sql));
+  print(`durability (service pool session): ${formatSettings(poolSettings)}`);
+  requireDurable("the service's connections", poolSettings);
+
+  const db = new Client({ connectionString: databaseUrl(server.url, serviceDb) });
+  await db.connect();
+  cleanup.add('close the bench connection', () => db.end());
+  const { rows: packRows } = await db.query<{ code: string; points: string }>(`SELECT code, points FROM point_packs WHERE active`);
+  const packPoints = new Map(packRows.map((row) => [row.code, Number(row.points)]));
+
+  const n = config.purchases;
+  const scenarios: ScenarioSpec[] = [
+    // Not reported: pays for the first-request costs (JIT, lazy metadata, pool connections) so the first scenario is not penalised.
+    { name: 'warm-up', key: 'warmup', purchases: Math.min(100, n), moderators: 10, profiles: 10, clients: 40 },
+    { name: 'spread', key: 'spread', purchases: n, moderators: 50, profiles: 50, clients: 200 },
+    { name: 'hot moderator', key: 'hot', purchases: n, moderators: 1, profiles: 50, clients: 200 },
+  ];
+  const results: ScenarioResult[] = [];
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  for (const spec of scenarios) {
+    print();
+    print(`[${spec.name}] ${spec.purchases} purchases over ${spec.profiles} profiles of ${spec.moderators} moderator(s), ${spec.clients} clients`);
+    const prepared = await prepareScenario(db, service, spec, config.concurrency, packPoints);
+    print(`  setup: ${spec.purchases} checkouts through POST /profile-points/checkout in ${seconds(prepared.checkoutSeconds * 1000)} (not timed)`);
+    const profileFile = config.profile && spec.key !== 'warmup' ? join(RESULTS_DIR, `${spec.key}.cpuprofile`) : undefined;
+    const result = await deliverScenario(db, service, prepared, config.concurrency, profileFile);
+    print(
+      `  ${result.deliveries} deliveries in ${seconds(result.elapsedMs)}: ${result.deliveriesPerSecond.toFixed(1)} deliveries/s, ` +
+        `${result.creditsPerSecond.toFixed(1)} credits/s, p50 ${result.p50Ms.toFixed(1)} ms, p90 ${result.p90Ms.toFixed(1)} ms, ` +
+        `p99 ${result.p99Ms.toFixed(1)} ms, max ${result.maxMs.toFixed(1)} ms`,
+    );
+    print(`  cpu: ${formatCpu(result)}`);
+    const { nodeSeconds, postgresSeconds, otherSeconds } = result.cpu;
+    if (otherSeconds !== null && otherSeconds > OTHER_LOAD_WARNING * (nodeSeconds + (postgresSeconds ?? 0) + otherSeconds)) {
+      print(`  WARNING: other processes used ${otherSeconds.toFixed(1)} s of CPU during this phase; its numbers are skewed`);
+      warnings.push(`${spec.name}: other processes used ${otherSeconds.toFixed(1)} s of CPU during the phase`);
+    }
+    const states = result.backendStates.filter((entry) => entry.share >= 0.01).slice(0, 6);
+    print(`  service connections: ${states.map((entry) => `${entry.state} ${(100 * entry.share).toFixed(0)}%`).join(', ')}`);
+    print(`  outcomes: ${Object.entries(result.outcomes).map(([outcome, count]) => `${outcome} ${count}`).join(', ')}`);
+    print(
+      `  outbox: ${result.outboxBacklog} events unpublished when the phase ended, ` +
+        (result.outboxDrainSeconds === null ? 'NOT drained within the bound' : `drained ${seconds(result.outboxDrainSeconds * 1000)} later`),
+    );
+    if (result.profile) {
+      print(`  CPU profile of the phase: ${relative(process.cwd(), result.profile.file)}; most self time:`);
+      for (const line of result.profile.top) print(`    ${line}`);
+    }
+    if (result.errors > 0) {
+      print(`  ERRORS: ${result.errors} deliveries without a 2xx, e.g.:`);
+      for (const sample of result.errorSamples) print(`    ${sample}`);
+      problems.push(`${spec.name}: ${result.errors} deliveries without a 2xx`);
+    }
+    if (result.verified) print('  verified: every transaction completed, moderator points = points sold, 2 ledger rows per purchase');
+    else {
+      for (const problem of result.problems) print(`  NOT VERIFIED: ${problem}`);
+      problems.push(...result.problems.map((problem) => `${spec.name}: ${problem}`));
+    }
+    if (spec.key !== 'warmup') results.push(result);
+  }
+
+  // pgbench measures the same server without the service competing for it.
+  await closeService();
+
+  print();
+  const threads = Math.min(PGBENCH_THREADS, config.concurrency);
+  print(`[pgbench] -i -s ${config.pgbenchScale}, then tpcb-like, ${config.concurrency} clients, ${threads} threads, ${config.pgbenchSeconds} s`);
+  await admin.query('CHECKPOINT').catch(() => undefined);
+  cleanup.add('stop pgbench', stopPgbench);
+  const pgbench: PgbenchResult = await runPgbench({
+    database: pgbenchDb,
+    env: libpqEnv(server.url),
+    scale: config.pgbenchScale,
+    clients: config.concurrency,
+    threads,
+    seconds: config.pgbenchSeconds,
+  });
+  print(
+    `  initialised in ${seconds(pgbench.initSeconds * 1000)}; ${pgbench.transactions ?? '?'} transactions, ` +
+      `latency average ${pgbench.latencyAverageMs ?? '?'} ms, ${pgbench.tps.toFixed(1)} tps`,
+  );
+
+  const [spread, hot] = results;
+  const ratios = {
+    spreadToPgbench: spread.creditsPerSecond / pgbench.tps,
+    hotToPgbench: hot.creditsPerSecond / pgbench.tps,
+    hotToSpread: hot.creditsPerSecond / spread.creditsPerSecond,
+  };
+
+  print();
+  print(row(['scenario', 'purchases', 'deliveries/s', 'credits/s', 'p50 ms', 'p99 ms']));
+  for (const result of results) {
+    print(
+      row([
+        result.name,
+        String(result.purchases),
+        result.deliveriesPerSecond.toFixed(1),
+        result.creditsPerSecond.toFixed(1),
+        result.p50Ms.toFixed(1),
+        result.p99Ms.toFixed(1),
+      ]),
+    );
+  }
+  print(`pgbench tpcb-like (${config.concurrency} clients): ${pgbench.tps.toFixed(1)} tps`);
+  print(
+    `ratio credits/s ÷ pgbench tps: spread ${ratios.spreadToPgbench.toFixed(3)}, hot moderator ${ratios.hotToPgbench.toFixed(3)}; ` +
+      `hot ÷ spread = ${ratios.hotToSpread.toFixed(3)}`,
+  );
+
+  writeFileSync(
+    RESULTS_FILE,
+    `${JSON.stringify(
+      {
+        finishedAt: new Date().toISOString(),
+        ok: problems.length === 0,
+        problems,
+        warnings,
+        config,
+        postgres: { version: version[0].server_version, server: redact(server.url), source: server.source, serverSettings, poolSettings },
+        scenarios: results,
+        pgbench: { script: 'tpcb-like', clients: config.concurrency, threads, ...pgbench },
+        ratios,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  if (warnings.length > 0) print(`note: the machine was not quiet (${warnings.join('; ')}): rerun for trustworthy numbers`);
+  print(`results written to ${relative(process.cwd(), RESULTS_FILE)}`);
+
+  if (problems.length > 0) {
+    console.error(`\nbench FAILED:\n  - ${problems.join('\n  - ')}`);
+    return 1;
+  }
+  return 0;
+}
+
+function requireDurable(what: string, settings: DurabilitySettings): void {
+  if (!isDurable(settings)) {
+    throw new Error(`${what} runs with ${formatSettings(settings)}: commits would not be durable, so there is nothing honest to measure`);
+  }
+}
+
+/**
+ * SHOW only sees session defaults; a `SET LOCAL synchronous_commit = off` inside the webhook's
+ * transaction would not show there, so the service's source is checked for one as well.
+ */
+function requireNoDurabilityOverrideInSource(): void {
+  const override = /synchronous_commit\s*(=|to\b)|set_config\s*\(\s*'synchronous_commit'|-c\s*synchronous_commit/i;
+  const offenders = tsFiles(join(ROOT, 'src'), 0).filter((file) => override.test(readFileSync(file, 'utf8')));
+  if (offenders.length > 0) {
+    throw new Error(`the service overrides synchronous_commit in ${offenders.map((file) => relative(ROOT, file)).join(', ')}: refusing to measure`);
+  }
+  print('durability (service source): no synchronous_commit override in src/');
+}
+
+function tsFiles(dir: string, depth: number): string[] {
+  if (depth > 20) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return tsFiles(path, depth + 1);
+    return entry.isFile() && entry.name.endsWith('.ts') ? [path] : [];
+  });
+}
+
+function formatCpu(result: ScenarioResult): string {
+  const { nodeSeconds, nodeSystemShare, postgresSeconds, otherSeconds, machineBusy } = result.cpu;
+  const perCredit = (cpuSeconds: number) => `${((cpuSeconds * 1000) / result.purchases).toFixed(1)} ms/credit`;
+  const parts = [`node ${perCredit(nodeSeconds)} (${(100 * nodeSystemShare).toFixed(0)}% in the kernel)`];
+  if (postgresSeconds !== null) parts.push(`PostgreSQL ${perCredit(postgresSeconds)}`);
+  if (otherSeconds !== null) parts.push(`everything else ${perCredit(otherSeconds)}`);
+  if (machineBusy !== null) parts.push(`all cores ${(100 * machineBusy).toFixed(0)}% busy`);
+  return parts.join(', ');
+}
+
+function formatSettings(settings: DurabilitySettings): string {
+  return `synchronous_commit=${settings.synchronousCommit} fsync=${settings.fsync}`;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+const WIDTHS = [16, 11, 14, 11, 8, 8];
+function row(cells: string[]): string {
+  return cells.map((cell, i) => cell.padEnd(WIDTHS[i])).join('').trimEnd();
+}
+
+const cleanup = new Cleanup();
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  // Registered before Nest's own shutdown hooks: after Nest closes the app it re-raises the signal,
+  // which then lands here instead of killing the process before the scratch databases are dropped.
+  process.on(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
+    console.error(`\n${signal}: cleaning up…`);
+    void cleanup.run().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  });
+}
+
+main(cleanup)
+  .catch((error: unknown) => {
+    console.error(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return 1;
+  })
+  .then(async (code) => {
+    await cleanup.run();
+    process.exitCode = code;
+  })
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
