@@ -121,14 +121,7 @@ export class PaymentOutcomes {
       creditedAt,
       stripeAmountPaidCents: session.amount_total,
     });
-    const payment = {
-      transactionId: purchase.id,
-      clientId: purchase.clientId,
-      profileId: purchase.profileId,
-      points: purchase.pointsAmount,
-      amountCents: purchase.amountCents,
-      currency: purchase.currency,
-    };
+    const payment = summaryOf(purchase);
     await this.events.emitInTransaction('payment.captured', { ...payment, capturedAt: creditedAt.toISOString() });
     await this.events.publishAfterCommit('purchase.completed', { ...payment, creditedAt: creditedAt.toISOString() });
     return 'credited';
@@ -210,12 +203,7 @@ export class PaymentOutcomes {
     const failedAt = new Date();
     await this.update(purchase, { ...references, status: TransactionStatus.Failed, failureReason: reason });
     await this.events.publishAfterCommit('payment.failed', {
-      transactionId: purchase.id,
-      clientId: purchase.clientId,
-      profileId: purchase.profileId,
-      points: purchase.pointsAmount,
-      amountCents: purchase.amountCents,
-      currency: purchase.currency,
+      ...summaryOf(purchase),
       reason,
       failedAt: failedAt.toISOString(),
     });
@@ -269,6 +257,18 @@ export function refundedPointsFor(points: number, paidCents: number, refundedCen
   const scaled = points * refundedCents;
   const remainder = scaled % paidCents;
   return (scaled - remainder) / paidCents + (remainder === 0 ? 0 : 1);
+}
+
+/** What events say about a purchase. */
+function summaryOf(purchase: PointTransaction) {
+  return {
+    transactionId: purchase.id,
+    clientId: purchase.clientId,
+    profileId: purchase.profileId,
+    points: purchase.pointsAmount,
+    amountCents: purchase.amountCents,
+    currency: purchase.currency,
+  };
 }
 
 function idOf(value: string | { id: string } | null | undefined): string | null {
