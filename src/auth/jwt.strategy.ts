@@ -5,6 +5,7 @@ import { ExtractJwt, Strategy } from 'passport-jwt';
 import { Env } from '../config/env.schema';
 import { UsersService } from '../users/users.service';
 import { AuthUser, JwtClaims } from './auth-user';
+import { isId } from '../common/ids';
 
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy) {
@@ -27,7 +28,7 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
 
 /** Shared by HTTP and the websocket handshake: a token is only as good as the user it names. */
 export async function resolveAuthUser(users: UsersService, claims: Partial<JwtClaims>): Promise<AuthUser> {
-  if (typeof claims.sub !== 'string' || !/^[1-9]\d{0,18}$/.test(claims.sub)) {
+  if (!isId(claims.sub)) {
     throw new UnauthorizedException('The token has no valid subject');
   }
   const user = await users.findById(claims.sub);

@@ -2,6 +2,7 @@ import { applyDecorators, Type } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { Type as TransformType } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { ID_PATTERN } from './ids';
 
 /** Keyset pagination: `cursor` is the id of the last row of the previous page (rows come newest first). */
 export class PageQuery {
@@ -15,7 +16,7 @@ export class PageQuery {
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page', example: '1234' })
   @IsOptional()
-  @Matches(/^[1-9]\d{0,18}$/, { message: 'cursor must be the nextCursor of a previous page' })
+  @Matches(ID_PATTERN, { message: 'cursor must be the nextCursor of a previous page' })
   cursor?: string;
 }
 

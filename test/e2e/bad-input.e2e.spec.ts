@@ -27,6 +27,7 @@ describe('Bad input: a clear 4xx and nothing written', () => {
     ['malformed JSON', () => '{"profile_id": 1, "pack": ', 400, 'MALFORMED_JSON', /not valid JSON/],
     ['a missing pack', (profileId) => ({ profile_id: profileId }), 400, 'VALIDATION_FAILED', /pack is required/],
     ['a non-numeric profile id', () => ({ profile_id: 'abc', pack: '100' }), 400, 'VALIDATION_FAILED', /profile_id must be a positive integer id/],
+    ['a profile id beyond bigint', () => ({ profile_id: '9999999999999999999', pack: '100' }), 400, 'VALIDATION_FAILED', /profile_id must be a positive integer id/],
     ['an unexpected field', (profileId) => ({ profile_id: profileId, pack: '100', amount: 1 }), 400, 'VALIDATION_FAILED', /property amount should not exist/],
     ['a pack sent as an object', (profileId) => ({ profile_id: profileId, pack: { $gt: '' } }), 400, 'VALIDATION_FAILED', /pack is required/],
   ];
@@ -51,6 +52,9 @@ describe('Bad input: a clear 4xx and nothing written', () => {
     ['/profile-points/transactions/client?cursor=-1', /cursor must be the nextCursor/],
     ['/profile-points/success', /session_id is required/],
     ['/profile/abc/points', /Profile abc does not exist/],
+    ['/profile/9999999999999999999/points', /Profile 9999999999999999999 does not exist/],
+    ['/profile-points/transactions/client?cursor=9999999999999999999', /cursor must be the nextCursor/],
+    ['/profile-points/transactions/profile/9999999999999999999', /does not exist/],
   ])('answers %s with a clear 4xx', async (path, message) => {
     const { client } = await createScenario(t.db);
     const response = await api(t, client.token).get(path);

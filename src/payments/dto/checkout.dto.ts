@@ -1,13 +1,14 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsString, Matches } from 'class-validator';
+import { ID_PATTERN } from '../../common/ids';
 
 const toText = ({ value }: { value: unknown }) => (typeof value === 'number' ? String(value) : value);
 
 export class CheckoutRequestDto {
   @ApiProperty({ example: '12', description: 'The profile the points are for (a number or a numeric string)' })
   @Transform(toText)
-  @Matches(/^[1-9]\d{0,18}$/, { message: 'profile_id must be a positive integer id' })
+  @Matches(ID_PATTERN, { message: 'profile_id must be a positive integer id' })
   @IsString({ message: 'profile_id is required' })
   profile_id: string;
 

@@ -5,6 +5,7 @@ import { EventBus } from '../../events/event-bus';
 import { PaymentFailureReason } from '../../events/event-map';
 import { DisputeStatus, PointTransaction, TransactionStatus } from '../entities/point-transaction.entity';
 import { PaymentsError } from '../payments.errors';
+import { isId } from '../../common/ids';
 
 export type SessionOutcomeTrigger =
   | 'checkout.session.completed'
@@ -230,7 +231,7 @@ export class PaymentOutcomes {
     const bySession = await repository.findOne({ where: { stripeSessionId: session.id }, lock });
     if (bySession) return bySession;
     const reference = session.client_reference_id;
-    if (!reference || !/^[1-9]\d{0,18}$/.test(reference)) return null;
+    if (!isId(reference)) return null;
     const byReference = await repository.findOne({ where: { id: reference }, lock });
     if (!byReference || (byReference.stripeSessionId && byReference.stripeSessionId !== session.id)) return null;
     return byReference;

@@ -6,6 +6,7 @@ import { StripeEventRecord } from '../entities/stripe-event.entity';
 import { AppliedOutcome, Outcome, PaymentOutcomes, SessionOutcomeTrigger } from '../outcomes/payment-outcomes.service';
 import { PaymentsError } from '../payments.errors';
 import { STRIPE } from '../stripe.client';
+import { isId } from '../../common/ids';
 
 export type WebhookOutcome = Outcome | 'duplicate' | 'ignored';
 
@@ -84,7 +85,7 @@ export class StripeWebhookService {
 
     const paymentIntent = await this.stripe.paymentIntents.retrieve(paymentIntentId);
     const transactionId = paymentIntent.metadata?.transaction_id;
-    if (transactionId && /^[1-9]\d{0,18}$/.test(transactionId) && (await repository.existsBy({ id: transactionId }))) {
+    if (isId(transactionId) && (await repository.existsBy({ id: transactionId }))) {
       throw PaymentsError.purchaseNotYetCredited(transactionId);
     }
   }

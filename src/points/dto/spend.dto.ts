@@ -1,13 +1,14 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { ID_PATTERN } from '../../common/ids';
 
 const toText = ({ value }: { value: unknown }) => (typeof value === 'number' ? String(value) : value);
 
 export class SpendRequestDto {
   @ApiProperty({ example: '12' })
   @Transform(toText)
-  @Matches(/^[1-9]\d{0,18}$/, { message: 'profile_id must be a positive integer id' })
+  @Matches(ID_PATTERN, { message: 'profile_id must be a positive integer id' })
   @IsString({ message: 'profile_id is required' })
   profile_id: string;
 
