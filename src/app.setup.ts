@@ -24,7 +24,10 @@ export function configureApp(app: INestApplication): INestApplication {
         'Buy packs of points for chat profiles through Stripe Checkout. Every route except the Stripe webhook, ' +
           'health and these docs needs `Authorization: Bearer <JWT>` (HS256; claims `sub` = user id, `role`). ' +
           'Errors share one JSON shape (ApiErrorResponse). Realtime alerts: socket.io namespace `/notifications`, ' +
-          'token in the handshake `auth.token`; events `points.purchased` (moderators) and `purchase.completed` (clients).',
+          'token in the handshake `auth.token`, `auth.lastNotificationId` to replay what was missed; events ' +
+          '`points.purchased`, `points.reversed`, `points.restored` (moderators), `purchase.completed`, `payment.failed` ' +
+          '(clients), each also listed by `GET /notifications` with the same id. Events and payloads: ' +
+          '[AsyncAPI document](/docs/asyncapi.json) (open it in https://studio.asyncapi.com).',
       )
       .setVersion('1.0')
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })

@@ -117,6 +117,11 @@ export class Env {
   @IsInt()
   @Min(0)
   RECONCILE_AFTER_SECONDS = 300;
+
+  /** false: this instance never relays the outbox (a web-only instance); at least one instance must. */
+  @Transform(toBoolean)
+  @IsBoolean()
+  OUTBOX_RELAY_ENABLED = true;
 }
 
 /** Variables holding secrets: never printed, not even in validation errors. */

@@ -1,5 +1,6 @@
 import { OutboxEvent } from '../events/outbox-event.entity';
 import { Interaction } from '../interactions/entities/interaction.entity';
+import { Notification } from '../notifications/entities/notification.entity';
 import { PointTransaction } from '../payments/entities/point-transaction.entity';
 import { StripeEventRecord } from '../payments/entities/stripe-event.entity';
 import { LedgerTransfer } from '../points/entities/ledger-transfer.entity';
@@ -8,4 +9,4 @@ import { PointSpend } from '../points/entities/point-spend.entity';
 import { Profile } from '../profiles/profile.entity';
 import { User } from '../users/user.entity';
 
-export const ENTITIES = [User, Profile, PointPack, LedgerTransfer, PointSpend, Interaction, PointTransaction, StripeEventRecord, OutboxEvent];
+export const ENTITIES = [User, Profile, PointPack, LedgerTransfer, PointSpend, Interaction, PointTransaction, StripeEventRecord, OutboxEvent, Notification];

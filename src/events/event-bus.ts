@@ -3,7 +3,7 @@ import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { TransactionRunner } from '../database/transaction';
 import { IntegrationEvents, TransactionEvents } from './event-map';
 import { OutboxEvent } from './outbox-event.entity';
-import { OutboxRelay } from './outbox-relay';
+import { OUTBOX_CHANNEL, OutboxRelay } from './outbox-relay';
 
 @Injectable()
 export class EventBus {
@@ -19,10 +19,15 @@ export class EventBus {
     await this.emitter.emitAsync(name, payload);
   }
 
-  /** Stores the event with the caller's change; it is published once that change has committed. */
+  /**
+   * Stores the event with the caller's change; it is published once that change has committed. The
+   * NOTIFY is transactional too: PostgreSQL delivers it to every relay at commit, never on rollback,
+   * so an instance that does not relay (OUTBOX_RELAY_ENABLED=false) still gets its events out at once.
+   */
   async publishAfterCommit<K extends keyof IntegrationEvents>(name: K, payload: IntegrationEvents[K]): Promise<void> {
     this.requireTransaction(name);
     await this.transactions.repository(OutboxEvent).insert({ type: name, payload: { ...payload } });
+    await this.transactions.manager.query(`SELECT pg_notify($1, '')`, [OUTBOX_CHANNEL]);
     this.transactions.onCommit(() => this.relay.wake());
   }
 

@@ -1,7 +1,125 @@
-import { PointsPurchasedEvent, PurchaseCompletedEvent } from '../events/event-map';
+import { IntegrationEvents } from '../events/event-map';
+import { objectSchema, ObjectSchema } from './json-schema';
 
-/** What the /notifications namespace pushes, by event name. */
-export interface ServerToClientEvents {
-  'points.purchased': (payload: PointsPurchasedEvent) => void;
-  'purchase.completed': (payload: PurchaseCompletedEvent) => void;
+/**
+ * The realtime contract, in one place: which integration events become notifications, who receives
+ * them, and the JSON Schema of their payload. The socket event map, the REST DTOs and the AsyncAPI
+ * document are derived from it; the schemas are checked by the compiler against the event map.
+ */
+export const NOTIFICATION_TYPES = [
+  'points.purchased',
+  'purchase.completed',
+  'points.reversed',
+  'points.restored',
+  'payment.failed',
+] as const satisfies ReadonlyArray<keyof IntegrationEvents>;
+
+export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
+
+/** What is stored in `notifications.payload` and returned by GET /notifications. */
+export type NotificationPayload<K extends NotificationType = NotificationType> = IntegrationEvents[K];
+
+/** What the socket pushes: the payload plus the notification id. */
+export type PushedNotification<K extends NotificationType = NotificationType> = { id: string } & IntegrationEvents[K];
+
+/** Server → client events of the socket.io namespace /notifications: the event name is the notification type. */
+export type ServerToClientEvents = { [K in NotificationType]: (notification: PushedNotification<K>) => void };
+
+export type Audience = 'moderator' | 'client';
+
+export interface NotificationSpec<K extends NotificationType> {
+  audience: Audience;
+  summary: string;
+  /** The user the notification is for. */
+  recipient: (payload: IntegrationEvents[K]) => string;
+  schema: ObjectSchema<IntegrationEvents[K]>;
 }
+
+const id = (example: string, description: string) => ({ type: 'string' as const, example, description });
+const points = { type: 'integer' as const, minimum: 1, example: 500 };
+const amountCents = { type: 'integer' as const, minimum: 1, example: 999, description: 'Minor units (cents)' };
+const currency = { type: 'string' as const, example: 'eur', description: 'ISO 4217, lower case' };
+const at = (description: string) => ({ type: 'string' as const, format: 'date-time' as const, description });
+
+export const NOTIFICATIONS: { [K in NotificationType]: NotificationSpec<K> } = {
+  'points.purchased': {
+    audience: 'moderator',
+    summary: 'A client bought points for a profile you moderate; they are credited to you.',
+    recipient: (event) => event.moderatorId,
+    schema: objectSchema('PointsPurchased', 'Points bought for a profile and credited to its moderator.', {
+      transactionId: id('42', 'The purchase'),
+      clientId: id('7', 'The paying client'),
+      profileId: id('12', 'The profile the points were bought for'),
+      moderatorId: id('3', 'The moderator credited (you)'),
+      points,
+      amountCents,
+      currency,
+      creditedAt: at('When the points were credited'),
+    }),
+  },
+  'purchase.completed': {
+    audience: 'client',
+    summary: 'Your purchase is paid and its points are on your balance for the profile.',
+    recipient: (event) => event.clientId,
+    schema: objectSchema('PurchaseCompleted', "A client's purchase was paid and credited.", {
+      transactionId: id('42', 'The purchase'),
+      clientId: id('7', 'The paying client (you)'),
+      profileId: id('12', 'The profile the points were bought for'),
+      points,
+      amountCents,
+      currency,
+      creditedAt: at('When the points were credited'),
+    }),
+  },
+  'points.reversed': {
+    audience: 'moderator',
+    summary: 'Points of a purchase were taken back from you because it was refunded or disputed.',
+    recipient: (event) => event.moderatorId,
+    schema: objectSchema('PointsReversed', 'Points taken back from a moderator after a refund or a dispute.', {
+      transactionId: id('42', 'The purchase'),
+      clientId: id('7', 'The client who bought it'),
+      profileId: id('12', 'The profile'),
+      moderatorId: id('3', 'The moderator debited (you)'),
+      points: { ...points, description: 'Points taken back by this reversal only' },
+      reason: { type: 'string', enum: ['refund', 'dispute'], example: 'refund' },
+      moderatorBalance: {
+        type: 'integer',
+        example: 1500,
+        description: "The moderator's balance after the reversal; negative when the points were already paid out",
+      },
+      reversedAt: at('When the points were taken back'),
+    }),
+  },
+  'points.restored': {
+    audience: 'moderator',
+    summary: 'A dispute was won: the points it had taken back are yours again.',
+    recipient: (event) => event.moderatorId,
+    schema: objectSchema('PointsRestored', 'Points given back to a moderator when a dispute is won.', {
+      transactionId: id('42', 'The purchase'),
+      clientId: id('7', 'The client who bought it'),
+      profileId: id('12', 'The profile'),
+      moderatorId: id('3', 'The moderator credited again (you)'),
+      points,
+      restoredAt: at('When the points were given back'),
+    }),
+  },
+  'payment.failed': {
+    audience: 'client',
+    summary: 'A purchase will not be credited: the payment failed, expired or did not match the order.',
+    recipient: (event) => event.clientId,
+    schema: objectSchema('PaymentFailed', 'A purchase that will not be credited.', {
+      transactionId: id('42', 'The purchase'),
+      clientId: id('7', 'The client (you)'),
+      profileId: id('12', 'The profile'),
+      points,
+      amountCents,
+      currency,
+      reason: {
+        type: 'string',
+        enum: ['async_payment_failed', 'amount_mismatch', 'currency_mismatch', 'expired'],
+        example: 'async_payment_failed',
+      },
+      failedAt: at('When the purchase failed'),
+    }),
+  },
+};

@@ -1,19 +1,39 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { JwtModule } from '@nestjs/jwt';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { Env } from '../config/env.schema';
 import { UsersModule } from '../users/users.module';
-import { NotifyClientWhenPurchaseCompleted, NotifyModeratorWhenPointsPurchased } from './listeners/notify-on-purchase';
+import { AsyncApiController } from './asyncapi/asyncapi.controller';
+import { Notification } from './entities/notification.entity';
+import { NOTIFICATION_LISTENERS } from './listeners/notify-users';
+import { NotificationsController } from './notifications.controller';
 import { NotificationsGateway } from './notifications.gateway';
+import { NotificationsService } from './notifications.service';
+import { Notifier } from './notifier';
+import { RealtimeClusterLifecycle, realtimeClusterProvider } from './realtime-cluster';
 
+/**
+ * Integration events in (through the outbox relay), per-user notifications out: stored, listed over
+ * REST, pushed over socket.io. Talks to other modules only through events; UsersModule is for auth.
+ */
 @Module({
   imports: [
     UsersModule,
+    TypeOrmModule.forFeature([Notification]),
     JwtModule.registerAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<Env, true>) => ({ secret: config.get('JWT_SECRET', { infer: true }) }),
     }),
   ],
-  providers: [NotificationsGateway, NotifyModeratorWhenPointsPurchased, NotifyClientWhenPurchaseCompleted],
+  controllers: [NotificationsController, AsyncApiController],
+  providers: [
+    realtimeClusterProvider,
+    RealtimeClusterLifecycle,
+    NotificationsService,
+    NotificationsGateway,
+    Notifier,
+    ...NOTIFICATION_LISTENERS,
+  ],
 })
 export class NotificationsModule {}

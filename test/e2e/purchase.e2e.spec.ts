@@ -81,6 +81,7 @@ describe('Purchase path (checkout → signed webhook → credit → alert)', () 
     ]);
 
     await expect(alert).resolves.toEqual({
+      id: expect.stringMatching(/^\d+$/),
       transactionId,
       clientId: client.id,
       profileId: profile.id,

@@ -1,0 +1,53 @@
+import { NOTIFICATION_TYPES, NOTIFICATIONS } from '../notification-events';
+import { buildAsyncApiDocument } from './asyncapi.document';
+
+/** Every `$ref` in the document, with where it was found. */
+function refs(node: unknown, path = '#'): Array<{ at: string; ref: string }> {
+  if (Array.isArray(node)) return node.flatMap((item, i) => refs(item, `${path}/${i}`));
+  if (typeof node !== 'object' || node === null) return [];
+  return Object.entries(node).flatMap(([key, value]) =>
+    key === '$ref' && typeof value === 'string' ? [{ at: path, ref: value }] : refs(value, `${path}/${key}`),
+  );
+}
+
+function resolve(document: unknown, ref: string): unknown {
+  return ref
+    .replace(/^#\//, '')
+    .split('/')
+    .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], document);
+}
+
+describe(buildAsyncApiDocument.name, () => {
+  const sut = buildAsyncApiDocument({ host: 'api.example.com', secure: true });
+
+  it('is an AsyncAPI 3.0 document whose every $ref resolves', () => {
+    expect(sut.asyncapi).toBe('3.0.0');
+    const all = refs(sut);
+    expect(all.length).toBeGreaterThan(NOTIFICATION_TYPES.length * 3);
+    for (const { at, ref } of all) expect({ at, ref, resolved: resolve(sut, ref) !== undefined }).toEqual({ at, ref, resolved: true });
+  });
+
+  it('describes every notification type as a message the service sends on /notifications, with its payload and an example', () => {
+    const document = sut as unknown as {
+      servers: { api: { host: string; protocol: string } };
+      operations: Record<string, { action: string; messages: Array<{ $ref: string }> }>;
+      components: {
+        messages: Record<string, { payload: { $ref: string }; examples: Array<{ payload: Record<string, unknown> }> }>;
+      };
+    };
+    expect(document.servers.api).toMatchObject({ host: 'api.example.com', protocol: 'wss' });
+    const sent = Object.values(document.operations).flatMap((operation) => {
+      expect(operation.action).toBe('send');
+      return operation.messages.map((message) => message.$ref.split('/').pop());
+    });
+    expect(sent.sort()).toEqual([...NOTIFICATION_TYPES].sort());
+
+    for (const type of NOTIFICATION_TYPES) {
+      const message = document.components.messages[type];
+      const payload = resolve(sut, message.payload.$ref) as { required: string[]; properties: Record<string, unknown> };
+      expect(payload.required).toEqual(['id', ...Object.keys(NOTIFICATIONS[type].schema.properties)]);
+      expect(Object.keys(message.examples[0].payload)).toEqual(payload.required);
+      expect(Object.values(message.examples[0].payload)).not.toContain(null);
+    }
+  });
+});

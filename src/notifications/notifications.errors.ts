@@ -1,0 +1,49 @@
+import { HttpStatus } from '@nestjs/common';
+import { AppError } from '../common/app-error';
+
+export enum NotificationsErrorCode {
+  /** The socket handshake has no token, a bad or expired one, or one for a user that does not exist. */
+  Unauthorized = 'UNAUTHORIZED',
+  /** The socket handshake's auth.lastNotificationId is not a notification id. */
+  InvalidLastNotificationId = 'INVALID_LAST_NOTIFICATION_ID',
+  /** The handshake could not be checked (e.g. the database is unreachable): try again later. */
+  Unavailable = 'SERVICE_UNAVAILABLE',
+}
+
+const STATUS: Record<NotificationsErrorCode, HttpStatus> = {
+  [NotificationsErrorCode.Unauthorized]: HttpStatus.UNAUTHORIZED,
+  [NotificationsErrorCode.InvalidLastNotificationId]: HttpStatus.BAD_REQUEST,
+  [NotificationsErrorCode.Unavailable]: HttpStatus.SERVICE_UNAVAILABLE,
+};
+
+/** What a refused socket receives as `connect_error`: `err.message`, and `err.data` in the REST error shape. */
+export interface SocketRefusal {
+  status: number;
+  error: NotificationsErrorCode;
+  message: string;
+}
+
+export class NotificationsError extends AppError {
+  get status(): HttpStatus {
+    return STATUS[this.code as NotificationsErrorCode];
+  }
+
+  toRefusal(): SocketRefusal {
+    return { status: this.status, error: this.code as NotificationsErrorCode, message: this.message };
+  }
+
+  static unauthorized(reason: string): NotificationsError {
+    return new NotificationsError(NotificationsErrorCode.Unauthorized, reason);
+  }
+
+  static invalidLastNotificationId(): NotificationsError {
+    return new NotificationsError(
+      NotificationsErrorCode.InvalidLastNotificationId,
+      'auth.lastNotificationId must be the id of a notification (digits only, e.g. "1042"); leave it out to get live notifications only',
+    );
+  }
+
+  static unavailable(): NotificationsError {
+    return new NotificationsError(NotificationsErrorCode.Unavailable, 'The connection could not be checked right now; please retry');
+  }
+}

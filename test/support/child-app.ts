@@ -1,0 +1,25 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from '../../src/app.module';
+import { configureApp } from '../../src/app.setup';
+
+/**
+ * The service as its own process, for tests that must kill it (SIGKILL) and start it again.
+ * Configured only by its environment, like main.ts, but on a random port and without the local
+ * services: the test gives it DATABASE_URL and the Stripe emulator's URL. When it listens it
+ * prints one line `{"ready":"http://127.0.0.1:<port>"}` on stdout.
+ *
+ * Started by test/support/child-process.ts (TypeScript compiled on load by SWC).
+ */
+async function main(): Promise<void> {
+  const app = await NestFactory.create(AppModule.forRoot(), { rawBody: true, forceCloseConnections: true, logger: ['error', 'warn'] });
+  configureApp(app);
+  await app.listen(0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  process.stdout.write(`${JSON.stringify({ ready: url })}\n`);
+}
+
+main().catch((error: unknown) => {
+  console.error('child app failed to start:', error);
+  process.exit(1);
+});

@@ -1,0 +1,93 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+export interface ChildApp {
+  url: string;
+  process: ChildProcess;
+  /** SIGKILL: no shutdown hook runs, like a crash or an OOM kill. */
+  kill(): Promise<void>;
+  /** SIGTERM, then SIGKILL if it has not exited within 5 s. */
+  stop(): Promise<void>;
+}
+
+const ROOT = join(__dirname, '..', '..');
+
+/**
+ * Compiles TypeScript on require() with SWC, with the options of test/support/jest-transform.cjs
+ * (legacy decorators + metadata, CommonJS), then loads the entry given as first argument. About
+ * twice as fast to boot as ts-node, which loads the TypeScript compiler. The @nestjs packages are
+ * ESM: Node 20.19+ loads them through require() as they are.
+ */
+const SWC_REGISTER = `
+const fs = require('node:fs');
+const { transformSync } = require('@swc/core');
+const options = {
+  jsc: {
+    parser: { syntax: 'typescript', decorators: true },
+    transform: { legacyDecorator: true, decoratorMetadata: true },
+    keepClassNames: true,
+    target: 'es2022',
+  },
+  module: { type: 'commonjs' },
+  sourceMaps: 'inline',
+};
+require.extensions['.ts'] = (module, filename) => {
+  module._compile(transformSync(fs.readFileSync(filename, 'utf8'), { ...options, filename }).code, filename);
+};
+require(require('node:path').resolve(process.argv[1]));
+`;
+
+/**
+ * Starts test/support/child-app.ts as its own Node process. Only PATH and HOME are inherited from
+ * the test's environment; everything else is `env`.
+ */
+export function startChildApp(env: Record<string, string>, timeoutMs = 30_000): Promise<ChildApp> {
+  const child = spawn(process.execPath, ['-e', SWC_REGISTER, join('test', 'support', 'child-app.ts')], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_NO_WARNINGS: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+
+  const app = (url: string): ChildApp => ({
+    url,
+    process: child,
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  });
+
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`child app not ready within ${timeoutMs} ms:\n${stderr}`));
+    }, timeoutMs);
+    let stdout = '';
+    let ready = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (ready) return;
+      stdout += chunk.toString();
+      const line = stdout.split('\n').find((candidate) => candidate.startsWith('{"ready"'));
+      if (!line) return;
+      ready = true;
+      clearTimeout(timer);
+      resolve(app((JSON.parse(line) as { ready: string }).ready));
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`child app exited (${code ?? signal}) before it was ready:\n${stderr}`));
+    });
+  });
+}
