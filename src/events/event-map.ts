@@ -51,11 +51,21 @@ export interface PaymentRestoredEvent {
   occurredAt: string;
 }
 
+/** A conversation is now handled by `moderatorId` (or by nobody): points held for it go to that moderator. */
+export interface InteractionModeratorAssignedEvent {
+  interactionId: string;
+  clientId: string;
+  profileId: string;
+  moderatorId: string | null;
+  previousModeratorId: string | null;
+}
+
 export interface TransactionEvents {
   'payment.captured': PaymentCapturedEvent;
   'points.credited': PointsCreditedEvent;
   'payment.reversed': PaymentReversedEvent;
   'payment.restored': PaymentRestoredEvent;
+  'interaction.moderator_assigned': InteractionModeratorAssignedEvent;
 }
 
 export interface PointsPurchasedEvent {

@@ -28,8 +28,12 @@ export class InteractionsService {
    * FOR UPDATE until the caller's transaction ends. Must run inside a transaction.
    */
   async lockOrCreate(clientId: string, profileId: string): Promise<Interaction> {
+    const existing = await this.lockExisting(clientId, profileId);
+    if (existing) return existing;
+    // FOR SHARE: a moderator assignment of the profile either committed before (and is read here) or
+    // waits for this transaction, and then finds the new conversation among those to assign.
     const repository = this.transactions.repository(Interaction);
-    const profile = await this.profiles.get(profileId);
+    const profile = await this.profiles.getShared(profileId);
     await repository
       .createQueryBuilder()
       .insert()

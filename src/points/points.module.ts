@@ -8,6 +8,7 @@ import { PointPack } from './entities/point-pack.entity';
 import { LedgerService } from './ledger.service';
 import { PointSpend } from './entities/point-spend.entity';
 import { CreditPointsWhenPaymentCaptured } from './listeners/credit-points-when-payment-captured';
+import { ReleaseHeldPointsWhenModeratorAssigned } from './listeners/release-held-points-when-moderator-assigned';
 import { RestorePointsWhenPaymentRestored, ReversePointsWhenPaymentReversed } from './listeners/reverse-points-when-payment-reversed';
 import { PacksService } from './packs.service';
 import { PointsController } from './points.controller';
@@ -27,6 +28,7 @@ import { SpendService } from './spend.service';
     CreditPointsWhenPaymentCaptured,
     ReversePointsWhenPaymentReversed,
     RestorePointsWhenPaymentRestored,
+    ReleaseHeldPointsWhenModeratorAssigned,
   ],
   exports: [PacksService],
 })

@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import { IsNull } from 'typeorm';
+import { isId } from '../common/ids';
+import { TransactionRunner } from '../database/transaction';
+import { EventBus } from '../events/event-bus';
+import { ProfilesService } from '../profiles/profiles.service';
+import { UsersService } from '../users/users.service';
+import { AssignmentResultDto } from './dto/assign-moderator.dto';
+import { Interaction } from './entities/interaction.entity';
+import { InteractionsError } from './interactions.errors';
+
+/**
+ * Who handles a conversation. Assigning never moves points already earned: it only decides who
+ * earns from now on, and gives the new moderator the points held while nobody handled it.
+ * Lock order: profile → interaction → moderator, as on the credit path.
+ */
+@Injectable()
+export class AssignmentService {
+  constructor(
+    private readonly transactions: TransactionRunner,
+    private readonly profiles: ProfilesService,
+    private readonly users: UsersService,
+    private readonly events: EventBus,
+  ) {}
+
+  /** The profile's moderator for new conversations; its conversations handled by nobody get it too. */
+  async assignProfile(profileId: string, moderatorId: string | null): Promise<AssignmentResultDto> {
+    await this.requireModerator(moderatorId);
+    return this.transactions.run(async () => {
+      await this.profiles.setModerator(profileId, moderatorId);
+      if (!moderatorId) return { moderatorId, interactionIds: [], releasedPoints: 0 };
+      const unhandled = await this.transactions.repository(Interaction).find({
+        where: { profileId, moderatorId: IsNull() },
+        order: { id: 'ASC' },
+        lock: { mode: 'pessimistic_write' },
+      });
+      let releasedPoints = 0;
+      for (const interaction of unhandled) releasedPoints += await this.assign(interaction, moderatorId);
+      return { moderatorId, interactionIds: unhandled.map((interaction) => interaction.id), releasedPoints };
+    });
+  }
+
+  /** Reassigns one conversation; the points held for it go to that moderator. */
+  async assignInteraction(interactionId: string, moderatorId: string | null): Promise<AssignmentResultDto> {
+    await this.requireModerator(moderatorId);
+    return this.transactions.run(async () => {
+      const interaction = isId(interactionId)
+        ? await this.transactions.repository(Interaction).findOne({ where: { id: interactionId }, lock: { mode: 'pessimistic_write' } })
+        : null;
+      if (!interaction) throw InteractionsError.notFound(interactionId);
+      const releasedPoints = interaction.moderatorId === moderatorId ? 0 : await this.assign(interaction, moderatorId);
+      return { moderatorId, interactionIds: [interaction.id], releasedPoints };
+    });
+  }
+
+  private async assign(interaction: Interaction, moderatorId: string | null): Promise<number> {
+    await this.transactions.repository(Interaction).update({ id: interaction.id }, { moderatorId });
+    await this.events.emitInTransaction('interaction.moderator_assigned', {
+      interactionId: interaction.id,
+      clientId: interaction.clientId,
+      profileId: interaction.profileId,
+      moderatorId,
+      previousModeratorId: interaction.moderatorId,
+    });
+    return moderatorId ? interaction.heldPoints : 0;
+  }
+
+  private async requireModerator(moderatorId: string | null): Promise<void> {
+    if (moderatorId !== null && !(await this.users.isModerator(moderatorId))) throw InteractionsError.notAModerator(moderatorId);
+  }
+}

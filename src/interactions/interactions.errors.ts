@@ -1,0 +1,26 @@
+import { HttpStatus } from '@nestjs/common';
+import { AppError } from '../common/app-error';
+
+export enum InteractionsErrorCode {
+  InteractionNotFound = 'INTERACTION_NOT_FOUND',
+  NotAModerator = 'NOT_A_MODERATOR',
+}
+
+const STATUS: Record<InteractionsErrorCode, HttpStatus> = {
+  [InteractionsErrorCode.InteractionNotFound]: HttpStatus.NOT_FOUND,
+  [InteractionsErrorCode.NotAModerator]: HttpStatus.UNPROCESSABLE_ENTITY,
+};
+
+export class InteractionsError extends AppError {
+  get status(): HttpStatus {
+    return STATUS[this.code as InteractionsErrorCode];
+  }
+
+  static notFound(interactionId: string): InteractionsError {
+    return new InteractionsError(InteractionsErrorCode.InteractionNotFound, `Interaction ${interactionId} does not exist`);
+  }
+
+  static notAModerator(userId: string): InteractionsError {
+    return new InteractionsError(InteractionsErrorCode.NotAModerator, `User ${userId} does not exist or is not a moderator`);
+  }
+}

@@ -1,0 +1,65 @@
+import { Injectable } from '@nestjs/common';
+import { TransactionRunner } from '../../database/transaction';
+import { EventBus, OnTransactionEvent } from '../../events/event-bus';
+import { InteractionModeratorAssignedEvent } from '../../events/event-map';
+import { InteractionsService } from '../../interactions/interactions.service';
+import { UsersService } from '../../users/users.service';
+import { TransferKind } from '../entities/ledger-transfer.entity';
+import { LedgerAccount } from '../ledger-accounts';
+import { LedgerService } from '../ledger.service';
+
+/**
+ * Gives the points held for a conversation to the moderator now handling it: one `release:<purchase>`
+ * transfer per purchase still held (net of its reversals), so each is attributed in full and once,
+ * and later refunds of that purchase are taken back from this moderator.
+ */
+@Injectable()
+export class ReleaseHeldPointsWhenModeratorAssigned {
+  constructor(
+    private readonly transactions: TransactionRunner,
+    private readonly ledger: LedgerService,
+    private readonly interactions: InteractionsService,
+    private readonly users: UsersService,
+    private readonly events: EventBus,
+  ) {}
+
+  @OnTransactionEvent('interaction.moderator_assigned')
+  async handle(assignment: InteractionModeratorAssignedEvent): Promise<void> {
+    if (!assignment.moderatorId) return;
+    const held = LedgerAccount.held(assignment.interactionId);
+    const purchases = await this.transactions.manager.query<Array<{ transaction_id: string; points: string }>>(
+      `SELECT transaction_id, sum(CASE WHEN credit_account = $1 THEN points ELSE -points END) AS points
+         FROM ledger_transfers
+        WHERE (credit_account = $1 OR debit_account = $1) AND transaction_id IS NOT NULL
+        GROUP BY transaction_id
+       HAVING sum(CASE WHEN credit_account = $1 THEN points ELSE -points END) > 0
+        ORDER BY transaction_id`,
+      [held],
+    );
+
+    let released = 0;
+    for (const purchase of purchases) {
+      const points = Number(purchase.points);
+      const moved = await this.ledger.transfer({
+        key: `release:${purchase.transaction_id}`,
+        kind: TransferKind.Release,
+        debit: held,
+        credit: LedgerAccount.moderator(assignment.moderatorId),
+        points,
+        transactionId: purchase.transaction_id,
+        interactionId: assignment.interactionId,
+      });
+      if (!moved) continue;
+      released += points;
+      await this.events.emitInTransaction('points.credited', {
+        transactionId: purchase.transaction_id,
+        interactionId: assignment.interactionId,
+        moderatorId: assignment.moderatorId,
+        points,
+      });
+    }
+    if (released === 0) return;
+    await this.interactions.applyBalanceChange(assignment.interactionId, { held: -released });
+    await this.users.addPoints(assignment.moderatorId, released);
+  }
+}

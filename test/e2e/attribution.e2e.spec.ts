@@ -1,0 +1,147 @@
+import { createProfile, createUser, TestUser } from '../factories';
+import { api } from '../support/http';
+import { ledgerDrift } from '../support/ledger';
+import { buy } from '../support/purchases';
+import { startTestApp, TestApp } from '../support/test-app';
+
+describe('Attribution that loses nothing: held points and moderator assignment', () => {
+  let t: TestApp;
+  let admin: TestUser;
+
+  beforeAll(async () => {
+    t = await startTestApp({ RECONCILE_INTERVAL_MS: '0' });
+    admin = await createUser(t.db, 'admin');
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+  afterEach(async () => {
+    await t.emulator.idle();
+    expect(await ledgerDrift(t.db)).toEqual([]);
+  });
+
+  async function pointsOf(user: TestUser): Promise<number> {
+    const [row] = await t.db.query<Array<{ points: string }>>(`SELECT points FROM users WHERE id = $1`, [user.id]);
+    return Number(row.points);
+  }
+
+  async function interactionOf(client: TestUser, profileId: string) {
+    const [row] = await t.db.query<Array<{ id: string; moderator_id: string | null; held_points: string }>>(
+      `SELECT id, moderator_id, held_points FROM profile_client_interactions WHERE client_id = $1 AND profile_id = $2`,
+      [client.id, profileId],
+    );
+    return { id: row.id, moderatorId: row.moderator_id, held: Number(row.held_points) };
+  }
+
+  const assignInteraction = (id: string, moderatorId: string | null, token = admin.token) =>
+    api(t, token).put(`/interactions/${id}/moderator`).send({ moderator_id: moderatorId });
+  const assignProfile = (id: string, moderatorId: string | null, token = admin.token) =>
+    api(t, token).put(`/profiles/${id}/moderator`).send({ moderator_id: moderatorId });
+
+  it('holds points bought while nobody handles the conversation and gives them, once, to the moderator assigned', async () => {
+    const profile = await createProfile(t.db, null);
+    const client = await createUser(t.db, 'client');
+    const first = await createUser(t.db, 'moderator');
+    const second = await createUser(t.db, 'moderator');
+    const { transactionId } = await buy(t, client, profile.id, '500');
+    await buy(t, client, profile.id, '100');
+    const interaction = await interactionOf(client, profile.id);
+    expect(interaction).toMatchObject({ moderatorId: null, held: 600 });
+
+    const assigned = await assignInteraction(interaction.id, first.id);
+    expect(assigned.status).toBe(200);
+    expect(assigned.body).toEqual({ moderatorId: first.id, interactionIds: [interaction.id], releasedPoints: 600 });
+    expect(await pointsOf(first)).toBe(600);
+    expect(await interactionOf(client, profile.id)).toMatchObject({ moderatorId: first.id, held: 0 });
+    const [purchase] = await t.db.query<Array<{ moderator_id: string }>>(`SELECT moderator_id FROM profile_point_transactions WHERE id = $1`, [transactionId]);
+    expect(purchase.moderator_id).toBe(first.id);
+
+    const again = await assignInteraction(interaction.id, second.id);
+    expect(again.body.releasedPoints).toBe(0);
+    expect(await pointsOf(first)).toBe(600);
+    expect(await pointsOf(second)).toBe(0);
+
+    await buy(t, client, profile.id, '100');
+    expect(await pointsOf(second)).toBe(100);
+  });
+
+  it('takes a refund of a released purchase back from the moderator who received it', async () => {
+    const profile = await createProfile(t.db, null);
+    const client = await createUser(t.db, 'client');
+    const moderator = await createUser(t.db, 'moderator');
+    const { paymentIntentId } = await buy(t, client, profile.id, '500');
+    await assignInteraction((await interactionOf(client, profile.id)).id, moderator.id);
+
+    await t.emulator.refund(paymentIntentId);
+
+    expect(await pointsOf(moderator)).toBe(0);
+    expect((await interactionOf(client, profile.id)).held).toBe(0);
+  });
+
+  it("assigns a profile's unhandled conversations with the profile, and leaves handled ones alone", async () => {
+    const profile = await createProfile(t.db, null);
+    const [a, b, c] = await Promise.all([createUser(t.db, 'client'), createUser(t.db, 'client'), createUser(t.db, 'client')]);
+    const keeper = await createUser(t.db, 'moderator');
+    const incoming = await createUser(t.db, 'moderator');
+    await buy(t, a, profile.id, '100');
+    await buy(t, b, profile.id, '500');
+    await assignInteraction((await interactionOf(a, profile.id)).id, keeper.id);
+
+    const response = await assignProfile(profile.id, incoming.id);
+
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ moderatorId: incoming.id, interactionIds: [(await interactionOf(b, profile.id)).id], releasedPoints: 500 });
+    expect(await pointsOf(keeper)).toBe(100);
+    expect(await pointsOf(incoming)).toBe(500);
+    await buy(t, c, profile.id, '1000');
+    expect(await pointsOf(incoming)).toBe(1500);
+    expect((await interactionOf(a, profile.id)).moderatorId).toBe(keeper.id);
+  });
+
+  it('never strands points when a first purchase and a profile assignment happen at the same time', async () => {
+    const moderator = await createUser(t.db, 'moderator');
+    const profiles = await Promise.all(Array.from({ length: 5 }, () => createProfile(t.db, null)));
+    const clients = await Promise.all(profiles.map(() => createUser(t.db, 'client')));
+
+    await Promise.all(profiles.flatMap((profile, i) => [buy(t, clients[i], profile.id, '100'), assignProfile(profile.id, moderator.id)]));
+
+    expect(await pointsOf(moderator)).toBe(500);
+    for (const [i, profile] of profiles.entries()) {
+      expect(await interactionOf(clients[i], profile.id)).toMatchObject({ moderatorId: moderator.id, held: 0 });
+    }
+  });
+
+  it('refuses non-admins, non-moderators, unknown targets and bad input, changing nothing', async () => {
+    const moderator = await createUser(t.db, 'moderator');
+    const client = await createUser(t.db, 'client');
+    const profile = await createProfile(t.db, null);
+
+    expect((await assignProfile(profile.id, moderator.id, moderator.token)).status).toBe(403);
+    expect((await assignProfile(profile.id, moderator.id, client.token)).status).toBe(403);
+    expect((await api(t).put(`/profiles/${profile.id}/moderator`).send({ moderator_id: moderator.id })).status).toBe(401);
+    const notModerator = await assignProfile(profile.id, client.id);
+    expect(notModerator.status).toBe(422);
+    expect(notModerator.body.error).toBe('NOT_A_MODERATOR');
+    expect((await assignProfile('987654321', moderator.id)).body.error).toBe('PROFILE_NOT_FOUND');
+    expect((await assignInteraction('987654321', moderator.id)).body.error).toBe('INTERACTION_NOT_FOUND');
+    expect((await assignInteraction('abc', moderator.id)).status).toBe(404);
+    const bad = await api(t, admin.token).put(`/profiles/${profile.id}/moderator`).send({ moderator_id: 'x' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toMatch(/moderator_id must be a user id or null/);
+
+    const [row] = await t.db.query<Array<{ moderator_id: string | null }>>(`SELECT moderator_id FROM profiles WHERE id = $1`, [profile.id]);
+    expect(row.moderator_id).toBeNull();
+  });
+
+  it('unassigns a profile with null: later purchases are held again', async () => {
+    const moderator = await createUser(t.db, 'moderator');
+    const profile = await createProfile(t.db, moderator);
+    const client = await createUser(t.db, 'client');
+
+    expect((await assignProfile(profile.id, null)).body).toEqual({ moderatorId: null, interactionIds: [], releasedPoints: 0 });
+    await buy(t, client, profile.id, '100');
+
+    expect(await interactionOf(client, profile.id)).toMatchObject({ moderatorId: null, held: 100 });
+    expect(await pointsOf(moderator)).toBe(0);
+  });
+});
