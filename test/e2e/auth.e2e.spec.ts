@@ -32,7 +32,8 @@ describe('Authentication and authorization', () => {
     const token = makeToken(client.id);
     for (const route of jwtRoutes()) {
       const agent = api(t, token);
-      const response = await (route.method === 'get' ? agent.get(sampleUrl(route)) : agent.post(sampleUrl(route)).send({}));
+      const url = sampleUrl(route);
+      const response = await (route.method === 'get' ? agent.get(url) : agent[route.method as 'post' | 'put'](url).send({}));
       expect({ route: `${route.method} ${route.path}`, status: response.status, error: response.body.error }).toEqual({
         route: `${route.method} ${route.path}`,
         status: 401,
