@@ -8,6 +8,7 @@ import { DatabaseModule } from './database/database.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { InteractionsModule } from './interactions/interactions.module';
+import { ModeratorsModule } from './moderators/moderators.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { PaymentsModule } from './payments/payments.module';
 import { PointsModule } from './points/points.module';
@@ -33,6 +34,7 @@ export class AppModule {
         PointsModule,
         PaymentsModule,
         NotificationsModule,
+        ModeratorsModule,
         HealthModule,
       ],
     };

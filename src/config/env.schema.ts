@@ -122,6 +122,13 @@ export class Env {
   @Transform(toBoolean)
   @IsBoolean()
   OUTBOX_RELAY_ENABLED = true;
+
+  /** Days a moderator's earning stays `pending` (the refund/dispute risk window) before it is `available`. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3650)
+  EARNINGS_MATURITY_DAYS = 14;
 }
 
 /** Variables holding secrets: never printed, not even in validation errors. */

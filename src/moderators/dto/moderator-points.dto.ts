@@ -1,0 +1,57 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { TransferKind } from '../../points/entities/ledger-transfer.entity';
+
+export class EarningEntryDto {
+  @ApiProperty({ example: '1042', description: 'Ledger transfer id; pass the last one as `cursor` for older entries' })
+  id: string;
+
+  @ApiProperty({
+    enum: TransferKind,
+    example: TransferKind.Attribution,
+    description: 'attribution: earned from a purchase; release: held points given on assignment; reversal: refund or dispute; restore: dispute won',
+  })
+  kind: TransferKind;
+
+  @ApiProperty({ example: 500, description: 'Signed: + credited to the moderator, − taken back' })
+  points: number;
+
+  @ApiProperty({ nullable: true, type: String, example: '42', description: 'The purchase behind the transfer, when there is one' })
+  transactionId: string | null;
+
+  @ApiProperty({ type: String, format: 'date-time' })
+  createdAt: string;
+
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    description: 'Credits: createdAt + maturity, when it stops being pending (unless a refund takes it first). null for debits',
+  })
+  maturesAt: string | null;
+}
+
+/** `Page<EarningEntryDto>` under its own schema name. */
+export class EarningsPageDto {
+  @ApiProperty({ type: [EarningEntryDto], description: 'Newest first' })
+  items: EarningEntryDto[];
+
+  @ApiProperty({ nullable: true, type: String, description: 'Pass as cursor to get the next page; null on the last page' })
+  nextCursor: string | null;
+}
+
+export class ModeratorPointsDto {
+  @ApiProperty({ example: 949, description: "The moderator's balance (ledger account moderator:<id>); negative when reversals exceeded earnings" })
+  balance: number;
+
+  @ApiProperty({ example: 449, description: 'Earnings still inside the maturity window (refund/dispute risk); refunds and disputes take from here first, oldest credit first' })
+  pending: number;
+
+  @ApiProperty({ example: 500, description: 'balance − pending; may be negative, never clamped' })
+  available: number;
+
+  @ApiProperty({ example: 14, description: 'Days an earning stays pending (EARNINGS_MATURITY_DAYS)' })
+  maturityDays: number;
+
+  @ApiProperty({ type: EarningsPageDto, description: 'Transfers to and from the moderator account, newest first; limit/cursor page through it' })
+  history: EarningsPageDto;
+}

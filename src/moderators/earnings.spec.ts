@@ -1,0 +1,84 @@
+import { EarningMovement, EarningsWalk, MICROSECONDS_PER_DAY, splitEarnings } from './earnings';
+
+const DAY = MICROSECONDS_PER_DAY;
+const MATURITY = 14 * DAY;
+const at = (day: number): number => Date.UTC(2026, 0, 1) * 1000 + day * DAY;
+const credit = (points: number, day: number): EarningMovement => ({ points, at: at(day) });
+const debit = (points: number, day: number): EarningMovement => ({ points: -points, at: at(day) });
+
+describe(EarningsWalk.name, () => {
+  const sut = (movements: EarningMovement[], nowDay: number, maturity = MATURITY) => splitEarnings(movements, maturity, at(nowDay));
+
+  it('keeps fresh credits pending', () => {
+    expect(sut([credit(500, 0), credit(100, 3)], 5)).toEqual({ pending: 600, available: 0 });
+  });
+
+  it('makes a credit available once its maturity has passed, exactly at the boundary', () => {
+    expect(sut([credit(500, 0), credit(100, 3)], 14)).toEqual({ pending: 100, available: 500 });
+    expect(sut([credit(500, 0)], 13.999)).toEqual({ pending: 500, available: 0 });
+    expect(sut([credit(500, 0), credit(100, 3)], 30)).toEqual({ pending: 0, available: 600 });
+  });
+
+  it('takes a debit smaller than pending from the oldest pending credit first', () => {
+    const movements = [credit(500, 0), credit(100, 3), debit(151, 4)];
+    expect(sut(movements, 5)).toEqual({ pending: 449, available: 0 });
+    // The older credit (500 → 349) matures on day 14, the newer (100, untouched) on day 17.
+    expect(sut(movements, 15)).toEqual({ pending: 100, available: 349 });
+    expect(sut(movements, 17)).toEqual({ pending: 0, available: 449 });
+  });
+
+  it('takes a debit larger than pending from available after emptying pending', () => {
+    const movements = [credit(1000, 0), credit(300, 20), debit(500, 21)];
+    expect(sut(movements, 22)).toEqual({ pending: 0, available: 800 });
+  });
+
+  it('takes a debit after maturity from available', () => {
+    expect(sut([credit(500, 0), debit(200, 14)], 15)).toEqual({ pending: 0, available: 300 });
+    expect(sut([credit(500, 0), debit(200, 20), credit(50, 21)], 22)).toEqual({ pending: 50, available: 300 });
+  });
+
+  it('shows a negative available when reversals exceed what is available, and keeps pending apart', () => {
+    // A reversal larger than the balance (e.g. a dispute after the points were paid out).
+    const movements = [credit(100, 0), debit(300, 20), credit(50, 21)];
+    expect(sut(movements, 22)).toEqual({ pending: 50, available: -200 });
+    // Later earnings mature into the negative available.
+    expect(sut(movements, 40)).toEqual({ pending: 0, available: -150 });
+  });
+
+  it('treats a restore like any credit: pending again for the maturity period', () => {
+    const movements = [credit(500, 0), debit(500, 2), credit(500, 10)];
+    expect(sut(movements, 11)).toEqual({ pending: 500, available: 0 });
+    expect(sut(movements, 24)).toEqual({ pending: 0, available: 500 });
+  });
+
+  it('with maturity 0 makes everything available at once, even a debit written with its credit', () => {
+    expect(sut([credit(500, 0), debit(151, 0), credit(100, 1)], 1, 0)).toEqual({ pending: 0, available: 449 });
+  });
+
+  it('matures credits by their own created_at when transfers commit out of created_at order', () => {
+    // The second credit's transaction started earlier (smaller created_at) but committed later.
+    const movements = [credit(100, 1), credit(200, 0.5), debit(50, 2)];
+    // Oldest first is the one created on day 0.5: 200 → 150.
+    expect(sut(movements, 14.6)).toEqual({ pending: 100, available: 150 });
+  });
+
+  it('balances: pending + available equals credits minus debits', () => {
+    const movements: EarningMovement[] = [];
+    let total = 0;
+    for (let i = 0; i < 5000; i++) {
+      const points = ((i * 7919) % 97) + 1;
+      const signed = i % 3 === 2 ? -points : points;
+      total += signed;
+      movements.push({ points: signed, at: at(i / 50) });
+    }
+    for (const nowDay of [10, 50, 100, 200]) {
+      const { pending, available } = sut(movements, nowDay);
+      expect(pending + available).toBe(total);
+      expect(pending).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it('refuses a negative maturity', () => {
+    expect(() => new EarningsWalk(-1)).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,110 @@
+/** One ledger transfer touching a moderator's account, as the walk sees it. */
+export interface EarningMovement {
+  /** Signed: positive is a credit to the moderator, negative a debit (refund, dispute). */
+  points: number;
+  /** When the transfer was written (`created_at`), in microseconds since the epoch. */
+  at: number;
+}
+
+export interface EarningsSplit {
+  pending: number;
+  available: number;
+}
+
+export const MICROSECONDS_PER_DAY = 86_400 * 1_000_000;
+
+interface PendingCredit {
+  points: number;
+  maturesAt: number;
+}
+
+/**
+ * Splits a moderator's earnings into `pending` and `available`.
+ *
+ * The rule: an earning (any credit to `moderator:<id>`) is pending for the maturity period, the
+ * refund/dispute risk window, then available. Walking the account's transfers in ledger (id) order:
+ *   1. credits whose maturity (`created_at + maturity`) is at or before this transfer's `created_at`
+ *      become available;
+ *   2. a credit enters pending;
+ *   3. a debit (refund, dispute) takes from pending first, the OLDEST pending credit first (the one
+ *      that matures soonest; ties by ledger order), and what pending cannot cover from available,
+ *      which may go negative: a negative available is shown, never clamped.
+ * At the end, credits matured by `now` become available.
+ *
+ * Oldest-first keeps the freshest earnings pending the longest, and it makes "oldest" and "matures
+ * first" the same credit, so one queue ordered by maturity serves both steps in O(1) amortised per
+ * transfer: the walk is linear in the number of transfers, its memory bounded by the credits of one
+ * maturity window.
+ */
+export class EarningsWalk {
+  /** Pending credits ordered by maturity; `head` is the oldest one still pending. */
+  private readonly queue: PendingCredit[] = [];
+  private head = 0;
+  private available = 0;
+
+  constructor(private readonly maturity: number) {
+    if (!Number.isFinite(maturity) || maturity < 0) throw new RangeError(`maturity must be ≥ 0, not ${maturity}`);
+  }
+
+  apply(movement: EarningMovement): this {
+    this.mature(movement.at);
+    if (movement.points > 0) this.enqueue({ points: movement.points, maturesAt: movement.at + this.maturity });
+    else if (movement.points < 0) this.debit(-movement.points);
+    return this;
+  }
+
+  /** The split at `now`: credits matured by then are available. The walk may go on afterwards. */
+  splitAt(now: number): EarningsSplit {
+    this.mature(now);
+    let pending = 0;
+    for (let i = this.head; i < this.queue.length; i++) pending += this.queue[i].points;
+    return { pending, available: this.available };
+  }
+
+  private mature(now: number): void {
+    while (this.head < this.queue.length && this.queue[this.head].maturesAt <= now) {
+      this.available += this.queue[this.head].points;
+      this.head++;
+    }
+    this.compact();
+  }
+
+  private enqueue(credit: PendingCredit): void {
+    // Transfers come in id order, and created_at follows it except for concurrent transactions
+    // (created_at is the transaction's start): insert from the back, almost always right there.
+    let i = this.queue.length;
+    this.queue.push(credit);
+    while (i > this.head && this.queue[i - 1].maturesAt > credit.maturesAt) {
+      this.queue[i] = this.queue[i - 1];
+      i--;
+    }
+    this.queue[i] = credit;
+  }
+
+  private debit(points: number): void {
+    let left = points;
+    while (left > 0 && this.head < this.queue.length) {
+      const oldest = this.queue[this.head];
+      const taken = Math.min(left, oldest.points);
+      oldest.points -= taken;
+      left -= taken;
+      if (oldest.points === 0) this.head++;
+    }
+    this.available -= left;
+    this.compact();
+  }
+
+  private compact(): void {
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+}
+
+/** Pending and available of a whole account history (movements in ledger order) at `now`. */
+export function splitEarnings(movements: Iterable<EarningMovement>, maturity: number, now: number): EarningsSplit {
+  const walk = new EarningsWalk(maturity);
+  for (const movement of movements) walk.apply(movement);
+  return walk.splitAt(now);
+}

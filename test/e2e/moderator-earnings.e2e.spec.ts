@@ -1,0 +1,149 @@
+import { createScenario, createUser, TestUser } from '../factories';
+import { api } from '../support/http';
+import { ledgerDrift } from '../support/ledger';
+import { buy } from '../support/purchases';
+import { startTestApp, TestApp } from '../support/test-app';
+
+interface Entry {
+  id: string;
+  kind: string;
+  points: number;
+  transactionId: string | null;
+  createdAt: string;
+  maturesAt: string | null;
+}
+
+describe('Moderator earnings (GET /moderators/me/points)', () => {
+  /** EARNINGS_MATURITY_DAYS=0: every earning is available at once. Purchases go through this one. */
+  let t: TestApp;
+  /** The default maturity of 14 days, on the same database: every fresh earning is pending. */
+  let t14: TestApp;
+
+  beforeAll(async () => {
+    t14 = await startTestApp({ RECONCILE_INTERVAL_MS: '0' });
+    t = await startTestApp({ EARNINGS_MATURITY_DAYS: '0', RECONCILE_INTERVAL_MS: '0' });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await t14?.close();
+  });
+  afterEach(async () => {
+    expect(await ledgerDrift(t.db)).toEqual([]);
+  });
+
+  const earnings = (app: TestApp, user: TestUser, query = '') => api(app, user.token).get(`/moderators/me/points${query}`);
+
+  /** Two purchases (500 and 1000 points) credited to the moderator, then 300 of the 999 cents of the first refunded. */
+  async function earnedThenRefunded() {
+    const { moderator, profile, client } = await createScenario(t.db);
+    const first = await buy(t, client, profile.id, '500');
+    const second = await buy(t, client, profile.id, '1000');
+    await t.emulator.refund(first.paymentIntentId, 300); // ⌈500 × 300 / 999⌉ = 151 points taken back
+    return { moderator, first, second };
+  }
+
+  it('with a maturity of 0 shows everything available, and the history newest first with signed points', async () => {
+    const { moderator, first, second } = await earnedThenRefunded();
+
+    const response = await earnings(t, moderator);
+
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ balance: 1349, pending: 0, available: 1349, maturityDays: 0 });
+    const items = response.body.history.items as Entry[];
+    expect(items.map(({ kind, points, transactionId }) => ({ kind, points, transactionId }))).toEqual([
+      { kind: 'reversal', points: -151, transactionId: first.transactionId },
+      { kind: 'attribution', points: 1000, transactionId: second.transactionId },
+      { kind: 'attribution', points: 500, transactionId: first.transactionId },
+    ]);
+    expect(Number(items[0].id)).toBeGreaterThan(Number(items[1].id));
+    expect(items[0].maturesAt).toBeNull();
+    expect(items[1].maturesAt).toBe(items[1].createdAt);
+    expect(response.body.history.nextCursor).toBeNull();
+    const [user] = await t.db.query<Array<{ points: string }>>(`SELECT points FROM users WHERE id = $1`, [moderator.id]);
+    expect(Number(user.points)).toBe(1349);
+  });
+
+  it('with the default maturity of 14 days keeps fresh earnings pending; the refund took from pending', async () => {
+    const { moderator } = await earnedThenRefunded();
+
+    const response = await earnings(t14, moderator);
+
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ balance: 1349, pending: 1349, available: 0, maturityDays: 14 });
+    const [newest, credit] = response.body.history.items as Entry[];
+    expect(newest.maturesAt).toBeNull();
+    expect(new Date(credit.maturesAt!).getTime() - new Date(credit.createdAt).getTime()).toBe(14 * 86_400_000);
+  });
+
+  it('takes a full refund from pending: nothing pending or available is left', async () => {
+    const { moderator, profile, client } = await createScenario(t.db);
+    const { paymentIntentId } = await buy(t, client, profile.id, '500');
+    await t.emulator.refund(paymentIntentId);
+
+    expect((await earnings(t14, moderator)).body).toMatchObject({ balance: 0, pending: 0, available: 0 });
+    const items = (await earnings(t, moderator)).body.history.items as Entry[];
+    expect(items.map((item) => [item.kind, item.points])).toEqual([
+      ['reversal', -500],
+      ['attribution', 500],
+    ]);
+  });
+
+  it('pages through the history with limit and cursor', async () => {
+    const { moderator } = await earnedThenRefunded();
+    const all = ((await earnings(t, moderator)).body.history.items as Entry[]).map((item) => item.id);
+
+    const first = await earnings(t, moderator, '?limit=2');
+    expect(first.status).toBe(200);
+    expect(first.body.history.items.map((item: Entry) => item.id)).toEqual(all.slice(0, 2));
+    expect(first.body.history.nextCursor).toBe(all[1]);
+    expect(first.body.balance).toBe(1349);
+
+    const second = await earnings(t, moderator, `?limit=2&cursor=${first.body.history.nextCursor}`);
+    expect(second.status).toBe(200);
+    expect(second.body.history.items.map((item: Entry) => item.id)).toEqual(all.slice(2));
+    expect(second.body.history.nextCursor).toBeNull();
+    expect(second.body.balance).toBe(1349);
+  });
+
+  it('shows each moderator only its own earnings', async () => {
+    await earnedThenRefunded();
+    const other = await createUser(t.db, 'moderator');
+
+    const response = await earnings(t, other);
+
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ balance: 0, pending: 0, available: 0, maturityDays: 0, history: { items: [], nextCursor: null } });
+  });
+
+  it.each(['client', 'admin'] as const)('refuses a %s with 403', async (role) => {
+    const user = await createUser(t.db, role);
+    const response = await earnings(t, user);
+    expect(response.status).toBe(403);
+    expect(response.body.error).toBeDefined();
+  });
+
+  it('refuses an anonymous caller with 401', async () => {
+    const response = await api(t).get('/moderators/me/points');
+    expect(response.status).toBe(401);
+    expect(response.body.error).toBe('UNAUTHORIZED');
+  });
+
+  it.each(['limit=0', 'limit=101', 'limit=abc', 'limit=1.5', 'cursor=abc', 'cursor=0', 'cursor=12345678901234567890'])(
+    'refuses ?%s with 400 VALIDATION_FAILED',
+    async (query) => {
+      const moderator = await createUser(t.db, 'moderator');
+      const response = await earnings(t, moderator, `?${query}`);
+      expect(response.status).toBe(400);
+      expect(response.body.error).toBe('VALIDATION_FAILED');
+    },
+  );
+
+  it('is documented with a named response schema', async () => {
+    const { body } = await api(t).get('/docs-json');
+    const operation = body.paths['/moderators/me/points'].get;
+    expect(operation.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ModeratorPointsDto' });
+    expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '403']));
+    expect(JSON.stringify(body.components.schemas.ModeratorPointsDto.properties.history)).toContain('#/components/schemas/EarningsPageDto');
+    expect(body.components.schemas.EarningsPageDto.properties.items.items).toEqual({ $ref: '#/components/schemas/EarningEntryDto' });
+  });
+});
