@@ -21,16 +21,7 @@ const ROOT = join(__dirname, '..', '..');
 const SWC_REGISTER = `
 const fs = require('node:fs');
 const { transformSync } = require('@swc/core');
-const options = {
-  jsc: {
-    parser: { syntax: 'typescript', decorators: true },
-    transform: { legacyDecorator: true, decoratorMetadata: true },
-    keepClassNames: true,
-    target: 'es2022',
-  },
-  module: { type: 'commonjs' },
-  sourceMaps: 'inline',
-};
+const options = require(${JSON.stringify(require.resolve('./swc-options.cjs'))});
 require.extensions['.ts'] = (module, filename) => {
   module._compile(transformSync(fs.readFileSync(filename, 'utf8'), { ...options, filename }).code, filename);
 };

@@ -5,16 +5,7 @@ const { createTransformer } = require('@swc/jest');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const swc = createTransformer({
-  jsc: {
-    parser: { syntax: 'typescript', decorators: true },
-    transform: { legacyDecorator: true, decoratorMetadata: true },
-    keepClassNames: true,
-    target: 'es2022',
-  },
-  module: { type: 'commonjs' },
-  sourceMaps: 'inline',
-});
+const swc = createTransformer(require('./swc-options.cjs'));
 
 const typeCache = new Map();
 function packageType(file) {
