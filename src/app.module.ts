@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
+import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import { validateEnv } from './config/env.schema';
 import { DatabaseModule } from './database/database.module';
@@ -36,6 +37,7 @@ export class AppModule {
         NotificationsModule,
         ModeratorsModule,
         HealthModule,
+        AdminModule,
       ],
     };
   }
