@@ -54,6 +54,22 @@ export class HttpClient {
     });
   }
 
+  get(path: string, headers: Record<string, string>): Promise<HttpResult> {
+    const started = performance.now();
+    return new Promise((resolve) => {
+      const fail = (error: Error) => resolve({ status: 0, body: '', ms: performance.now() - started, error: error.message });
+      const req = request({ agent: this.agent, host: this.host, port: this.port, path, method: 'GET', headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', fail);
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - started }));
+      });
+      req.on('error', fail);
+      req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`no response within ${REQUEST_TIMEOUT_MS} ms`)));
+      req.end();
+    });
+  }
+
   close(): void {
     this.agent.destroy();
   }

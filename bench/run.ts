@@ -6,6 +6,9 @@
  * local default, else an embedded PostgreSQL; BENCH_PURCHASES (2000 per scenario), BENCH_CONCURRENCY
  * (32, also pgbench's clients), BENCH_PGBENCH_SECONDS (15), BENCH_PGBENCH_SCALE (10),
  * BENCH_EMBEDDED=1 (skip the local server), BENCH_PROFILE=1 (CPU profile of each timed phase).
+ * The history scenario (bench/history.ts) runs last: BENCH_HISTORY_ROWS (1 000 000 purchases),
+ * BENCH_HISTORY_REQUESTS (200 per route), BENCH_HISTORY_CONCURRENCY (8), BENCH_SKIP_HISTORY=1 to skip it,
+ * BENCH_ONLY=history to run only it (no webhook scenarios, no pgbench; latest.json keeps their last figures).
  */
 import 'reflect-metadata';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,6 +26,7 @@ import {
   resolveServer,
   scratchName,
 } from './database';
+import { HistoryConfig, HistoryResult, runHistory } from './history';
 import { PgbenchResult, runPgbench, stopPgbench } from './pgbench';
 import { deliverScenario, prepareScenario, ScenarioResult, ScenarioSpec } from './scenario';
 import { BenchService, startService } from './service';
@@ -34,6 +38,9 @@ interface BenchConfig {
   pgbenchScale: number;
   forceEmbedded: boolean;
   profile: boolean;
+  /** null: BENCH_SKIP_HISTORY=1. */
+  history: HistoryConfig | null;
+  onlyHistory: boolean;
 }
 
 const ROOT = resolve(__dirname, '..');
@@ -44,6 +51,10 @@ const PGBENCH_THREADS = 2;
 const OTHER_LOAD_WARNING = 0.1;
 
 function readConfig(): BenchConfig {
+  const only = process.env.BENCH_ONLY ?? '';
+  if (only !== '' && only !== 'history') throw new Error(`BENCH_ONLY may only be "history", not "${only}"`);
+  const skipHistory = process.env.BENCH_SKIP_HISTORY === '1';
+  if (only === 'history' && skipHistory) throw new Error('BENCH_ONLY=history and BENCH_SKIP_HISTORY=1 leave nothing to run');
   return {
     purchases: intEnv('BENCH_PURCHASES', 2000, 1, 100_000),
     concurrency: intEnv('BENCH_CONCURRENCY', 32, 1, 256),
@@ -52,6 +63,15 @@ function readConfig(): BenchConfig {
     // Lets the embedded fallback be exercised on a machine whose default server is up.
     forceEmbedded: process.env.BENCH_EMBEDDED === '1',
     profile: process.env.BENCH_PROFILE === '1',
+    history: skipHistory
+      ? null
+      : {
+          rows: intEnv('BENCH_HISTORY_ROWS', 1_000_000, 1000, 50_000_000),
+          requests: intEnv('BENCH_HISTORY_REQUESTS', 200, 10, 100_000),
+          concurrency: intEnv('BENCH_HISTORY_CONCURRENCY', 8, 1, 256),
+          deepPages: 20,
+        },
+    onlyHistory: only === 'history',
   };
 }
 
@@ -97,10 +117,13 @@ async function main(cleanup: Cleanup): Promise<number> {
   const config = readConfig();
   const problems: string[] = [];
   const warnings: string[] = [];
-  print(
-    `Profile Points bench — ${config.purchases} purchases per scenario, concurrency ${config.concurrency}, ` +
-      `pgbench -s ${config.pgbenchScale} for ${config.pgbenchSeconds} s`,
-  );
+  if (config.onlyHistory) print('Profile Points bench — only the history scenario (BENCH_ONLY=history)');
+  else {
+    print(
+      `Profile Points bench — ${config.purchases} purchases per scenario, concurrency ${config.concurrency}, ` +
+        `pgbench -s ${config.pgbenchScale} for ${config.pgbenchSeconds} s`,
+    );
+  }
 
   const server = await resolveServer(config.forceEmbedded);
   if (server.embedded) cleanup.add('stop the embedded PostgreSQL', () => server.embedded?.stop());
@@ -121,8 +144,10 @@ async function main(cleanup: Cleanup): Promise<number> {
   const pgbenchDb = scratchName('pgbench');
   await createDatabase(admin, serviceDb);
   cleanup.add(`drop ${serviceDb}`, () => dropDatabase(admin, serviceDb));
-  await createDatabase(admin, pgbenchDb);
-  cleanup.add(`drop ${pgbenchDb}`, () => dropDatabase(admin, pgbenchDb));
+  if (!config.onlyHistory) {
+    await createDatabase(admin, pgbenchDb);
+    cleanup.add(`drop ${pgbenchDb}`, () => dropDatabase(admin, pgbenchDb));
+  }
 
   const bootStarted = performance.now();
   const service: BenchService = await startService(databaseUrl(server.url, serviceDb));
@@ -150,7 +175,7 @@ async function main(cleanup: Cleanup): Promise<number> {
   ];
   const results: ScenarioResult[] = [];
   mkdirSync(RESULTS_DIR, { recursive: true });
-  for (const spec of scenarios) {
+  for (const spec of config.onlyHistory ? [] : scenarios) {
     print();
     print(`[${spec.name}] ${spec.purchases} purchases over ${spec.profiles} profiles of ${spec.moderators} moderator(s), ${spec.clients} clients`);
     const prepared = await prepareScenario(db, service, spec, config.concurrency, packPoints);
@@ -192,8 +217,31 @@ async function main(cleanup: Cleanup): Promise<number> {
     if (spec.key !== 'warmup') results.push(result);
   }
 
+  // Last, and in the same database: its million rows must not slow the webhook scenarios down.
+  let history: HistoryResult | null = null;
+  if (config.history) {
+    print();
+    print(
+      `[history] ${config.history.rows} purchases bulk-loaded, then ${config.history.requests} GETs per route at concurrency ` +
+        `${config.history.concurrency}; the SQL each route ran, explained`,
+    );
+    history = await runHistory(db, service, config.history, print);
+    for (const result of history.cases) {
+      if (result.errors > 0) problems.push(`history ${result.name}: ${result.errors} requests without a 200, e.g. ${result.errorSamples[0]}`);
+    }
+  }
+
   // pgbench measures the same server without the service competing for it.
   await closeService();
+
+  if (config.onlyHistory) {
+    printHistory(history);
+    // The other scenarios' last figures stay in the file; only the history part is replaced.
+    const previous = readPrevious();
+    writeResults({ ...previous, history: { finishedAt: new Date().toISOString(), ok: problems.length === 0, problems, warnings, ...history } });
+    print(`results written to ${relative(process.cwd(), RESULTS_FILE)} (history only; the other figures are from ${typeof previous.finishedAt === 'string' ? previous.finishedAt : 'no run'})`);
+    return finish(problems);
+  }
 
   print();
   const threads = Math.min(PGBENCH_THREADS, config.concurrency);
@@ -240,32 +288,57 @@ async function main(cleanup: Cleanup): Promise<number> {
       `hot ÷ spread = ${ratios.hotToSpread.toFixed(3)}`,
   );
 
-  writeFileSync(
-    RESULTS_FILE,
-    `${JSON.stringify(
-      {
-        finishedAt: new Date().toISOString(),
-        ok: problems.length === 0,
-        problems,
-        warnings,
-        config,
-        postgres: { version: version[0].server_version, server: redact(server.url), source: server.source, serverSettings, poolSettings },
-        scenarios: results,
-        pgbench: { script: 'tpcb-like', clients: config.concurrency, threads, ...pgbench },
-        ratios,
-      },
-      null,
-      2,
-    )}\n`,
-  );
+  printHistory(history);
+
+  writeResults({
+    finishedAt: new Date().toISOString(),
+    ok: problems.length === 0,
+    problems,
+    warnings,
+    config,
+    postgres: { version: version[0].server_version, server: redact(server.url), source: server.source, serverSettings, poolSettings },
+    scenarios: results,
+    pgbench: { script: 'tpcb-like', clients: config.concurrency, threads, ...pgbench },
+    ratios,
+    history: history && { finishedAt: new Date().toISOString(), ...history },
+  });
   if (warnings.length > 0) print(`note: the machine was not quiet (${warnings.join('; ')}): rerun for trustworthy numbers`);
   print(`results written to ${relative(process.cwd(), RESULTS_FILE)}`);
+  return finish(problems);
+}
 
+function finish(problems: string[]): number {
   if (problems.length > 0) {
     console.error(`\nbench FAILED:\n  - ${problems.join('\n  - ')}`);
     return 1;
   }
   return 0;
+}
+
+function writeResults(results: Record<string, unknown>): void {
+  writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
+}
+
+function readPrevious(): Record<string, unknown> {
+  try {
+    return JSON.parse(readFileSync(RESULTS_FILE, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
+
+const HISTORY_WIDTHS = [38, 9, 9, 9, 9, 7];
+function printHistory(history: HistoryResult | null): void {
+  if (!history) return;
+  print();
+  print(`history pages with ${history.rows} purchases (ms, ${history.cases[0]?.requests ?? 0} requests per route):`);
+  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(HISTORY_WIDTHS[i]) : cell.padStart(HISTORY_WIDTHS[i]))).join('');
+  print(line(['route', 'p50', 'p95', 'p99', 'max', 'items']));
+  for (const result of history.cases) {
+    print(line([result.name, result.p50Ms.toFixed(1), result.p95Ms.toFixed(1), result.p99Ms.toFixed(1), result.maxMs.toFixed(1), String(result.itemsPerPage)]));
+  }
+  if (history.seqScansOnBigTables.length > 0) print(`SEQ SCANS on big tables: ${history.seqScansOnBigTables.join('; ')}`);
+  else print('no sequential scan of a big table in any history query');
 }
 
 function requireDurable(what: string, settings: DurabilitySettings): void {
