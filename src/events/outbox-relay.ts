@@ -106,7 +106,15 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       if (!this.dataSource.isInitialized) return;
       const batch = await this.claim();
       // A claimed batch is finished even when stopping: its lease would otherwise delay it by 30 s.
-      for (const event of batch) await this.publish(event);
+      const published: string[] = [];
+      for (const event of batch) if (await this.publish(event)) published.push(event.id);
+      // One statement for the batch: if the process dies before it, the batch is published again
+      // after its lease, which listeners absorb (they are idempotent by event id).
+      if (published.length > 0) {
+        await this.dataSource.query(`UPDATE outbox_events SET published_at = now(), last_error = NULL WHERE id = ANY($1::bigint[])`, [
+          published,
+        ]);
+      }
       if (batch.length < BATCH_SIZE || this.stopped) return;
     }
   }
@@ -127,12 +135,11 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     return rows.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
   }
 
-  private async publish(event: ClaimedEvent): Promise<void> {
+  /** Hands the event to its listeners; false (and a retry scheduled) when one of them failed. */
+  private async publish(event: ClaimedEvent): Promise<boolean> {
     try {
       await this.emitter.emitAsync(event.type, { ...event.payload, eventId: event.event_id });
-      await this.dataSource.query(`UPDATE outbox_events SET published_at = now(), last_error = NULL WHERE id = $1`, [
-        event.id,
-      ]);
+      return true;
     } catch (error) {
       const delay = retryDelaySeconds(event.attempts);
       this.logger.warn(`outbox event ${event.id} (${event.type}) failed, retry in ${delay}s: ${(error as Error).message}`);
@@ -140,6 +147,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
         `UPDATE outbox_events SET available_at = now() + make_interval(secs => $2), last_error = $3 WHERE id = $1`,
         [event.id, delay, String((error as Error).message).slice(0, 2000)],
       );
+      return false;
     }
   }
 
