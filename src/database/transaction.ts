@@ -6,6 +6,7 @@ import { DataSource, EntityManager, EntityTarget, ObjectLiteral, Repository } fr
 interface TransactionContext {
   manager: EntityManager;
   afterCommit: Array<() => void>;
+  beforeCommit: Map<string, { state: unknown; flush: (state: unknown) => Promise<void> }>;
 }
 
 /**
@@ -26,8 +27,13 @@ export class TransactionRunner {
     if (open) return work(open.manager);
 
     const afterCommit: Array<() => void> = [];
+    const beforeCommit: TransactionContext['beforeCommit'] = new Map();
     const result = await this.dataSource.transaction('READ COMMITTED', (manager) =>
-      this.context.run({ manager, afterCommit }, () => work(manager)),
+      this.context.run({ manager, afterCommit, beforeCommit }, async () => {
+        const value = await work(manager);
+        for (const { state, flush } of beforeCommit.values()) await flush(state);
+        return value;
+      }),
     );
     for (const hook of afterCommit) {
       try {
@@ -50,6 +56,21 @@ export class TransactionRunner {
 
   repository<E extends ObjectLiteral>(entity: EntityTarget<E>): Repository<E> {
     return this.manager.getRepository(entity);
+  }
+
+  /**
+   * Per-transaction state under `key`, created by `init` on first use and handed to `flush` right
+   * before the transaction commits. Lets hot rows be written last, so their locks are held briefly.
+   */
+  deferUntilCommit<S>(key: string, init: () => S, flush: (state: S) => Promise<void>): S {
+    const open = this.context.getStore();
+    if (!open) throw new Error('deferUntilCommit() needs an open transaction');
+    let entry = open.beforeCommit.get(key);
+    if (!entry) {
+      entry = { state: init(), flush: flush as (state: unknown) => Promise<void> };
+      open.beforeCommit.set(key, entry);
+    }
+    return entry.state as S;
   }
 
   /** Runs `hook` once the current transaction has committed; never if it rolls back. */

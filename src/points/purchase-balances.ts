@@ -16,12 +16,14 @@ export interface PurchaseMovement {
   moderatorId?: string | null;
   client: { key: string; kind: TransferKind };
   earnings: { key: string; kind: TransferKind; heldKind?: TransferKind };
+  /** The moderator's new balance is needed now; otherwise it is written just before commit. */
+  needsModeratorBalance?: boolean;
 }
 
 export interface MovementResult {
   interactionId: string;
   moderatorId: string | null;
-  /** The moderator's balance after the movement, when a moderator earned it. */
+  /** The moderator's balance after the movement, when asked for with needsModeratorBalance. */
   moderatorBalance: number | null;
 }
 
@@ -67,7 +69,11 @@ export class PurchaseBalances {
 
     const delta = inward ? movement.points : -movement.points;
     await this.interactions.applyBalanceChange(interaction.id, { balance: delta, received: delta, held: moderatorId ? 0 : delta });
-    const moderatorBalance = moderatorId ? await this.users.addPoints(moderatorId, delta) : null;
-    return { interactionId: interaction.id, moderatorId, moderatorBalance };
+    if (!moderatorId) return { interactionId: interaction.id, moderatorId, moderatorBalance: null };
+    if (!movement.needsModeratorBalance) {
+      this.users.addPointsAtCommit(moderatorId, delta);
+      return { interactionId: interaction.id, moderatorId, moderatorBalance: null };
+    }
+    return { interactionId: interaction.id, moderatorId, moderatorBalance: await this.users.addPoints(moderatorId, delta) };
   }
 }

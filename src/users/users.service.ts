@@ -16,6 +16,23 @@ export class UsersService {
   }
 
   /**
+   * Adds to a moderator's cached balance when the current transaction is about to commit, summed per
+   * moderator and written in id order: a busy moderator's row is locked only for the final moments
+   * of each transaction, and two transactions never lock moderators in opposite orders.
+   */
+  addPointsAtCommit(userId: string, delta: number): void {
+    const deltas = this.transactions.deferUntilCommit(
+      'users.points',
+      () => new Map<string, number>(),
+      async (pending) => {
+        const ordered = [...pending.entries()].sort(([a], [b]) => (BigInt(a) < BigInt(b) ? -1 : 1));
+        for (const [id, sum] of ordered) if (sum !== 0) await this.addPoints(id, sum);
+      },
+    );
+    deltas.set(userId, (deltas.get(userId) ?? 0) + delta);
+  }
+
+  /**
    * Changes a moderator's cached balance and returns the new one; only the points module calls it,
    * next to its ledger rows. A negative result is kept: it records points paid out then taken back.
    */

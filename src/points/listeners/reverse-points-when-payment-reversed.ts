@@ -20,6 +20,7 @@ export class ReversePointsWhenPaymentReversed {
     const moved = await this.balances.move({
       ...reversal,
       direction: 'out',
+      needsModeratorBalance: true,
       client: { key: `${reversal.reversalKey}:client`, kind: TransferKind.Reversal },
       earnings: { key: `${reversal.reversalKey}:earnings`, kind: TransferKind.Reversal },
     });
