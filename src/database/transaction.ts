@@ -21,14 +21,14 @@ export class TransactionRunner {
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Runs `work` in a READ COMMITTED transaction, or inside the one already open. */
+  /** Runs `work` in a transaction at PostgreSQL's default level, READ COMMITTED, or inside the one already open. */
   async run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     const open = this.context.getStore();
     if (open) return work(open.manager);
 
     const afterCommit: Array<() => void> = [];
     const beforeCommit: TransactionContext['beforeCommit'] = new Map();
-    const result = await this.dataSource.transaction('READ COMMITTED', (manager) =>
+    const result = await this.dataSource.transaction((manager) =>
       this.context.run({ manager, afterCommit, beforeCommit }, async () => {
         const value = await work(manager);
         for (const { state, flush } of beforeCommit.values()) await flush(state);

@@ -2,8 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { TransactionRunner } from '../database/transaction';
 import { IntegrationEvents, TransactionEvents } from './event-map';
-import { OutboxEvent } from './outbox-event.entity';
 import { OUTBOX_CHANNEL, OutboxRelay } from './outbox-relay';
+
+interface PendingEvent {
+  type: string;
+  payload: Record<string, unknown>;
+}
 
 @Injectable()
 export class EventBus {
@@ -24,9 +28,23 @@ export class EventBus {
    * NOTIFY is transactional too: PostgreSQL delivers it to every relay at commit, never on rollback,
    * so an instance that does not relay (OUTBOX_RELAY_ENABLED=false) still gets its events out at once.
    */
-  async publishAfterCommit<K extends keyof IntegrationEvents>(name: K, payload: IntegrationEvents[K]): Promise<void> {
+  publishAfterCommit<K extends keyof IntegrationEvents>(name: K, payload: IntegrationEvents[K]): Promise<void> {
     this.requireTransaction(name);
-    await this.transactions.repository(OutboxEvent).insert({ type: name, payload: { ...payload } });
+    // Written in one statement, with one NOTIFY, when the transaction is about to commit.
+    const pending = this.transactions.deferUntilCommit('outbox', () => [] as PendingEvent[], (events) =>
+      this.store(events),
+    );
+    pending.push({ type: name, payload: { ...payload } });
+    return Promise.resolve();
+  }
+
+  private async store(events: PendingEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.transactions.manager.query(`INSERT INTO outbox_events (type, payload)
+       SELECT type, payload FROM unnest($1::text[], $2::jsonb[]) WITH ORDINALITY AS e(type, payload, n) ORDER BY n`, [
+      events.map((event) => event.type),
+      events.map((event) => JSON.stringify(event.payload)),
+    ]);
     await this.transactions.manager.query(`SELECT pg_notify($1, '')`, [OUTBOX_CHANNEL]);
     this.transactions.onCommit(() => this.relay.wake());
   }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionRunner } from '../database/transaction';
-import { LedgerTransfer, TransferKind } from './entities/ledger-transfer.entity';
+import { TransferKind } from './entities/ledger-transfer.entity';
 
 export interface TransferRequest {
   /** Unique per effect: a second transfer with the same key is refused by the database. */
@@ -22,35 +22,32 @@ export class LedgerService {
    * transfer with the same key already exists: the caller then knows the effect already happened.
    */
   async transfer(request: TransferRequest): Promise<boolean> {
-    if (!Number.isSafeInteger(request.points) || request.points <= 0) {
-      throw new RangeError(`a transfer moves a positive whole number of points, not ${request.points}`);
-    }
-    const result = await this.transactions
-      .repository(LedgerTransfer)
-      .createQueryBuilder()
-      .insert()
-      .values({
-        transferKey: request.key,
-        kind: request.kind,
-        debitAccount: request.debit,
-        creditAccount: request.credit,
-        points: request.points,
-        transactionId: request.transactionId ?? null,
-        interactionId: request.interactionId ?? null,
-      })
-      .orIgnore()
-      .returning(['id'])
-      .execute();
-    return (result.raw as unknown[]).length === 1;
+    return (await this.transferAll([request])).has(request.key);
   }
 
-  /** An account's balance recomputed from the ledger. */
-  async balanceOf(account: string): Promise<number> {
-    const [row] = await this.transactions.manager.query<Array<{ balance: string }>>(
-      `SELECT coalesce(sum(CASE WHEN credit_account = $1 THEN points ELSE -points END), 0)::bigint AS balance
-         FROM ledger_transfers WHERE credit_account = $1 OR debit_account = $1`,
-      [account],
+  /** Appends several transfers in one statement; returns the keys written (those not used before). */
+  async transferAll(requests: TransferRequest[]): Promise<Set<string>> {
+    for (const request of requests) {
+      if (!Number.isSafeInteger(request.points) || request.points <= 0) {
+        throw new RangeError(`a transfer moves a positive whole number of points, not ${request.points}`);
+      }
+    }
+    const columns = ['transfer_key', 'kind', 'debit_account', 'credit_account', 'points', 'transaction_id', 'interaction_id'];
+    const values = requests.map((_, row) => `(${columns.map((__, column) => `$${row * columns.length + column + 1}`).join(', ')})`);
+    const rows = await this.transactions.manager.query<Array<{ transfer_key: string }>>(
+      `INSERT INTO ledger_transfers (${columns.join(', ')}) VALUES ${values.join(', ')}
+       ON CONFLICT ON CONSTRAINT uq_ledger_transfers_key DO NOTHING
+       RETURNING transfer_key`,
+      requests.flatMap((request) => [
+        request.key,
+        request.kind,
+        request.debit,
+        request.credit,
+        request.points,
+        request.transactionId ?? null,
+        request.interactionId ?? null,
+      ]),
     );
-    return Number(row.balance);
+    return new Set(rows.map((row) => row.transfer_key));
   }
 }

@@ -49,23 +49,27 @@ export class PurchaseBalances {
     const clientAccount = LedgerAccount.client(interaction.id);
     const earner = moderatorId ? LedgerAccount.moderator(moderatorId) : LedgerAccount.held(interaction.id);
 
-    const moved = await this.ledger.transfer({
-      key: movement.client.key,
-      kind: movement.client.kind,
-      debit: inward ? LedgerAccount.stripeSales : clientAccount,
-      credit: inward ? clientAccount : LedgerAccount.stripeSales,
-      points: movement.points,
-      ...refs,
-    });
-    if (!moved) return null;
-    await this.ledger.transfer({
-      key: movement.earnings.key,
-      kind: moderatorId ? movement.earnings.kind : (movement.earnings.heldKind ?? movement.earnings.kind),
-      debit: inward ? LedgerAccount.platformEarnings : earner,
-      credit: inward ? earner : LedgerAccount.platformEarnings,
-      points: movement.points,
-      ...refs,
-    });
+    // Both sides in one statement. They are always written together, so the client side's key
+    // alone tells whether this movement happened before.
+    const written = await this.ledger.transferAll([
+      {
+        key: movement.client.key,
+        kind: movement.client.kind,
+        debit: inward ? LedgerAccount.stripeSales : clientAccount,
+        credit: inward ? clientAccount : LedgerAccount.stripeSales,
+        points: movement.points,
+        ...refs,
+      },
+      {
+        key: movement.earnings.key,
+        kind: moderatorId ? movement.earnings.kind : (movement.earnings.heldKind ?? movement.earnings.kind),
+        debit: inward ? LedgerAccount.platformEarnings : earner,
+        credit: inward ? earner : LedgerAccount.platformEarnings,
+        points: movement.points,
+        ...refs,
+      },
+    ]);
+    if (!written.has(movement.client.key)) return null;
 
     const delta = inward ? movement.points : -movement.points;
     await this.interactions.applyBalanceChange(interaction.id, { balance: delta, received: delta, held: moderatorId ? 0 : delta });
