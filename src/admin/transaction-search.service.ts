@@ -8,6 +8,7 @@ import { PointTransaction, TransactionStatus } from '../payments/entities/point-
 import { csvLine, decimalAmount } from './csv';
 import { parseRange } from './date-range';
 import { AdminTransactionDto, TransactionFilterQuery, TransactionSearchQuery } from './dto/admin-transactions.dto';
+import { toDto as toTransactionDto } from '../payments/transactions.service';
 
 /** The most rows one CSV export holds; narrow the range (`to`) to export older rows. */
 export const CSV_MAX_ROWS = 100_000;
@@ -107,21 +108,9 @@ export class TransactionSearchService {
 
 function toDto(row: PointTransaction): AdminTransactionDto {
   return {
-    id: row.id,
-    status: row.status,
-    clientId: row.clientId,
-    profileId: row.profileId,
-    moderatorId: row.moderatorId,
-    pack: row.packCode,
-    points: row.pointsAmount,
-    amountCents: row.amountCents,
-    currency: row.currency,
-    refundedPoints: row.refundedPoints,
+    ...toTransactionDto(row),
     disputedPoints: row.disputedPoints,
-    failureReason: row.failureReason,
     stripeSessionId: row.stripeSessionId,
-    creditedAt: row.creditedAt?.toISOString() ?? null,
-    createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
 }
