@@ -2,6 +2,15 @@ import { InitialSchema1764000000000 } from './1764000000000-InitialSchema';
 import { Notifications1764100000000 } from './1764100000000-Notifications';
 import { PaymentOutcomes1764200000000 } from './1764200000000-PaymentOutcomes';
 import { OperatorTools1764300000000 } from './1764300000000-OperatorTools';
+import { PointLots1764400000000 } from './1764400000000-PointLots';
+import { EarningsCheckpoints1764500000000 } from './1764500000000-EarningsCheckpoints';
 
 /** Every migration, in order. Listed explicitly so the app, the CLI and the tests run the same set. */
-export const MIGRATIONS = [InitialSchema1764000000000, Notifications1764100000000, PaymentOutcomes1764200000000, OperatorTools1764300000000];
+export const MIGRATIONS = [
+  InitialSchema1764000000000,
+  Notifications1764100000000,
+  PaymentOutcomes1764200000000,
+  OperatorTools1764300000000,
+  PointLots1764400000000,
+  EarningsCheckpoints1764500000000,
+];
