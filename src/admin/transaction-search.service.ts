@@ -9,6 +9,7 @@ import { csvLine, decimalAmount } from './csv';
 import { parseRange } from './date-range';
 import { AdminTransactionDto, TransactionFilterQuery, TransactionSearchQuery } from './dto/admin-transactions.dto';
 import { toDto as toTransactionDto } from '../payments/transactions.service';
+import { LotsService, LotSummary } from '../points/lots/lots.service';
 
 /** The most rows one CSV export holds; narrow the range (`to`) to export older rows. */
 export const CSV_MAX_ROWS = 100_000;
@@ -41,13 +42,23 @@ export class TransactionSearchService {
   constructor(
     private readonly transactions: TransactionRunner,
     private readonly config: ConfigService<Env, true>,
+    private readonly lots: LotsService,
   ) {}
 
   async search(query: TransactionSearchQuery): Promise<Page<AdminTransactionDto>> {
     const rows = await this.filtered(query, query.cursor)
       .limit(query.limit + 1)
       .getMany();
-    return Page.of(rows.map(toDto), query.limit);
+    return this.page(rows, query.limit);
+  }
+
+  /** A page of rows with what became of their points. */
+  private async page(rows: PointTransaction[], limit: number): Promise<Page<AdminTransactionDto>> {
+    const lots = await this.lots.summaries(rows.map((row) => row.id));
+    return Page.of(
+      rows.map((row) => toDto(row, lots.get(row.id))),
+      limit,
+    );
   }
 
   /**
@@ -74,7 +85,7 @@ export class TransactionSearchService {
       .orderBy('t.id', 'DESC')
       .limit(page.limit + 1)
       .getMany();
-    return Page.of(rows.map(toDto), page.limit);
+    return this.page(rows, page.limit);
   }
 
   private async *csvLines(query: TransactionFilterQuery, first: SelectQueryBuilder<PointTransaction>): AsyncGenerator<string> {
@@ -106,9 +117,9 @@ export class TransactionSearchService {
   }
 }
 
-function toDto(row: PointTransaction): AdminTransactionDto {
+function toDto(row: PointTransaction, lot: LotSummary | undefined): AdminTransactionDto {
   return {
-    ...toTransactionDto(row),
+    ...toTransactionDto(row, lot),
     disputedPoints: row.disputedPoints,
     stripeSessionId: row.stripeSessionId,
     updatedAt: row.updatedAt.toISOString(),

@@ -48,6 +48,8 @@ export interface PaymentRestoredEvent {
   moderatorId: string | null;
   points: number;
   restoreKey: string;
+  /** The key of the reversal this restore undoes. */
+  reversalKey: string;
   occurredAt: string;
 }
 
@@ -99,6 +101,10 @@ export interface PointsReversedEvent {
   reason: ReversalReason;
   /** The moderator's balance after the reversal; negative when the points were already paid out. */
   moderatorBalance: number;
+  /** Points of the purchase the client had already spent when it was reversed. */
+  alreadySpent: number;
+  /** Points of this reversal the client no longer had: their balance for the profile went negative by this much. */
+  unrecovered: number;
   reversedAt: string;
 }
 

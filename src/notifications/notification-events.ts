@@ -87,6 +87,18 @@ export const NOTIFICATIONS: { [K in NotificationType]: NotificationSpec<K> } = {
         example: 1500,
         description: "The moderator's balance after the reversal; negative when the points were already paid out",
       },
+      alreadySpent: {
+        type: 'integer',
+        minimum: 0,
+        example: 200,
+        description: 'Points of the purchase the client had already spent when it was reversed',
+      },
+      unrecovered: {
+        type: 'integer',
+        minimum: 0,
+        example: 0,
+        description: "Points of this reversal the client no longer had: their balance for the profile went negative by this much",
+      },
       reversedAt: at('When the points were taken back'),
     }),
   },

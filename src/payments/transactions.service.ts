@@ -4,6 +4,7 @@ import { AuthUser } from '../auth/auth-user';
 import { Page, PageQuery } from '../common/pagination';
 import { TransactionRunner } from '../database/transaction';
 import { ProfilesService } from '../profiles/profiles.service';
+import { LotsService, LotSummary } from '../points/lots/lots.service';
 import { Role } from '../users/user.entity';
 import { TransactionDto } from './dto/transaction.dto';
 import { PointTransaction, TransactionStatus } from './entities/point-transaction.entity';
@@ -16,6 +17,7 @@ export class TransactionsService {
     private readonly transactions: TransactionRunner,
     private readonly profiles: ProfilesService,
     private readonly reconciliation: ReconciliationService,
+    private readonly lots: LotsService,
   ) {}
 
   /**
@@ -26,10 +28,12 @@ export class TransactionsService {
     const repository = this.transactions.repository(PointTransaction);
     const purchase = await repository.findOneBy({ stripeSessionId: sessionId, clientId: client.id });
     if (!purchase) throw PaymentsError.transactionNotFound();
-    if (purchase.status !== TransactionStatus.Pending) return toDto(purchase);
-    // Stripe unreachable: the stored status is still a true answer, and the job will retry.
-    await this.reconciliation.reconcile(purchase).catch(() => undefined);
-    return toDto(await repository.findOneByOrFail({ id: purchase.id }));
+    if (purchase.status === TransactionStatus.Pending) {
+      // Stripe unreachable: the stored status is still a true answer, and the job will retry.
+      await this.reconciliation.reconcile(purchase).catch(() => undefined);
+    }
+    const [dto] = await this.withLots([await repository.findOneByOrFail({ id: purchase.id })]);
+    return dto;
   }
 
   listForClient(client: AuthUser, page: PageQuery): Promise<Page<TransactionDto>> {
@@ -50,11 +54,16 @@ export class TransactionsService {
       order: { id: 'DESC' },
       take: page.limit + 1,
     });
-    return Page.of(rows.map(toDto), page.limit);
+    return Page.of(await this.withLots(rows), page.limit);
+  }
+
+  private async withLots(rows: PointTransaction[]): Promise<TransactionDto[]> {
+    const lots = await this.lots.summaries(rows.map((row) => row.id));
+    return rows.map((row) => toDto(row, lots.get(row.id)));
   }
 }
 
-export function toDto(row: PointTransaction): TransactionDto {
+export function toDto(row: PointTransaction, lot: LotSummary | undefined): TransactionDto {
   return {
     id: row.id,
     status: row.status,
@@ -67,6 +76,7 @@ export function toDto(row: PointTransaction): TransactionDto {
     currency: row.currency,
     refundedPoints: row.refundedPoints,
     failureReason: row.failureReason,
+    lot: lot ? { remaining: lot.remaining, spent: lot.spent, taken: lot.taken } : null,
     creditedAt: row.creditedAt?.toISOString() ?? null,
     createdAt: row.createdAt.toISOString(),
   };

@@ -50,5 +50,41 @@ export async function ledgerDrift(db: DataSource | EntityManager): Promise<Ledge
   return [
     ...balances.map((row) => ({ account: row.account, ledger: Number(row.ledger), cached: Number(row.cached) })),
     ...received.map((row) => ({ account: `interaction:${row.id}:received`, ledger: Number(row.ledger), cached: Number(row.cached) })),
+    ...(await lotDrift(db)),
   ];
+}
+
+/**
+ * The lots agree with the balances and with their own entries:
+ * - `interaction:<id>:lots`: the unspent points of a conversation's lots are its balance, or 0 when
+ *   the balance is negative (a debt);
+ * - `lot:<purchase>:missing`: every credited purchase has its lot;
+ * - `lot:<purchase>:spent` and `lot:<purchase>:taken`: each part of a lot is the sum of its entries;
+ * - `spend:<id>:allocated`: a spend's allocations add up to its points.
+ */
+async function lotDrift(db: DataSource | EntityManager): Promise<LedgerDrift[]> {
+  const rows = await db.query<Array<{ account: string; ledger: string; cached: string }>>(`
+    SELECT 'interaction:' || i.id || ':lots' AS account, greatest(i.points_balance, 0) AS ledger, coalesce(sum(l.remaining), 0) AS cached
+      FROM profile_client_interactions i LEFT JOIN point_lots l ON l.interaction_id = i.id
+     GROUP BY i.id HAVING greatest(i.points_balance, 0) <> coalesce(sum(l.remaining), 0)
+    UNION ALL
+    SELECT 'lot:' || t.id || ':missing', t.points_amount, 0
+      FROM profile_point_transactions t
+     WHERE t.status IN ('completed', 'refunded') AND NOT EXISTS (SELECT 1 FROM point_lots l WHERE l.transaction_id = t.id)
+    UNION ALL
+    SELECT 'lot:' || l.transaction_id || ':' || part.name, part.entries, part.cached
+      FROM point_lots l
+      CROSS JOIN LATERAL (
+        SELECT coalesce(sum(points) FILTER (WHERE kind = 'spend'), 0) AS spent,
+               coalesce(sum(CASE kind WHEN 'restore' THEN -points WHEN 'spend' THEN 0 ELSE points END), 0) AS taken
+          FROM point_lot_entries e WHERE e.lot_id = l.id
+      ) e
+      CROSS JOIN LATERAL (VALUES ('spent', e.spent, l.spent), ('taken', e.taken, l.taken)) AS part(name, entries, cached)
+     WHERE part.entries <> part.cached
+    UNION ALL
+    SELECT 'spend:' || s.id || ':allocated', s.points, sum(e.points)
+      FROM point_spends s JOIN point_lot_entries e ON e.spend_id = s.id
+     GROUP BY s.id HAVING sum(e.points) <> s.points
+    ORDER BY 1`);
+  return rows.map((row) => ({ account: row.account, ledger: Number(row.ledger), cached: Number(row.cached) }));
 }

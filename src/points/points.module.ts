@@ -6,6 +6,7 @@ import { UsersModule } from '../users/users.module';
 import { LedgerTransfer } from './entities/ledger-transfer.entity';
 import { PointPack } from './entities/point-pack.entity';
 import { LedgerService } from './ledger.service';
+import { LotsService } from './lots/lots.service';
 import { PointSpend } from './entities/point-spend.entity';
 import { CreditPointsWhenPaymentCaptured } from './listeners/credit-points-when-payment-captured';
 import { ReleaseHeldPointsWhenModeratorAssigned } from './listeners/release-held-points-when-moderator-assigned';
@@ -23,6 +24,7 @@ import { SpendService } from './spend.service';
     PointsService,
     PacksService,
     LedgerService,
+    LotsService,
     PurchaseBalances,
     SpendService,
     CreditPointsWhenPaymentCaptured,
@@ -30,6 +32,6 @@ import { SpendService } from './spend.service';
     RestorePointsWhenPaymentRestored,
     ReleaseHeldPointsWhenModeratorAssigned,
   ],
-  exports: [PacksService],
+  exports: [PacksService, LotsService],
 })
 export class PointsModule {}

@@ -25,6 +25,8 @@ export interface MovementResult {
   moderatorId: string | null;
   /** The moderator's balance after the movement, when asked for with needsModeratorBalance. */
   moderatorBalance: number | null;
+  /** The client's balance for the profile before the movement. */
+  clientBalanceBefore: number;
 }
 
 /**
@@ -73,11 +75,12 @@ export class PurchaseBalances {
 
     const delta = inward ? movement.points : -movement.points;
     await this.interactions.applyBalanceChange(interaction.id, { balance: delta, received: delta, held: moderatorId ? 0 : delta });
-    if (!moderatorId) return { interactionId: interaction.id, moderatorId, moderatorBalance: null };
+    const moved = { interactionId: interaction.id, moderatorId, moderatorBalance: null, clientBalanceBefore: interaction.pointsBalance };
+    if (!moderatorId) return moved;
     if (!movement.needsModeratorBalance) {
       this.users.addPointsAtCommit(moderatorId, delta);
-      return { interactionId: interaction.id, moderatorId, moderatorBalance: null };
+      return moved;
     }
-    return { interactionId: interaction.id, moderatorId, moderatorBalance: await this.users.addPoints(moderatorId, delta) };
+    return { ...moved, moderatorBalance: await this.users.addPoints(moderatorId, delta) };
   }
 }

@@ -8,6 +8,7 @@ import { TransferKind } from './entities/ledger-transfer.entity';
 import { PointSpend } from './entities/point-spend.entity';
 import { LedgerAccount } from './ledger-accounts';
 import { LedgerService } from './ledger.service';
+import { LotsService } from './lots/lots.service';
 import { PointsError } from './points.errors';
 
 /** Where spent points go: they leave the client's balance for good. */
@@ -20,12 +21,14 @@ export class SpendService {
     private readonly profiles: ProfilesService,
     private readonly interactions: InteractionsService,
     private readonly ledger: LedgerService,
+    private readonly lots: LotsService,
   ) {}
 
   /**
    * One transaction: lock the client×profile balance, answer a repeated key with its first result,
-   * refuse an overdraft, then write the spend, its ledger transfer and the new balance. The row lock
-   * serialises concurrent spends of one balance, so none can overdraw it.
+   * refuse an overdraft, then write the spend, its ledger transfer, the new balance and the lots it
+   * consumed (oldest first). The row lock serialises concurrent spends of one balance, so none can
+   * overdraw it.
    */
   async spend(client: AuthUser, request: SpendRequestDto): Promise<SpendResponseDto> {
     const profile = await this.profiles.get(request.profile_id);
@@ -33,6 +36,7 @@ export class SpendService {
       const interaction = await this.interactions.lockExisting(client.id, profile.id);
       const previous = await this.findByKey(client.id, request.idempotency_key);
       if (previous) return this.replay(previous, profile.id, request);
+
 
       const balance = interaction?.pointsBalance ?? 0;
       if (!interaction || balance < request.points) throw PointsError.insufficientPoints(request.points, balance);
@@ -69,7 +73,8 @@ export class SpendService {
         interactionId: interaction.id,
       });
       await this.interactions.applyBalanceChange(interaction.id, { balance: -request.points }, new Date());
-      return { spendId: row.id, points: request.points, balance: balance - request.points, replayed: false };
+      const allocations = await this.lots.consume(interaction.id, row.id, request.points);
+      return { spendId: row.id, points: request.points, balance: balance - request.points, replayed: false, allocations };
     });
   }
 
@@ -77,9 +82,10 @@ export class SpendService {
     return this.transactions.repository(PointSpend).findOneBy({ clientId, idempotencyKey });
   }
 
-  private replay(previous: PointSpend, profileId: string, request: SpendRequestDto): SpendResponseDto {
+  private async replay(previous: PointSpend, profileId: string, request: SpendRequestDto): Promise<SpendResponseDto> {
     const same = previous.profileId === profileId && previous.points === request.points && previous.reason === request.reason;
     if (!same) throw PointsError.idempotencyKeyReused(request.idempotency_key);
-    return { spendId: previous.id, points: previous.points, balance: previous.balanceAfter, replayed: true };
+    const allocations = await this.lots.allocationsOf(previous.id);
+    return { spendId: previous.id, points: previous.points, balance: previous.balanceAfter, replayed: true, allocations };
   }
 }

@@ -9,15 +9,36 @@ type Command =
   | { kind: 'buy'; pack: '100' | '500' | '1000' }
   | { kind: 'duplicate'; pick: number }
   | { kind: 'refund'; pick: number; share: number }
-  | { kind: 'spend'; points: number };
+  | { kind: 'spend'; points: number }
+  | { kind: 'dispute'; pick: number }
+  | { kind: 'close-dispute'; pick: number; won: boolean };
+
+interface ModelPurchase {
+  pack: keyof typeof PRICES;
+  paymentIntentId: string;
+  chargeId: string;
+  sessionId: string;
+  refundedCents: number;
+  /** What the service reversed, mirrored: refunds are capped by what a dispute already took. */
+  refundedPoints: number;
+  disputedPoints: number;
+  dispute: { id: string; status: 'open' | 'won' | 'lost' } | null;
+}
+
+interface Model {
+  purchases: ModelPurchase[];
+  spent: number;
+}
 
 const PRICES = { '100': 299, '500': 999, '1000': 1699 } as const;
 
 const command: fc.Arbitrary<Command> = fc.oneof(
-  fc.record({ kind: fc.constant('buy' as const), pack: fc.constantFrom('100' as const, '500' as const, '1000' as const) }),
-  fc.record({ kind: fc.constant('duplicate' as const), pick: fc.nat() }),
-  fc.record({ kind: fc.constant('refund' as const), pick: fc.nat(), share: fc.integer({ min: 1, max: 100 }) }),
-  fc.record({ kind: fc.constant('spend' as const), points: fc.integer({ min: 1, max: 400 }) }),
+  { arbitrary: fc.record({ kind: fc.constant('buy' as const), pack: fc.constantFrom('100' as const, '500' as const, '1000' as const) }), weight: 4 },
+  { arbitrary: fc.record({ kind: fc.constant('duplicate' as const), pick: fc.nat() }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('refund' as const), pick: fc.nat(), share: fc.integer({ min: 1, max: 100 }) }), weight: 2 },
+  { arbitrary: fc.record({ kind: fc.constant('spend' as const), points: fc.integer({ min: 1, max: 400 }) }), weight: 3 },
+  { arbitrary: fc.record({ kind: fc.constant('dispute' as const), pick: fc.nat() }), weight: 2 },
+  { arbitrary: fc.record({ kind: fc.constant('close-dispute' as const), pick: fc.nat(), won: fc.boolean() }), weight: 2 },
 );
 
 /** The points a cumulative refund takes back, computed independently of the service (BigInt ceiling). */
@@ -27,7 +48,7 @@ function expectedReversal(points: number, paid: number, refunded: number): numbe
   return Number((scaled + BigInt(paid) - 1n) / BigInt(paid));
 }
 
-describe('Ledger property: any sequence of deliveries, duplicates, refunds and spends keeps balances equal to the ledger', () => {
+describe('Ledger property: any sequence of deliveries, duplicates, refunds, disputes and spends keeps balances and lots equal to the ledger', () => {
   let t: TestApp;
 
   beforeAll(async () => {
@@ -39,15 +60,15 @@ describe('Ledger property: any sequence of deliveries, duplicates, refunds and s
 
   it('holds for random command sequences', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 10 }), async (commands) => {
+      fc.asyncProperty(fc.array(command, { minLength: 4, maxLength: 16 }), async (commands) => {
         const { moderator, client, profile } = await createScenario(t.db);
-        const model = { purchases: [] as Array<{ pack: keyof typeof PRICES; paymentIntentId: string; sessionId: string; refundedCents: number }>, spent: 0 };
+        const model: Model = { purchases: [], spent: 0 };
 
         for (const step of commands) await apply(step, client, profile.id, model);
         await t.emulator.idle();
 
         const bought = model.purchases.reduce((sum, p) => sum + Number(p.pack), 0);
-        const reversed = model.purchases.reduce((sum, p) => sum + expectedReversal(Number(p.pack), PRICES[p.pack], p.refundedCents), 0);
+        const reversed = model.purchases.reduce((sum, p) => sum + p.refundedPoints + p.disputedPoints, 0);
         const page = await api(t, client.token).get(`/profile/${profile.id}/points`);
         const [user] = await t.db.query<Array<{ points: string }>>(`SELECT points FROM users WHERE id = $1`, [moderator.id]);
 
@@ -55,33 +76,41 @@ describe('Ledger property: any sequence of deliveries, duplicates, refunds and s
         expect(Number(user.points)).toBe(bought - reversed);
         expect(await ledgerDrift(t.db)).toEqual([]);
       }),
-      { numRuns: 12, endOnFailure: true },
+      { numRuns: 40, endOnFailure: true },
     );
   }, 180_000);
 
-  async function apply(
-    step: Command,
-    client: TestUser,
-    profileId: string,
-    model: { purchases: Array<{ pack: keyof typeof PRICES; paymentIntentId: string; sessionId: string; refundedCents: number }>; spent: number },
-  ): Promise<void> {
-    const purchase = model.purchases.length > 0 && step.kind !== 'buy' && step.kind !== 'spend' ? model.purchases[step.pick % model.purchases.length] : undefined;
+  async function apply(step: Command, client: TestUser, profileId: string, model: Model): Promise<void> {
+    const purchase = model.purchases.length > 0 && 'pick' in step ? model.purchases[step.pick % model.purchases.length] : undefined;
     switch (step.kind) {
       case 'buy': {
         const bought = await buy(t, client, profileId, step.pack);
-        model.purchases.push({ pack: step.pack, paymentIntentId: bought.paymentIntentId, sessionId: bought.sessionId, refundedCents: 0 });
+        model.purchases.push({
+          pack: step.pack,
+          paymentIntentId: bought.paymentIntentId,
+          chargeId: bought.chargeId,
+          sessionId: bought.sessionId,
+          refundedCents: 0,
+          refundedPoints: 0,
+          disputedPoints: 0,
+          dispute: null,
+        });
         return;
       }
       case 'duplicate':
         if (purchase) await t.emulator.redeliver(lastEvent(t, 'checkout.session.completed', purchase.sessionId).id);
         return;
       case 'refund': {
-        if (!purchase) return;
+        // Stripe refuses to refund a charge while it is charged back.
+        if (!purchase || (purchase.dispute && purchase.dispute.status !== 'won')) return;
         const remaining = PRICES[purchase.pack] - purchase.refundedCents;
         if (remaining === 0) return;
         const amount = Math.max(1, Math.floor((remaining * step.share) / 100));
         await t.emulator.refund(purchase.paymentIntentId, amount);
         purchase.refundedCents += amount;
+        const points = Number(purchase.pack);
+        const due = expectedReversal(points, PRICES[purchase.pack], purchase.refundedCents) - purchase.refundedPoints;
+        purchase.refundedPoints += Math.max(0, Math.min(due, points - purchase.refundedPoints - purchase.disputedPoints));
         if (step.share % 3 === 0) await t.emulator.redeliver(lastEvent(t, 'charge.refunded', purchase.paymentIntentId).id);
         return;
       }
@@ -89,8 +118,28 @@ describe('Ledger property: any sequence of deliveries, duplicates, refunds and s
         const response = await api(t, client.token)
           .post('/profile-points/spend')
           .send({ profile_id: profileId, points: step.points, reason: 'message', idempotency_key: `p-${model.spent}-${step.points}-${Date.now()}` });
-        if (response.status === 200) model.spent += step.points;
-        else expect(response.body.error).toBe('INSUFFICIENT_POINTS');
+        if (response.status === 200) {
+          model.spent += step.points;
+          const allocated = (response.body.allocations as Array<{ points: number }>).reduce((sum, part) => sum + part.points, 0);
+          expect(allocated).toBe(step.points);
+        } else expect(response.body.error).toBe('INSUFFICIENT_POINTS');
+        return;
+      }
+      case 'dispute': {
+        if (!purchase || purchase.dispute || purchase.refundedCents === PRICES[purchase.pack]) return;
+        await t.emulator.createDispute(purchase.chargeId);
+        const dispute = lastEvent(t, 'charge.dispute.created', purchase.chargeId).data.object as { id: string };
+        purchase.dispute = { id: dispute.id, status: 'open' };
+        purchase.disputedPoints = Number(purchase.pack) - purchase.refundedPoints;
+        return;
+      }
+      case 'close-dispute': {
+        const open = model.purchases.filter((candidate) => candidate.dispute?.status === 'open');
+        if (open.length === 0) return;
+        const disputed = open[step.pick % open.length];
+        await t.emulator.closeDispute(disputed.dispute!.id, step.won ? 'won' : 'lost');
+        disputed.dispute!.status = step.won ? 'won' : 'lost';
+        if (step.won) disputed.disputedPoints = 0;
         return;
       }
     }

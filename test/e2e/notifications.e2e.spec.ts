@@ -118,6 +118,8 @@ describe('Notifications: stored, listed, pushed over /notifications, replayed', 
         points: 500,
         reason: 'dispute',
         moderatorBalance: -200,
+        alreadySpent: 300,
+        unrecovered: 200,
         reversedAt: '2026-01-02T10:00:00.000Z',
       });
       await publish('points.restored', { ...common, moderatorId: moderator.id, points: 500, restoredAt: '2026-01-09T10:00:00.000Z' });
@@ -136,7 +138,7 @@ describe('Notifications: stored, listed, pushed over /notifications, replayed', 
       const [clientRow] = await stored(client.id);
       expect(moderatorEvents.map((entry) => entry.event)).toEqual(['points.reversed', 'points.restored']);
       expect(moderatorEvents.map((entry) => entry.payload)).toEqual([
-        { id: moderatorRows[0].id, ...common, moderatorId: moderator.id, points: 500, reason: 'dispute', moderatorBalance: -200, reversedAt: '2026-01-02T10:00:00.000Z' },
+        { id: moderatorRows[0].id, ...common, moderatorId: moderator.id, points: 500, reason: 'dispute', moderatorBalance: -200, alreadySpent: 300, unrecovered: 200, reversedAt: '2026-01-02T10:00:00.000Z' },
         { id: moderatorRows[1].id, ...common, moderatorId: moderator.id, points: 500, restoredAt: '2026-01-09T10:00:00.000Z' },
       ]);
       expect(failed.event).toBe('payment.failed');

@@ -2,6 +2,21 @@ import { ApiProperty } from '@nestjs/swagger';
 import { IsString, MaxLength, MinLength } from 'class-validator';
 import { TransactionStatus } from '../entities/point-transaction.entity';
 
+/** What became of a credited purchase's points. */
+export class TransactionLotDto {
+  @ApiProperty({ example: 300, description: 'Points of this purchase not spent yet' })
+  remaining: number;
+
+  @ApiProperty({ example: 150, description: 'Points of this purchase already spent (spends use the oldest purchase first)' })
+  spent: number;
+
+  @ApiProperty({
+    example: 50,
+    description: 'Points of this purchase taken back: by its refunds or disputes, by those of a purchase already spent, or to pay off a negative balance',
+  })
+  taken: number;
+}
+
 export class TransactionDto {
   @ApiProperty({ example: '42' })
   id: string;
@@ -35,6 +50,9 @@ export class TransactionDto {
 
   @ApiProperty({ nullable: true, type: String, example: null })
   failureReason: string | null;
+
+  @ApiProperty({ type: TransactionLotDto, nullable: true, description: 'Null until the purchase is credited' })
+  lot: TransactionLotDto | null;
 
   @ApiProperty({ nullable: true, type: String, format: 'date-time' })
   creditedAt: string | null;

@@ -166,7 +166,7 @@ export class PaymentOutcomes {
       disputedPoints: purchase.disputedPoints + reversible,
       stripeChargeId: idOf(dispute.charge),
     });
-    if (reversible > 0) await this.reverse(purchase, reversible, 'dispute', `dispute:${dispute.id}`);
+    if (reversible > 0) await this.reverse(purchase, reversible, 'dispute', disputeReversalKey(dispute.id));
     return 'disputed';
   }
 
@@ -184,6 +184,7 @@ export class PaymentOutcomes {
         ...this.parties(purchase),
         points: restored,
         restoreKey: `dispute-won:${dispute.id}`,
+        reversalKey: disputeReversalKey(dispute.id),
         occurredAt: new Date().toISOString(),
       });
     }
@@ -258,6 +259,10 @@ export function refundedPointsFor(points: number, paidCents: number, refundedCen
   const scaled = points * refundedCents;
   const remainder = scaled % paidCents;
   return (scaled - remainder) / paidCents + (remainder === 0 ? 0 : 1);
+}
+
+function disputeReversalKey(disputeId: string): string {
+  return `dispute:${disputeId}`;
 }
 
 /** What events say about a purchase. */

@@ -35,6 +35,23 @@ export class SpendRequestDto {
   idempotency_key: string;
 }
 
+export class SpendAllocationDto {
+  @ApiProperty({ example: '42', description: 'The purchase these points came from' })
+  transactionId: string;
+
+  @ApiProperty({ example: 10 })
+  points: number;
+
+  @ApiProperty({ example: 20, description: "What these points cost the client: the purchase's price shared in proportion, minor units" })
+  valueCents: number;
+
+  @ApiProperty({ example: 'eur' })
+  currency: string;
+
+  @ApiProperty({ example: '3', nullable: true, type: String, description: 'The moderator who earned that purchase; null while held for the next one' })
+  moderatorId: string | null;
+}
+
 export class SpendResponseDto {
   @ApiProperty({ example: '81' })
   spendId: string;
@@ -47,4 +64,10 @@ export class SpendResponseDto {
 
   @ApiProperty({ example: false, description: 'true when this answers a repeated idempotency key' })
   replayed: boolean;
+
+  @ApiProperty({
+    type: [SpendAllocationDto],
+    description: 'Which purchases the points came from: the oldest unspent purchase first',
+  })
+  allocations: SpendAllocationDto[];
 }

@@ -7,11 +7,13 @@ import { UsersService } from '../../users/users.service';
 import { TransferKind } from '../entities/ledger-transfer.entity';
 import { LedgerAccount } from '../ledger-accounts';
 import { LedgerService } from '../ledger.service';
+import { LotsService } from '../lots/lots.service';
 
 /**
  * Gives the points held for a conversation to the moderator now handling it: one `release:<purchase>`
  * transfer per purchase still held (net of its reversals), so each is attributed in full and once,
- * and later refunds of that purchase are taken back from this moderator.
+ * and later refunds of that purchase are taken back from this moderator. The purchases' lots name
+ * the moderator from now on.
  */
 @Injectable()
 export class ReleaseHeldPointsWhenModeratorAssigned {
@@ -20,6 +22,7 @@ export class ReleaseHeldPointsWhenModeratorAssigned {
     private readonly ledger: LedgerService,
     private readonly interactions: InteractionsService,
     private readonly users: UsersService,
+    private readonly lots: LotsService,
     private readonly events: EventBus,
   ) {}
 
@@ -38,6 +41,7 @@ export class ReleaseHeldPointsWhenModeratorAssigned {
     );
 
     let released = 0;
+    const releasedPurchases: string[] = [];
     for (const purchase of purchases) {
       const points = Number(purchase.points);
       const moved = await this.ledger.transfer({
@@ -51,6 +55,7 @@ export class ReleaseHeldPointsWhenModeratorAssigned {
       });
       if (!moved) continue;
       released += points;
+      releasedPurchases.push(purchase.transaction_id);
       await this.events.emitInTransaction('points.credited', {
         transactionId: purchase.transaction_id,
         interactionId: assignment.interactionId,
@@ -59,6 +64,7 @@ export class ReleaseHeldPointsWhenModeratorAssigned {
       });
     }
     if (released === 0) return;
+    await this.lots.attribute(releasedPurchases, assignment.moderatorId);
     await this.interactions.applyBalanceChange(assignment.interactionId, { held: -released });
     await this.users.addPoints(assignment.moderatorId, released);
   }

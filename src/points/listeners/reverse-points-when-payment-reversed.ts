@@ -1,17 +1,23 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { EventBus, OnTransactionEvent } from '../../events/event-bus';
 import { PaymentRestoredEvent, PaymentReversedEvent } from '../../events/event-map';
 import { TransferKind } from '../entities/ledger-transfer.entity';
+import { LotsService } from '../lots/lots.service';
 import { PurchaseBalances } from '../purchase-balances';
 
 /**
  * Takes back the points of a refunded or disputed purchase from the client's balance for the
- * profile and from whoever earned them. A balance already spent goes negative and stays visible.
+ * profile and from whoever earned them. The points come out of the purchase's own lot first, then
+ * the client's other unspent points for the profile; what was already spent leaves the balance
+ * negative, visible, and is said in the event.
  */
 @Injectable()
 export class ReversePointsWhenPaymentReversed {
+  private readonly logger = new Logger(ReversePointsWhenPaymentReversed.name);
+
   constructor(
     private readonly balances: PurchaseBalances,
+    private readonly lots: LotsService,
     private readonly events: EventBus,
   ) {}
 
@@ -24,7 +30,20 @@ export class ReversePointsWhenPaymentReversed {
       client: { key: `${reversal.reversalKey}:client`, kind: TransferKind.Reversal },
       earnings: { key: `${reversal.reversalKey}:earnings`, kind: TransferKind.Reversal },
     });
-    if (!moved?.moderatorId) return;
+    if (!moved) return;
+    const lots = await this.lots.takeBack({
+      transactionId: reversal.transactionId,
+      interactionId: moved.interactionId,
+      points: reversal.points,
+      key: reversal.reversalKey,
+    });
+    if (lots.unrecovered > 0) {
+      this.logger.warn(
+        `${reversal.reason} of transaction ${reversal.transactionId}: ${lots.unrecovered} of ${reversal.points} points were already spent; ` +
+          `the client's balance for profile ${reversal.profileId} is now negative`,
+      );
+    }
+    if (!moved.moderatorId) return;
     await this.events.publishAfterCommit('points.reversed', {
       transactionId: reversal.transactionId,
       clientId: reversal.clientId,
@@ -33,16 +52,19 @@ export class ReversePointsWhenPaymentReversed {
       points: reversal.points,
       reason: reversal.reason,
       moderatorBalance: moved.moderatorBalance!,
+      alreadySpent: lots.alreadySpent,
+      unrecovered: lots.unrecovered,
       reversedAt: reversal.occurredAt,
     });
   }
 }
 
-/** Gives back what a dispute reversed once the dispute is won. */
+/** Gives back what a dispute reversed once the dispute is won, to the lots it was taken from. */
 @Injectable()
 export class RestorePointsWhenPaymentRestored {
   constructor(
     private readonly balances: PurchaseBalances,
+    private readonly lots: LotsService,
     private readonly events: EventBus,
   ) {}
 
@@ -54,7 +76,12 @@ export class RestorePointsWhenPaymentRestored {
       client: { key: `${restore.restoreKey}:client`, kind: TransferKind.Restore },
       earnings: { key: `${restore.restoreKey}:earnings`, kind: TransferKind.Restore },
     });
-    if (!moved?.moderatorId) return;
+    if (!moved) return;
+    await this.lots.giveBack(
+      { interactionId: moved.interactionId, points: restore.points, key: restore.restoreKey, reversalKey: restore.reversalKey },
+      moved.clientBalanceBefore,
+    );
+    if (!moved.moderatorId) return;
     await this.events.publishAfterCommit('points.restored', {
       transactionId: restore.transactionId,
       clientId: restore.clientId,
