@@ -106,6 +106,20 @@ export class Env {
   @Min(50)
   OUTBOX_POLL_INTERVAL_MS = 1000;
 
+  /** Checkout-session webhooks that arrive together are applied in one transaction: at most this many. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  WEBHOOK_BATCH_SIZE = 64;
+
+  /** How many such transactions one instance runs at once. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(32)
+  WEBHOOK_BATCH_CONCURRENCY = 4;
+
   /** How often pending purchases are checked with Stripe, in milliseconds; 0 turns the job off. */
   @Transform(toInt)
   @IsInt()

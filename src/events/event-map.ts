@@ -62,9 +62,18 @@ export interface InteractionModeratorAssignedEvent {
   previousModeratorId: string | null;
 }
 
+/** Payments captured together (one transaction); credited in one go, set-based. */
+export interface PaymentsCapturedEvent {
+  payments: PaymentCapturedEvent[];
+}
+
+export interface PointsCreditedBatchEvent {
+  credits: PointsCreditedEvent[];
+}
+
 export interface TransactionEvents {
-  'payment.captured': PaymentCapturedEvent;
-  'points.credited': PointsCreditedEvent;
+  'payments.captured': PaymentsCapturedEvent;
+  'points.credited': PointsCreditedBatchEvent;
   'payment.reversed': PaymentReversedEvent;
   'payment.restored': PaymentRestoredEvent;
   'interaction.moderator_assigned': InteractionModeratorAssignedEvent;

@@ -3,6 +3,15 @@ import { TransactionRunner } from '../database/transaction';
 import { ProfilesService } from '../profiles/profiles.service';
 import { Interaction } from './entities/interaction.entity';
 
+/** A conversation as a set-based credit needs it: locked, with its balance before the change. */
+export interface LockedConversation {
+  id: string;
+  clientId: string;
+  profileId: string;
+  moderatorId: string | null;
+  pointsBalance: number;
+}
+
 export interface BalanceChange {
   /** The client's spendable points for the profile. */
   balance?: number;
@@ -48,6 +57,65 @@ export class InteractionsService {
     return this.transactions.repository(Interaction).findOne({ where: { clientId, profileId }, lock: { mode: 'pessimistic_write' } });
   }
 
+  /**
+   * `lockOrCreate` for many client×profile pairs in three statements: the existing conversations
+   * locked FOR UPDATE in id order, the missing ones created with their profile's moderator (the
+   * profile read FOR SHARE, as in lockOrCreate), then locked. Keyed by `conversationKey`.
+   */
+  async lockOrCreateAll(pairs: ReadonlyArray<{ clientId: string; profileId: string }>): Promise<Map<string, LockedConversation>> {
+    const unique = [...new Map(pairs.map((pair) => [conversationKey(pair.clientId, pair.profileId), pair])).values()];
+    const locked = await this.lockPairs(unique);
+    const missing = unique.filter((pair) => !locked.has(conversationKey(pair.clientId, pair.profileId)));
+    if (missing.length === 0) return locked;
+    await this.transactions.manager.query(
+      `INSERT INTO profile_client_interactions (client_id, profile_id, moderator_id)
+       SELECT x.client_id, x.profile_id, p.moderator_id
+         FROM unnest($1::bigint[], $2::bigint[]) AS x(client_id, profile_id) JOIN profiles p ON p.id = x.profile_id
+        ORDER BY p.id, x.client_id
+          FOR SHARE OF p
+       ON CONFLICT (client_id, profile_id) DO NOTHING`,
+      [missing.map((pair) => pair.clientId), missing.map((pair) => pair.profileId)],
+    );
+    for (const [key, conversation] of await this.lockPairs(missing)) locked.set(key, conversation);
+    return locked;
+  }
+
+  /** Many balance changes in one statement (one row per conversation: sum the changes first). */
+  async applyBalanceChanges(changes: ReadonlyMap<string, BalanceChange>): Promise<void> {
+    if (changes.size === 0) return;
+    const ids = [...changes.keys()];
+    const of = (field: keyof BalanceChange) => ids.map((id) => Math.trunc(changes.get(id)![field] ?? 0));
+    await this.transactions.manager.query(
+      `UPDATE profile_client_interactions i
+          SET points_balance = i.points_balance + x.balance,
+              total_points_received = i.total_points_received + x.received,
+              held_points = i.held_points + x.held,
+              updated_at = now()
+         FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) AS x(id, balance, received, held)
+        WHERE i.id = x.id`,
+      [ids, of('balance'), of('received'), of('held')],
+    );
+  }
+
+  private async lockPairs(pairs: ReadonlyArray<{ clientId: string; profileId: string }>): Promise<Map<string, LockedConversation>> {
+    const rows = await this.transactions.manager.query<
+      Array<{ id: string; client_id: string; profile_id: string; moderator_id: string | null; points_balance: string }>
+    >(
+      `SELECT i.id, i.client_id, i.profile_id, i.moderator_id, i.points_balance
+         FROM profile_client_interactions i
+         JOIN unnest($1::bigint[], $2::bigint[]) AS x(client_id, profile_id) ON i.client_id = x.client_id AND i.profile_id = x.profile_id
+        ORDER BY i.id
+          FOR UPDATE OF i`,
+      [pairs.map((pair) => pair.clientId), pairs.map((pair) => pair.profileId)],
+    );
+    return new Map(
+      rows.map((row) => [
+        conversationKey(row.client_id, row.profile_id),
+        { id: row.id, clientId: row.client_id, profileId: row.profile_id, moderatorId: row.moderator_id, pointsBalance: Number(row.points_balance) },
+      ]),
+    );
+  }
+
   /** Applies a change of the cached balances; the caller writes the matching ledger rows. */
   async applyBalanceChange(interactionId: string, change: BalanceChange, touchedAt?: Date): Promise<void> {
     const set: Record<string, () => string> = {};
@@ -64,4 +132,8 @@ export class InteractionsService {
       .where('id = :interactionId', { interactionId })
       .execute();
   }
+}
+
+export function conversationKey(clientId: string, profileId: string): string {
+  return `${clientId}:${profileId}`;
 }

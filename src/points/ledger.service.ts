@@ -27,6 +27,7 @@ export class LedgerService {
 
   /** Appends several transfers in one statement; returns the keys written (those not used before). */
   async transferAll(requests: TransferRequest[]): Promise<Set<string>> {
+    if (requests.length === 0) return new Set();
     for (const request of requests) {
       if (!Number.isSafeInteger(request.points) || request.points <= 0) {
         throw new RangeError(`a transfer moves a positive whole number of points, not ${request.points}`);

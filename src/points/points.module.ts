@@ -8,7 +8,7 @@ import { PointPack } from './entities/point-pack.entity';
 import { LedgerService } from './ledger.service';
 import { LotsService } from './lots/lots.service';
 import { PointSpend } from './entities/point-spend.entity';
-import { CreditPointsWhenPaymentCaptured } from './listeners/credit-points-when-payment-captured';
+import { CreditPointsWhenPaymentsCaptured } from './listeners/credit-points-when-payment-captured';
 import { ReleaseHeldPointsWhenModeratorAssigned } from './listeners/release-held-points-when-moderator-assigned';
 import { RestorePointsWhenPaymentRestored, ReversePointsWhenPaymentReversed } from './listeners/reverse-points-when-payment-reversed';
 import { PacksService } from './packs.service';
@@ -27,7 +27,7 @@ import { SpendService } from './spend.service';
     LotsService,
     PurchaseBalances,
     SpendService,
-    CreditPointsWhenPaymentCaptured,
+    CreditPointsWhenPaymentsCaptured,
     ReversePointsWhenPaymentReversed,
     RestorePointsWhenPaymentRestored,
     ReleaseHeldPointsWhenModeratorAssigned,

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { InteractionsService } from '../interactions/interactions.service';
+import { PaymentCapturedEvent } from '../events/event-map';
+import { BalanceChange, conversationKey, InteractionsService } from '../interactions/interactions.service';
 import { UsersService } from '../users/users.service';
 import { TransferKind } from './entities/ledger-transfer.entity';
 import { LedgerAccount } from './ledger-accounts';
-import { LedgerService } from './ledger.service';
+import { LedgerService, TransferRequest } from './ledger.service';
+import { LotsService } from './lots/lots.service';
 
 export interface PurchaseMovement {
   transactionId: string;
@@ -18,6 +20,13 @@ export interface PurchaseMovement {
   earnings: { key: string; kind: TransferKind; heldKind?: TransferKind };
   /** The moderator's new balance is needed now; otherwise it is written just before commit. */
   needsModeratorBalance?: boolean;
+}
+
+export interface CreditResult {
+  transactionId: string;
+  interactionId: string;
+  /** Null when the points are held for the conversation's next moderator. */
+  moderatorId: string | null;
 }
 
 export interface MovementResult {
@@ -41,7 +50,56 @@ export class PurchaseBalances {
     private readonly interactions: InteractionsService,
     private readonly ledger: LedgerService,
     private readonly users: UsersService,
+    private readonly lots: LotsService,
   ) {}
+
+  /**
+   * Credits captured payments, set-based: a fixed number of statements whatever their number. For
+   * each purchase, the client's balance for the profile and the earnings of whoever handles the
+   * conversation (or its hold), with the ledger keys `purchase:<id>` and `attribution:<id>`; then
+   * its lot. Purchases whose keys were used before are skipped: they were credited already. Returns
+   * the purchases credited now. Locks the conversations in id order; the moderators' balances are
+   * written just before commit, in id order, once per moderator.
+   */
+  async creditAll(payments: readonly PaymentCapturedEvent[]): Promise<CreditResult[]> {
+    if (payments.length === 0) return [];
+    const conversations = await this.interactions.lockOrCreateAll(payments);
+    const conversationOf = (payment: PaymentCapturedEvent) => conversations.get(conversationKey(payment.clientId, payment.profileId))!;
+
+    const transfers = payments.flatMap((payment): TransferRequest[] => {
+      const conversation = conversationOf(payment);
+      const refs = { transactionId: payment.transactionId, interactionId: conversation.id, points: payment.points };
+      return [
+        { key: `purchase:${payment.transactionId}`, kind: TransferKind.Purchase, debit: LedgerAccount.stripeSales, credit: LedgerAccount.client(conversation.id), ...refs },
+        {
+          key: `attribution:${payment.transactionId}`,
+          kind: conversation.moderatorId ? TransferKind.Attribution : TransferKind.Hold,
+          debit: LedgerAccount.platformEarnings,
+          credit: conversation.moderatorId ? LedgerAccount.moderator(conversation.moderatorId) : LedgerAccount.held(conversation.id),
+          ...refs,
+        },
+      ];
+    });
+    const written = await this.ledger.transferAll(transfers);
+    const credited = payments.filter((payment) => written.has(`purchase:${payment.transactionId}`));
+
+    const changes = new Map<string, Required<BalanceChange>>();
+    const lots = credited.map((payment) => {
+      const conversation = conversationOf(payment);
+      const change = changes.get(conversation.id) ?? { balance: 0, received: 0, held: 0 };
+      const balanceBefore = conversation.pointsBalance + change.balance;
+      changes.set(conversation.id, {
+        balance: change.balance + payment.points,
+        received: change.received + payment.points,
+        held: change.held + (conversation.moderatorId ? 0 : payment.points),
+      });
+      if (conversation.moderatorId) this.users.addPointsAtCommit(conversation.moderatorId, payment.points);
+      return { ...payment, interactionId: conversation.id, moderatorId: conversation.moderatorId, balanceBefore };
+    });
+    await this.interactions.applyBalanceChanges(changes);
+    await this.lots.openAll(lots);
+    return lots.map((lot) => ({ transactionId: lot.transactionId, interactionId: lot.interactionId, moderatorId: lot.moderatorId }));
+  }
 
   async move(movement: PurchaseMovement): Promise<MovementResult | null> {
     const interaction = await this.interactions.lockOrCreate(movement.clientId, movement.profileId);

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import Stripe from 'stripe';
+import { In } from 'typeorm';
 import { TransactionRunner } from '../../database/transaction';
 import { EventBus } from '../../events/event-bus';
 import { PaymentFailureReason } from '../../events/event-map';
@@ -35,6 +36,17 @@ export interface AppliedOutcome {
   transactionId: string | null;
 }
 
+export interface SessionFact {
+  trigger: SessionOutcomeTrigger;
+  session: Stripe.Checkout.Session;
+}
+
+/** A paid session whose purchase is to be credited. */
+interface Capture {
+  purchase: PointTransaction;
+  session: Stripe.Checkout.Session;
+}
+
 const CREDITED: ReadonlySet<TransactionStatus> = new Set([TransactionStatus.Completed, TransactionStatus.Refunded]);
 
 /**
@@ -53,10 +65,29 @@ export class PaymentOutcomes {
   ) {}
 
   async applySession(trigger: SessionOutcomeTrigger, session: Stripe.Checkout.Session): Promise<AppliedOutcome> {
-    const purchase = await this.lockBySession(session);
-    if (!purchase) return { outcome: 'unknown_transaction', transactionId: null };
-    const outcome = await this.sessionOutcome(trigger, session, purchase);
-    return { outcome, transactionId: purchase.id };
+    const [applied] = await this.applySessions([{ trigger, session }]);
+    return applied;
+  }
+
+  /**
+   * Session facts in order, in the caller's transaction: their purchases locked in one statement (id
+   * order), each fact decided on the latest state (a later fact for the same purchase sees what an
+   * earlier one did), and every capture credited together, set-based.
+   */
+  async applySessions(facts: readonly SessionFact[]): Promise<AppliedOutcome[]> {
+    const candidates = await this.lockBySessions(facts.map((fact) => fact.session));
+    const captures: Capture[] = [];
+    const applied: AppliedOutcome[] = [];
+    for (const { trigger, session } of facts) {
+      const purchase = matchSession(session, candidates);
+      if (!purchase) {
+        applied.push({ outcome: 'unknown_transaction', transactionId: null });
+        continue;
+      }
+      applied.push({ outcome: await this.sessionOutcome(trigger, session, purchase, captures), transactionId: purchase.id });
+    }
+    await this.captureAll(captures);
+    return applied;
   }
 
   /** `charge.refunded`: Stripe's amount_refunded is cumulative, so only the newly refunded part is reversed. */
@@ -74,7 +105,12 @@ export class PaymentOutcomes {
     return { outcome, transactionId: purchase.id };
   }
 
-  private async sessionOutcome(trigger: SessionOutcomeTrigger, session: Stripe.Checkout.Session, purchase: PointTransaction): Promise<Outcome> {
+  private async sessionOutcome(
+    trigger: SessionOutcomeTrigger,
+    session: Stripe.Checkout.Session,
+    purchase: PointTransaction,
+    captures: Capture[],
+  ): Promise<Outcome> {
     if (purchase.status !== TransactionStatus.Pending) return 'already_final';
     const references = { stripeSessionId: session.id, stripePaymentId: idOf(session.payment_intent) };
 
@@ -91,14 +127,16 @@ export class PaymentOutcomes {
           await this.update(purchase, references);
           return 'awaiting_payment';
         }
-        return this.capture(session, purchase, references);
+        return this.capture(session, purchase, references, captures);
     }
   }
 
+  /** Checks what was paid against the purchase; a match joins the captures credited together. */
   private async capture(
     session: Stripe.Checkout.Session,
     purchase: PointTransaction,
     references: Partial<PointTransaction>,
+    captures: Capture[],
   ): Promise<Outcome> {
     const mismatch =
       session.currency?.toLowerCase() !== purchase.currency
@@ -114,18 +152,36 @@ export class PaymentOutcomes {
       await this.fail(purchase, mismatch, { ...references, stripeAmountPaidCents: session.amount_total });
       return mismatch;
     }
-
-    const creditedAt = new Date();
-    await this.update(purchase, {
-      ...references,
-      status: TransactionStatus.Completed,
-      creditedAt,
-      stripeAmountPaidCents: session.amount_total,
-    });
-    const payment = summaryOf(purchase);
-    await this.events.emitInTransaction('payment.captured', { ...payment, capturedAt: creditedAt.toISOString() });
-    await this.events.publishAfterCommit('purchase.completed', { ...payment, creditedAt: creditedAt.toISOString() });
+    // Decided now, written with the others: a later fact of this batch finds the purchase completed.
+    Object.assign(purchase, { ...references, status: TransactionStatus.Completed, stripeAmountPaidCents: session.amount_total });
+    captures.push({ purchase, session });
     return 'credited';
+  }
+
+  /** Marks the purchases completed in one statement, then credits them all (one transaction event). */
+  private async captureAll(captures: readonly Capture[]): Promise<void> {
+    if (captures.length === 0) return;
+    const creditedAt = new Date();
+    await this.transactions.manager.query(
+      `UPDATE profile_point_transactions t
+          SET status = $2, credited_at = $3, stripe_session_id = x.session_id, stripe_payment_id = x.payment_id,
+              stripe_amount_paid_cents = x.paid, updated_at = now()
+         FROM unnest($1::bigint[], $4::text[], $5::text[], $6::bigint[]) AS x(id, session_id, payment_id, paid)
+        WHERE t.id = x.id`,
+      [
+        captures.map(({ purchase }) => purchase.id),
+        TransactionStatus.Completed,
+        creditedAt,
+        captures.map(({ session }) => session.id),
+        captures.map(({ session }) => idOf(session.payment_intent)),
+        captures.map(({ session }) => session.amount_total),
+      ],
+    );
+    const at = creditedAt.toISOString();
+    await this.events.emitInTransaction('payments.captured', {
+      payments: captures.map(({ purchase }) => ({ ...summaryOf(purchase), capturedAt: at })),
+    });
+    for (const { purchase } of captures) await this.events.publishAfterCommit('purchase.completed', { ...summaryOf(purchase), creditedAt: at });
   }
 
   private async refundOutcome(charge: Stripe.Charge, purchase: PointTransaction): Promise<Outcome> {
@@ -220,22 +276,24 @@ export class PaymentOutcomes {
     };
   }
 
+  /** Writes the changes and keeps them on the loaded row, which later facts of a batch read. */
   private async update(purchase: PointTransaction, changes: Partial<PointTransaction>): Promise<void> {
     if (Object.keys(changes).length === 0) return;
     await this.transactions.repository(PointTransaction).update({ id: purchase.id }, changes);
+    Object.assign(purchase, changes);
   }
 
-  /** By session id, or by client_reference_id when the session id was never stored (crash after Stripe answered). */
-  private async lockBySession(session: Stripe.Checkout.Session): Promise<PointTransaction | null> {
-    const repository = this.transactions.repository(PointTransaction);
-    const lock = { mode: 'pessimistic_write' } as const;
-    const bySession = await repository.findOne({ where: { stripeSessionId: session.id }, lock });
-    if (bySession) return bySession;
-    const reference = session.client_reference_id;
-    if (!isId(reference)) return null;
-    const byReference = await repository.findOne({ where: { id: reference }, lock });
-    if (!byReference || (byReference.stripeSessionId && byReference.stripeSessionId !== session.id)) return null;
-    return byReference;
+  /**
+   * Every purchase a session may name, locked FOR UPDATE in id order: by session id, or by
+   * client_reference_id (when the session id was never stored: a crash after Stripe answered).
+   */
+  private lockBySessions(sessions: readonly Stripe.Checkout.Session[]): Promise<PointTransaction[]> {
+    const references = sessions.map((session) => session.client_reference_id).filter((reference): reference is string => isId(reference));
+    return this.transactions.repository(PointTransaction).find({
+      where: [{ stripeSessionId: In(sessions.map((session) => session.id)) }, ...(references.length > 0 ? [{ id: In(references) }] : [])],
+      order: { id: 'ASC' },
+      lock: { mode: 'pessimistic_write' },
+    });
   }
 
   private async lockByCharge(chargeId: string | null, paymentIntentId: string | null): Promise<PointTransaction | null> {
@@ -247,6 +305,15 @@ export class PaymentOutcomes {
     }
     return chargeId ? repository.findOne({ where: { stripeChargeId: chargeId }, lock }) : null;
   }
+}
+
+/** The purchase a session pays: the one with its session id, else its client_reference_id if that one has no other session. */
+function matchSession(session: Stripe.Checkout.Session, candidates: readonly PointTransaction[]): PointTransaction | null {
+  const bySession = candidates.find((candidate) => candidate.stripeSessionId === session.id);
+  if (bySession) return bySession;
+  const byReference = candidates.find((candidate) => candidate.id === session.client_reference_id);
+  if (!byReference || (byReference.stripeSessionId && byReference.stripeSessionId !== session.id)) return null;
+  return byReference;
 }
 
 /**

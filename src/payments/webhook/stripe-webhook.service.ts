@@ -1,9 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import Stripe from 'stripe';
+import { MicroBatcher } from '../../common/micro-batcher';
+import { Env } from '../../config/env.schema';
 import { TransactionRunner } from '../../database/transaction';
 import { PointTransaction } from '../entities/point-transaction.entity';
-import { StripeEventRecord } from '../entities/stripe-event.entity';
-import { AppliedOutcome, Outcome, PaymentOutcomes, SessionOutcomeTrigger } from '../outcomes/payment-outcomes.service';
+import { AppliedOutcome, Outcome, PaymentOutcomes, SessionFact, SessionOutcomeTrigger } from '../outcomes/payment-outcomes.service';
 import { PaymentsError } from '../payments.errors';
 import { STRIPE } from '../stripe.client';
 import { isId } from '../../common/ids';
@@ -22,40 +24,105 @@ const CHARGE_EVENTS: ReadonlySet<string> = new Set(['charge.refunded', 'charge.d
  * Applies Stripe events exactly once. The event id is inserted under its primary key in the same
  * transaction as its effect: a concurrent duplicate waits on that key and then finds it taken, a
  * later one finds it at once. Any failure rolls everything back and surfaces as a 5xx so Stripe
- * retries. Lock order: stripe_events row → purchase row → (listeners) interaction → moderator.
+ * retries. Lock order: stripe_events rows (id order) → purchase rows (id order) → (listeners)
+ * conversations (id order) → moderators (id order, just before commit).
+ *
+ * Checkout-session events that arrive together share one transaction (see MicroBatcher): their
+ * purchases are credited set-based, in a fixed number of statements, and each answer still leaves
+ * only after the commit that made its effect durable. If such a transaction fails, its events are
+ * retried one by one, so one bad event never fails the others.
  */
 @Injectable()
 export class StripeWebhookService {
   private readonly logger = new Logger(StripeWebhookService.name);
+  private readonly sessions: MicroBatcher<Stripe.Event, WebhookOutcome>;
 
   constructor(
     @Inject(STRIPE) private readonly stripe: Stripe,
     private readonly transactions: TransactionRunner,
     private readonly outcomes: PaymentOutcomes,
-  ) {}
+    config: ConfigService<Env, true>,
+  ) {
+    this.sessions = new MicroBatcher((events) => this.applySessionEvents(events), {
+      maxBatch: config.get('WEBHOOK_BATCH_SIZE', { infer: true }),
+      concurrency: config.get('WEBHOOK_BATCH_CONCURRENCY', { infer: true }),
+    });
+  }
 
   async handle(event: Stripe.Event): Promise<WebhookOutcome> {
-    if (!SESSION_EVENTS.has(event.type) && !CHARGE_EVENTS.has(event.type)) return 'ignored';
-    if (CHARGE_EVENTS.has(event.type)) await this.refuseIfNotYetCredited(event);
+    if (SESSION_EVENTS.has(event.type)) return this.sessions.submit(event);
+    if (!CHARGE_EVENTS.has(event.type)) return 'ignored';
+    await this.refuseIfNotYetCredited(event);
 
-    return this.transactions.run(async (manager) => {
-      const recorded = await manager
-        .createQueryBuilder()
-        .insert()
-        .into(StripeEventRecord)
-        .values({ id: event.id, type: event.type, stripeCreatedAt: new Date(event.created * 1000), outcome: 'processing' })
-        .orIgnore()
-        .returning(['id'])
-        .execute();
-      if ((recorded.raw as unknown[]).length === 0) return 'duplicate';
-
+    return this.transactions.run(async () => {
+      const [fresh] = await this.record([event]);
+      if (!fresh) return 'duplicate';
       const applied = await this.apply(event);
-      if (applied.outcome === 'unknown_transaction') {
-        this.logger.warn(`${event.type} ${event.id} names no purchase of this service`);
-      }
-      await manager.update(StripeEventRecord, { id: event.id }, { outcome: applied.outcome, transactionId: applied.transactionId });
+      await this.saveOutcomes([event], [applied]);
       return applied.outcome;
     });
+  }
+
+  private async applySessionEvents(events: Stripe.Event[]): Promise<Array<PromiseSettledResult<WebhookOutcome>>> {
+    if (events.length > 1) {
+      try {
+        const outcomes = await this.applySessionsTogether(events);
+        return outcomes.map((value) => ({ status: 'fulfilled', value }));
+      } catch (error) {
+        this.logger.warn(`a batch of ${events.length} session events failed (${(error as Error).message}); applying them one by one`);
+      }
+    }
+    return Promise.allSettled(events.map(async (event) => (await this.applySessionsTogether([event]))[0]));
+  }
+
+  /** One transaction: record the events, apply the new ones in order, store their outcomes. */
+  private applySessionsTogether(events: Stripe.Event[]): Promise<WebhookOutcome[]> {
+    return this.transactions.run(async () => {
+      const fresh = await this.record(events);
+      const facts: SessionFact[] = [];
+      const freshEvents: Stripe.Event[] = [];
+      events.forEach((event, i) => {
+        if (!fresh[i]) return;
+        freshEvents.push(event);
+        facts.push({ trigger: event.type as SessionOutcomeTrigger, session: event.data.object as Stripe.Checkout.Session });
+      });
+      const applied = await this.outcomes.applySessions(facts);
+      await this.saveOutcomes(freshEvents, applied);
+      const byEvent = new Map(freshEvents.map((event, i) => [event, applied[i].outcome]));
+      return events.map((event) => byEvent.get(event) ?? 'duplicate');
+    });
+  }
+
+  /**
+   * Inserts the events' ids (in id order, so concurrent transactions never wait on each other in a
+   * cycle) and tells, per event, whether it is new. A repeated id in the same call is new only once.
+   */
+  private async record(events: readonly Stripe.Event[]): Promise<boolean[]> {
+    const unique = [...new Map(events.map((event) => [event.id, event])).values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const rows = await this.transactions.manager.query<Array<{ id: string }>>(
+      `INSERT INTO stripe_events (id, type, stripe_created_at, outcome)
+       SELECT id, type, to_timestamp(created), 'processing'
+         FROM unnest($1::text[], $2::text[], $3::bigint[]) WITH ORDINALITY AS e(id, type, created, n)
+        ORDER BY n
+       ON CONFLICT (id) DO NOTHING
+       RETURNING id`,
+      [unique.map((event) => event.id), unique.map((event) => event.type), unique.map((event) => event.created)],
+    );
+    const inserted = new Set(rows.map((row) => row.id));
+    return events.map((event) => inserted.delete(event.id));
+  }
+
+  private async saveOutcomes(events: readonly Stripe.Event[], applied: readonly AppliedOutcome[]): Promise<void> {
+    if (events.length === 0) return;
+    events.forEach((event, i) => {
+      if (applied[i].outcome === 'unknown_transaction') this.logger.warn(`${event.type} ${event.id} names no purchase of this service`);
+    });
+    await this.transactions.manager.query(
+      `UPDATE stripe_events s SET outcome = x.outcome, transaction_id = x.transaction_id
+         FROM unnest($1::text[], $2::text[], $3::bigint[]) AS x(id, outcome, transaction_id)
+        WHERE s.id = x.id`,
+      [events.map((event) => event.id), applied.map((result) => result.outcome), applied.map((result) => result.transactionId)],
+    );
   }
 
   private apply(event: Stripe.Event): Promise<AppliedOutcome> {

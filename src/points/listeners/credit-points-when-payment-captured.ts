@@ -1,52 +1,33 @@
 import { Injectable } from '@nestjs/common';
 import { EventBus, OnTransactionEvent } from '../../events/event-bus';
-import { PaymentCapturedEvent } from '../../events/event-map';
-import { TransferKind } from '../entities/ledger-transfer.entity';
-import { LotsService } from '../lots/lots.service';
+import { PaymentsCapturedEvent } from '../../events/event-map';
 import { PurchaseBalances } from '../purchase-balances';
 
 /**
- * Credits a captured payment inside the payment's own transaction: the client's balance for the
- * profile, and the moderator who handles the conversation (or a hold for the next one), and opens
- * the purchase's lot. The ledger keys `purchase:<id>` and `attribution:<id>` make a second credit of
- * one purchase impossible.
+ * Credits captured payments inside the payments' own transaction, all of them in a fixed number of
+ * statements: the client's balance for the profile, the moderator who handles the conversation (or
+ * a hold for the next one), and the purchase's lot. The ledger keys `purchase:<id>` and
+ * `attribution:<id>` make a second credit of one purchase impossible.
  */
 @Injectable()
-export class CreditPointsWhenPaymentCaptured {
+export class CreditPointsWhenPaymentsCaptured {
   constructor(
     private readonly balances: PurchaseBalances,
-    private readonly lots: LotsService,
     private readonly events: EventBus,
   ) {}
 
-  @OnTransactionEvent('payment.captured')
-  async handle(payment: PaymentCapturedEvent): Promise<void> {
-    const credit = await this.balances.move({
-      ...payment,
-      direction: 'in',
-      client: { key: `purchase:${payment.transactionId}`, kind: TransferKind.Purchase },
-      earnings: { key: `attribution:${payment.transactionId}`, kind: TransferKind.Attribution, heldKind: TransferKind.Hold },
-    });
-    if (!credit) return;
-    await this.lots.open(
-      {
-        transactionId: payment.transactionId,
-        interactionId: credit.interactionId,
-        moderatorId: credit.moderatorId,
-        points: payment.points,
-        amountCents: payment.amountCents,
-        currency: payment.currency,
-      },
-      credit.clientBalanceBefore,
-    );
+  @OnTransactionEvent('payments.captured')
+  async handle({ payments }: PaymentsCapturedEvent): Promise<void> {
+    const credits = await this.balances.creditAll(payments);
+    if (credits.length === 0) return;
 
+    const byId = new Map(payments.map((payment) => [payment.transactionId, payment]));
     await this.events.emitInTransaction('points.credited', {
-      transactionId: payment.transactionId,
-      interactionId: credit.interactionId,
-      moderatorId: credit.moderatorId,
-      points: payment.points,
+      credits: credits.map((credit) => ({ ...credit, points: byId.get(credit.transactionId)!.points })),
     });
-    if (credit.moderatorId) {
+    for (const credit of credits) {
+      if (!credit.moderatorId) continue;
+      const payment = byId.get(credit.transactionId)!;
       await this.events.publishAfterCommit('points.purchased', {
         transactionId: payment.transactionId,
         clientId: payment.clientId,

@@ -40,31 +40,33 @@ export class ReleaseHeldPointsWhenModeratorAssigned {
       [held],
     );
 
-    let released = 0;
-    const releasedPurchases: string[] = [];
-    for (const purchase of purchases) {
-      const points = Number(purchase.points);
-      const moved = await this.ledger.transfer({
+    const moderator = LedgerAccount.moderator(assignment.moderatorId);
+    const written = await this.ledger.transferAll(
+      purchases.map((purchase) => ({
         key: `release:${purchase.transaction_id}`,
         kind: TransferKind.Release,
         debit: held,
-        credit: LedgerAccount.moderator(assignment.moderatorId),
-        points,
+        credit: moderator,
+        points: Number(purchase.points),
         transactionId: purchase.transaction_id,
         interactionId: assignment.interactionId,
-      });
-      if (!moved) continue;
-      released += points;
-      releasedPurchases.push(purchase.transaction_id);
-      await this.events.emitInTransaction('points.credited', {
+      })),
+    );
+    const credits = purchases
+      .filter((purchase) => written.has(`release:${purchase.transaction_id}`))
+      .map((purchase) => ({
         transactionId: purchase.transaction_id,
         interactionId: assignment.interactionId,
-        moderatorId: assignment.moderatorId,
-        points,
-      });
-    }
-    if (released === 0) return;
-    await this.lots.attribute(releasedPurchases, assignment.moderatorId);
+        moderatorId: assignment.moderatorId!,
+        points: Number(purchase.points),
+      }));
+    if (credits.length === 0) return;
+    const released = credits.reduce((sum, credit) => sum + credit.points, 0);
+    await this.events.emitInTransaction('points.credited', { credits });
+    await this.lots.attribute(
+      credits.map((credit) => credit.transactionId),
+      assignment.moderatorId,
+    );
     await this.interactions.applyBalanceChange(assignment.interactionId, { held: -released });
     await this.users.addPoints(assignment.moderatorId, released);
   }

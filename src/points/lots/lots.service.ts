@@ -61,18 +61,34 @@ interface OpenLotRow {
 export class LotsService {
   constructor(private readonly transactions: TransactionRunner) {}
 
-  /** A credited purchase becomes a lot, which first pays off a negative balance (one statement). */
-  async open(lot: NewLot, balanceBefore: number): Promise<void> {
-    const absorbed = Math.min(debtOf(balanceBefore), lot.points);
+  /**
+   * Credited purchases become lots, in the order given (oldest first), in one statement. Each first
+   * pays off the debt of a negative balance: `balanceBefore` is the conversation's balance just
+   * before that purchase was credited.
+   */
+  async openAll(lots: ReadonlyArray<NewLot & { balanceBefore: number }>): Promise<void> {
+    if (lots.length === 0) return;
+    const column = <T>(pick: (lot: NewLot & { balanceBefore: number }) => T) => lots.map(pick);
     await this.transactions.manager.query(
       `WITH lot AS (
          INSERT INTO point_lots (transaction_id, interaction_id, moderator_id, points, amount_cents, currency, remaining, taken)
-         VALUES ($1, $2, $3, $4, $5, $6, $4::bigint - $7::bigint, $7)
-         RETURNING id
+         SELECT transaction_id, interaction_id, moderator_id, points, amount_cents, currency, points - absorbed, absorbed
+           FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::bigint[])
+                WITH ORDINALITY AS x(transaction_id, interaction_id, moderator_id, points, amount_cents, currency, absorbed, n)
+          ORDER BY n
+         RETURNING id, transaction_id, taken
        )
        INSERT INTO point_lot_entries (lot_id, kind, points, source_key)
-       SELECT id, '${LotEntryKind.Absorb}', $7, 'absorb:' || $1 FROM lot WHERE $7::bigint > 0`,
-      [lot.transactionId, lot.interactionId, lot.moderatorId, lot.points, lot.amountCents, lot.currency, absorbed],
+       SELECT id, '${LotEntryKind.Absorb}', taken, 'absorb:' || transaction_id FROM lot WHERE taken > 0`,
+      [
+        column((lot) => lot.transactionId),
+        column((lot) => lot.interactionId),
+        column((lot) => lot.moderatorId),
+        column((lot) => lot.points),
+        column((lot) => lot.amountCents),
+        column((lot) => lot.currency),
+        column((lot) => Math.min(debtOf(lot.balanceBefore), lot.points)),
+      ],
     );
   }
 
