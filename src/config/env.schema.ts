@@ -118,7 +118,7 @@ export class Env {
   @IsInt()
   @Min(1)
   @Max(32)
-  WEBHOOK_BATCH_CONCURRENCY = 4;
+  WEBHOOK_BATCH_CONCURRENCY = 2;
 
   /** How often pending purchases are checked with Stripe, in milliseconds; 0 turns the job off. */
   @Transform(toInt)
