@@ -7,6 +7,7 @@ import { PointTransaction } from './entities/point-transaction.entity';
 import { StripeEventRecord } from './entities/stripe-event.entity';
 import { RecordModeratorWhenPointsCredited } from './listeners/record-moderator-when-points-credited';
 import { PaymentOutcomes } from './outcomes/payment-outcomes.service';
+import { PurchaseWrites } from './purchase-writes';
 import { PaymentsController } from './payments.controller';
 import { ReconciliationReportService } from './reconciliation/reconciliation-report.service';
 import { ReconciliationController } from './reconciliation/reconciliation.controller';
@@ -30,6 +31,7 @@ import { StripeWebhookService } from './webhook/stripe-webhook.service';
     ReconciliationReportService,
     StripeSignatureGuard,
     RecordModeratorWhenPointsCredited,
+    PurchaseWrites,
   ],
 })
 export class PaymentsModule {}

@@ -6,6 +6,7 @@ import { EventBus } from '../../events/event-bus';
 import { PaymentFailureReason } from '../../events/event-map';
 import { DisputeStatus, PointTransaction, TransactionStatus } from '../entities/point-transaction.entity';
 import { PaymentsError } from '../payments.errors';
+import { PurchaseWrites } from '../purchase-writes';
 import { isId } from '../../common/ids';
 
 export type SessionOutcomeTrigger =
@@ -62,6 +63,7 @@ export class PaymentOutcomes {
   constructor(
     private readonly transactions: TransactionRunner,
     private readonly events: EventBus,
+    private readonly writes: PurchaseWrites,
   ) {}
 
   async applySession(trigger: SessionOutcomeTrigger, session: Stripe.Checkout.Session): Promise<AppliedOutcome> {
@@ -158,25 +160,19 @@ export class PaymentOutcomes {
     return 'credited';
   }
 
-  /** Marks the purchases completed in one statement, then credits them all (one transaction event). */
+  /** Marks the purchases completed (written with the rest just before commit), then credits them all. */
   private async captureAll(captures: readonly Capture[]): Promise<void> {
     if (captures.length === 0) return;
     const creditedAt = new Date();
-    await this.transactions.manager.query(
-      `UPDATE profile_point_transactions t
-          SET status = $2, credited_at = $3, stripe_session_id = x.session_id, stripe_payment_id = x.payment_id,
-              stripe_amount_paid_cents = x.paid, updated_at = now()
-         FROM unnest($1::bigint[], $4::text[], $5::text[], $6::bigint[]) AS x(id, session_id, payment_id, paid)
-        WHERE t.id = x.id`,
-      [
-        captures.map(({ purchase }) => purchase.id),
-        TransactionStatus.Completed,
+    for (const { purchase, session } of captures) {
+      this.writes.set(purchase.id, {
+        status: TransactionStatus.Completed,
         creditedAt,
-        captures.map(({ session }) => session.id),
-        captures.map(({ session }) => idOf(session.payment_intent)),
-        captures.map(({ session }) => session.amount_total),
-      ],
-    );
+        stripeSessionId: session.id,
+        stripePaymentId: idOf(session.payment_intent),
+        stripeAmountPaidCents: session.amount_total,
+      });
+    }
     const at = creditedAt.toISOString();
     await this.events.emitInTransaction('payments.captured', {
       payments: captures.map(({ purchase }) => ({ ...summaryOf(purchase), capturedAt: at })),
