@@ -1,4 +1,5 @@
-import { EarningMovement, EarningsWalk, MICROSECONDS_PER_DAY, splitEarnings } from './earnings';
+import fc from 'fast-check';
+import { EarningMovement, EarningsWalk, EarningsWalkState, MICROSECONDS_PER_DAY, splitEarnings } from './earnings';
 
 const DAY = MICROSECONDS_PER_DAY;
 const MATURITY = 14 * DAY;
@@ -80,5 +81,42 @@ describe(EarningsWalk.name, () => {
 
   it('refuses a negative maturity', () => {
     expect(() => new EarningsWalk(-1)).toThrow(RangeError);
+  });
+});
+
+describe('EarningsWalk state', () => {
+  const movement = fc.record({
+    points: fc.integer({ min: -400, max: 500 }).filter((points) => points !== 0),
+    // Mostly in order, sometimes a little behind (concurrent transactions), sometimes the same moment.
+    step: fc.integer({ min: -2, max: 6 }),
+  });
+
+  it('going on from a saved state gives exactly what walking everything gives', () => {
+    fc.assert(
+      fc.property(fc.array(movement, { maxLength: 80 }), fc.nat(), fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 20 }), (steps, cut, nowDays, maturityDays) => {
+        let day = 0;
+        const movements = steps.map(({ points, step }) => {
+          day += step;
+          return { points, at: at(day) };
+        });
+        const maturity = maturityDays * DAY;
+        const now = at(day + nowDays);
+        const split = Math.min(cut, movements.length);
+
+        const saved = new EarningsWalk(maturity);
+        for (const m of movements.slice(0, split)) saved.apply(m);
+        const state = JSON.parse(JSON.stringify(saved.state())) as EarningsWalkState;
+        const resumed = new EarningsWalk(maturity, state);
+        for (const m of movements.slice(split)) resumed.apply(m);
+
+        expect(resumed.splitAt(now)).toEqual(splitEarnings(movements, maturity, now));
+      }),
+    );
+  });
+
+  it('stores neighbouring credits that mature together as one entry', () => {
+    const walk = new EarningsWalk(MATURITY);
+    walk.apply(credit(100, 0)).apply(credit(50, 0)).apply(credit(20, 1));
+    expect(walk.state()).toEqual({ available: 0, pending: [[at(14), 150], [at(15), 20]] });
   });
 });

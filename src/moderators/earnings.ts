@@ -19,6 +19,15 @@ interface PendingCredit {
 }
 
 /**
+ * The walk's whole state between two transfers: what a checkpoint stores. `pending` lists the
+ * pending credits oldest first as [maturesAt, points] pairs.
+ */
+export interface EarningsWalkState {
+  available: number;
+  pending: Array<[number, number]>;
+}
+
+/**
  * Splits a moderator's earnings into `pending` and `available`.
  *
  * The rule: an earning (any credit to `moderator:<id>`) is pending for the maturity period, the
@@ -42,8 +51,32 @@ export class EarningsWalk {
   private head = 0;
   private available = 0;
 
-  constructor(private readonly maturity: number) {
+  constructor(
+    private readonly maturity: number,
+    state?: EarningsWalkState,
+  ) {
     if (!Number.isFinite(maturity) || maturity < 0) throw new RangeError(`maturity must be ≥ 0, not ${maturity}`);
+    if (state) {
+      this.available = state.available;
+      for (const [maturesAt, points] of state.pending) this.queue.push({ maturesAt, points });
+    }
+  }
+
+  /**
+   * The state after the transfers applied so far, to go on from later with `new EarningsWalk(maturity,
+   * state)`: walking the rest from there gives exactly what walking everything gives. Neighbouring
+   * credits that mature at the same moment are one entry: taken from and matured together, they
+   * behave as one.
+   */
+  state(): EarningsWalkState {
+    const pending: Array<[number, number]> = [];
+    for (let i = this.head; i < this.queue.length; i++) {
+      const { maturesAt, points } = this.queue[i];
+      const last = pending[pending.length - 1];
+      if (last && last[0] === maturesAt) last[1] += points;
+      else if (points > 0) pending.push([maturesAt, points]);
+    }
+    return { available: this.available, pending };
   }
 
   apply(movement: EarningMovement): this {

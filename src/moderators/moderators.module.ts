@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
+import { EarningsCheckpoints } from './earnings-checkpoints';
 import { ModeratorsController } from './moderators.controller';
 import { ModeratorsService } from './moderators.service';
 
-/** What moderators see of their own earnings; reads the points module's ledger, writes nothing. */
+/** What moderators see of their own earnings; reads the points module's ledger, writes only its own checkpoints. */
 @Module({
   controllers: [ModeratorsController],
-  providers: [ModeratorsService],
+  providers: [ModeratorsService, EarningsCheckpoints],
 })
 export class ModeratorsModule {}

@@ -146,4 +146,122 @@ describe('Moderator earnings (GET /moderators/me/points)', () => {
     expect(JSON.stringify(body.components.schemas.ModeratorPointsDto.properties.history)).toContain('#/components/schemas/EarningsPageDto');
     expect(body.components.schemas.EarningsPageDto.properties.items.items).toEqual({ $ref: '#/components/schemas/EarningEntryDto' });
   });
+
+  describe('checkpoints of the pending/available walk', () => {
+    /**
+     * 1500 earlier transfers of the moderator over the last 30 days, written as a busy history
+     * would be (a debit every 7th), with the cached balance kept equal to the ledger.
+     */
+    async function busyModerator() {
+      const { moderator, profile, client } = await createScenario(t14.db);
+      await t14.db.query(
+        `INSERT INTO ledger_transfers (transfer_key, kind, debit_account, credit_account, points, created_at)
+         SELECT 'checkpoint-test:' || $1 || ':' || g,
+                CASE WHEN g % 7 = 0 THEN 'reversal' ELSE 'attribution' END,
+                CASE WHEN g % 7 = 0 THEN 'moderator:' || $1 ELSE 'platform:earnings' END,
+                CASE WHEN g % 7 = 0 THEN 'platform:earnings' ELSE 'moderator:' || $1 END,
+                CASE WHEN g % 7 = 0 THEN 30 ELSE 10 + g % 13 END,
+                now() - interval '30 days' + interval '30 days' * g / 1500
+           FROM generate_series(1, 1500) g`,
+        [moderator.id],
+      );
+      await t14.db.query(
+        `UPDATE users SET points = (SELECT coalesce(sum(CASE WHEN credit_account = $2 THEN points ELSE -points END), 0)
+                                      FROM ledger_transfers WHERE $2 IN (credit_account, debit_account))
+          WHERE id = $1`,
+        [moderator.id, `moderator:${moderator.id}`],
+      );
+      return { moderator, profile, client };
+    }
+
+    const checkpointOf = async (moderator: TestUser) =>
+      (await t14.db.query<Array<{ upto_id: string; candidate_id: string | null }>>(`SELECT upto_id, candidate_id FROM earnings_checkpoints WHERE account = $1`, [
+        `moderator:${moderator.id}`,
+      ]))[0];
+
+    /** What the walk of every transfer gives: the route's answer with no checkpoint to start from. */
+    async function fullWalk(moderator: TestUser) {
+      const saved = await t14.db.query<Array<Record<string, unknown>>>(`SELECT * FROM earnings_checkpoints WHERE account = $1`, [`moderator:${moderator.id}`]);
+      await t14.db.query(`DELETE FROM earnings_checkpoints WHERE account = $1`, [`moderator:${moderator.id}`]);
+      const response = await earnings(t14, moderator);
+      await t14.db.query(`DELETE FROM earnings_checkpoints WHERE account = $1`, [`moderator:${moderator.id}`]);
+      if (saved.length > 0) {
+        const row = saved[0];
+        await t14.db.query(
+          `INSERT INTO earnings_checkpoints (account, maturity_us, upto_id, available, pending, candidate_id, candidate_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+          [row.account, row.maturity_us, row.upto_id, row.available, JSON.stringify(row.pending), row.candidate_id, row.candidate_at],
+        );
+      }
+      return response.body as { balance: number; pending: number; available: number };
+    }
+
+    it('saves one after a long walk, and answers from it exactly what walking everything answers', async () => {
+      const { moderator } = await busyModerator();
+
+      const first = await earnings(t14, moderator);
+      expect((await checkpointOf(moderator))?.upto_id).toBe('0'); // a candidate only: it must wait for older transactions
+      const second = await earnings(t14, moderator);
+      const checkpoint = await checkpointOf(moderator);
+      expect(BigInt(checkpoint.upto_id)).toBeGreaterThan(0n);
+      const third = await earnings(t14, moderator);
+
+      const expected = await fullWalk(moderator);
+      expect(expected.pending).toBeGreaterThan(0);
+      expect(expected.available).toBeGreaterThan(0);
+      for (const answer of [first, second, third]) {
+        expect(answer.status).toBe(200);
+        expect({ balance: answer.body.balance, pending: answer.body.pending, available: answer.body.available }).toEqual({
+          balance: expected.balance,
+          pending: expected.pending,
+          available: expected.available,
+        });
+      }
+    });
+
+    it('goes on from a checkpoint with what came after it: a refund takes from credits pending before it', async () => {
+      const { moderator, profile, client } = await busyModerator();
+      await earnings(t14, moderator);
+      await earnings(t14, moderator);
+      expect(BigInt((await checkpointOf(moderator)).upto_id)).toBeGreaterThan(0n);
+      const before = await earnings(t14, moderator);
+
+      const bought = await buy(t14, client, profile.id, '100');
+      await t14.emulator.refund(bought.paymentIntentId);
+      await t14.emulator.refund((await buy(t14, client, profile.id, '500')).paymentIntentId, 999);
+      const after = await earnings(t14, moderator);
+
+      // Every credit since the checkpoint was refunded, so the debits beyond them came out of credits pending before it.
+      expect(after.body.balance).toBe(before.body.balance);
+      expect(after.body).toMatchObject(await fullWalk(moderator));
+    });
+
+    it('ignores a checkpoint taken for another maturity', async () => {
+      const { moderator } = await busyModerator();
+      await earnings(t14, moderator);
+      await earnings(t14, moderator);
+      await t14.db.query(`UPDATE earnings_checkpoints SET maturity_us = 1, available = 123456789 WHERE account = $1`, [`moderator:${moderator.id}`]);
+      const answer = await earnings(t14, moderator);
+      expect(answer.body).toMatchObject(await fullWalk(moderator));
+    });
+
+    it('waits before using a candidate while a transaction older than it is still open', async () => {
+      const { moderator } = await busyModerator();
+      const runner = t14.db.createQueryRunner();
+      await runner.connect();
+      try {
+        await runner.startTransaction();
+        await runner.query(`SELECT 1`);
+        await earnings(t14, moderator); // proposes a candidate
+        await earnings(t14, moderator);
+        // The open transaction started before the candidate and might still write an older id: no checkpoint yet.
+        expect((await checkpointOf(moderator)).upto_id).toBe('0');
+      } finally {
+        await runner.rollbackTransaction();
+        await runner.release();
+      }
+      await earnings(t14, moderator);
+      expect(BigInt((await checkpointOf(moderator)).upto_id)).toBeGreaterThan(0n);
+    });
+  });
 });

@@ -1,0 +1,102 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { EarningsWalkState } from './earnings';
+
+export interface Checkpoint extends EarningsWalkState {
+  /** The walk's state covers every transfer of the account with id ≤ uptoId. */
+  uptoId: bigint;
+}
+
+export interface CheckpointReading {
+  /** Where to start the walk; null: from the first transfer. */
+  start: Checkpoint | null;
+  /** A ledger id up to which every transfer is final and visible to a snapshot taken from now on; null: none yet. */
+  safeUpto: bigint | null;
+  /** Whether a new candidate should be proposed (none, or the last one was used). */
+  needsCandidate: boolean;
+}
+
+/**
+ * Saved states of the earnings walk, so that a request walks only the transfers after them.
+ *
+ * A checkpoint at ledger id X is only right if no transfer with id ≤ X can still appear: ids are
+ * taken from a sequence when a row is inserted, not when its transaction commits, so a transaction
+ * still running may hold a smaller id than rows already visible. Hence two steps:
+ *   1. propose: read the sequence's last value L, then note the time T (clock_timestamp()). Every
+ *      id ≤ L was taken before T, by a transaction that started before T;
+ *   2. use (on a later request, before its snapshot is taken): if every transaction running in this
+ *      database started after T (pg_stat_activity), every transaction that could hold an id ≤ L has
+ *      ended, so a snapshot taken afterwards sees all of them, for good.
+ * pg_stat_activity shows the start of other sessions' transactions to the same role (the service's
+ * own role writes the ledger) or to a role with pg_read_all_stats. A long transaction only delays
+ * the next checkpoint. Failing to save one only costs time: requests never depend on it.
+ */
+@Injectable()
+export class EarningsCheckpoints {
+  private readonly logger = new Logger(EarningsCheckpoints.name);
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Read before the request's snapshot is taken (see step 2). */
+  async read(account: string, maturity: number): Promise<CheckpointReading> {
+    const [row] = await this.dataSource.query<
+      Array<{ maturity_us: string; upto_id: string; available: string; pending: Array<[number, number]>; candidate_id: string | null; candidate_safe: boolean | null }>
+    >(
+      `SELECT maturity_us, upto_id, available, pending, candidate_id,
+              candidate_at < coalesce((SELECT min(xact_start) FROM pg_stat_activity
+                                        WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL),
+                                      'infinity') AS candidate_safe
+         FROM earnings_checkpoints WHERE account = $1`,
+      [account],
+    );
+    if (!row) return { start: null, safeUpto: null, needsCandidate: true };
+    const uptoId = BigInt(row.upto_id);
+    const candidate = row.candidate_id === null ? null : BigInt(row.candidate_id);
+    const usable = Number(row.maturity_us) === maturity;
+    return {
+      start: usable ? { uptoId, available: Number(row.available), pending: row.pending } : null,
+      safeUpto: candidate !== null && row.candidate_safe && (!usable || candidate > uptoId) ? candidate : null,
+      needsCandidate: candidate === null || candidate <= uptoId,
+    };
+  }
+
+  /** Stores a newer checkpoint; an older one (a concurrent request was first) is ignored. */
+  async save(account: string, maturity: number, checkpoint: Checkpoint): Promise<void> {
+    await this.quietly('save', () =>
+      this.dataSource.query(
+        `INSERT INTO earnings_checkpoints (account, maturity_us, upto_id, available, pending) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (account) DO UPDATE
+            SET maturity_us = excluded.maturity_us, upto_id = excluded.upto_id, available = excluded.available,
+                pending = excluded.pending, updated_at = now()
+          WHERE earnings_checkpoints.upto_id < excluded.upto_id OR earnings_checkpoints.maturity_us <> excluded.maturity_us`,
+        [account, maturity, checkpoint.uptoId.toString(), checkpoint.available, JSON.stringify(checkpoint.pending)],
+      ),
+    );
+  }
+
+  /** Step 1: the sequence first, then the time, in two statements. */
+  async propose(account: string, maturity: number): Promise<void> {
+    await this.quietly('propose', async () => {
+      const [{ last }] = await this.dataSource.query<Array<{ last: string | null }>>(
+        `SELECT pg_sequence_last_value(pg_get_serial_sequence('ledger_transfers', 'id')::regclass) AS last`,
+      );
+      if (last === null) return;
+      await this.dataSource.query(
+        `INSERT INTO earnings_checkpoints (account, maturity_us, upto_id, available, pending, candidate_id, candidate_at)
+         VALUES ($1, $2, 0, 0, '[]', $3, clock_timestamp())
+         ON CONFLICT (account) DO UPDATE SET candidate_id = excluded.candidate_id, candidate_at = excluded.candidate_at
+          WHERE earnings_checkpoints.candidate_id IS NULL OR earnings_checkpoints.candidate_id <= earnings_checkpoints.upto_id`,
+        [account, maturity, last],
+      );
+    });
+  }
+
+  private async quietly(what: string, work: () => Promise<unknown>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      this.logger.warn(`earnings checkpoint ${what} failed: ${(error as Error).message}`);
+    }
+  }
+}
