@@ -106,8 +106,10 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       if (!this.dataSource.isInitialized) return;
       const batch = await this.claim();
       // A claimed batch is finished even when stopping: its lease would otherwise delay it by 30 s.
-      const published: string[] = [];
-      for (const event of batch) if (await this.publish(event)) published.push(event.id);
+      // Handed to the listeners all at once, in order: what they store together is stored in that
+      // order (see NotificationsService.record), and each event still succeeds or fails alone.
+      const outcomes = await Promise.all(batch.map((event) => this.publish(event)));
+      const published = batch.filter((_, i) => outcomes[i]).map((event) => event.id);
       // One statement for the batch: if the process dies before it, the batch is published again
       // after its lease, which listeners absorb (they are idempotent by event id).
       if (published.length > 0) {

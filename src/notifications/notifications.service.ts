@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { FindOptionsWhere, IsNull, LessThan, MoreThan, QueryFailedError } from 'typeorm';
 import { AuthUser } from '../auth/auth-user';
+import { MicroBatcher } from '../common/micro-batcher';
 import { Page } from '../common/pagination';
 import { TransactionRunner } from '../database/transaction';
 import { MarkReadResponseDto, NotificationDto, NotificationsQuery } from './dto/notification.dto';
@@ -15,6 +16,13 @@ export interface NotificationMessage<K extends NotificationType = NotificationTy
 
 const MAX_BIGINT = 9_223_372_036_854_775_807n;
 
+interface RecordRequest {
+  userId: string;
+  type: NotificationType;
+  payload: NotificationPayload<NotificationType>;
+  eventId: string;
+}
+
 /** The store behind GET /notifications, POST /notifications/read and the socket replay. */
 @Injectable()
 export class NotificationsService {
@@ -26,30 +34,78 @@ export class NotificationsService {
    * Stores the notification of one event for one user and returns it, or null when that event was
    * already stored for that user (the relay publishes at least once) or the user no longer exists.
    * Called outside any transaction: the row is committed when this resolves, so it can be pushed.
+   * Calls that arrive together (the relay publishes a batch of events at once) are stored in one
+   * INSERT, in the order they were made, one INSERT at a time: a user's notifications get
+   * increasing ids in the order of their events, and they resolve, and are pushed, in that order.
    */
-  async record<K extends NotificationType>(
-    userId: string,
-    type: K,
-    payload: NotificationPayload<K>,
-    eventId: string,
-  ): Promise<NotificationMessage<K> | null> {
+  record<K extends NotificationType>(userId: string, type: K, payload: NotificationPayload<K>, eventId: string): Promise<NotificationMessage<K> | null> {
     if (this.transactions.inTransaction) throw new Error('notifications are stored in their own transaction, then pushed');
-    const stored = contractFields(type, payload);
+    const request: RecordRequest = { userId, type, payload: contractFields(type, payload), eventId };
+    return this.recorder.submit(request) as Promise<NotificationMessage<K> | null>;
+  }
+
+  private readonly recorder = new MicroBatcher<RecordRequest, NotificationMessage | null>((requests) => this.recordAll(requests), {
+    maxBatch: 200,
+    concurrency: 1,
+  });
+
+  /** One INSERT for all; if it fails (say, one user was deleted meanwhile), one INSERT each, in order. */
+  private async recordAll(requests: RecordRequest[]): Promise<Array<PromiseSettledResult<NotificationMessage | null>>> {
+    if (requests.length > 1) {
+      try {
+        const stored = await this.insert(requests);
+        return stored.map((value) => ({ status: 'fulfilled', value }));
+      } catch {
+        // Each request alone below: the failing one gets its own answer.
+      }
+    }
+    // One after another, so that ids still follow the order of the events.
+    const results: Array<PromiseSettledResult<NotificationMessage | null>> = [];
+    for (const request of requests) {
+      try {
+        results.push({ status: 'fulfilled', value: await this.recordOne(request) });
+      } catch (reason) {
+        results.push({ status: 'rejected', reason });
+      }
+    }
+    return results;
+  }
+
+  private async recordOne(request: RecordRequest): Promise<NotificationMessage | null> {
     try {
-      const rows = await this.transactions.manager.query<Array<{ id: string }>>(
-        `INSERT INTO notifications (user_id, type, payload, event_id) VALUES ($1, $2, $3, $4)
-         ON CONFLICT ON CONSTRAINT uq_notifications_event_user DO NOTHING
-         RETURNING id`,
-        [userId, type, stored, eventId],
-      );
-      return rows.length === 0 ? null : { type, notification: { id: rows[0].id, ...stored } };
+      return (await this.insert([request]))[0];
     } catch (error) {
       if (isViolation(error, 'fk_notifications_user')) {
-        this.logger.warn(`${type} event ${eventId} names user ${userId}, who does not exist: not notified`);
+        this.logger.warn(`${request.type} event ${request.eventId} names user ${request.userId}, who does not exist: not notified`);
         return null;
       }
       throw error;
     }
+  }
+
+  private async insert(requests: RecordRequest[]): Promise<Array<NotificationMessage | null>> {
+    const rows = await this.transactions.manager.query<Array<{ id: string; user_id: string; event_id: string }>>(
+      `INSERT INTO notifications (user_id, type, payload, event_id)
+       SELECT user_id, type, payload, event_id
+         FROM unnest($1::bigint[], $2::text[], $3::jsonb[], $4::uuid[]) WITH ORDINALITY AS r(user_id, type, payload, event_id, n)
+        ORDER BY n
+       ON CONFLICT ON CONSTRAINT uq_notifications_event_user DO NOTHING
+       RETURNING id, user_id, event_id`,
+      [
+        requests.map((request) => request.userId),
+        requests.map((request) => request.type),
+        requests.map((request) => JSON.stringify(request.payload)),
+        requests.map((request) => request.eventId),
+      ],
+    );
+    // (event, user) is unique: a key stored now belongs to the first request that carries it.
+    const stored = new Map(rows.map((row) => [`${row.event_id}/${row.user_id}`, row.id]));
+    return requests.map((request) => {
+      const key = `${request.eventId.toLowerCase()}/${request.userId}`;
+      const id = stored.get(key);
+      stored.delete(key);
+      return id === undefined ? null : { type: request.type, notification: { id, ...request.payload } };
+    });
   }
 
   /** The caller's notifications, newest first, keyset-paginated; optionally only the unread ones. */

@@ -106,6 +106,33 @@ describe('Notifications: stored, listed, pushed over /notifications, replayed', 
       for (const bystander of bystanders) expect(bystander.events()).toEqual([]);
     });
 
+    it('stores and pushes a burst of events in their order, even with an event for a user who no longer exists among them', async () => {
+      const { moderator, profile, client } = await createScenario(t.db);
+      const socket = await connect({ token: moderator.token });
+      const base = { clientId: client.id, profileId: profile.id, amountCents: 299, currency: 'eur', creditedAt: '2026-01-02T10:00:00.000Z' };
+      await t.app.get(TransactionRunner).run(async () => {
+        const bus = t.app.get(EventBus);
+        for (let i = 1; i <= 30; i++) {
+          await bus.publishAfterCommit('points.purchased', { ...base, transactionId: String(i), moderatorId: moderator.id, points: i });
+          if (i === 15) await bus.publishAfterCommit('points.purchased', { ...base, transactionId: '15', moderatorId: '987654321', points: 15 });
+        }
+      });
+
+      const received = await socket.waitFor(30, { event: 'points.purchased' });
+      expect(received.map((entry) => (entry.payload as { points: number }).points)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+      const ids = received.map((entry) => BigInt((entry.payload as { id: string }).id));
+      expect(ids.every((id, i) => i === 0 || id > ids[i - 1])).toBe(true);
+      const rows = await t.db.query<Array<{ points: number }>>(
+        `SELECT (payload->>'points')::int AS points FROM notifications WHERE user_id = $1 AND type = 'points.purchased' ORDER BY id`,
+        [moderator.id],
+      );
+      expect(rows.map((row) => row.points)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+      const [left] = await t.db.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM outbox_events WHERE published_at IS NULL AND payload->>'moderatorId' = $1`, [
+        moderator.id,
+      ]);
+      expect(left.n).toBe(0);
+    });
+
     it('pushes points.reversed and points.restored to the moderator and payment.failed to the client, each stored with its id', async () => {
       const { moderator, profile, client } = await createScenario(t.db);
       const moderatorSocket = await connect({ token: moderator.token });
