@@ -17,16 +17,25 @@ export class UsersService {
 
   /**
    * Adds to a moderator's cached balance when the current transaction is about to commit, summed per
-   * moderator and written in id order: a busy moderator's row is locked only for the final moments
-   * of each transaction, and two transactions never lock moderators in opposite orders.
+   * moderator: a busy moderator's row is locked only for the final moments of each transaction. The
+   * rows are locked in id order first, so two transactions never lock moderators in opposite orders,
+   * then all written in one statement however many moderators there are.
    */
   addPointsAtCommit(userId: string, delta: number): void {
     const deltas = this.transactions.deferUntilCommit(
       'users.points',
       () => new Map<string, number>(),
       async (pending) => {
-        const ordered = [...pending.entries()].sort(([a], [b]) => (BigInt(a) < BigInt(b) ? -1 : 1));
-        for (const [id, sum] of ordered) if (sum !== 0) await this.addPoints(id, sum);
+        const changed = [...pending.entries()].filter(([, sum]) => sum !== 0);
+        if (changed.length === 0) return;
+        const ids = changed.map(([id]) => id);
+        if (ids.length > 1) await this.transactions.manager.query(`SELECT id FROM users WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE`, [ids]);
+        await this.transactions.manager.query(
+          `UPDATE users u SET points = u.points + x.delta, updated_at = now()
+             FROM unnest($1::bigint[], $2::bigint[]) AS x(id, delta)
+            WHERE u.id = x.id`,
+          [ids, changed.map(([, sum]) => Math.trunc(sum))],
+        );
       },
     );
     deltas.set(userId, (deltas.get(userId) ?? 0) + delta);
