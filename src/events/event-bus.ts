@@ -40,12 +40,16 @@ export class EventBus {
 
   private async store(events: PendingEvent[]): Promise<void> {
     if (events.length === 0) return;
-    await this.transactions.manager.query(`INSERT INTO outbox_events (type, payload)
-       SELECT type, payload FROM unnest($1::text[], $2::jsonb[]) WITH ORDINALITY AS e(type, payload, n) ORDER BY n`, [
-      events.map((event) => event.type),
-      events.map((event) => JSON.stringify(event.payload)),
-    ]);
-    await this.transactions.manager.query(`SELECT pg_notify($1, '')`, [OUTBOX_CHANNEL]);
+    // The rows and the NOTIFY in one round trip (a data-modifying CTE always runs to completion).
+    await this.transactions.manager.query(
+      `WITH stored AS (
+         INSERT INTO outbox_events (type, payload)
+         SELECT type, payload FROM unnest($1::text[], $2::jsonb[]) WITH ORDINALITY AS e(type, payload, n) ORDER BY n
+         RETURNING id
+       )
+       SELECT pg_notify($3, '') WHERE EXISTS (SELECT 1 FROM stored)`,
+      [events.map((event) => event.type), events.map((event) => JSON.stringify(event.payload)), OUTBOX_CHANNEL],
+    );
     this.transactions.onCommit(() => this.relay.wake());
   }
 
