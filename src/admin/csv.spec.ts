@@ -6,17 +6,22 @@ describe('csv', () => {
   });
 
   it.each([
-    [0, '0.00'],
-    [5, '0.05'],
-    [999, '9.99'],
-    [1000, '10.00'],
-    [99_999_999, '999999.99'],
-    [-250, '-2.50'],
-  ])('writes %i minor units as %s', (cents, text) => {
-    expect(decimalAmount(cents)).toBe(text);
+    [0, 'eur', '0.00'],
+    [5, 'eur', '0.05'],
+    [999, 'eur', '9.99'],
+    [1000, 'usd', '10.00'],
+    [99_999_999, 'eur', '999999.99'],
+    [-250, 'eur', '-2.50'],
+    [1234, 'jpy', '1234'],
+    [-5, 'jpy', '-5'],
+    [1234, 'kwd', '1.234'],
+    [7, 'kwd', '0.007'],
+  ])('writes %i minor units of %s as %s', (minor, currency, text) => {
+    expect(decimalAmount(minor, currency)).toBe(text);
   });
 
-  it('refuses a fractional amount', () => {
-    expect(() => decimalAmount(9.5)).toThrow(RangeError);
+  it('refuses a fractional amount and an unknown currency', () => {
+    expect(() => decimalAmount(9.5, 'eur')).toThrow(RangeError);
+    expect(() => decimalAmount(1, 'not-a-currency')).toThrow(RangeError);
   });
 });

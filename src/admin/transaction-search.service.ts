@@ -138,7 +138,7 @@ function toCsv(row: PointTransaction): string {
     row.pointsAmount,
     row.refundedPoints,
     row.disputedPoints,
-    decimalAmount(row.amountCents),
+    decimalAmount(row.amountCents, row.currency),
     row.currency,
     row.failureReason,
     row.creditedAt?.toISOString() ?? null,
