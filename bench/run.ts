@@ -26,9 +26,10 @@ import {
   resolveServer,
   scratchName,
 } from './database';
+import { CpuSplit } from './cpu';
 import { HistoryConfig, HistoryResult, runHistory } from './history';
 import { PgbenchResult, runPgbench, stopPgbench } from './pgbench';
-import { deliverScenario, prepareScenario, ScenarioResult, ScenarioSpec } from './scenario';
+import { CeilingResult, deliverCeiling, deliverScenario, PreparedScenario, prepareScenario, ScenarioResult, ScenarioSpec } from './scenario';
 import { BenchService, startService } from './service';
 
 interface BenchConfig {
@@ -174,11 +175,13 @@ async function main(cleanup: Cleanup): Promise<number> {
     { name: 'hot moderator', key: 'hot', purchases: n, moderators: 1, profiles: 50, clients: 200 },
   ];
   const results: ScenarioResult[] = [];
+  let lastPrepared: PreparedScenario | undefined;
   mkdirSync(RESULTS_DIR, { recursive: true });
   for (const spec of config.onlyHistory ? [] : scenarios) {
     print();
     print(`[${spec.name}] ${spec.purchases} purchases over ${spec.profiles} profiles of ${spec.moderators} moderator(s), ${spec.clients} clients`);
     const prepared = await prepareScenario(db, service, spec, config.concurrency, packPoints);
+    lastPrepared = prepared;
     print(`  setup: ${spec.purchases} checkouts through POST /profile-points/checkout in ${seconds(prepared.checkoutSeconds * 1000)} (not timed)`);
     const profileFile = config.profile && spec.key !== 'warmup' ? join(RESULTS_DIR, `${spec.key}.cpuprofile`) : undefined;
     const result = await deliverScenario(db, service, prepared, config.concurrency, profileFile);
@@ -187,7 +190,7 @@ async function main(cleanup: Cleanup): Promise<number> {
         `${result.creditsPerSecond.toFixed(1)} credits/s, p50 ${result.p50Ms.toFixed(1)} ms, p90 ${result.p90Ms.toFixed(1)} ms, ` +
         `p99 ${result.p99Ms.toFixed(1)} ms, max ${result.maxMs.toFixed(1)} ms`,
     );
-    print(`  cpu: ${formatCpu(result)}`);
+    print(`  cpu: ${formatCpu(result.cpu, result.purchases)}`);
     const { nodeSeconds, postgresSeconds, otherSeconds } = result.cpu;
     if (otherSeconds !== null && otherSeconds > OTHER_LOAD_WARNING * (nodeSeconds + (postgresSeconds ?? 0) + otherSeconds)) {
       print(`  WARNING: other processes used ${otherSeconds.toFixed(1)} s of CPU during this phase; its numbers are skewed`);
@@ -200,10 +203,7 @@ async function main(cleanup: Cleanup): Promise<number> {
       `  outbox: ${result.outboxBacklog} events unpublished when the phase ended, ` +
         (result.outboxDrainSeconds === null ? 'NOT drained within the bound' : `drained ${seconds(result.outboxDrainSeconds * 1000)} later`),
     );
-    if (result.profile) {
-      print(`  CPU profile of the phase: ${relative(process.cwd(), result.profile.file)}; most self time:`);
-      for (const line of result.profile.top) print(`    ${line}`);
-    }
+    printProfile(result.profile);
     if (result.errors > 0) {
       print(`  ERRORS: ${result.errors} deliveries without a 2xx, e.g.:`);
       for (const sample of result.errorSamples) print(`    ${sample}`);
@@ -215,6 +215,26 @@ async function main(cleanup: Cleanup): Promise<number> {
       problems.push(...result.problems.map((problem) => `${spec.name}: ${problem}`));
     }
     if (spec.key !== 'warmup') results.push(result);
+  }
+
+  // What HTTP, the signature check and the load generator cost on their own, measured like the rest.
+  let ceiling: CeilingResult | null = null;
+  if (lastPrepared) {
+    print();
+    print(`[ceiling] the last scenario's ${2 * lastPrepared.payloads.length} deliveries again, as an event type the service ignores (no query)`);
+    ceiling = await deliverCeiling(db, service, lastPrepared, config.concurrency, config.profile ? join(RESULTS_DIR, 'ceiling.cpuprofile') : undefined);
+    print(
+      `  ${ceiling.deliveries} deliveries in ${seconds(ceiling.elapsedMs)}: ${ceiling.deliveriesPerSecond.toFixed(1)} deliveries/s, ` +
+        `i.e. at most ${ceiling.creditsPerSecond.toFixed(1)} credits/s at two deliveries per credit; ` +
+        `p50 ${ceiling.p50Ms.toFixed(1)} ms, p99 ${ceiling.p99Ms.toFixed(1)} ms`,
+    );
+    print(`  cpu: ${formatCpu(ceiling.cpu, ceiling.deliveries / 2)}`);
+    printProfile(ceiling.profile);
+    if (ceiling.errors > 0) {
+      print(`  ERRORS: ${ceiling.errors} deliveries not answered 200 "ignored", e.g.:`);
+      for (const sample of ceiling.errorSamples) print(`    ${sample}`);
+      problems.push(`ceiling: ${ceiling.errors} deliveries not answered 200 "ignored"`);
+    }
   }
 
   // Last, and in the same database: its million rows must not slow the webhook scenarios down.
@@ -266,6 +286,7 @@ async function main(cleanup: Cleanup): Promise<number> {
     spreadToPgbench: spread.creditsPerSecond / pgbench.tps,
     hotToPgbench: hot.creditsPerSecond / pgbench.tps,
     hotToSpread: hot.creditsPerSecond / spread.creditsPerSecond,
+    ceilingToPgbench: ceiling ? ceiling.creditsPerSecond / pgbench.tps : null,
   };
 
   print();
@@ -282,11 +303,17 @@ async function main(cleanup: Cleanup): Promise<number> {
       ]),
     );
   }
+  if (ceiling) {
+    print(row(['ceiling (no db)', '', ceiling.deliveriesPerSecond.toFixed(1), ceiling.creditsPerSecond.toFixed(1), ceiling.p50Ms.toFixed(1), ceiling.p99Ms.toFixed(1)]));
+  }
   print(`pgbench tpcb-like (${config.concurrency} clients): ${pgbench.tps.toFixed(1)} tps`);
   print(
     `ratio credits/s ÷ pgbench tps: spread ${ratios.spreadToPgbench.toFixed(3)}, hot moderator ${ratios.hotToPgbench.toFixed(3)}; ` +
       `hot ÷ spread = ${ratios.hotToSpread.toFixed(3)}`,
   );
+  if (ratios.ceilingToPgbench !== null) {
+    print(`ceiling ÷ pgbench tps: ${ratios.ceilingToPgbench.toFixed(3)} (the ratio the deliveries alone would allow, with no database work at all)`);
+  }
 
   printHistory(history);
 
@@ -298,6 +325,7 @@ async function main(cleanup: Cleanup): Promise<number> {
     config,
     postgres: { version: version[0].server_version, server: redact(server.url), source: server.source, serverSettings, poolSettings },
     scenarios: results,
+    ceiling,
     pgbench: { script: 'tpcb-like', clients: config.concurrency, threads, ...pgbench },
     ratios,
     history: history && { finishedAt: new Date().toISOString(), ...history },
@@ -305,6 +333,12 @@ async function main(cleanup: Cleanup): Promise<number> {
   if (warnings.length > 0) print(`note: the machine was not quiet (${warnings.join('; ')}): rerun for trustworthy numbers`);
   print(`results written to ${relative(process.cwd(), RESULTS_FILE)}`);
   return finish(problems);
+}
+
+function printProfile(profile: { file: string; top: string[] } | undefined): void {
+  if (!profile) return;
+  print(`  CPU profile of the phase: ${relative(process.cwd(), profile.file)}; most self time:`);
+  for (const line of profile.top) print(`    ${line}`);
 }
 
 function finish(problems: string[]): number {
@@ -369,9 +403,9 @@ function tsFiles(dir: string, depth: number): string[] {
   });
 }
 
-function formatCpu(result: ScenarioResult): string {
-  const { nodeSeconds, nodeSystemShare, postgresSeconds, otherSeconds, machineBusy } = result.cpu;
-  const perCredit = (cpuSeconds: number) => `${((cpuSeconds * 1000) / result.purchases).toFixed(1)} ms/credit`;
+function formatCpu(cpu: CpuSplit, credits: number): string {
+  const { nodeSeconds, nodeSystemShare, postgresSeconds, otherSeconds, machineBusy } = cpu;
+  const perCredit = (cpuSeconds: number) => `${((cpuSeconds * 1000) / credits).toFixed(1)} ms/credit`;
   const parts = [`node ${perCredit(nodeSeconds)} (${(100 * nodeSystemShare).toFixed(0)}% in the kernel)`];
   if (postgresSeconds !== null) parts.push(`PostgreSQL ${perCredit(postgresSeconds)}`);
   if (otherSeconds !== null) parts.push(`everything else ${perCredit(otherSeconds)}`);

@@ -184,6 +184,71 @@ export async function deliverScenario(
   };
 }
 
+export interface CeilingResult {
+  deliveries: number;
+  elapsedMs: number;
+  deliveriesPerSecond: number;
+  /** Two deliveries per credit, as in the credit scenarios: the most credits/s this path could give. */
+  creditsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  errorSamples: string[];
+  cpu: CpuSplit;
+  profile?: { file: string; top: string[] };
+}
+
+/** A type Stripe sends that the service acknowledges as "ignored" without opening a transaction. */
+const IGNORED_EVENT_TYPE = 'payment_intent.created';
+
+/**
+ * The credit scenario's deliveries minus the database: the same signed bodies (same size, same
+ * session object), the same route, guard and load generator, but of an event type the service
+ * answers "ignored" without a query. What the machine can do before any credit is written.
+ */
+export async function deliverCeiling(
+  db: Client,
+  service: BenchService,
+  prepared: PreparedScenario,
+  concurrency: number,
+  profileFile?: string,
+): Promise<CeilingResult> {
+  const signed = prepared.payloads.map((payload, i) => {
+    const event = JSON.parse(payload) as { id: string; type: string };
+    const ignored = JSON.stringify({ ...event, id: `${event.id}_ceiling_${i}`, type: IGNORED_EVENT_TYPE });
+    return { payload: ignored, signature: service.emulator.signPayload(ignored) };
+  });
+  const deliveries = shuffle([...signed, ...signed]);
+
+  const stopProfile = profileFile ? await startProfile() : undefined;
+  const http = new HttpClient(service.url, concurrency);
+  const stopCpuMeter = await startCpuMeter(() => serverPids(db));
+  const started = performance.now();
+  const results = await runPool(deliveries, concurrency, (delivery) =>
+    http.post('/stripe/webhook', delivery.payload, { 'Stripe-Signature': delivery.signature }),
+  );
+  const elapsedMs = performance.now() - started;
+  const cpu = await stopCpuMeter();
+  http.close();
+  const profile = profileFile && stopProfile ? { file: profileFile, top: await stopProfile(profileFile) } : undefined;
+
+  const failures = results.filter((result) => result.status !== 200 || outcomeOf(result.body) !== 'ignored');
+  const latencies = results.map((result) => result.ms).sort((a, b) => a - b);
+  const deliveriesPerSecond = deliveries.length / (elapsedMs / 1000);
+  return {
+    deliveries: deliveries.length,
+    elapsedMs,
+    deliveriesPerSecond,
+    creditsPerSecond: deliveriesPerSecond / 2,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    errors: failures.length,
+    errorSamples: failures.slice(0, 5).map(describeResult),
+    cpu,
+    profile,
+  };
+}
+
 async function verify(db: Client, prepared: PreparedScenario): Promise<string[]> {
   const n = prepared.transactionIds.length;
   const problems: string[] = [];
