@@ -77,6 +77,8 @@ export class PaymentOutcomes {
    * earlier one did), and every capture credited together, set-based.
    */
   async applySessions(facts: readonly SessionFact[]): Promise<AppliedOutcome[]> {
+    // A batch of repeated deliveries only: nothing to lock, nothing to decide.
+    if (facts.length === 0) return [];
     const candidates = await this.lockBySessions(facts.map((fact) => fact.session));
     const captures: Capture[] = [];
     const applied: AppliedOutcome[] = [];
