@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: durable webhook credits per second of the whole service, next to what the same
- * PostgreSQL does with pgbench's tpcb-like in the same run, so a number means something on any machine.
+ * PostgreSQL does with pgbench's tpcb-like in the same run, so a number means something on any machine,
+ * and next to the ceiling of the deliveries themselves (the same requests, acknowledged without a query).
  *
  * Environment: DATABASE_URL (a server; scratch databases are created on it and dropped), else the
  * local default, else an embedded PostgreSQL; BENCH_PURCHASES (2000 per scenario), BENCH_CONCURRENCY
@@ -12,6 +13,7 @@
  */
 import 'reflect-metadata';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { Client } from 'pg';
 import {
@@ -229,6 +231,12 @@ async function main(cleanup: Cleanup): Promise<number> {
         `p50 ${ceiling.p50Ms.toFixed(1)} ms, p99 ${ceiling.p99Ms.toFixed(1)} ms`,
     );
     print(`  cpu: ${formatCpu(ceiling.cpu, ceiling.deliveries / 2)}`);
+    if (ceiling.cpuMsPerCredit !== null && ceiling.cpuBoundCreditsPerSecond !== null) {
+      print(
+        `  two deliveries cost the machine ${ceiling.cpuMsPerCredit.toFixed(2)} ms of CPU: with all ${cpus().length} cores busy on nothing else, ` +
+          `at most ${ceiling.cpuBoundCreditsPerSecond.toFixed(0)} credits/s however the service were parallelised`,
+      );
+    }
     printProfile(ceiling.profile);
     if (ceiling.errors > 0) {
       print(`  ERRORS: ${ceiling.errors} deliveries not answered 200 "ignored", e.g.:`);
@@ -287,6 +295,7 @@ async function main(cleanup: Cleanup): Promise<number> {
     hotToPgbench: hot.creditsPerSecond / pgbench.tps,
     hotToSpread: hot.creditsPerSecond / spread.creditsPerSecond,
     ceilingToPgbench: ceiling ? ceiling.creditsPerSecond / pgbench.tps : null,
+    cpuBoundToPgbench: ceiling?.cpuBoundCreditsPerSecond ? ceiling.cpuBoundCreditsPerSecond / pgbench.tps : null,
   };
 
   print();
@@ -313,6 +322,9 @@ async function main(cleanup: Cleanup): Promise<number> {
   );
   if (ratios.ceilingToPgbench !== null) {
     print(`ceiling ÷ pgbench tps: ${ratios.ceilingToPgbench.toFixed(3)} (the ratio the deliveries alone would allow, with no database work at all)`);
+  }
+  if (ratios.cpuBoundToPgbench !== null) {
+    print(`CPU bound of the deliveries ÷ pgbench tps: ${ratios.cpuBoundToPgbench.toFixed(3)} (every core on the deliveries, still no database work)`);
   }
 
   printHistory(history);

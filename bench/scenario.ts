@@ -1,4 +1,5 @@
 import { JwtService } from '@nestjs/jwt';
+import { cpus } from 'node:os';
 import { Client } from 'pg';
 import { HttpClient, HttpResult, percentile, runPool, shuffle } from './http-load';
 import { CpuSplit, startCpuMeter } from './cpu';
@@ -190,6 +191,10 @@ export interface CeilingResult {
   deliveriesPerSecond: number;
   /** Two deliveries per credit, as in the credit scenarios: the most credits/s this path could give. */
   creditsPerSecond: number;
+  /** CPU of the whole machine per credit's two deliveries (this process, PostgreSQL's and everything else). */
+  cpuMsPerCredit: number | null;
+  /** The same at every core busy on nothing else: what even a perfectly parallel service could not exceed. */
+  cpuBoundCreditsPerSecond: number | null;
   p50Ms: number;
   p99Ms: number;
   errors: number;
@@ -235,11 +240,16 @@ export async function deliverCeiling(
   const failures = results.filter((result) => result.status !== 200 || outcomeOf(result.body) !== 'ignored');
   const latencies = results.map((result) => result.ms).sort((a, b) => a - b);
   const deliveriesPerSecond = deliveries.length / (elapsedMs / 1000);
+  const credits = deliveries.length / 2;
+  const cpuMsPerCredit =
+    cpu.postgresSeconds === null || cpu.otherSeconds === null ? null : ((cpu.nodeSeconds + cpu.postgresSeconds + cpu.otherSeconds) * 1000) / credits;
   return {
     deliveries: deliveries.length,
     elapsedMs,
     deliveriesPerSecond,
     creditsPerSecond: deliveriesPerSecond / 2,
+    cpuMsPerCredit,
+    cpuBoundCreditsPerSecond: cpuMsPerCredit === null ? null : (cpus().length * 1000) / cpuMsPerCredit,
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
     errors: failures.length,
