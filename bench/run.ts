@@ -43,7 +43,7 @@ interface BenchConfig {
   profile: boolean;
   /** null: BENCH_SKIP_HISTORY=1. */
   history: HistoryConfig | null;
-  onlyHistory: boolean;
+  historyOnly: boolean;
 }
 
 const ROOT = resolve(__dirname, '..');
@@ -74,7 +74,7 @@ function readConfig(): BenchConfig {
           concurrency: intEnv('BENCH_HISTORY_CONCURRENCY', 8, 1, 256),
           deepPages: 20,
         },
-    onlyHistory: only === 'history',
+    historyOnly: only === 'history',
   };
 }
 
@@ -120,7 +120,7 @@ async function main(cleanup: Cleanup): Promise<number> {
   const config = readConfig();
   const problems: string[] = [];
   const warnings: string[] = [];
-  if (config.onlyHistory) print('Profile Points bench — only the history scenario (BENCH_ONLY=history)');
+  if (config.historyOnly) print('Profile Points bench — only the history scenario (BENCH_ONLY=history)');
   else {
     print(
       `Profile Points bench — ${config.purchases} purchases per scenario, concurrency ${config.concurrency}, ` +
@@ -147,7 +147,7 @@ async function main(cleanup: Cleanup): Promise<number> {
   const pgbenchDb = scratchName('pgbench');
   await createDatabase(admin, serviceDb);
   cleanup.add(`drop ${serviceDb}`, () => dropDatabase(admin, serviceDb));
-  if (!config.onlyHistory) {
+  if (!config.historyOnly) {
     await createDatabase(admin, pgbenchDb);
     cleanup.add(`drop ${pgbenchDb}`, () => dropDatabase(admin, pgbenchDb));
   }
@@ -179,7 +179,7 @@ async function main(cleanup: Cleanup): Promise<number> {
   const results: ScenarioResult[] = [];
   let lastPrepared: PreparedScenario | undefined;
   mkdirSync(RESULTS_DIR, { recursive: true });
-  for (const spec of config.onlyHistory ? [] : scenarios) {
+  for (const spec of config.historyOnly ? [] : scenarios) {
     print();
     print(`[${spec.name}] ${spec.purchases} purchases over ${spec.profiles} profiles of ${spec.moderators} moderator(s), ${spec.clients} clients`);
     const prepared = await prepareScenario(db, service, spec, config.concurrency, packPoints);
@@ -262,7 +262,7 @@ async function main(cleanup: Cleanup): Promise<number> {
   // pgbench measures the same server without the service competing for it.
   await closeService();
 
-  if (config.onlyHistory) {
+  if (config.historyOnly) {
     printHistory(history);
     // The other scenarios' last figures stay in the file; only the history part is replaced.
     const previous = readPrevious();
