@@ -4,7 +4,7 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
-import { validateEnv } from './config/env.schema';
+import { validateEnv, ValidateOptions } from './config/env.schema';
 import { DatabaseModule } from './database/database.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
@@ -18,12 +18,15 @@ import { UsersModule } from './users/users.module';
 
 @Module({})
 export class AppModule {
-  /** Reads and validates the environment when called, so callers can prepare it first (main, tests). */
-  static forRoot(): DynamicModule {
+  /**
+   * Reads and validates the environment when called, so callers can prepare it first (main, tests).
+   * `localServices`: main.ts started the embedded database and the Stripe emulator itself.
+   */
+  static forRoot(options: ValidateOptions = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateEnv }),
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: (raw) => validateEnv(raw, options) }),
         EventEmitterModule.forRoot({ wildcard: false, ignoreErrors: false }),
         ScheduleModule.forRoot(),
         DatabaseModule,

@@ -13,9 +13,10 @@ async function bootstrap(): Promise<void> {
   // Only outside production, and only for what is not configured: an embedded database, the Stripe emulator.
   const local = await startLocalServices(env);
 
-  const app = await NestFactory.create(AppModule.forRoot(), { rawBody: true });
+  const app = await NestFactory.create(AppModule.forRoot({ localServices: local.active }), { rawBody: true });
   configureApp(app);
-  await app.listen(env.PORT);
+  // On the built-in development services the JWT and webhook secrets are public: reachable from this machine only.
+  await (local.active ? app.listen(env.PORT, '127.0.0.1') : app.listen(env.PORT));
   const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
   Logger.log(`Profile Points listening on ${url} — API docs: ${url}/docs`, 'Bootstrap');
   await local.afterListen(app, url);

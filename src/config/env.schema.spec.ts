@@ -1,4 +1,4 @@
-import { ConfigValidationError, DEVELOPMENT_JWT_SECRET, validateEnv } from './env.schema';
+import { ConfigValidationError, DEVELOPMENT_JWT_SECRET, secretStrengthBits, validateEnv } from './env.schema';
 
 const PRODUCTION = {
   NODE_ENV: 'production',
@@ -8,9 +8,9 @@ const PRODUCTION = {
   STRIPE_WEBHOOK_SECRET: 'whsec_abc123',
 };
 
-function problemsOf(raw: Record<string, string>): string[] {
+function problemsOf(raw: Record<string, string>, options: Parameters<typeof validateEnv>[1] = {}): string[] {
   try {
-    validateEnv(raw);
+    validateEnv(raw, options);
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigValidationError);
     return (error as ConfigValidationError).problems;
@@ -61,5 +61,75 @@ describe(validateEnv.name, () => {
     ['STRIPE_WEBHOOK_SECRET', 'secret', /whsec_/],
   ])('refuses %s=%s with a clear message', (name, value, message) => {
     expect(problemsOf({ [name]: value }).join('\n')).toMatch(message);
+  });
+
+  describe('the JWT secret', () => {
+    it('uses the development secret only when nothing real is configured', () => {
+      expect(validateEnv({ NODE_ENV: 'development' }).JWT_SECRET).toBe(DEVELOPMENT_JWT_SECRET);
+      expect(validateEnv({}, { localServices: true }).JWT_SECRET).toBe(DEVELOPMENT_JWT_SECRET);
+    });
+
+    it.each([
+      ['a real database', { DATABASE_URL: 'postgres://app@db/points' }],
+      ['a live Stripe key', { DATABASE_URL: 'postgres://app@db/points', STRIPE_SECRET_KEY: 'sk_live_abc', STRIPE_WEBHOOK_SECRET: 'whsec_abc' }],
+      ['a Stripe key alone', { STRIPE_SECRET_KEY: 'sk_test_abc', STRIPE_WEBHOOK_SECRET: 'whsec_abc' }],
+    ])('refuses to boot without JWT_SECRET outside production with %s', (_, raw) => {
+      expect(problemsOf(raw).join('\n')).toMatch(/JWT_SECRET is required/);
+    });
+
+    it('refuses the public development secret once anything real is configured', () => {
+      const problems = problemsOf({ DATABASE_URL: 'postgres://app@db/points', JWT_SECRET: DEVELOPMENT_JWT_SECRET });
+      expect(problems.join('\n')).toMatch(/public development secret/);
+      expect(problemsOf({ ...PRODUCTION, JWT_SECRET: DEVELOPMENT_JWT_SECRET }).join('\n')).toMatch(/public development secret/);
+    });
+
+    it.each([
+      ['32 spaces', ' '.repeat(32)],
+      ['one repeated character', 'a'.repeat(48)],
+      ['a short repeated pattern', 'ab'.repeat(24)],
+      ['padding around a secret', `  ${'k9'.repeat(10)}Zq81hD0x7Lm3  `],
+    ])('refuses a guessable secret in production: %s', (_, secret) => {
+      expect(problemsOf({ ...PRODUCTION, JWT_SECRET: secret }).join('\n')).toMatch(/JWT_SECRET=\(hidden\): (too easy to guess|JWT_SECRET must)/);
+    });
+
+    it('accepts random secrets', () => {
+      expect(() => validateEnv({ ...PRODUCTION, JWT_SECRET: 'f3a91c0be27d4d6a8c55e1097b3f2ad4' })).not.toThrow();
+      expect(() => validateEnv({ ...PRODUCTION, JWT_SECRET: 'Zt6x+q1Kp0WmR8vJ3bN9yLc2HsFaE4dG/uT7oQ5iXk=' })).not.toThrow();
+      expect(secretStrengthBits('f3a91c0be27d4d6a8c55e1097b3f2ad4')).toBeGreaterThan(96);
+      expect(secretStrengthBits('a'.repeat(64))).toBe(0);
+    });
+
+    it('lets the migration CLI run with only a database configured', () => {
+      expect(validateEnv({ DATABASE_URL: 'postgres://app@db/points' }, { migrationsOnly: true }).DATABASE_URL).toBe('postgres://app@db/points');
+    });
+  });
+
+  describe('the edge settings', () => {
+    it('has the documented defaults', () => {
+      expect(validateEnv({})).toMatchObject({
+        TRUST_PROXY: 0,
+        RATE_LIMIT_CHECKOUT_PER_MINUTE: 20,
+        RATE_LIMIT_SPEND_PER_MINUTE: 120,
+        RATE_LIMIT_PER_MINUTE: 600,
+        RATE_LIMIT_ANONYMOUS_PER_MINUTE: 300,
+        SOCKET_MAX_CONNECTIONS_PER_USER: 20,
+        JWT_MAX_TTL_SECONDS: 86_400,
+        LOG_LEVEL: 'info',
+        SHUTDOWN_TIMEOUT_MS: 10_000,
+      });
+    });
+
+    it('reads CORS_ORIGINS as a list of exact origins', () => {
+      expect(validateEnv({ CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' }).CORS_ORIGINS).toEqual([
+        'https://app.example.com',
+        'http://localhost:5173',
+      ]);
+      expect(problemsOf({ CORS_ORIGINS: 'https://app.example.com/path' }).join('\n')).toMatch(/CORS_ORIGINS/);
+    });
+
+    it('accepts * only explicitly and never in production', () => {
+      expect(validateEnv({ CORS_ORIGINS: '*' }).CORS_ORIGINS).toEqual(['*']);
+      expect(problemsOf({ ...PRODUCTION, CORS_ORIGINS: '*' }).join('\n')).toMatch(/refused in production/);
+    });
   });
 });

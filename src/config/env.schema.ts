@@ -26,10 +26,20 @@ const toInt = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
 
-/** Signs the demo tokens of `npm start`; refused in production, where JWT_SECRET is required. */
+/**
+ * Signs the demo tokens of `npm start`. Public (it is in this source), so it is used only when the
+ * service runs on its built-in development services and listens on 127.0.0.1, and refused otherwise.
+ */
 export const DEVELOPMENT_JWT_SECRET = 'development-only-secret-never-use-in-production';
 
 const isProduction = (env: Env) => env.NODE_ENV === 'production';
+const toList = ({ value }: { value: unknown }) =>
+  typeof value === 'string'
+    ? value
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '')
+    : value;
 
 /** Every variable the service reads. Validated once at boot; the migration CLI reuses it. */
 export class Env {
@@ -143,10 +153,105 @@ export class Env {
   @Min(0)
   @Max(3650)
   EARNINGS_MATURITY_DAYS = 14;
+
+  /** Longest accepted token lifetime (`exp − iat`), in seconds; every token must carry `exp`. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  @Max(30 * 86_400)
+  JWT_MAX_TTL_SECONDS = 86_400;
+
+  /** When set, a token's `iss` must equal it. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  JWT_ISSUER?: string;
+
+  /** When set, a token's `aud` must be (or contain) it. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  JWT_AUDIENCE?: string;
+
+  /** Exact browser origins allowed to call the API and the socket; default: the origin of APP_URL. */
+  @Transform(toList)
+  @IsOptional()
+  @IsString({ each: true })
+  @Matches(/^(\*|https?:\/\/[^/\s]+)$/, { each: true, message: 'CORS_ORIGINS must list origins such as https://app.example.com (scheme and host, no path), or *' })
+  CORS_ORIGINS?: string[];
+
+  /** How many proxy hops in front of the service to trust for the client IP, scheme and host. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(10)
+  TRUST_PROXY = 0;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_CHECKOUT_PER_MINUTE = 20;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_SPEND_PER_MINUTE = 120;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_PER_MINUTE = 600;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE = 300;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  SOCKET_MAX_CONNECTIONS_PER_USER = 20;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  /** json (one object per line) or pretty; default json in production, pretty otherwise. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn(['json', 'pretty'])
+  LOG_FORMAT?: 'json' | 'pretty';
+
+  /** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
+  METRICS_TOKEN?: string;
+
+  /** How long SIGTERM waits for in-flight work before the process exits, in milliseconds. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(600_000)
+  SHUTDOWN_TIMEOUT_MS = 10_000;
+
+  /** Serve the reference client at `/`; default true outside production. */
+  @Transform(toBoolean)
+  @IsOptional()
+  @IsBoolean()
+  SERVE_WEB_CLIENT?: boolean;
 }
 
 /** Variables holding secrets: never printed, not even in validation errors. */
-export const SENSITIVE_ENV: ReadonlySet<keyof Env> = new Set(['JWT_SECRET', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'DATABASE_URL']);
+export const SENSITIVE_ENV: ReadonlySet<keyof Env> = new Set([
+  'JWT_SECRET',
+  'STRIPE_SECRET_KEY',
+  'STRIPE_WEBHOOK_SECRET',
+  'DATABASE_URL',
+  'REDIS_URL',
+  'METRICS_TOKEN',
+]);
 
 export class ConfigValidationError extends Error {
   constructor(readonly problems: string[]) {
@@ -155,15 +260,72 @@ export class ConfigValidationError extends Error {
   }
 }
 
-export function validateEnv(raw: Record<string, unknown>): Env {
+export interface ValidateOptions {
+  /**
+   * The service runs on its built-in development services (embedded database, Stripe emulator) that
+   * main.ts started: only then is the public development JWT secret used. Without this option it is
+   * inferred from the environment: nothing real configured (no DATABASE_URL, no Stripe key) outside production.
+   */
+  localServices?: boolean;
+  /** The migration CLI needs only the database settings: the token secret is not checked. */
+  migrationsOnly?: boolean;
+}
+
+/** True when nothing real is configured: `npm start` on a fresh machine. */
+export function runsOnLocalServices(raw: Record<string, unknown>): boolean {
+  return raw.NODE_ENV !== 'production' && !raw.DATABASE_URL && !raw.STRIPE_SECRET_KEY;
+}
+
+export function validateEnv(raw: Record<string, unknown>, options: ValidateOptions = {}): Env {
   const source = { ...raw };
-  if (!source.JWT_SECRET && source.NODE_ENV !== 'production') source.JWT_SECRET = DEVELOPMENT_JWT_SECRET;
+  const local = options.localServices ?? runsOnLocalServices(source);
+  if (!source.JWT_SECRET && (local || options.migrationsOnly)) source.JWT_SECRET = DEVELOPMENT_JWT_SECRET;
   const env = plainToInstance(Env, source, { exposeDefaultValues: true });
   const errors = validateSync(env, { whitelist: false, skipMissingProperties: false });
   const problems = errors.flatMap((error) => {
     const shown = SENSITIVE_ENV.has(error.property as keyof Env) ? '(hidden)' : JSON.stringify(error.value);
     return Object.values(error.constraints ?? {}).map((message) => `${error.property}=${shown}: ${message}`);
   });
+  if (!options.migrationsOnly) problems.push(...secretProblems(env, local));
+  if (isProduction(env) && env.CORS_ORIGINS?.includes('*')) {
+    problems.push('CORS_ORIGINS="*": any origin is refused in production; list the frontends\' origins');
+  }
   if (problems.length > 0) throw new ConfigValidationError(problems);
   return env;
+}
+
+/** The JWT secret signs every caller's identity: a guessable one lets anyone act as anyone. */
+function secretProblems(env: Env, local: boolean): string[] {
+  const secret = env.JWT_SECRET;
+  if (secret === undefined) {
+    // In production the field's own rule already says it is required.
+    if (isProduction(env)) return [];
+    return [
+      'JWT_SECRET is required: the built-in development secret is only used when nothing real is configured ' +
+        '(no DATABASE_URL, no STRIPE_SECRET_KEY, not production)',
+    ];
+  }
+  if (local) return [];
+  if (secret === DEVELOPMENT_JWT_SECRET) {
+    return ['JWT_SECRET=(hidden): the public development secret cannot sign tokens once DATABASE_URL, a Stripe key or production is configured'];
+  }
+  if (secret.trim() !== secret || secretStrengthBits(secret) < MIN_SECRET_BITS) {
+    return [
+      `JWT_SECRET=(hidden): too easy to guess (repeated characters, whitespace or a short pattern); use at least 32 random characters, e.g. \`openssl rand -base64 48\``,
+    ];
+  }
+  return [];
+}
+
+/** A 32-character random hex string scores about 118 bits; a repeated or padded one far less. */
+const MIN_SECRET_BITS = 96;
+
+/** Length × the Shannon entropy of its characters: a cheap guard against secrets like "aaaa…" or "abab…". */
+export function secretStrengthBits(secret: string): number {
+  const counts = new Map<string, number>();
+  for (const char of secret) counts.set(char, (counts.get(char) ?? 0) + 1);
+  const length = [...secret].length;
+  let perChar = 0;
+  for (const count of counts.values()) perChar -= (count / length) * Math.log2(count / length);
+  return perChar * length;
 }

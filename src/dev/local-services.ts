@@ -1,9 +1,11 @@
 import { INestApplication, Logger } from '@nestjs/common';
-import { Env } from '../config/env.schema';
+import { Env, runsOnLocalServices } from '../config/env.schema';
 import { startEmbeddedDatabase } from '../database/embedded-database';
 import { seedDemo } from './demo-seed';
 
 export interface LocalServices {
+  /** True when both the embedded database and the emulator run: the public development secrets are in use. */
+  active: boolean;
   afterListen(app: INestApplication, baseUrl: string): Promise<void>;
 }
 
@@ -16,8 +18,9 @@ const EMULATOR_WEBHOOK_SECRET = 'whsec_local_emulator_secret';
  */
 export async function startLocalServices(env: Env): Promise<LocalServices> {
   const logger = new Logger('LocalServices');
-  if (env.NODE_ENV === 'production') return { afterListen: () => Promise.resolve() };
+  if (env.NODE_ENV === 'production') return { active: false, afterListen: () => Promise.resolve() };
 
+  const active = runsOnLocalServices(process.env);
   const embedded = !env.DATABASE_URL;
   if (embedded) {
     const database = await startEmbeddedDatabase({
@@ -45,6 +48,7 @@ export async function startLocalServices(env: Env): Promise<LocalServices> {
   }
 
   return {
+    active,
     async afterListen(app, baseUrl) {
       emulator?.setWebhookUrl(`${baseUrl}/stripe/webhook`);
       if (embedded) await seedDemo(app, baseUrl, env.JWT_SECRET);

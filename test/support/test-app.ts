@@ -38,6 +38,12 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     STRIPE_API_BASE_URL: emulator.url,
     APP_URL: 'http://frontend.test',
     OUTBOX_POLL_INTERVAL_MS: '250',
+    // Suites send bursts as one user; the rate-limit suite sets its own, low limits.
+    RATE_LIMIT_CHECKOUT_PER_MINUTE: '100000',
+    RATE_LIMIT_SPEND_PER_MINUTE: '100000',
+    RATE_LIMIT_PER_MINUTE: '100000',
+    RATE_LIMIT_ANONYMOUS_PER_MINUTE: '100000',
+    SOCKET_MAX_CONNECTIONS_PER_USER: '1000',
     ...env,
   });
 
