@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import Stripe from 'stripe';
@@ -9,16 +10,39 @@ import { AppliedOutcome, Outcome, PaymentOutcomes, SessionFact, SessionOutcomeTr
 import { PaymentsError } from '../payments.errors';
 import { STRIPE } from '../stripe.client';
 import { isId } from '../../common/ids';
+import { checkStripeEvent, SESSION_EVENT_TYPES, StripeEventShape } from './stripe-event-shape';
+import { UNPARSABLE_PAYLOAD } from './stripe-signature.guard';
 
-export type WebhookOutcome = Outcome | 'duplicate' | 'ignored';
+/** Every answer the webhook gives; `malformed`: signed, but it can never be applied (see stripe-event-shape.ts). */
+export const WEBHOOK_OUTCOMES = [
+  'credited',
+  'awaiting_payment',
+  'already_final',
+  'failed',
+  'expired',
+  'amount_mismatch',
+  'currency_mismatch',
+  'refunded',
+  'partially_refunded',
+  'disputed',
+  'dispute_won',
+  'dispute_lost',
+  'already_applied',
+  'not_credited',
+  'unknown_transaction',
+  'malformed',
+  'duplicate',
+  'ignored',
+] as const satisfies ReadonlyArray<Outcome | 'malformed' | 'duplicate' | 'ignored'>;
 
-const SESSION_EVENTS: ReadonlySet<string> = new Set<SessionOutcomeTrigger>([
-  'checkout.session.completed',
-  'checkout.session.async_payment_succeeded',
-  'checkout.session.async_payment_failed',
-  'checkout.session.expired',
-]);
-const CHARGE_EVENTS: ReadonlySet<string> = new Set(['charge.refunded', 'charge.dispute.created', 'charge.dispute.closed']);
+export type WebhookOutcome = (typeof WEBHOOK_OUTCOMES)[number];
+/** Fails to compile when an outcome of PaymentOutcomes is missing from the list above (and so from the API docs). */
+const _everyOutcomeListed: [Exclude<Outcome, WebhookOutcome>] extends [never] ? true : never = true;
+
+const SESSION_EVENTS: ReadonlySet<string> = new Set<string>(SESSION_EVENT_TYPES);
+
+/** Stored as the type of a malformed event that has none. */
+const NO_TYPE = '(none)';
 
 /**
  * Applies Stripe events exactly once. The event id is inserted under its primary key in the same
@@ -49,9 +73,18 @@ export class StripeWebhookService {
     });
   }
 
-  async handle(event: Stripe.Event): Promise<WebhookOutcome> {
+  /**
+   * `payload` is the signed body as parsed JSON (any value), `rawBody` its bytes. Nothing is written
+   * before the event is known to have the shape its handler reads; one that never can be applied
+   * is acknowledged (a non-2xx would only make Stripe retry it for days) and recorded once.
+   */
+  async handle(payload: unknown, rawBody: Buffer): Promise<WebhookOutcome> {
+    const shape: StripeEventShape =
+      payload === UNPARSABLE_PAYLOAD ? { kind: 'malformed', problem: 'the body is not JSON', id: null, type: null, created: null } : checkStripeEvent(payload);
+    if (shape.kind === 'ignored') return 'ignored';
+    if (shape.kind === 'malformed') return this.recordMalformed(shape, rawBody);
+    const { event } = shape;
     if (SESSION_EVENTS.has(event.type)) return this.sessions.submit(event);
-    if (!CHARGE_EVENTS.has(event.type)) return 'ignored';
     await this.refuseIfNotYetCredited(event);
 
     return this.transactions.run(async () => {
@@ -61,6 +94,28 @@ export class StripeWebhookService {
       await this.saveOutcomes([event], [applied]);
       return applied.outcome;
     });
+  }
+
+  /**
+   * Keyed by the event's id when it has a usable one, else by a hash of the body, so that Stripe
+   * redelivering the same body finds it recorded. Alerts once per event, naming the field, never
+   * quoting the body.
+   */
+  private async recordMalformed(shape: Extract<StripeEventShape, { kind: 'malformed' }>, rawBody: Buffer): Promise<WebhookOutcome> {
+    const key = shape.id ?? `malformed:${createHash('sha256').update(rawBody).digest('hex')}`;
+    const rows = await this.transactions.manager.query<Array<{ id: string }>>(
+      `INSERT INTO stripe_events (id, type, stripe_created_at, outcome)
+       VALUES ($1, $2, coalesce(to_timestamp($3::bigint), now()), 'malformed')
+       ON CONFLICT (id) DO NOTHING
+       RETURNING id`,
+      [key, shape.type ?? NO_TYPE, shape.created],
+    );
+    if (rows.length === 0) return 'duplicate';
+    this.logger.error(
+      `ALERT malformed Stripe event ${shape.id ?? '(no usable id)'} of type ${shape.type ?? NO_TYPE}: ${shape.problem}; ` +
+        `acknowledged and recorded as ${key}, nothing applied`,
+    );
+    return 'malformed';
   }
 
   private async applySessionEvents(events: Stripe.Event[]): Promise<Array<PromiseSettledResult<WebhookOutcome>>> {
@@ -150,10 +205,20 @@ export class StripeWebhookService {
     const repository = this.transactions.repository(PointTransaction);
     if (await repository.existsBy({ stripePaymentId: paymentIntentId })) return;
 
-    const paymentIntent = await this.stripe.paymentIntents.retrieve(paymentIntentId);
-    const transactionId = paymentIntent.metadata?.transaction_id;
+    const paymentIntent = await this.retrievePaymentIntent(paymentIntentId);
+    const transactionId = paymentIntent?.metadata?.transaction_id;
     if (isId(transactionId) && (await repository.existsBy({ id: transactionId }))) {
       throw PaymentsError.purchaseNotYetCredited(transactionId);
+    }
+  }
+
+  /** Null when Stripe does not know the payment intent: then it is none of ours. Other failures may pass, so they propagate (5xx). */
+  private async retrievePaymentIntent(id: string): Promise<Stripe.PaymentIntent | null> {
+    try {
+      return await this.stripe.paymentIntents.retrieve(id);
+    } catch (error) {
+      if (error instanceof Stripe.errors.StripeInvalidRequestError && error.statusCode === 404) return null;
+      throw error;
     }
   }
 }
