@@ -4,6 +4,7 @@ import { PaymentOutcomes1764200000000 } from './1764200000000-PaymentOutcomes';
 import { OperatorTools1764300000000 } from './1764300000000-OperatorTools';
 import { PointLots1764400000000 } from './1764400000000-PointLots';
 import { EarningsCheckpoints1764500000000 } from './1764500000000-EarningsCheckpoints';
+import { OutboxClaims1764600000000 } from './1764600000000-OutboxClaims';
 
 /** Every migration, in order. Listed explicitly so the app, the CLI and the tests run the same set. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   OperatorTools1764300000000,
   PointLots1764400000000,
   EarningsCheckpoints1764500000000,
+  OutboxClaims1764600000000,
 ];

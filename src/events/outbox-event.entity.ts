@@ -27,6 +27,10 @@ export class OutboxEvent {
   @Column('text', { name: 'last_error', nullable: true })
   lastError: string | null;
 
+  /** The advisory-lock token of the relay session that claimed it (see OutboxRelay); null when free. */
+  @Column('integer', { name: 'claimed_by', nullable: true })
+  claimedBy: number | null;
+
   @Column('timestamptz', { name: 'published_at', nullable: true })
   publishedAt: Date | null;
 }

@@ -1,5 +1,5 @@
 import { StripeEmulator } from '../../src/dev/stripe-emulator';
-import { createScenario, TestUser } from '../factories';
+import { createScenario, createUser, TestUser } from '../factories';
 import { ChildApp, startChildApp } from '../support/child-process';
 import { createIsolatedDatabase, IsolatedDatabase } from '../support/isolated-database';
 import { ids, NotificationsClient } from '../support/sockets';
@@ -7,14 +7,17 @@ import { TEST_JWT_SECRET, TEST_WEBHOOK_SECRET } from '../support/test-app';
 import { sleep, waitUntil } from '../support/wait';
 
 const QUIET_MS = 500;
+/** How long a killed relay's events may wait for the next instance (issue 11: seconds, not a lease). */
+const RECOVERY_LIMIT_MS = 5000;
 
 /**
- * The service runs as a child process so that it can really be killed. The first one runs with its
- * relay off (OUTBOX_RELAY_ENABLED=false), which pins "killed after the commit, before the relay"
- * down instead of hoping to hit a millisecond window: the webhooks commit the purchases and their
- * events, then the process gets SIGKILL. The second one, relay on, must deliver every alert once.
+ * The service runs as a child process so that it can really be killed. In the first test it runs
+ * with its relay off (OUTBOX_RELAY_ENABLED=false), which pins "killed after the commit, before the
+ * relay" down instead of hoping to hit a millisecond window: the webhooks commit the purchases and
+ * their events, then the process gets SIGKILL. The second one, relay on, must deliver every alert
+ * once. In the second test the process is killed while its relay holds claimed events.
  */
-describe('Crash recovery: SIGKILL after commit, before relay', () => {
+describe('Crash recovery: SIGKILL after commit, before or while relaying', () => {
   let database: IsolatedDatabase;
   let emulator: StripeEmulator;
   const children: ChildApp[] = [];
@@ -47,6 +50,8 @@ describe('Crash recovery: SIGKILL after commit, before relay', () => {
       APP_URL: 'http://frontend.test',
       OUTBOX_RELAY_ENABLED: String(relay),
       OUTBOX_POLL_INTERVAL_MS: '250',
+      RATE_LIMIT_CHECKOUT_PER_MINUTE: '100000',
+      RATE_LIMIT_PER_MINUTE: '100000',
     });
     children.push(child);
     emulator.setWebhookUrl(`${child.url}/stripe/webhook`);
@@ -59,16 +64,24 @@ describe('Crash recovery: SIGKILL after commit, before relay', () => {
     return socket;
   }
 
-  async function buy(child: ChildApp, client: TestUser, profileId: string, pack: string): Promise<string> {
+  async function checkout(child: ChildApp, client: TestUser, profileId: string, pack: string): Promise<{ sessionId: string; transactionId: string }> {
     const response = await fetch(`${child.url}/profile-points/checkout`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${client.token}`, 'Content-Type': 'application/json' },
       body: JSON.stringify({ profile_id: profileId, pack }),
     });
     expect(response.status).toBe(201);
-    const { sessionId, transactionId } = (await response.json()) as { sessionId: string; transactionId: string };
+    return (await response.json()) as { sessionId: string; transactionId: string };
+  }
+
+  async function pay(sessionId: string): Promise<void> {
     const [delivery] = await emulator.paySession(sessionId);
     expect(delivery.status).toBe(200); // answered after the commit
+  }
+
+  async function buy(child: ChildApp, client: TestUser, profileId: string, pack: string): Promise<string> {
+    const { sessionId, transactionId } = await checkout(child, client, profileId, pack);
+    await pay(sessionId);
     return transactionId;
   }
 
@@ -131,4 +144,80 @@ describe('Crash recovery: SIGKILL after commit, before relay', () => {
     expect(await notifications(client.id)).toHaveLength(2);
     await waitUntil(async () => (await outbox(purchases)).every((row) => row.published));
   });
+
+  it('publishes the events a killed relay had claimed within seconds of the next instance running, each alert once', async () => {
+    // Only the instances of this test run (and relay) from here on.
+    for (const child of children) await child.stop();
+    const { moderator, profile } = await createScenario(database.db);
+    const clients = await Promise.all(Array.from({ length: 4 }, () => createUser(database.db, 'client')));
+    const first = await start(true);
+    const before = await connect(first, moderator);
+    const sessions = [];
+    for (let i = 0; i < 24; i++) sessions.push(await checkout(first, clients[i % clients.length], profile.id, '100'));
+    const purchases = sessions.map((session) => session.transactionId);
+
+    // Each statement that stores notifications takes a second, so the relay is caught holding claimed
+    // events: the burst commits, the relay claims what is due and is busy publishing it. Once the
+    // process is dead, the statements it had sent fail instead of storing, as they would with
+    // client_connection_check_interval: its claimed events are then neither stored nor pushed.
+    await database.db.query(`CREATE TABLE test_relay_killed ()`);
+    await database.db.query(`CREATE FUNCTION test_slow_notifications() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM pg_sleep(1);
+        IF EXISTS (SELECT FROM test_relay_killed) THEN RAISE EXCEPTION 'sent by a killed process'; END IF;
+        RETURN NULL;
+      END $$`);
+    await database.db.query(`CREATE TRIGGER tr_test_slow BEFORE INSERT ON notifications FOR EACH STATEMENT EXECUTE FUNCTION test_slow_notifications()`);
+    await Promise.all(sessions.map((session) => pay(session.sessionId)));
+    await waitUntil(async () => (await claimedAlerts(purchases)) >= purchases.length / 2, 5000);
+    await first.kill();
+    expect(first.process.signalCode).toBe('SIGKILL');
+    await database.db.query(`INSERT INTO test_relay_killed DEFAULT VALUES`);
+    const claimed = await claimedAlerts(purchases);
+    expect(claimed).toBeGreaterThan(0);
+    await waitUntil(async () => {
+      const [{ active }] = await database.db.query<Array<{ active: number }>>(
+        `SELECT count(*)::int AS active FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'`,
+      );
+      return active === 0;
+    }, 5000);
+    await database.db.query(`DROP TRIGGER tr_test_slow ON notifications`);
+    await database.db.query(`DROP FUNCTION test_slow_notifications()`);
+    await database.db.query(`DROP TABLE test_relay_killed`);
+    // The alerts of the claimed events are neither stored nor pushed yet.
+    expect((await notifications(moderator.id)).length).toBeLessThanOrEqual(purchases.length - claimed);
+    const seenBefore = before.events('points.purchased');
+    const lastSeen = seenBefore.length > 0 ? ids(seenBefore)[seenBefore.length - 1] : '0';
+
+    const second = await start(true);
+    const restartedAt = Date.now();
+    const after = await connect(second, moderator, lastSeen);
+    const missing = purchases.length - seenBefore.length;
+    await after.waitFor(missing, { event: 'points.purchased', timeoutMs: 15_000 });
+    await waitUntil(async () => (await notifications(moderator.id)).length >= purchases.length, 15_000);
+    const recoveredMs = Date.now() - restartedAt;
+    // eslint-disable-next-line no-console -- the figure is part of the result (issue 11 records it)
+    console.log(`outbox recovery: last alert ${(recoveredMs / 1000).toFixed(1)} s after restart (${claimed} alerts were claimed by the killed relay)`);
+    expect(recoveredMs).toBeLessThanOrEqual(RECOVERY_LIMIT_MS);
+
+    // Exactly once to the moderator, across the dead instance's socket and the new one's.
+    await sleep(QUIET_MS);
+    const alerts = [...seenBefore, ...after.events('points.purchased')];
+    expect(alerts.map((alert) => alert.payload.transactionId).sort()).toEqual([...purchases].sort());
+    const stored = await notifications(moderator.id);
+    expect(stored.filter((row) => row.type === 'points.purchased').map((row) => row.transaction_id).sort()).toEqual([...purchases].sort());
+    expect(new Set(ids(alerts)).size).toBe(alerts.length);
+    await waitUntil(async () => (await outbox(purchases)).every((row) => row.published));
+    for (const client of clients) expect(await notifications(client.id)).toHaveLength(purchases.length / clients.length);
+  });
+
+  /** Moderator alerts of these purchases that a relay claimed and did not publish (yet). */
+  async function claimedAlerts(transactionIds: string[]): Promise<number> {
+    const [{ count }] = await database.db.query<Array<{ count: number }>>(
+      `SELECT count(*)::int AS count FROM outbox_events
+        WHERE type = 'points.purchased' AND payload->>'transactionId' = ANY($1) AND attempts > 0 AND published_at IS NULL`,
+      [transactionIds],
+    );
+    return count;
+  }
 });
