@@ -4,7 +4,7 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
-import { validateEnv, ValidateOptions } from './config/env.schema';
+import { Env, validateEnv, ValidateOptions } from './config/env.schema';
 import { DatabaseModule } from './database/database.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
@@ -13,6 +13,8 @@ import { ModeratorsModule } from './moderators/moderators.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { PaymentsModule } from './payments/payments.module';
 import { PointsModule } from './points/points.module';
+import { RateLimitModule } from './rate-limit/rate-limit.module';
+import { RedisModule } from './redis/redis.module';
 import { ProfilesModule } from './profiles/profiles.module';
 import { UsersModule } from './users/users.module';
 
@@ -23,14 +25,22 @@ export class AppModule {
    * `localServices`: main.ts started the embedded database and the Stripe emulator itself.
    */
   static forRoot(options: ValidateOptions = {}): DynamicModule {
+    const env = validateEnv(process.env, options);
     return {
       module: AppModule,
+      global: true,
+      // The validated settings as one typed object, for code that needs several at once (app setup, the edge).
+      providers: [{ provide: Env, useValue: env }],
+      exports: [Env],
       imports: [
-        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: (raw) => validateEnv(raw, options) }),
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: () => env }),
         EventEmitterModule.forRoot({ wildcard: false, ignoreErrors: false }),
         ScheduleModule.forRoot(),
         DatabaseModule,
+        RedisModule,
         EventsModule,
+        // Before AuthModule: its global guard runs first, so floods of bad tokens are limited too.
+        RateLimitModule,
         AuthModule,
         UsersModule,
         ProfilesModule,

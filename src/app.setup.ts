@@ -1,10 +1,65 @@
+import type { Server } from 'node:http';
 import { INestApplication, ValidationPipe } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { jsonParser, urlencodedParser } from './common/body-limits';
+import { allowedOrigins, corsOptions } from './common/cors';
 import { ApiErrorResponse } from './common/error-response.dto';
 import { HttpExceptionFilter } from './common/http-exception.filter';
+import { requestIdMiddleware } from './common/request-id';
+import { applySecurityHeaders } from './common/security-headers';
+import { Env } from './config/env.schema';
+import { EdgeIoAdapter } from './notifications/socket-io-adapter';
+
+/**
+ * How long a connection may take, set deliberately rather than left at Node's defaults (a body sent
+ * one byte every 10 s held a connection for 5 minutes). keepAliveTimeout outlives a load balancer's
+ * usual 60 s idle timeout, so the balancer, not the service, closes idle keep-alive connections.
+ */
+export interface ServerLimits {
+  /**
+   * The request line and headers must arrive within this (slow-header attacks); a connection opened
+   * and never used gets a 408 and is closed after the same time.
+   */
+  headersTimeoutMs: number;
+  /** The whole request, body included, must arrive within this (slow-body attacks). */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is kept this long between requests. */
+  keepAliveTimeoutMs: number;
+  /** How often Node checks the two request timeouts above. */
+  checkIntervalMs: number;
+  /** Open connections per instance (websockets included); beyond it new ones are refused at once. */
+  maxConnections: number;
+}
+
+export const SERVER_LIMITS: ServerLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 65_000,
+  checkIntervalMs: 1_000,
+  maxConnections: 8_192,
+};
+
+export interface AppSetupOptions {
+  /** Tests shorten them to prove they hold; production uses SERVER_LIMITS. */
+  serverLimits?: Partial<ServerLimits>;
+}
 
 /** Everything main.ts applies to the app; tests apply the same, so they test what runs. */
-export function configureApp(app: INestApplication): INestApplication {
+export function configureApp(app: INestApplication, options: AppSetupOptions = {}): INestApplication {
+  const env = app.get(Env);
+  const express = app as NestExpressApplication;
+  express.set('trust proxy', env.TRUST_PROXY);
+  express.disable('x-powered-by');
+  app.use(requestIdMiddleware);
+  // Named jsonParser/urlencodedParser: Nest then does not register its own, unlimited-depth ones.
+  app.use(jsonParser);
+  app.use(urlencodedParser);
+  app.enableCors(corsOptions(allowedOrigins(env)));
+  applySecurityHeaders(app, env);
+  app.useWebSocketAdapter(new EdgeIoAdapter(app, env));
+  applyServerLimits(app.getHttpServer() as Server, { ...SERVER_LIMITS, ...options.serverLimits });
+
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,
@@ -36,4 +91,13 @@ export function configureApp(app: INestApplication): INestApplication {
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', swaggerOptions: { persistAuthorization: true } });
   return app;
+}
+
+export function applyServerLimits(server: Server, limits: ServerLimits): void {
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.requestTimeout = limits.requestTimeoutMs;
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  server.maxConnections = limits.maxConnections;
+  // Read by Node when the server starts listening, so setting it here (before listen) takes effect.
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = limits.checkIntervalMs;
 }

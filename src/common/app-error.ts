@@ -6,6 +6,8 @@ import { HttpStatus } from '@nestjs/common';
  */
 export abstract class AppError extends Error {
   abstract readonly status: HttpStatus;
+  /** Set on 429 and 503 answers: the `Retry-After` header, in seconds. */
+  readonly retryAfterSeconds?: number;
 
   protected constructor(
     readonly code: string,

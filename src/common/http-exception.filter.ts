@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AppError } from './app-error';
 import { ApiErrorResponse } from './error-response.dto';
+import { REQUEST_ID_HEADER, requestIdOf } from './request-id';
 
 const CODES: Partial<Record<number, string>> = {
   400: 'BAD_REQUEST',
@@ -27,14 +27,16 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const response = http.getResponse<Response>();
     const request = http.getRequest<Request>();
-    const correlationId = (request.headers['x-request-id'] as string | undefined)?.slice(0, 100) || randomUUID();
+    const correlationId = requestIdOf(request);
     const body = this.toBody(exception, correlationId);
+    const retryAfter = exception instanceof AppError ? exception.retryAfterSeconds : undefined;
+    if (retryAfter !== undefined) response.setHeader('Retry-After', String(retryAfter));
 
     if (body.status >= 500) {
       const error = exception as Error;
       this.logger.error(`${request.method} ${request.originalUrl} failed [${correlationId}]: ${error?.message}`, error?.stack);
     }
-    response.setHeader('x-request-id', correlationId);
+    response.setHeader(REQUEST_ID_HEADER, correlationId);
     response.status(body.status).json(body);
   }
 

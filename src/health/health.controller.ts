@@ -2,9 +2,11 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../auth/auth.decorators';
+import { NoRateLimit } from '../rate-limit/rate-limit.decorators';
 
 @ApiTags('health')
 @Controller('health')
+@NoRateLimit()
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,

@@ -9,7 +9,16 @@ import { ProfilesService } from '../profiles/profiles.service';
 import { CheckoutRequestDto, CheckoutResponseDto } from './dto/checkout.dto';
 import { PointTransaction, TransactionStatus } from './entities/point-transaction.entity';
 import { PaymentsError } from './payments.errors';
+import { RateLimitError } from '../rate-limit/rate-limit.errors';
 import { STRIPE } from './stripe.client';
+
+/**
+ * A Checkout Session stays payable this long (Stripe's minimum is 30 minutes, its default a day):
+ * pending purchases, and the reconciliation job's lookups of them, end with it.
+ */
+export const CHECKOUT_LIFETIME_SECONDS = 30 * 60;
+/** Open checkouts a client may have at once: every one is a Stripe call, and Stripe limits the whole account. */
+export const MAX_PENDING_CHECKOUTS = 10;
 
 @Injectable()
 export class CheckoutService {
@@ -33,17 +42,20 @@ export class CheckoutService {
     const pack = await this.packs.getActive(request.pack);
 
     const repository = this.transactions.repository(PointTransaction);
-    const purchase = await repository.save(
-      repository.create({
-        clientId: client.id,
-        profileId: profile.id,
-        packCode: pack.code,
-        pointsAmount: pack.points,
-        amountCents: pack.amountCents,
-        currency: pack.currency,
-        status: TransactionStatus.Pending,
-      }),
-    );
+    const purchase = await this.transactions.run(async () => {
+      await this.refuseTooManyPending(client.id);
+      return repository.save(
+        repository.create({
+          clientId: client.id,
+          profileId: profile.id,
+          packCode: pack.code,
+          pointsAmount: pack.points,
+          amountCents: pack.amountCents,
+          currency: pack.currency,
+          status: TransactionStatus.Pending,
+        }),
+      );
+    });
 
     const metadata = {
       transaction_id: purchase.id,
@@ -70,6 +82,7 @@ export class CheckoutService {
           ],
           metadata,
           payment_intent_data: { metadata },
+          expires_at: Math.floor(Date.now() / 1000) + CHECKOUT_LIFETIME_SECONDS,
           success_url: `${this.appUrl()}/profile-points/success?session_id={CHECKOUT_SESSION_ID}`,
           cancel_url: `${this.appUrl()}/profile/${profile.id}/points?checkout=cancelled`,
         },
@@ -86,6 +99,24 @@ export class CheckoutService {
 
     await repository.update({ id: purchase.id }, { stripeSessionId: session.id });
     return { sessionId: session.id, url: session.url ?? '', transactionId: purchase.id };
+  }
+
+  /**
+   * Serialised per client (a transaction-scoped advisory lock), so that concurrent checkouts cannot
+   * all see room under the cap. Only the client's newest purchases are read, through its index.
+   */
+  private async refuseTooManyPending(clientId: string): Promise<void> {
+    const manager = this.transactions.manager;
+    await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('checkout:' || $1::text, 0))`, [clientId]);
+    const [{ pending }] = await manager.query<Array<{ pending: number }>>(
+      `SELECT count(*)::int AS pending
+         FROM (SELECT status, created_at FROM profile_point_transactions WHERE client_id = $1 ORDER BY id DESC LIMIT 200) recent
+        WHERE status = 'pending' AND created_at > now() - make_interval(secs => $2)`,
+      [clientId, CHECKOUT_LIFETIME_SECONDS],
+    );
+    if (pending >= MAX_PENDING_CHECKOUTS) {
+      throw RateLimitError.tooMany(`checkouts waiting for payment (${MAX_PENDING_CHECKOUTS}); pay or let one expire`, 60);
+    }
   }
 
   private appUrl(): string {

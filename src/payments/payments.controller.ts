@@ -13,6 +13,7 @@ import { Auth, CurrentUser } from '../auth/auth.decorators';
 import type { AuthUser } from '../auth/auth-user';
 import { ApiErrorResponse } from '../common/error-response.dto';
 import { ApiPageResponse, Page, PageQuery } from '../common/pagination';
+import { RateLimit } from '../rate-limit/rate-limit.decorators';
 import { Role } from '../users/user.entity';
 import { CheckoutService } from './checkout.service';
 import { CheckoutRequestDto, CheckoutResponseDto } from './dto/checkout.dto';
@@ -28,6 +29,7 @@ export class PaymentsController {
   ) {}
 
   @Post('checkout')
+  @RateLimit('checkout')
   @Auth(Role.Client)
   @ApiOperation({ summary: 'Start buying a pack: creates the Stripe Checkout Session and the pending transaction' })
   @ApiCreatedResponse({ type: CheckoutResponseDto })

@@ -30,7 +30,7 @@ export class TransactionsService {
     if (!purchase) throw PaymentsError.transactionNotFound();
     if (purchase.status === TransactionStatus.Pending) {
       // Stripe unreachable: the stored status is still a true answer, and the job will retry.
-      await this.reconciliation.reconcile(purchase).catch(() => undefined);
+      await this.reconciliation.reconcileOnce(purchase).catch(() => undefined);
     }
     const [dto] = await this.withLots([await repository.findOneByOrFail({ id: purchase.id })]);
     return dto;

@@ -16,6 +16,7 @@ import { ProfilePointsDto } from './dto/profile-points.dto';
 import { SpendRequestDto, SpendResponseDto } from './dto/spend.dto';
 import { PointsService } from './points.service';
 import { SpendService } from './spend.service';
+import { RateLimit } from '../rate-limit/rate-limit.decorators';
 
 @ApiTags('points')
 @Controller()
@@ -35,6 +36,7 @@ export class PointsController {
   }
 
   @Post('profile-points/spend')
+  @RateLimit('spend')
   @Auth(Role.Client)
   @HttpCode(200)
   @ApiOperation({

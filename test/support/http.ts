@@ -9,5 +9,6 @@ export function api(app: TestApp, token?: string) {
     get: (path: string) => auth(agent.get(path)),
     post: (path: string) => auth(agent.post(path)),
     put: (path: string) => auth(agent.put(path)),
+    options: (path: string) => auth(agent.options(path)),
   };
 }

@@ -3,7 +3,7 @@ import { Test } from '@nestjs/testing';
 import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
-import { configureApp } from '../../src/app.setup';
+import { AppSetupOptions, configureApp } from '../../src/app.setup';
 import { StripeEmulator } from '../../src/dev/stripe-emulator';
 import { OutboxRelay } from '../../src/events/outbox-relay';
 import { createStripeClient } from '../../src/payments/stripe.client';
@@ -24,7 +24,7 @@ export interface TestApp {
 }
 
 /** The whole service on a random port, on the test database, talking to a fresh Stripe emulator. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, setup: AppSetupOptions = {}): Promise<TestApp> {
   const emulator = await StripeEmulator.start({ webhookSecret: TEST_WEBHOOK_SECRET, retry: { attempts: 3, baseDelayMs: 50 } });
   Object.assign(process.env, {
     NODE_ENV: 'test',
@@ -49,7 +49,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
 
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot()] }).compile();
   const app = moduleRef.createNestApplication({ rawBody: true, forceCloseConnections: true, logger: ['error', 'warn'] });
-  configureApp(app);
+  configureApp(app, setup);
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   emulator.setWebhookUrl(`${url}/stripe/webhook`);

@@ -1,6 +1,7 @@
+import { STRIPE_CURRENCIES } from '../../common/currencies';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
 const toText = ({ value }: { value: unknown }) => (typeof value === 'number' ? String(value) : value);
 
@@ -33,9 +34,9 @@ export class CreatePackDto {
   @IsInt({ message: AMOUNT_MESSAGE })
   amount_cents: number;
 
-  @ApiProperty({ example: 'eur', pattern: '^[a-z]{3}$', description: 'ISO 4217 code, lowercase' })
-  @Matches(/^[a-z]{3}$/, { message: 'currency must be 3 lowercase letters, such as "eur"' })
-  @IsString({ message: 'currency is required: 3 lowercase letters, such as "eur"' })
+  @ApiProperty({ example: 'eur', enum: STRIPE_CURRENCIES, description: 'A currency Stripe accepts: its ISO 4217 code, lowercase' })
+  @IsIn(STRIPE_CURRENCIES, { message: 'currency must be one Stripe accepts, as a lowercase ISO 4217 code such as "eur"' })
+  @IsString({ message: 'currency is required: a lowercase ISO 4217 code such as "eur"' })
   currency: string;
 }
 

@@ -10,6 +10,12 @@ import { STRIPE } from '../stripe.client';
 
 const JOB = 'reconcile-pending-purchases';
 const BATCH = 100;
+/** Stripe lookups in flight at once during a pass: Stripe's rate limit is for the whole account. */
+export const RECONCILE_CONCURRENCY = 4;
+/** After Stripe answers 429, this many passes are skipped, doubling on each 429 in a row (at most 32). */
+const MAX_BACKOFF_PASSES = 32;
+/** However often the success page is polled, one Stripe lookup per session per this many milliseconds. */
+export const SESSION_LOOKUP_INTERVAL_MS = 5_000;
 
 export interface ReconcileSummary {
   checked: number;
@@ -26,6 +32,10 @@ export interface ReconcileSummary {
 export class ReconciliationService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ReconciliationService.name);
   private running?: Promise<ReconcileSummary>;
+  /** Passes still to skip after a 429, and how many the next 429 will make. */
+  private backoff = { skip: 0, next: 1 };
+  /** Per session: the lookup in flight or its settled promise, kept for SESSION_LOOKUP_INTERVAL_MS. */
+  private readonly recentLookups = new Map<string, { at: number; result: Promise<Outcome | 'still_open'> }>();
 
   constructor(
     @Inject(STRIPE) private readonly stripe: Stripe,
@@ -38,7 +48,7 @@ export class ReconciliationService implements OnApplicationBootstrap, OnApplicat
   onApplicationBootstrap(): void {
     const interval = this.config.get('RECONCILE_INTERVAL_MS', { infer: true });
     if (interval <= 0) return;
-    const timer = setInterval(() => void this.reconcilePending().catch((error: Error) => this.logger.error(error.message, error.stack)), interval);
+    const timer = setInterval(() => void this.scheduledPass().catch((error: Error) => this.logger.error(error.message, error.stack)), interval);
     timer.unref();
     this.scheduler.addInterval(JOB, timer);
   }
@@ -54,6 +64,33 @@ export class ReconciliationService implements OnApplicationBootstrap, OnApplicat
     return this.running;
   }
 
+  /** The scheduled pass: null when skipped while backing off after Stripe's 429. */
+  scheduledPass(): Promise<ReconcileSummary | null> {
+    if (this.backoff.skip > 0) {
+      this.backoff.skip -= 1;
+      return Promise.resolve(null);
+    }
+    return this.reconcilePending();
+  }
+
+  /**
+   * The success page's lookup: concurrent and repeated calls for one session within
+   * SESSION_LOOKUP_INTERVAL_MS share one Stripe call, so polling cannot multiply Stripe traffic.
+   */
+  reconcileOnce(purchase: PointTransaction): Promise<Outcome | 'still_open'> {
+    const key = purchase.stripeSessionId ?? `transaction:${purchase.id}`;
+    const now = Date.now();
+    for (const [session, lookup] of this.recentLookups) {
+      if (now - lookup.at < SESSION_LOOKUP_INTERVAL_MS) break;
+      this.recentLookups.delete(session);
+    }
+    const recent = this.recentLookups.get(key);
+    if (recent) return recent.result;
+    const result = this.reconcile(purchase);
+    this.recentLookups.set(key, { at: now, result });
+    return result;
+  }
+
   /** Asks Stripe about one purchase's session and applies what it says. */
   async reconcile(purchase: PointTransaction): Promise<Outcome | 'still_open'> {
     if (!purchase.stripeSessionId || purchase.status !== TransactionStatus.Pending) return 'already_final';
@@ -65,10 +102,16 @@ export class ReconciliationService implements OnApplicationBootstrap, OnApplicat
     return applied.outcome;
   }
 
+  /**
+   * Pending purchases older than RECONCILE_AFTER_SECONDS, a few lookups at a time (sessions expire
+   * after CHECKOUT_LIFETIME_SECONDS, so the set stays small). Stripe's 429 ends the pass at once and skips the next passes (exponentially):
+   * the job must never be what makes buyers' checkouts fail.
+   */
   private async pass(olderThanSeconds: number): Promise<ReconcileSummary> {
     const summary: ReconcileSummary = { checked: 0, outcomes: {} };
     let after = '0';
-    for (;;) {
+    let rateLimited = false;
+    while (!rateLimited) {
       const batch = await this.transactions
         .repository(PointTransaction)
         .createQueryBuilder('t')
@@ -79,17 +122,30 @@ export class ReconciliationService implements OnApplicationBootstrap, OnApplicat
         .orderBy('t.id', 'ASC')
         .limit(BATCH)
         .getMany();
-      for (const purchase of batch) {
-        const outcome = await this.reconcile(purchase).catch((error: Error) => {
-          this.logger.warn(`could not reconcile transaction ${purchase.id}: ${error.message}`);
-          return 'stripe_error' as const;
-        });
-        summary.checked += 1;
-        summary.outcomes[outcome] = (summary.outcomes[outcome] ?? 0) + 1;
-      }
-      if (batch.length < BATCH) return summary;
+      let next = 0;
+      const worker = async () => {
+        while (!rateLimited && next < batch.length) {
+          const purchase = batch[next++];
+          const outcome = await this.reconcile(purchase).catch((error: Error) => {
+            if (isStripeRateLimit(error)) rateLimited = true;
+            this.logger.warn(`could not reconcile transaction ${purchase.id}: ${error.message}`);
+            return 'stripe_error' as const;
+          });
+          summary.checked += 1;
+          summary.outcomes[outcome] = (summary.outcomes[outcome] ?? 0) + 1;
+        }
+      };
+      await Promise.all(Array.from({ length: RECONCILE_CONCURRENCY }, worker));
+      if (batch.length < BATCH) break;
       after = batch[batch.length - 1].id;
     }
+    if (rateLimited) {
+      this.backoff = { skip: this.backoff.next, next: Math.min(this.backoff.next * 2, MAX_BACKOFF_PASSES) };
+      this.logger.warn(`Stripe answered 429: reconciliation stops this pass and skips the next ${this.backoff.skip}`);
+    } else {
+      this.backoff = { skip: 0, next: 1 };
+    }
+    return summary;
   }
 
   /** Which webhook the session's current state stands for; null while there is nothing to apply. */
@@ -104,4 +160,9 @@ export class ReconciliationService implements OnApplicationBootstrap, OnApplicat
       ? 'checkout.session.async_payment_failed'
       : null;
   }
+}
+
+function isStripeRateLimit(error: unknown): boolean {
+  const stripeError = error as { type?: string; statusCode?: number };
+  return stripeError.type === 'StripeRateLimitError' || stripeError.statusCode === 429;
 }

@@ -1,0 +1,29 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+/** Short and plain: letters, digits and . _ : - only. Anything else is replaced, never echoed. */
+const PLAIN_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+type WithRequestId = IncomingMessage & { correlationId?: string };
+
+/**
+ * The request's correlation id: the caller's `X-Request-Id` when it is short and plain (a load
+ * balancer's or a frontend's trace id), else a new UUID. Computed once per request; the same id is
+ * in the response header, the error body and every log line of the request.
+ */
+export function requestIdOf(request: IncomingMessage): string {
+  const req = request as WithRequestId;
+  if (req.correlationId === undefined) {
+    const given = req.headers[REQUEST_ID_HEADER];
+    req.correlationId = typeof given === 'string' && PLAIN_ID.test(given) ? given : randomUUID();
+  }
+  return req.correlationId;
+}
+
+/** Express middleware: fixes the id before anything else runs and returns it on every answer. */
+export function requestIdMiddleware(request: IncomingMessage, response: ServerResponse, next: () => void): void {
+  response.setHeader(REQUEST_ID_HEADER, requestIdOf(request));
+  next();
+}

@@ -1,0 +1,13 @@
+import { SetMetadata } from '@nestjs/common';
+import { SkipThrottle } from '@nestjs/throttler';
+
+/** The per-user limits with their own budget (SPEC §9); every other authenticated route shares `user`. */
+export type RateLimitName = 'checkout' | 'spend' | 'user' | 'anonymous';
+
+export const RATE_LIMIT = 'rate-limit:name';
+
+/** Counts the route against its own per-user budget instead of the shared one. */
+export const RateLimit = (name: 'checkout' | 'spend') => SetMetadata(RATE_LIMIT, name);
+
+/** Never limited: Stripe's deliveries, health checks and metrics scrapes (SPEC §9). */
+export const NoRateLimit = () => SkipThrottle({ checkout: true, spend: true, user: true, anonymous: true });

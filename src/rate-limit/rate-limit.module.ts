@@ -1,0 +1,33 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule, ThrottlerStorageService } from '@nestjs/throttler';
+import { Env } from '../config/env.schema';
+import { REDIS, RedisClient } from '../redis/redis.module';
+import { RateLimitGuard } from './rate-limit.guard';
+import { RedisThrottlerStorage } from './redis-throttler-storage';
+
+const MINUTE_MS = 60_000;
+
+/**
+ * Rate limits of SPEC §9, per minute, shared by every instance through Redis when REDIS_URL is set
+ * (in memory otherwise). Imported before the auth module: its guard runs before authentication.
+ */
+@Module({
+  imports: [
+    ThrottlerModule.forRootAsync({
+      inject: [Env, REDIS],
+      useFactory: (env: Env, redis: RedisClient | null) => ({
+        throttlers: [
+          { name: 'checkout', ttl: MINUTE_MS, limit: env.RATE_LIMIT_CHECKOUT_PER_MINUTE },
+          { name: 'spend', ttl: MINUTE_MS, limit: env.RATE_LIMIT_SPEND_PER_MINUTE },
+          { name: 'user', ttl: MINUTE_MS, limit: env.RATE_LIMIT_PER_MINUTE },
+          { name: 'anonymous', ttl: MINUTE_MS, limit: env.RATE_LIMIT_ANONYMOUS_PER_MINUTE },
+        ],
+        setHeaders: false,
+        storage: redis ? new RedisThrottlerStorage(redis) : new ThrottlerStorageService(),
+      }),
+    }),
+  ],
+  providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }],
+})
+export class RateLimitModule {}
