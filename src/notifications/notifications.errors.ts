@@ -8,12 +8,15 @@ export enum NotificationsErrorCode {
   InvalidLastNotificationId = 'INVALID_LAST_NOTIFICATION_ID',
   /** The handshake could not be checked (e.g. the database is unreachable): try again later. */
   Unavailable = 'SERVICE_UNAVAILABLE',
+  /** Too many handshakes from this address, or the user already has as many sockets open as allowed. */
+  RateLimited = 'RATE_LIMITED',
 }
 
 const STATUS: Record<NotificationsErrorCode, HttpStatus> = {
   [NotificationsErrorCode.Unauthorized]: HttpStatus.UNAUTHORIZED,
   [NotificationsErrorCode.InvalidLastNotificationId]: HttpStatus.BAD_REQUEST,
   [NotificationsErrorCode.Unavailable]: HttpStatus.SERVICE_UNAVAILABLE,
+  [NotificationsErrorCode.RateLimited]: HttpStatus.TOO_MANY_REQUESTS,
 };
 
 /** What a refused socket receives as `connect_error`: `err.message`, and `err.data` in the REST error shape. */
@@ -41,6 +44,18 @@ export class NotificationsError extends AppError {
       NotificationsErrorCode.InvalidLastNotificationId,
       'auth.lastNotificationId must be the id of a notification (digits only, e.g. "1042"); leave it out to get live notifications only',
     );
+  }
+
+  static tooManySockets(limit: number): NotificationsError {
+    return new NotificationsError(
+      NotificationsErrorCode.RateLimited,
+      `This user already has ${limit} sockets open, the most allowed: close one (or share one socket between tabs) before opening another`,
+    );
+  }
+
+  static tooManyHandshakes(retryAfterSeconds: number): NotificationsError {
+    const wait = Math.max(1, Math.ceil(retryAfterSeconds));
+    return new NotificationsError(NotificationsErrorCode.RateLimited, `Too many connection attempts from this address; retry in ${wait} s`);
   }
 
   static unavailable(): NotificationsError {

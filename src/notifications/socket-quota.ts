@@ -1,0 +1,185 @@
+import { randomUUID } from 'node:crypto';
+import { BeforeApplicationShutdown, FactoryProvider, Logger, OnModuleInit } from '@nestjs/common';
+import { Env } from '../config/env.schema';
+import { REDIS, RedisClient } from '../redis/redis.module';
+
+/**
+ * How many sockets each user has open, across every instance: a socket is counted from its handshake
+ * (`acquire`) until it closes (`release`), and refused when its user already has `limit` open.
+ */
+export abstract class SocketQuota {
+  abstract readonly limit: number;
+  /** Counts the socket against its user's limit; false (and nothing counted) when the user is at the limit. */
+  abstract acquire(userId: string, socketId: string): Promise<boolean>;
+  /** Stops counting the socket; a socket not counted (or already released) is ignored. */
+  abstract release(socketId: string): Promise<void>;
+}
+
+/** One instance (no REDIS_URL): the count is this process's own. */
+export class MemorySocketQuota extends SocketQuota {
+  private readonly byUser = new Map<string, Set<string>>();
+  private readonly owners = new Map<string, string>();
+
+  constructor(readonly limit: number) {
+    super();
+  }
+
+  acquire(userId: string, socketId: string): Promise<boolean> {
+    const sockets = this.byUser.get(userId) ?? new Set<string>();
+    if (!sockets.has(socketId) && sockets.size >= this.limit) return Promise.resolve(false);
+    sockets.add(socketId);
+    this.byUser.set(userId, sockets);
+    this.owners.set(socketId, userId);
+    return Promise.resolve(true);
+  }
+
+  release(socketId: string): Promise<void> {
+    const userId = this.owners.get(socketId);
+    if (userId === undefined) return Promise.resolve();
+    this.owners.delete(socketId);
+    const sockets = this.byUser.get(userId);
+    sockets?.delete(socketId);
+    if (sockets?.size === 0) this.byUser.delete(userId);
+    return Promise.resolve();
+  }
+}
+
+export const SOCKET_QUOTA_KEY_PREFIX = 'profile-points:sockets:user:';
+
+/** Redis's own clock, in milliseconds: every instance compares leases against the same time. */
+const NOW_MS = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)`;
+
+/** Drop expired leases; refuse if the user is at the limit; else lease the socket. 1: counted, 0: refused. */
+const ACQUIRE = `${NOW_MS}
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1`;
+
+/**
+ * Extends the leases of one user's sockets on this instance. A lease that expired meanwhile (the
+ * instance stalled longer than a lease) is counted again: the socket is still open.
+ */
+const REFRESH = `${NOW_MS}
+for i = 2, #ARGV do redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[i]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1`;
+
+export interface RedisSocketQuotaOptions {
+  limit: number;
+  /** How long a socket counts without its instance renewing it: a crashed instance's sockets stop counting after this. */
+  leaseMs?: number;
+  /** How often this instance renews the leases of its open sockets (well under leaseMs). */
+  refreshMs?: number;
+  /** Names this instance in the lease members (`<instance>:<socketId>`). */
+  instanceId?: string;
+}
+
+/**
+ * Several instances (REDIS_URL): one sorted set per user, of `<instance>:<socketId>` scored by the
+ * time its lease ends. A handshake reserves a place atomically (drop expired leases, refuse if full,
+ * add); a closed socket is removed; each instance renews its open sockets' leases every `refreshMs`,
+ * so the sockets of an instance that died without closing them stop counting within `leaseMs`.
+ *
+ * If Redis fails, the socket is let in and the failure logged (as the rate limits do: an outage of
+ * the limiter must not cut every moderator off); the next renewal counts it once Redis is back.
+ */
+export class RedisSocketQuota extends SocketQuota implements OnModuleInit, BeforeApplicationShutdown {
+  private readonly logger = new Logger(RedisSocketQuota.name);
+  readonly limit: number;
+  private readonly leaseMs: number;
+  private readonly refreshMs: number;
+  private readonly instanceId: string;
+  /** This instance's counted sockets: socket id → user id. */
+  private readonly leases = new Map<string, string>();
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly redis: RedisClient,
+    options: RedisSocketQuotaOptions,
+  ) {
+    super();
+    this.limit = options.limit;
+    this.leaseMs = options.leaseMs ?? 60_000;
+    this.refreshMs = options.refreshMs ?? Math.floor(this.leaseMs / 3);
+    this.instanceId = options.instanceId ?? randomUUID();
+  }
+
+  onModuleInit(): void {
+    this.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.close();
+  }
+
+  /** Starts renewing the leases of this instance's sockets. */
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.refresh(), this.refreshMs);
+    this.timer.unref();
+  }
+
+  /** Stops renewing and releases every socket of this instance (they are being closed with it). */
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await Promise.all([...this.leases.keys()].map((socketId) => this.release(socketId)));
+  }
+
+  async acquire(userId: string, socketId: string): Promise<boolean> {
+    let counted: number;
+    try {
+      counted = (await this.redis.eval(ACQUIRE, {
+        keys: [SOCKET_QUOTA_KEY_PREFIX + userId],
+        arguments: [this.member(socketId), String(this.limit), String(this.leaseMs)],
+      })) as number;
+    } catch (error) {
+      this.logger.error(`socket quota not applied, Redis failed: ${(error as Error).message}`);
+      counted = 1;
+    }
+    if (counted === 1) this.leases.set(socketId, userId);
+    return counted === 1;
+  }
+
+  async release(socketId: string): Promise<void> {
+    const userId = this.leases.get(socketId);
+    if (userId === undefined) return;
+    this.leases.delete(socketId);
+    try {
+      await this.redis.zRem(SOCKET_QUOTA_KEY_PREFIX + userId, this.member(socketId));
+    } catch (error) {
+      // The lease ends by itself: the socket stops counting within leaseMs.
+      this.logger.warn(`socket quota: release failed, the lease will expire: ${(error as Error).message}`);
+    }
+  }
+
+  /** Renews the leases of this instance's open sockets, one script per user. */
+  async refresh(): Promise<void> {
+    const byUser = new Map<string, string[]>();
+    for (const [socketId, userId] of this.leases) byUser.set(userId, [...(byUser.get(userId) ?? []), this.member(socketId)]);
+    const results = await Promise.allSettled(
+      [...byUser].map(([userId, members]) =>
+        this.redis.eval(REFRESH, { keys: [SOCKET_QUOTA_KEY_PREFIX + userId], arguments: [String(this.leaseMs), ...members] }),
+      ),
+    );
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed) this.logger.error(`socket quota: leases not renewed, Redis failed: ${(failed.reason as Error).message}`);
+  }
+
+  private member(socketId: string): string {
+    return `${this.instanceId}:${socketId}`;
+  }
+}
+
+export const socketQuotaProvider: FactoryProvider<SocketQuota> = {
+  provide: SocketQuota,
+  inject: [Env, REDIS],
+  useFactory: (env: Env, redis: RedisClient | null): SocketQuota =>
+    redis
+      ? new RedisSocketQuota(redis, { limit: env.SOCKET_MAX_CONNECTIONS_PER_USER })
+      : new MemorySocketQuota(env.SOCKET_MAX_CONNECTIONS_PER_USER),
+};
