@@ -2,15 +2,20 @@ import { Inject, Logger, UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
-import { AuthUser, JwtClaims } from '../auth/auth-user';
+import { AuthUser } from '../auth/auth-user';
 import { resolveAuthUser } from '../auth/jwt.strategy';
+import { refuseClaims, TokenClaims, tokenPolicy, TokenPolicy, verifyOptions } from '../auth/token-policy';
+import { Env } from '../config/env.schema';
 import { UsersService } from '../users/users.service';
 import { readHandshake } from './handshake';
+import { HandshakeLimiter } from './handshake-limit';
 import { ServerToClientEvents } from './notification-events';
 import { NotificationsError } from './notifications.errors';
 import { NotificationMessage, NotificationsService } from './notifications.service';
 import { REALTIME_CLUSTER, RealtimeCluster } from './realtime-cluster';
+import { runAt, Scheduled } from './run-at';
 import { SocketDelivery } from './socket-delivery';
+import { SocketQuota } from './socket-quota';
 
 /** Between instances (through the Redis adapter): a stored notification to deliver to a user's local sockets. */
 interface ServerSideEvents {
@@ -21,9 +26,11 @@ interface SocketData {
   user: AuthUser;
   lastNotificationId: string | null;
   /** Seconds since the epoch: the socket is closed when its token expires. */
-  expiresAt?: number;
+  expiresAt: number;
+  /** Stops counting the socket against its user's quota (when the socket or its connection closes). */
+  release: () => void;
   delivery?: SocketDelivery<NotificationMessage>;
-  expiry?: NodeJS.Timeout;
+  expiry?: Scheduled;
 }
 
 type NotificationsNamespace = Namespace<Record<string, never>, ServerToClientEvents, ServerSideEvents, SocketData>;
@@ -31,37 +38,56 @@ type NotificationsSocket = Socket<Record<string, never>, ServerToClientEvents, S
 
 export const userRoom = (userId: string) => `user:${userId}`;
 
-const REPLAY_PAGE = 200;
-/** setTimeout cannot wait longer (about 24.8 days); a token valid for longer is not timed out. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+/**
+ * A reconnecting socket is sent at most this many of the notifications it missed, the newest; it
+ * reads older ones with GET /notifications. Bounds what one handshake costs the instance.
+ */
+export const REPLAY_LIMIT = 500;
 
 /**
  * socket.io namespace /notifications.
  *
- * Handshake: the JWT (`auth.token`, or an `Authorization: Bearer` header) is checked before the socket
- * is accepted — a missing, bad or expired token, or one naming no user, gets `connect_error` with
- * `data: { status, error, message }` and never a connected socket. The socket is closed when its
- * token expires. Each user's sockets share the room `user:<id>`.
+ * Handshake, in this order, each refusal a `connect_error` with `data: { status, error, message }` and
+ * never a connected socket:
+ * - handshakes per client IP and minute are limited (RATE_LIMITED, 429), bad tokens included;
+ * - the JWT (`auth.token`, or an `Authorization: Bearer` header) is checked with the same policy as
+ *   HTTP (signature, exp required, lifetime cap, iat, issuer/audience when configured) and must name
+ *   a user (UNAUTHORIZED, 401);
+ * - the user may have SOCKET_MAX_CONNECTIONS_PER_USER sockets open across all instances (RATE_LIMITED).
+ * The socket is closed when its token expires, however far away that is. Each user's sockets share
+ * the room `user:<id>`. The gateway has no inbound events: the adapter (EdgeIoAdapter) closes a
+ * connection that sends a message over a few kilobytes, and refuses browser origins not allowed.
  *
  * Delivery: a stored notification is delivered to the user's sockets on this instance and, with
  * REDIS_URL, sent to the other instances as a server-side event that each delivers to its own local
  * sockets. Delivering per socket (rather than broadcasting to the room) is what lets a socket that
  * connects with `auth.lastNotificationId` get its replay first and each notification once: see
  * SocketDelivery.
+ *
+ * Replay: a socket connecting with `auth.lastNotificationId` gets the newest REPLAY_LIMIT (500)
+ * notifications after it, in id order; when it missed more, it reads the older ones with
+ * `GET /notifications?cursor=<id of the first replayed notification>`.
  */
-@WebSocketGateway({ namespace: '/notifications', cors: { origin: true } })
+@WebSocketGateway({ namespace: '/notifications' })
 export class NotificationsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   private readonly logger = new Logger(NotificationsGateway.name);
 
   @WebSocketServer()
   private readonly namespace: NotificationsNamespace;
 
+  private readonly policy: TokenPolicy;
+
   constructor(
     private readonly jwt: JwtService,
     private readonly users: UsersService,
     private readonly notifications: NotificationsService,
     @Inject(REALTIME_CLUSTER) private readonly cluster: RealtimeCluster | null,
-  ) {}
+    private readonly quota: SocketQuota,
+    private readonly handshakes: HandshakeLimiter,
+    env: Env,
+  ) {
+    this.policy = tokenPolicy(env);
+  }
 
   afterInit(namespace: NotificationsNamespace): void {
     if (this.cluster) {
@@ -84,10 +110,7 @@ export class NotificationsGateway implements OnGatewayInit, OnGatewayConnection,
 
   async handleConnection(socket: NotificationsSocket): Promise<void> {
     const { user, lastNotificationId, expiresAt } = socket.data;
-    if (expiresAt !== undefined) {
-      const remaining = expiresAt * 1000 - Date.now();
-      if (remaining < MAX_TIMER_MS) socket.data.expiry = setTimeout(() => socket.disconnect(true), Math.max(remaining, 0));
-    }
+    socket.data.expiry = runAt(expiresAt * 1000, () => socket.disconnect(true));
     const delivery = new SocketDelivery<NotificationMessage>(
       (message) => message.notification.id,
       (message) => emit(socket, message),
@@ -98,7 +121,7 @@ export class NotificationsGateway implements OnGatewayInit, OnGatewayConnection,
       // Registered as a recipient of live pushes before the replay query runs: nothing falls in between.
       await socket.join(userRoom(user.id));
       if (lastNotificationId === null) return;
-      await this.replay(socket, delivery, user.id, lastNotificationId);
+      delivery.replay(await this.notifications.after(user.id, lastNotificationId, REPLAY_LIMIT));
       delivery.finishReplay();
     } catch (error) {
       this.logger.error(`connection of user ${user.id} failed: ${(error as Error).message}`, (error as Error).stack);
@@ -108,7 +131,9 @@ export class NotificationsGateway implements OnGatewayInit, OnGatewayConnection,
   }
 
   handleDisconnect(socket: NotificationsSocket): void {
-    clearTimeout(socket.data.expiry);
+    socket.data.expiry?.cancel();
+    socket.conn.off('close', socket.data.release);
+    socket.data.release();
   }
 
   /** Delivers a stored notification to every socket of `userId`, on every instance. */
@@ -123,25 +148,10 @@ export class NotificationsGateway implements OnGatewayInit, OnGatewayConnection,
     }
   }
 
-  private async replay(socket: NotificationsSocket, delivery: SocketDelivery<NotificationMessage>, userId: string, after: string) {
-    for (let cursor = after; socket.connected; ) {
-      const page = await this.notifications.after(userId, cursor, REPLAY_PAGE);
-      delivery.replay(page);
-      if (page.length < REPLAY_PAGE) return;
-      cursor = page[page.length - 1].notification.id;
-    }
-  }
-
   private async admit(socket: NotificationsSocket): Promise<void> {
+    await this.handshakes.check(socket.handshake.address, socket.handshake.headers['x-forwarded-for']);
     const { token, lastNotificationId } = readHandshake(socket.handshake.auth, socket.handshake.headers.authorization);
-    let claims: JwtClaims & { exp?: number };
-    try {
-      claims = await this.jwt.verifyAsync<JwtClaims & { exp?: number }>(token, { algorithms: ['HS256'] });
-    } catch (error) {
-      throw NotificationsError.unauthorized(
-        (error as Error).name === 'TokenExpiredError' ? 'The token has expired' : 'The token is not a valid JWT for this service',
-      );
-    }
+    const claims = await this.verify(token);
     let user: AuthUser;
     try {
       user = await resolveAuthUser(this.users, claims);
@@ -149,7 +159,38 @@ export class NotificationsGateway implements OnGatewayInit, OnGatewayConnection,
       if (error instanceof UnauthorizedException) throw NotificationsError.unauthorized(error.message);
       throw error;
     }
-    socket.data = { user, lastNotificationId, expiresAt: claims.exp };
+    await this.reserve(socket, user.id);
+    socket.data.user = user;
+    socket.data.lastNotificationId = lastNotificationId;
+    socket.data.expiresAt = claims.exp;
+  }
+
+  /** The token's claims if HTTP would accept it (see JwtStrategy): one policy for both. */
+  private async verify(token: string): Promise<TokenClaims & { exp: number }> {
+    let claims: TokenClaims;
+    try {
+      claims = await this.jwt.verifyAsync<TokenClaims>(token, verifyOptions(this.policy));
+    } catch (error) {
+      throw NotificationsError.unauthorized(
+        (error as Error).name === 'TokenExpiredError' ? 'The token has expired' : 'The token is not a valid JWT for this service',
+      );
+    }
+    const refusal = refuseClaims(claims, this.policy);
+    if (refusal) throw NotificationsError.unauthorized(refusal);
+    return claims as TokenClaims & { exp: number };
+  }
+
+  /**
+   * Counts the socket against its user's quota until it disconnects — or until its connection
+   * closes, which also covers a client that left while its handshake was being checked (such a
+   * socket never connects, so it never disconnects either).
+   */
+  private async reserve(socket: NotificationsSocket, userId: string): Promise<void> {
+    if (!(await this.quota.acquire(userId, socket.id))) throw NotificationsError.tooManySockets(this.quota.limit);
+    const release = () => void this.quota.release(socket.id);
+    socket.data.release = release;
+    if (socket.conn.readyState === 'closed') release();
+    else socket.conn.once('close', release);
   }
 }
 

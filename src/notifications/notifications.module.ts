@@ -6,12 +6,14 @@ import { Env } from '../config/env.schema';
 import { UsersModule } from '../users/users.module';
 import { AsyncApiController } from './asyncapi/asyncapi.controller';
 import { Notification } from './entities/notification.entity';
+import { handshakeLimiterProvider } from './handshake-limit';
 import { NOTIFICATION_LISTENERS } from './listeners/notify-users';
 import { NotificationsController } from './notifications.controller';
 import { NotificationsGateway } from './notifications.gateway';
 import { NotificationsService } from './notifications.service';
 import { Notifier } from './notifier';
 import { RealtimeClusterLifecycle, realtimeClusterProvider } from './realtime-cluster';
+import { socketQuotaProvider } from './socket-quota';
 
 /**
  * Integration events in (through the outbox relay), per-user notifications out: stored, listed over
@@ -30,6 +32,8 @@ import { RealtimeClusterLifecycle, realtimeClusterProvider } from './realtime-cl
   providers: [
     realtimeClusterProvider,
     RealtimeClusterLifecycle,
+    socketQuotaProvider,
+    handshakeLimiterProvider,
     NotificationsService,
     NotificationsGateway,
     Notifier,

@@ -129,14 +129,17 @@ export class NotificationsService {
     return { updated: result.affected ?? 0 };
   }
 
-  /** The user's notifications after `afterId`, oldest first: what a reconnecting socket missed. */
+  /**
+   * The newest `limit` of the user's notifications after `afterId`, in id order: what a reconnecting
+   * socket missed, or its most recent part (the older ones are read with `list`).
+   */
   async after(userId: string, afterId: string, limit: number): Promise<NotificationMessage[]> {
     const rows = await this.transactions.repository(Notification).find({
       where: { userId, id: MoreThan(clampId(afterId)) },
-      order: { id: 'ASC' },
+      order: { id: 'DESC' },
       take: limit,
     });
-    return rows.map(toMessage);
+    return rows.reverse().map(toMessage);
   }
 }
 

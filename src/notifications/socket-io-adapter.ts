@@ -1,10 +1,27 @@
+import type { IncomingMessage } from 'node:http';
 import { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
+import { allowedOrigins, CORS_ALLOWED_HEADERS, isAllowedOrigin } from '../common/cors';
 import { Env } from '../config/env.schema';
 
-type IoServerOptions = Parameters<IoAdapter['createIOServer']>[1];
+type IoServerOptions = NonNullable<Parameters<IoAdapter['createIOServer']>[1]>;
 
-/** The socket.io server of the gateway, with the edge's limits. */
+/**
+ * The largest message a client may send, in bytes. The gateway has no inbound events: what a client
+ * sends is its handshake (the token) and protocol pings. A bigger frame closes the connection.
+ */
+export const SOCKET_MAX_MESSAGE_BYTES = 4 * 1024;
+
+/**
+ * The socket.io server of the gateway, with the edge's limits:
+ * - CORS from the REST allow-list (`CORS_ORIGINS`, else the origin of APP_URL), no credentials mode:
+ *   the token travels in the handshake, never in a cookie;
+ * - an engine.io handshake with an `Origin` header that is not listed is refused (403). CORS only
+ *   stops a browser from reading answers; a websocket upgrade is not subject to it at all, so this
+ *   check is what keeps other sites' pages off the socket. Clients that send no Origin (servers,
+ *   mobile apps) are not browsers' pages and are let through to the token check;
+ * - `maxHttpBufferSize`: a message over SOCKET_MAX_MESSAGE_BYTES closes the connection.
+ */
 export class EdgeIoAdapter extends IoAdapter {
   constructor(
     app: INestApplicationContext,
@@ -14,6 +31,23 @@ export class EdgeIoAdapter extends IoAdapter {
   }
 
   override createIOServer(port: number, options?: IoServerOptions): ReturnType<IoAdapter['createIOServer']> {
-    return super.createIOServer(port, options);
+    const allowed = allowedOrigins(this.env);
+    const edge: Partial<IoServerOptions> = {
+      ...options,
+      cors: {
+        origin: (origin, callback) => callback(null, origin !== undefined && isAllowedOrigin(origin, allowed)),
+        methods: ['GET', 'POST'],
+        allowedHeaders: CORS_ALLOWED_HEADERS,
+        credentials: false,
+      },
+      maxHttpBufferSize: SOCKET_MAX_MESSAGE_BYTES,
+      allowRequest: (request: IncomingMessage, callback: (error: string | null | undefined, success: boolean) => void) => {
+        const origin = request.headers.origin;
+        if (isAllowedOrigin(origin, allowed)) callback(null, true);
+        else callback(`Origin ${origin} is not allowed to connect (CORS_ORIGINS)`, false);
+      },
+    };
+    // socket.io takes partial options and fills in its defaults; the adapter's type asks for all of them.
+    return super.createIOServer(port, edge as IoServerOptions);
   }
 }
