@@ -2,11 +2,16 @@ import { Controller, Get, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Public } from '../../auth/auth.decorators';
+import { Env } from '../../config/env.schema';
+import { REPLAY_LIMIT } from '../notifications.gateway';
+import { SOCKET_MAX_MESSAGE_BYTES } from '../socket-io-adapter';
 import { AsyncApiDocument, buildAsyncApiDocument } from './asyncapi.document';
 
 @ApiTags('docs')
 @Controller('docs')
 export class AsyncApiController {
+  constructor(private readonly env: Env) {}
+
   @Get('asyncapi.json')
   @Public()
   @ApiOperation({
@@ -17,6 +22,16 @@ export class AsyncApiController {
   })
   @ApiOkResponse({ description: 'An AsyncAPI 3.0.0 document (JSON)', schema: { type: 'object', properties: { asyncapi: { type: 'string', example: '3.0.0' } } } })
   document(@Req() request: Request): AsyncApiDocument {
-    return buildAsyncApiDocument({ host: request.get('host') ?? 'localhost', secure: request.secure });
+    // Behind a trusted proxy (TRUST_PROXY) Express reads the scheme and host from X-Forwarded-Proto and
+    // X-Forwarded-Host: a client of https://api.example.com must be told wss://api.example.com.
+    return buildAsyncApiDocument(
+      { host: request.host ?? 'localhost', secure: request.secure },
+      {
+        socketsPerUser: this.env.SOCKET_MAX_CONNECTIONS_PER_USER,
+        handshakesPerMinute: this.env.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+        replayLimit: REPLAY_LIMIT,
+        maxMessageBytes: SOCKET_MAX_MESSAGE_BYTES,
+      },
+    );
   }
 }

@@ -18,7 +18,8 @@ function resolve(document: unknown, ref: string): unknown {
 }
 
 describe(buildAsyncApiDocument.name, () => {
-  const sut = buildAsyncApiDocument({ host: 'api.example.com', secure: true });
+  const limits = { socketsPerUser: 20, handshakesPerMinute: 300, replayLimit: 500, maxMessageBytes: 4096 };
+  const sut = buildAsyncApiDocument({ host: 'api.example.com', secure: true }, limits);
 
   it('is an AsyncAPI 3.0 document whose every $ref resolves', () => {
     expect(sut.asyncapi).toBe('3.0.0');
@@ -49,5 +50,26 @@ describe(buildAsyncApiDocument.name, () => {
       expect(Object.keys(message.examples[0].payload)).toEqual(payload.required);
       expect(Object.values(message.examples[0].payload)).not.toContain(null);
     }
+  });
+
+  it('advertises ws:// only for a plain HTTP origin', () => {
+    const plain = buildAsyncApiDocument({ host: 'localhost:3000', secure: false }, limits) as unknown as { servers: { api: { protocol: string } } };
+    expect(plain.servers.api.protocol).toBe('ws');
+  });
+
+  it('tells clients the limits: sockets per user, handshakes per minute, the capped replay and how to read what it left out', () => {
+    const document = sut as unknown as {
+      info: { description: string };
+      components: { schemas: { ConnectError: { properties: { status: { enum: number[] }; error: { enum: string[] } } } } };
+    };
+    const text = document.info.description;
+    expect(text).toContain('at most 20 sockets open per user');
+    expect(text).toContain('at most 300 handshakes per minute');
+    expect(text).toContain('**newest 500**');
+    expect(text).toContain('GET /notifications?cursor=<id of the first replayed notification>');
+    expect(text).toContain('over 4096 bytes closes the connection');
+    expect(text).toContain('CORS_ORIGINS');
+    expect(document.components.schemas.ConnectError.properties.status.enum).toContain(429);
+    expect(document.components.schemas.ConnectError.properties.error.enum).toContain('RATE_LIMITED');
   });
 });

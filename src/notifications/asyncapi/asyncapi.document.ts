@@ -11,28 +11,59 @@ export interface AsyncApiServer {
   secure: boolean;
 }
 
+/** The bounds a client must know about (configured per deployment). */
+export interface SocketLimits {
+  /** SOCKET_MAX_CONNECTIONS_PER_USER: open sockets per user, all instances together. */
+  socketsPerUser: number;
+  /** RATE_LIMIT_ANONYMOUS_PER_MINUTE: handshakes per client IP and minute. */
+  handshakesPerMinute: number;
+  /** Notifications replayed at most on reconnection (the newest). */
+  replayLimit: number;
+  /** The largest message a client may send. */
+  maxMessageBytes: number;
+}
+
 const EXAMPLE_TIME = '2026-01-15T10:30:00.000Z';
 
-const DESCRIPTION = `
+const description = (limits: SocketLimits) => `
 Realtime notifications of Profile Points, pushed over **socket.io v4** (namespace \`/notifications\`,
 on the same origin as the REST API, path \`/socket.io/\`). Every message is also stored and listed by
 \`GET /notifications\` (same \`id\`); the REST API is described at \`/docs\`.
 
 **Connecting.** Pass the REST bearer JWT in the handshake:
 \`io('https://api.example.com/notifications', { auth: { token: '<JWT>', lastNotificationId: '1041' } })\`
-(server-side clients may send an \`Authorization: Bearer <JWT>\` header instead). A missing, malformed,
-expired or unknown-user token is refused *before* the connection opens: the client gets \`connect_error\`
-whose \`err.data\` is \`{ status, error, message }\` (see the ConnectError schema). The server closes the
-socket when its token expires: get a fresh token and reconnect.
+(server-side clients may send an \`Authorization: Bearer <JWT>\` header instead). The token is checked
+exactly as the REST API checks it (it must expire, within the configured lifetime). A missing,
+malformed, expired or unknown-user token is refused *before* the connection opens: the client gets
+\`connect_error\` whose \`err.data\` is \`{ status, error, message }\` (see the ConnectError schema). The
+server closes the socket when its token expires: get a fresh token and reconnect.
+
+**Browsers.** A page may connect only from an origin allowed for the REST API (\`CORS_ORIGINS\`); from
+any other origin the handshake is refused with HTTP 403 before socket.io starts (\`connect_error\`
+without \`data\`). Clients that send no \`Origin\` (servers, apps) only need the token.
+
+**Limits.** Each refused with \`connect_error\` \`{ status: 429, error: "${NotificationsErrorCode.RateLimited}", message }\`:
+- at most ${limits.socketsPerUser} sockets open per user, all instances together: close one (or share
+  one socket between a user's tabs) before opening another. A closed socket frees its place at once;
+  the sockets of an instance that stopped abruptly free theirs within a minute;
+- at most ${limits.handshakesPerMinute} handshakes per minute from one client address, refused ones
+  included: reconnect with a backoff, not in a loop.
+
+The service receives no events: a client message over ${limits.maxMessageBytes} bytes closes the connection.
 
 **Receiving.** The event name is the notification type; the payload is the stored notification's
 payload plus its \`id\`. A user receives only their own notifications: moderators \`points.purchased\`,
 \`points.reversed\`, \`points.restored\`; clients \`purchase.completed\`, \`payment.failed\`.
 
 **Resuming.** Ids increase. Keep the highest \`id\` received and reconnect with
-\`auth.lastNotificationId\` set to it: every stored notification after it is sent first, in id order,
-then live ones — each exactly once, also when one is stored while the replay runs. Without
-\`lastNotificationId\` only live notifications are sent (list older ones with \`GET /notifications\`).
+\`auth.lastNotificationId\` set to it: the stored notifications after it are sent first, in id order,
+then live ones — each exactly once, also when one is stored while the replay runs. The replay is the
+**newest ${limits.replayLimit}** notifications after \`lastNotificationId\`: if more were missed, read the
+older ones with \`GET /notifications?cursor=<id of the first replayed notification>\` (newest first,
+follow \`nextCursor\`) until you reach your \`lastNotificationId\`. Ids are not consecutive, so a
+client that may have been away long should always make that call: it costs one request when nothing
+older was missed. Without \`lastNotificationId\` only live notifications are sent (list older ones with
+\`GET /notifications\`).
 A \`lastNotificationId\` that is not a string of digits is refused with \`${NotificationsErrorCode.InvalidLastNotificationId}\`.
 
 **Several instances.** Behind a load balancer, use the websocket transport only
@@ -53,7 +84,7 @@ const schemaName = (type: NotificationType) => `${NOTIFICATIONS[type].schema.tit
 const operationId = (type: NotificationType) => `send${NOTIFICATIONS[type].schema.title}`;
 
 /** Built from the same typed map (NOTIFICATIONS) as the socket events and the REST DTOs. */
-export function buildAsyncApiDocument(server: AsyncApiServer): AsyncApiDocument {
+export function buildAsyncApiDocument(server: AsyncApiServer, limits: SocketLimits): AsyncApiDocument {
   const messages = Object.fromEntries(
     NOTIFICATION_TYPES.map((type) => [
       type,
@@ -77,7 +108,7 @@ export function buildAsyncApiDocument(server: AsyncApiServer): AsyncApiDocument 
     info: {
       title: 'Profile Points — realtime notifications',
       version: '1.0.0',
-      description: DESCRIPTION,
+      description: description(limits),
       externalDocs: { description: 'REST API (Swagger UI)', url: `${server.secure ? 'https' : 'http'}://${server.host}/docs` },
     },
     defaultContentType: 'application/json',
@@ -137,7 +168,7 @@ export function buildAsyncApiDocument(server: AsyncApiServer): AsyncApiDocument 
               type: 'string',
               pattern: '^\\d{1,18}$',
               example: '1041',
-              description: 'The highest notification id received; every notification after it is sent first',
+              description: `The highest notification id received; the newest ${limits.replayLimit} notifications after it are sent first`,
             },
           },
         },
@@ -147,7 +178,7 @@ export function buildAsyncApiDocument(server: AsyncApiServer): AsyncApiDocument 
           description: 'The `data` of a refused handshake (`connect_error`); `message` is also the error message',
           required: ['status', 'error', 'message'],
           properties: {
-            status: { type: 'integer', enum: [400, 401, 503], example: 401 },
+            status: { type: 'integer', enum: [400, 401, 429, 503], example: 401 },
             error: { type: 'string', enum: Object.values(NotificationsErrorCode), example: NotificationsErrorCode.Unauthorized },
             message: { type: 'string', example: 'The token has expired' },
           },
