@@ -88,8 +88,8 @@ describe('Operator tools (admin)', () => {
       [{ code: '31', points: '10', amount_cents: 100, currency: 'eur' }, 'points must be an integer between 1 and 1000000'],
       [{ code: '31', points: 10, amount_cents: 49, currency: 'eur' }, 'amount_cents must be an integer between 50 and 99999999 (minor units)'],
       [{ code: '31', points: 10, amount_cents: 100_000_000, currency: 'eur' }, 'amount_cents must be an integer between 50 and 99999999 (minor units)'],
-      [{ code: '31', points: 10, amount_cents: 100, currency: 'EUR' }, 'currency must be 3 lowercase letters, such as "eur"'],
-      [{ code: '31', points: 10, amount_cents: 100, currency: 'euro' }, 'currency must be 3 lowercase letters, such as "eur"'],
+      [{ code: '31', points: 10, amount_cents: 100, currency: 'EUR' }, 'currency must be one Stripe accepts, as a lowercase ISO 4217 code such as "eur"'],
+      [{ code: '31', points: 10, amount_cents: 100, currency: 'euro' }, 'currency must be one Stripe accepts, as a lowercase ISO 4217 code such as "eur"'],
       [{ code: '31', points: 10, amount_cents: 100, currency: 'eur', active: false }, 'property active should not exist'],
     ])('refuses %j with 400: %s', async (body, message) => {
       const response = await asAdmin().post('/admin/packs').send(body);

@@ -71,9 +71,10 @@ describe('Webhook batches: many credits per commit, each still exactly once', ()
   it('retries a failed batch one event at a time, so only the failing event is refused', async () => {
     const moderator = await createUser(t.db, 'moderator');
     const profile = await createProfile(t.db, moderator);
-    const client = await createUser(t.db, 'client');
+    // Two buyers: a client may have at most 10 open checkouts.
+    const clients = [await createUser(t.db, 'client'), await createUser(t.db, 'client')];
     const purchases = [];
-    for (let i = 0; i < 12; i++) purchases.push(await checkout(client, profile.id, '100'));
+    for (let i = 0; i < 12; i++) purchases.push(await checkout(clients[i % 2], profile.id, '100'));
     const poisoned = purchases[5].transactionId;
     // The database refuses this one purchase's credit, as a failing disk or a bug would.
     await t.db.query(`
