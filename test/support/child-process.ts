@@ -18,7 +18,7 @@ const ROOT = join(__dirname, '..', '..');
  * twice as fast to boot as ts-node, which loads the TypeScript compiler. The @nestjs packages are
  * ESM: Node 20.19+ loads them through require() as they are.
  */
-const SWC_REGISTER = `
+export const SWC_REGISTER = `
 const fs = require('node:fs');
 const { transformSync } = require('@swc/core');
 const options = require(${JSON.stringify(require.resolve('./swc-options.cjs'))});
