@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionRunner } from '../database/transaction';
-import { ProfilesService } from '../profiles/profiles.service';
+import { ProfilesError } from '../profiles/profiles.errors';
 import { Interaction } from './entities/interaction.entity';
 
 /** A conversation as a set-based credit needs it: locked, with its balance before the change. */
@@ -23,10 +23,7 @@ export interface BalanceChange {
 
 @Injectable()
 export class InteractionsService {
-  constructor(
-    private readonly transactions: TransactionRunner,
-    private readonly profiles: ProfilesService,
-  ) {}
+  constructor(private readonly transactions: TransactionRunner) {}
 
   findByClientAndProfile(clientId: string, profileId: string): Promise<Interaction | null> {
     return this.transactions.repository(Interaction).findOneBy({ clientId, profileId });
@@ -34,22 +31,13 @@ export class InteractionsService {
 
   /**
    * The client×profile conversation, created on first use with the profile's moderator, and locked
-   * FOR UPDATE until the caller's transaction ends. Must run inside a transaction.
+   * FOR UPDATE until the caller's transaction ends. Must run inside a transaction. A batch of one
+   * of `lockOrCreateAll`, so it takes its locks in the same order.
    */
-  async lockOrCreate(clientId: string, profileId: string): Promise<Interaction> {
-    const existing = await this.lockExisting(clientId, profileId);
-    if (existing) return existing;
-    // FOR SHARE: a moderator assignment of the profile either committed before (and is read here) or
-    // waits for this transaction, and then finds the new conversation among those to assign.
-    const repository = this.transactions.repository(Interaction);
-    const profile = await this.profiles.getShared(profileId);
-    await repository
-      .createQueryBuilder()
-      .insert()
-      .values({ clientId, profileId, moderatorId: profile.moderatorId })
-      .orIgnore()
-      .execute();
-    return repository.findOneOrFail({ where: { clientId, profileId }, lock: { mode: 'pessimistic_write' } });
+  async lockOrCreate(clientId: string, profileId: string): Promise<LockedConversation> {
+    const conversation = (await this.lockOrCreateAll([{ clientId, profileId }])).get(conversationKey(clientId, profileId));
+    if (!conversation) throw ProfilesError.notFound(profileId);
+    return conversation;
   }
 
   /** The conversation locked FOR UPDATE, or null when the client never bought points for the profile. */
@@ -58,26 +46,47 @@ export class InteractionsService {
   }
 
   /**
-   * `lockOrCreate` for many client×profile pairs in three statements: the existing conversations
-   * locked FOR UPDATE in id order, the missing ones created with their profile's moderator (the
-   * profile read FOR SHARE, as in lockOrCreate), then locked. Keyed by `conversationKey`.
+   * The client×profile conversations, created on first use with their profile's moderator and all
+   * locked FOR UPDATE, in two statements and in the lock order of ARCHITECTURE.md (profile →
+   * conversation): first the missing ones are created, their profiles read FOR SHARE in id order
+   * (an assignment of the profile either committed before, and its moderator is used, or waits for
+   * this transaction and then finds the new conversation among those to assign); only then are the
+   * conversations, new and existing, locked in id order. Locking an existing conversation before
+   * the profile of a new one could deadlock with an assignment, which locks the profile first.
+   * Keyed by `conversationKey`.
    */
   async lockOrCreateAll(pairs: ReadonlyArray<{ clientId: string; profileId: string }>): Promise<Map<string, LockedConversation>> {
     const unique = [...new Map(pairs.map((pair) => [conversationKey(pair.clientId, pair.profileId), pair])).values()];
-    const locked = await this.lockPairs(unique);
-    const missing = unique.filter((pair) => !locked.has(conversationKey(pair.clientId, pair.profileId)));
-    if (missing.length === 0) return locked;
+    const clientIds = unique.map((pair) => pair.clientId);
+    const profileIds = unique.map((pair) => pair.profileId);
+    // No profile is locked for a conversation that exists (the NOT EXISTS filter). One that another
+    // transaction is creating at this moment makes the INSERT wait for it, then skip it.
     await this.transactions.manager.query(
       `INSERT INTO profile_client_interactions (client_id, profile_id, moderator_id)
        SELECT x.client_id, x.profile_id, p.moderator_id
          FROM unnest($1::bigint[], $2::bigint[]) AS x(client_id, profile_id) JOIN profiles p ON p.id = x.profile_id
+        WHERE NOT EXISTS (SELECT 1 FROM profile_client_interactions i WHERE i.client_id = x.client_id AND i.profile_id = x.profile_id)
         ORDER BY p.id, x.client_id
           FOR SHARE OF p
        ON CONFLICT (client_id, profile_id) DO NOTHING`,
-      [missing.map((pair) => pair.clientId), missing.map((pair) => pair.profileId)],
+      [clientIds, profileIds],
     );
-    for (const [key, conversation] of await this.lockPairs(missing)) locked.set(key, conversation);
-    return locked;
+    const locked = await this.transactions.manager.query<
+      Array<{ id: string; client_id: string; profile_id: string; moderator_id: string | null; points_balance: string }>
+    >(
+      `SELECT i.id, i.client_id, i.profile_id, i.moderator_id, i.points_balance
+         FROM profile_client_interactions i
+         JOIN unnest($1::bigint[], $2::bigint[]) AS x(client_id, profile_id) ON i.client_id = x.client_id AND i.profile_id = x.profile_id
+        ORDER BY i.id
+          FOR UPDATE OF i`,
+      [clientIds, profileIds],
+    );
+    return new Map(
+      locked.map((row) => [
+        conversationKey(row.client_id, row.profile_id),
+        { id: row.id, clientId: row.client_id, profileId: row.profile_id, moderatorId: row.moderator_id, pointsBalance: Number(row.points_balance) },
+      ]),
+    );
   }
 
   /** Many balance changes in one statement (one row per conversation: sum the changes first). */
@@ -94,25 +103,6 @@ export class InteractionsService {
          FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) AS x(id, balance, received, held)
         WHERE i.id = x.id`,
       [ids, of('balance'), of('received'), of('held')],
-    );
-  }
-
-  private async lockPairs(pairs: ReadonlyArray<{ clientId: string; profileId: string }>): Promise<Map<string, LockedConversation>> {
-    const rows = await this.transactions.manager.query<
-      Array<{ id: string; client_id: string; profile_id: string; moderator_id: string | null; points_balance: string }>
-    >(
-      `SELECT i.id, i.client_id, i.profile_id, i.moderator_id, i.points_balance
-         FROM profile_client_interactions i
-         JOIN unnest($1::bigint[], $2::bigint[]) AS x(client_id, profile_id) ON i.client_id = x.client_id AND i.profile_id = x.profile_id
-        ORDER BY i.id
-          FOR UPDATE OF i`,
-      [pairs.map((pair) => pair.clientId), pairs.map((pair) => pair.profileId)],
-    );
-    return new Map(
-      rows.map((row) => [
-        conversationKey(row.client_id, row.profile_id),
-        { id: row.id, clientId: row.client_id, profileId: row.profile_id, moderatorId: row.moderator_id, pointsBalance: Number(row.points_balance) },
-      ]),
     );
   }
 
