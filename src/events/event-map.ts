@@ -71,9 +71,21 @@ export interface PointsCreditedBatchEvent {
   credits: PointsCreditedEvent[];
 }
 
+/**
+ * The points held for these purchases are about to go to a moderator, in a transaction that already
+ * holds their conversation. The purchases' owner locks them without waiting (NOWAIT): a purchase
+ * comes before its conversation in the lock order (ARCHITECTURE.md), so waiting for it here could
+ * close a cycle with a refund or a batch; a busy one fails the transaction with lock_not_available
+ * (55P03) instead, and the assignment starts again.
+ */
+export interface PointsReleasingEvent {
+  transactionIds: string[];
+}
+
 export interface TransactionEvents {
   'payments.captured': PaymentsCapturedEvent;
   'points.credited': PointsCreditedBatchEvent;
+  'points.releasing': PointsReleasingEvent;
   'payment.reversed': PaymentReversedEvent;
   'payment.restored': PaymentRestoredEvent;
   'interaction.moderator_assigned': InteractionModeratorAssignedEvent;

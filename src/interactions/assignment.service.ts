@@ -1,5 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
-import { IsNull } from 'typeorm';
+import { IsNull, QueryFailedError } from 'typeorm';
 import { isId } from '../common/ids';
 import { TransactionRunner } from '../database/transaction';
 import { EventBus } from '../events/event-bus';
@@ -9,10 +10,18 @@ import { AssignmentResultDto } from './dto/assign-moderator.dto';
 import { Interaction } from './entities/interaction.entity';
 import { InteractionsError } from './interactions.errors';
 
+/** Attempts of an assignment that found a purchase it releases busy (lock_not_available). */
+const ATTEMPTS = 6;
+const RETRY_DELAY_MS = 10;
+
 /**
  * Who handles a conversation. Assigning never moves points already earned: it only decides who
  * earns from now on, and gives the new moderator the points held while nobody handled it.
- * Lock order: profile → interaction → moderator, as on the credit path.
+ * Locks in the order of ARCHITECTURE.md: profile → conversations (id order) → lots → moderator.
+ * The purchases whose held points it releases come before their conversation in that order, but
+ * are only known once it is locked: they are locked without waiting, and an assignment that finds
+ * one busy (a refund or a batch holds it, and may be waiting for this conversation) rolls back and
+ * starts again.
  */
 @Injectable()
 export class AssignmentService {
@@ -26,7 +35,7 @@ export class AssignmentService {
   /** The profile's moderator for new conversations; its conversations handled by nobody get it too. */
   async assignProfile(profileId: string, moderatorId: string | null): Promise<AssignmentResultDto> {
     await this.requireModerator(moderatorId);
-    return this.transactions.run(async () => {
+    return this.run(async () => {
       await this.profiles.setModerator(profileId, moderatorId);
       if (!moderatorId) return { moderatorId, interactionIds: [], releasedPoints: 0 };
       const unhandled = await this.transactions.repository(Interaction).find({
@@ -43,7 +52,7 @@ export class AssignmentService {
   /** Reassigns one conversation; the points held for it go to that moderator. */
   async assignInteraction(interactionId: string, moderatorId: string | null): Promise<AssignmentResultDto> {
     await this.requireModerator(moderatorId);
-    return this.transactions.run(async () => {
+    return this.run(async () => {
       const interaction = isId(interactionId)
         ? await this.transactions.repository(Interaction).findOne({ where: { id: interactionId }, lock: { mode: 'pessimistic_write' } })
         : null;
@@ -65,7 +74,23 @@ export class AssignmentService {
     return moderatorId ? interaction.heldPoints : 0;
   }
 
+  /** One transaction, started again (after a short, growing pause) while a purchase it releases is busy. */
+  private async run<T>(work: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.transactions.run(work);
+      } catch (error) {
+        if (attempt >= ATTEMPTS || !isLockNotAvailable(error)) throw error;
+        await sleep(RETRY_DELAY_MS * 2 ** (attempt - 1) * (0.5 + Math.random()));
+      }
+    }
+  }
+
   private async requireModerator(moderatorId: string | null): Promise<void> {
     if (moderatorId !== null && !(await this.users.isModerator(moderatorId))) throw InteractionsError.notAModerator(moderatorId);
   }
+}
+
+function isLockNotAvailable(error: unknown): boolean {
+  return error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '55P03';
 }

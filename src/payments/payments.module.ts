@@ -5,6 +5,7 @@ import { ProfilesModule } from '../profiles/profiles.module';
 import { CheckoutService } from './checkout.service';
 import { PointTransaction } from './entities/point-transaction.entity';
 import { StripeEventRecord } from './entities/stripe-event.entity';
+import { LockPurchasesWhenPointsReleasing } from './listeners/lock-purchases-when-points-releasing';
 import { RecordModeratorWhenPointsCredited } from './listeners/record-moderator-when-points-credited';
 import { PaymentOutcomes } from './outcomes/payment-outcomes.service';
 import { PurchaseWrites } from './purchase-writes';
@@ -31,6 +32,7 @@ import { StripeWebhookService } from './webhook/stripe-webhook.service';
     ReconciliationReportService,
     StripeSignatureGuard,
     RecordModeratorWhenPointsCredited,
+    LockPurchasesWhenPointsReleasing,
     PurchaseWrites,
   ],
 })

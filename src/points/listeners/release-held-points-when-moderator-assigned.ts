@@ -13,7 +13,8 @@ import { LotsService } from '../lots/lots.service';
  * Gives the points held for a conversation to the moderator now handling it: one `release:<purchase>`
  * transfer per purchase still held (net of its reversals), so each is attributed in full and once,
  * and later refunds of that purchase are taken back from this moderator. The purchases' lots name
- * the moderator from now on.
+ * the moderator from now on. Runs with the conversation locked: the purchases are locked after it,
+ * without waiting (`points.releasing`).
  */
 @Injectable()
 export class ReleaseHeldPointsWhenModeratorAssigned {
@@ -39,6 +40,10 @@ export class ReleaseHeldPointsWhenModeratorAssigned {
         ORDER BY transaction_id`,
       [held],
     );
+
+    if (purchases.length === 0) return;
+    // Those purchases come before this (locked) conversation in the lock order: never wait for them.
+    await this.events.emitInTransaction('points.releasing', { transactionIds: purchases.map((purchase) => purchase.transaction_id) });
 
     const moderator = LedgerAccount.moderator(assignment.moderatorId);
     const written = await this.ledger.transferAll(
