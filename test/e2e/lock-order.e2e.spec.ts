@@ -1,0 +1,131 @@
+import { createProfile, createUser, TestProfile, TestUser } from '../factories';
+import { api } from '../support/http';
+import { ledgerDrift } from '../support/ledger';
+import { buy, checkout } from '../support/purchases';
+import { startTestApp, TestApp } from '../support/test-app';
+import { sleep } from '../support/wait';
+import { deliver, shuffle, signedSessionEvent } from '../support/webhooks';
+
+const ROUNDS = 16;
+/** Clients per round who already have a conversation with the profile, and clients who buy their first pack. */
+const RETURNING = 3;
+const NEWCOMERS = 3;
+const PACK = { code: '100', points: 100 };
+
+interface Round {
+  profile: TestProfile;
+  returning: TestUser[];
+  newcomers: TestUser[];
+  /** The payment of a returning client's first pack, refunded during the round. */
+  refunded?: string;
+}
+
+/**
+ * Assignments and crediting batches on the same profiles at the same time. Every round gives a
+ * profile without a moderator conversations whose points are held, then at once: a batch of
+ * webhooks that credits those conversations and creates new ones, the profile's assignment, and
+ * the reassignment of one conversation. With the locks taken in different orders (conversations
+ * before the profile in a batch, the profile before its conversations in an assignment), some
+ * round deadlocks: PostgreSQL aborts one side after deadlock_timeout.
+ */
+describe('Lock order: assignments and crediting batches on the same profiles', () => {
+  let t: TestApp;
+  let admin: TestUser;
+  let first: TestUser;
+  let second: TestUser;
+  const bought = new Map<string, number>();
+
+  beforeAll(async () => {
+    t = await startTestApp({ RECONCILE_INTERVAL_MS: '0', WEBHOOK_BATCH_SIZE: '16', WEBHOOK_BATCH_CONCURRENCY: '2' });
+    admin = await createUser(t.db, 'admin');
+    first = await createUser(t.db, 'moderator');
+    second = await createUser(t.db, 'moderator');
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  async function deadlocks(): Promise<number> {
+    await t.db.query(`SELECT pg_stat_clear_snapshot()`);
+    const [row] = await t.db.query<Array<{ deadlocks: string }>>(`SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()`);
+    return Number(row.deadlocks);
+  }
+
+  function record(client: TestUser, profile: TestProfile, points: number): void {
+    bought.set(`${client.id}:${profile.id}`, (bought.get(`${client.id}:${profile.id}`) ?? 0) + points);
+  }
+
+  /** Signed `checkout.session.completed` events for one pack bought by each client. */
+  async function purchases(clients: TestUser[], profile: TestProfile) {
+    const sessions = await Promise.all(clients.map((client) => checkout(t, client, profile.id, PACK.code)));
+    for (const client of clients) record(client, profile, PACK.points);
+    return Promise.all(sessions.map((session) => signedSessionEvent(t, session.sessionId, 'checkout.session.completed')));
+  }
+
+  async function conversationOf(client: TestUser, profile: TestProfile): Promise<string> {
+    const [row] = await t.db.query<Array<{ id: string }>>(`SELECT id FROM profile_client_interactions WHERE client_id = $1 AND profile_id = $2`, [
+      client.id,
+      profile.id,
+    ]);
+    return row.id;
+  }
+
+  it('never deadlocks, and leaves every balance exact', async () => {
+    const started = Date.now();
+    const rounds: Round[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      const profile = await createProfile(t.db, null);
+      const returning = await Promise.all(Array.from({ length: RETURNING }, () => createUser(t.db, 'client')));
+      const newcomers = await Promise.all(Array.from({ length: NEWCOMERS }, () => createUser(t.db, 'client')));
+      rounds.push({ profile, returning, newcomers });
+    }
+    // The returning clients' first packs: their conversations exist, nobody handles them, points held.
+    const earlier = (await Promise.all(rounds.map((round) => purchases(round.returning.slice(1), round.profile)))).flat();
+    expect(await Promise.all(earlier.map((event) => deliver(t, event)))).toEqual(earlier.map(() => 200));
+    await Promise.all(
+      rounds.map(async (round) => {
+        round.refunded = (await buy(t, round.returning[0], round.profile.id, PACK.code)).paymentIntentId;
+        record(round.returning[0], round.profile, PACK.points);
+      }),
+    );
+    const before = await deadlocks();
+    const raced = Date.now();
+
+    const statuses: number[] = [];
+    for (const round of rounds) {
+      const events = shuffle(await purchases([...round.returning, ...round.newcomers], round.profile));
+      const reassigned = await conversationOf(round.returning[0], round.profile);
+      record(round.returning[0], round.profile, -PACK.points);
+      const answers = await Promise.all([
+        ...events.map((event) => deliver(t, event)),
+        t.emulator.refund(round.refunded!).then((deliveries) => deliveries.map((delivery) => delivery.status)),
+        sleep(Math.random() * 4).then(() => api(t, admin.token).put(`/profiles/${round.profile.id}/moderator`).send({ moderator_id: first.id })),
+        sleep(Math.random() * 4).then(() => api(t, admin.token).put(`/interactions/${reassigned}/moderator`).send({ moderator_id: second.id })),
+      ]);
+      statuses.push(...answers.flatMap((answer) => (typeof answer === 'number' || Array.isArray(answer) ? answer : answer.status)));
+    }
+
+    const done = Date.now();
+    expect(statuses.filter((status) => status >= 500)).toEqual([]);
+    // A backend reports its statistics at most once a second.
+    await sleep(1500);
+    expect((await deadlocks()) - before).toBe(0);
+
+    // Exact balances: each client has every point bought, nothing is held, the two moderators earned all of it.
+    const conversations = await t.db.query<Array<{ client_id: string; profile_id: string; points_balance: string; held_points: string; moderator_id: string }>>(
+      `SELECT client_id, profile_id, points_balance, held_points, moderator_id FROM profile_client_interactions WHERE profile_id = ANY($1)`,
+      [rounds.map((round) => round.profile.id)],
+    );
+    expect(conversations).toHaveLength(ROUNDS * (RETURNING + NEWCOMERS));
+    for (const conversation of conversations) {
+      expect(Number(conversation.points_balance)).toBe(bought.get(`${conversation.client_id}:${conversation.profile_id}`) ?? 0);
+      expect(Number(conversation.held_points)).toBe(0);
+      expect([first.id, second.id]).toContain(conversation.moderator_id);
+    }
+    const [earned] = await t.db.query<Array<{ points: string }>>(`SELECT sum(points) AS points FROM users WHERE id = ANY($1)`, [[first.id, second.id]]);
+    expect(Number(earned.points)).toBe([...bought.values()].reduce((sum, points) => sum + points, 0));
+    expect(await ledgerDrift(t.db)).toEqual([]);
+    // eslint-disable-next-line no-console
+    console.log(`lock order: ${ROUNDS} rounds in ${done - raced} ms (setup ${raced - started} ms)`);
+  }, 60_000);
+});
