@@ -76,12 +76,13 @@ export class CheckoutService {
               price_data: {
                 currency: pack.currency,
                 unit_amount: pack.amountCents,
-                product_data: { name: `${pack.points} Points pour ${profile.name}` },
+                product_data: { name: lineItemName(pack.points, profile.name, request.locale) },
               },
             },
           ],
           metadata,
           payment_intent_data: { metadata },
+          ...checkoutLocale(request.locale),
           expires_at: Math.floor(Date.now() / 1000) + CHECKOUT_LIFETIME_SECONDS,
           success_url: `${this.appUrl()}/profile-points/success?session_id={CHECKOUT_SESSION_ID}`,
           cancel_url: `${this.appUrl()}/profile/${profile.id}/points?checkout=cancelled`,
@@ -123,4 +124,26 @@ export class CheckoutService {
     const configured = this.config.get('APP_URL', { infer: true });
     return (configured ?? `http://localhost:${this.config.get('PORT', { infer: true })}`).replace(/\/+$/, '');
   }
+}
+
+const LINE_ITEM_NAMES = {
+  en: (points: number, profile: string) => `${points} points for ${profile}`,
+  fr: (points: number, profile: string) => `${points} points pour ${profile}`,
+};
+
+function languageOf(locale: string | undefined): keyof typeof LINE_ITEM_NAMES | undefined {
+  const language = locale?.split('-')[0].toLowerCase();
+  return language === 'en' || language === 'fr' ? language : undefined;
+}
+
+/** In the buyer's language; without one we know, the original system's label, unchanged for existing frontends. */
+export function lineItemName(points: number, profile: string, locale: string | undefined): string {
+  const language = languageOf(locale);
+  return language === undefined ? `${points} Points pour ${profile}` : LINE_ITEM_NAMES[language](points, profile);
+}
+
+/** Stripe's own page in the same language; otherwise Stripe chooses from the browser. */
+function checkoutLocale(locale: string | undefined): { locale?: 'en' | 'fr' } {
+  const language = languageOf(locale);
+  return language === undefined ? {} : { locale: language };
 }

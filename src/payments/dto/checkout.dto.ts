@@ -1,6 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsString, Matches } from 'class-validator';
+import { IsOptional, IsString, Matches } from 'class-validator';
 import { ID_PATTERN } from '../../common/ids';
 
 const toText = ({ value }: { value: unknown }) => (typeof value === 'number' ? String(value) : value);
@@ -17,6 +17,18 @@ export class CheckoutRequestDto {
   @Matches(/^\d{1,9}$/, { message: 'pack must be a pack code such as "100", "500" or "1000"' })
   @IsString({ message: 'pack is required' })
   pack: string;
+
+  @ApiPropertyOptional({
+    example: 'en',
+    description:
+      "The buyer's language (a BCP 47 tag such as `en`, `fr`, `fr-CA`): the Checkout line item reads \"500 points for Sophie\" " +
+      'in English, "500 points pour Sophie" in French, and Stripe\'s page uses it. Other or no language: the original label, ' +
+      '"500 Points pour Sophie", and Stripe picks the page language.',
+  })
+  @IsOptional()
+  @Matches(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/, { message: 'locale must be a language tag such as "en" or "fr-FR"' })
+  @IsString()
+  locale?: string;
 }
 
 export class CheckoutResponseDto {
