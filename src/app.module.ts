@@ -6,6 +6,7 @@ import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import { Env, validateEnv, ValidateOptions } from './config/env.schema';
 import { DatabaseModule } from './database/database.module';
+import { developmentModules } from './dev/development.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { InteractionsModule } from './interactions/interactions.module';
@@ -51,6 +52,7 @@ export class AppModule {
         ModeratorsModule,
         HealthModule,
         AdminModule,
+        ...developmentModules(env),
       ],
     };
   }

@@ -1,17 +1,33 @@
 import { INestApplication } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { DataSource } from 'typeorm';
+import { Env } from '../config/env.schema';
 
-const DEMO_USERS = [
+export type DemoRole = 'client' | 'moderator' | 'admin';
+
+export const DEMO_USERS: ReadonlyArray<{ email: string; name: string; role: DemoRole }> = [
   { email: 'client@demo.local', name: 'Demo Client', role: 'client' },
   { email: 'moderator@demo.local', name: 'Demo Moderator', role: 'moderator' },
   { email: 'admin@demo.local', name: 'Demo Admin', role: 'admin' },
-] as const;
-const DEMO_PROFILE = 'Sophie (demo)';
+];
+export const DEMO_PROFILE_NAME = 'Sophie (demo)';
 
-/** Creates the demo users and profile once, then prints tokens to paste into Swagger UI's Authorize. */
-export async function seedDemo(app: INestApplication, baseUrl: string, jwtSecret: string): Promise<void> {
-  const db = app.get(DataSource);
+export interface DemoUser {
+  id: string;
+  email: string;
+  name: string;
+  role: DemoRole;
+}
+
+export interface DemoData {
+  profile: { id: string; name: string };
+  users: DemoUser[];
+}
+
+export type TokenSettings = Pick<Env, 'JWT_SECRET' | 'JWT_MAX_TTL_SECONDS' | 'JWT_ISSUER' | 'JWT_AUDIENCE'>;
+
+/** Creates the demo users and the demo profile (run by its demo moderator) unless they exist. */
+export async function seedDemoData(db: DataSource): Promise<DemoData> {
   for (const user of DEMO_USERS) {
     await db.query(`INSERT INTO users (email, name, role) VALUES ($1, $2, $3) ON CONFLICT ON CONSTRAINT uq_users_email DO NOTHING`, [
       user.email,
@@ -19,29 +35,74 @@ export async function seedDemo(app: INestApplication, baseUrl: string, jwtSecret
       user.role,
     ]);
   }
-  const users = await db.query<Array<{ id: string; email: string; role: string }>>(`SELECT id, email, role FROM users WHERE email = ANY($1) ORDER BY id`, [
+  const moderator = await db.query<Array<{ id: string }>>(`SELECT id FROM users WHERE email = $1`, [
+    DEMO_USERS.find((user) => user.role === 'moderator')!.email,
+  ]);
+  await db.query(`INSERT INTO profiles (name, moderator_id) SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM profiles WHERE name = $1)`, [
+    DEMO_PROFILE_NAME,
+    moderator[0].id,
+  ]);
+  return (await findDemoData(db))!;
+}
+
+/** The demo data if it was seeded, else null. */
+export async function findDemoData(db: DataSource): Promise<DemoData | null> {
+  const users = await db.query<DemoUser[]>(`SELECT id, email, name, role FROM users WHERE email = ANY($1) ORDER BY id`, [
     DEMO_USERS.map((user) => user.email),
   ]);
-  const moderator = users.find((user) => user.role === 'moderator')!;
-  await db.query(
-    `INSERT INTO profiles (name, moderator_id) SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM profiles WHERE name = $1)`,
-    [DEMO_PROFILE, moderator.id],
-  );
-  const [profile] = await db.query<Array<{ id: string }>>(`SELECT id FROM profiles WHERE name = $1`, [DEMO_PROFILE]);
+  const profiles = await db.query<Array<{ id: string; name: string }>>(`SELECT id, name FROM profiles WHERE name = $1 ORDER BY id LIMIT 1`, [
+    DEMO_PROFILE_NAME,
+  ]);
+  if (users.length < DEMO_USERS.length || profiles.length === 0) return null;
+  return { profile: profiles[0], users };
+}
 
-  const jwt = new JwtService({ secret: jwtSecret, signOptions: { algorithm: 'HS256', expiresIn: '30d' } });
-  const lines = users.map((user) => `  ${user.role.padEnd(10)} ${jwt.sign({ sub: user.id, role: user.role })}`);
-  process.stdout.write(
+/**
+ * A bearer token the service accepts: HS256 with `exp`, living as long as JWT_MAX_TTL_SECONDS allows
+ * (or less), with the issuer and audience the service checks when they are configured.
+ */
+export function signToken(settings: TokenSettings, user: { id: string; role: string }, ttlSeconds = settings.JWT_MAX_TTL_SECONDS) {
+  const lifetime = Math.min(ttlSeconds, settings.JWT_MAX_TTL_SECONDS);
+  const jwt = new JwtService({ secret: settings.JWT_SECRET });
+  const token = jwt.sign(
+    { sub: user.id, role: user.role },
+    {
+      algorithm: 'HS256',
+      expiresIn: lifetime,
+      ...(settings.JWT_ISSUER !== undefined && { issuer: settings.JWT_ISSUER }),
+      ...(settings.JWT_AUDIENCE !== undefined && { audience: settings.JWT_AUDIENCE }),
+    },
+  );
+  return { token, expiresAt: new Date(Date.now() + lifetime * 1000) };
+}
+
+/** The banner `npm start` and `npm run demo:seed` print: where to go and a token per demo user. */
+export function demoBanner(baseUrl: string | undefined, data: DemoData, settings: TokenSettings): string {
+  const tokens = data.users.map((user) => ({ user, ...signToken(settings, user) }));
+  const where =
+    baseUrl === undefined
+      ? []
+      : [
+          `Reference client: ${baseUrl}/  (act as the demo client in one window, the moderator in another)`,
+          `Swagger UI: ${baseUrl}/docs  (Authorize → paste a token below)`,
+        ];
+  return (
     [
       '',
       '─── Demo ready ──────────────────────────────────────────────────────────────',
-      `Swagger UI: ${baseUrl}/docs  (Authorize → paste a token below)`,
-      `Demo profile id: ${profile.id}  — as the client: POST /profile-points/checkout {"profile_id": "${profile.id}", "pack": "500"}`,
-      'then open the returned url to pay on the emulator\'s checkout page.',
-      'Bearer tokens (valid 30 days):',
-      ...lines,
+      ...where,
+      `Demo profile id: ${data.profile.id}  — as the client: POST /profile-points/checkout {"profile_id": "${data.profile.id}", "pack": "500"}`,
+      "then open the returned url to pay on the emulator's checkout page.",
+      `Bearer tokens (valid until ${tokens[0].expiresAt.toISOString()}):`,
+      ...tokens.map(({ user, token }) => `  ${user.role.padEnd(10)} ${token}`),
       '─────────────────────────────────────────────────────────────────────────────',
       '',
-    ].join('\n') + '\n',
+    ].join('\n') + '\n'
   );
+}
+
+/** `npm start` on the embedded database: creates the demo data once, then prints the banner. */
+export async function seedDemo(app: INestApplication, baseUrl: string, settings: TokenSettings): Promise<void> {
+  const data = await seedDemoData(app.get(DataSource));
+  process.stdout.write(demoBanner(baseUrl, data, settings));
 }

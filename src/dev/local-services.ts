@@ -51,7 +51,7 @@ export async function startLocalServices(env: Env): Promise<LocalServices> {
     active,
     async afterListen(app, baseUrl) {
       emulator?.setWebhookUrl(`${baseUrl}/stripe/webhook`);
-      if (embedded) await seedDemo(app, baseUrl, env.JWT_SECRET);
+      if (embedded) await seedDemo(app, baseUrl, env);
     },
   };
 }

@@ -1,0 +1,35 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Env } from '../config/env.schema';
+import { findDemoData, signToken } from './demo-seed';
+import { DemoSessionDto } from './demo-session.dto';
+import { DevelopmentError } from './development.errors';
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+@Injectable()
+export class DemoSessionService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly env: Env,
+  ) {}
+
+  /**
+   * The demo users with fresh tokens, for the reference client's picker. Only to this machine: a
+   * development server that listens on every interface (DATABASE_URL set) must not hand an admin
+   * token to its network. The TCP peer decides, never a forwarded-for header.
+   */
+  async session(remoteAddress: string | undefined): Promise<DemoSessionDto> {
+    if (remoteAddress === undefined || !LOOPBACK.has(remoteAddress)) throw DevelopmentError.localOnly();
+    const data = await findDemoData(this.db);
+    if (data === null) throw DevelopmentError.demoDataMissing();
+    return {
+      profileId: data.profile.id,
+      profileName: data.profile.name,
+      users: data.users.map((user) => {
+        const { token, expiresAt } = signToken(this.env, user);
+        return { ...user, token, expiresAt: expiresAt.toISOString() };
+      }),
+    };
+  }
+}

@@ -1,0 +1,33 @@
+import { HttpStatus } from '@nestjs/common';
+import { AppError } from '../common/app-error';
+
+export enum DevelopmentErrorCode {
+  DemoDataMissing = 'DEMO_DATA_MISSING',
+  LocalOnly = 'DEMO_SESSION_LOCAL_ONLY',
+}
+
+export class DevelopmentError extends AppError {
+  private constructor(
+    code: DevelopmentErrorCode,
+    message: string,
+    readonly status: HttpStatus,
+  ) {
+    super(code, message);
+  }
+
+  static demoDataMissing(): DevelopmentError {
+    return new DevelopmentError(
+      DevelopmentErrorCode.DemoDataMissing,
+      'There is no demo data in this database: run `npm run demo:seed` (npm start creates it on the embedded database)',
+      HttpStatus.NOT_FOUND,
+    );
+  }
+
+  static localOnly(): DevelopmentError {
+    return new DevelopmentError(
+      DevelopmentErrorCode.LocalOnly,
+      'Demo tokens are handed out to this machine only (a connection from 127.0.0.1 or ::1)',
+      HttpStatus.FORBIDDEN,
+    );
+  }
+}
