@@ -52,30 +52,35 @@ export function retryDelaySeconds(attempts: number): number {
 }
 
 /**
- * Claims up to $1 due events for the session whose token is $2, in id order. An event is due when it
- * is free and its retry time has come, or when its claimer's session is gone (that relay died: the
- * event is taken at once), or when its claimer has held it for STALE_CLAIM_SECONDS. The live
- * claimers are the relay sessions holding an advisory lock in this database right now; the hashed
- * subplan over pg_locks is only evaluated when a claimed event is found.
+ * The statement (and its parameters) that claims up to `limit` due events for the relay session
+ * holding `token`, in id order. An event is due when it is free and its retry time has come, or
+ * when its claimer's session is gone (that relay died: the event is taken at once), or when its
+ * claimer has held it for STALE_CLAIM_SECONDS. The live claimers are the relay sessions holding an
+ * advisory lock in this database right now; the hashed subplan over pg_locks is only evaluated when
+ * a claimed event is met.
  */
-const CLAIM_SQL = `
-  UPDATE outbox_events o
-     SET attempts = o.attempts + 1,
-         claimed_by = $2,
-         available_at = now() + make_interval(secs => $3)
-   WHERE o.id IN (
-           SELECT e.id FROM outbox_events e
-            WHERE e.published_at IS NULL
-              AND (e.available_at <= now()
-                   OR e.claimed_by NOT IN (SELECT l.objid::bigint
-                                             FROM pg_locks l
-                                            WHERE l.locktype = 'advisory' AND l.classid = $4 AND l.objsubid = 2
-                                              AND l.granted
-                                              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())))
-            ORDER BY e.id
-            LIMIT $1
-              FOR UPDATE SKIP LOCKED)
-  RETURNING o.id, o.event_id, o.type, o.payload, o.attempts`;
+export function claimStatement(token: number, limit = BATCH_SIZE): [string, unknown[]] {
+  return [
+    `UPDATE outbox_events o
+        SET attempts = o.attempts + 1,
+            claimed_by = $2,
+            available_at = now() + make_interval(secs => $3)
+      WHERE o.id IN (
+              SELECT e.id FROM outbox_events e
+               WHERE e.published_at IS NULL
+                 AND (e.available_at <= now()
+                      OR e.claimed_by NOT IN (SELECT l.objid::bigint
+                                                FROM pg_locks l
+                                               WHERE l.locktype = 'advisory' AND l.classid = $4 AND l.objsubid = 2
+                                                 AND l.granted
+                                                 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())))
+               ORDER BY e.id
+               LIMIT $1
+                 FOR UPDATE SKIP LOCKED)
+     RETURNING o.id, o.event_id, o.type, o.payload, o.attempts`,
+    [limit, token, STALE_CLAIM_SECONDS, CLAIM_LOCK_NAMESPACE],
+  ];
+}
 
 /**
  * Publishes outbox events to in-process listeners after their transaction committed.
@@ -193,7 +198,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   private async claim(token: number): Promise<ClaimedEvent[]> {
-    const [rows] = await this.dataSource.query<[ClaimedEvent[], number]>(CLAIM_SQL, [BATCH_SIZE, token, STALE_CLAIM_SECONDS, CLAIM_LOCK_NAMESPACE]);
+    const [rows] = await this.dataSource.query<[ClaimedEvent[], number]>(...claimStatement(token));
     return rows.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
   }
 

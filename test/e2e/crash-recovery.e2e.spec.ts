@@ -1,4 +1,6 @@
+import { Client } from 'pg';
 import { StripeEmulator } from '../../src/dev/stripe-emulator';
+import { CLAIM_LOCK_NAMESPACE, claimStatement } from '../../src/events/outbox-relay';
 import { createScenario, createUser, TestUser } from '../factories';
 import { ChildApp, startChildApp } from '../support/child-process';
 import { createIsolatedDatabase, IsolatedDatabase } from '../support/isolated-database';
@@ -219,5 +221,67 @@ describe('Crash recovery: SIGKILL after commit, before or while relaying', () =>
       [transactionIds],
     );
     return count;
+  }
+});
+
+/**
+ * The claim rule itself, with sessions standing in for relays (no instance runs on this database):
+ * a live relay's claims stand against every other relay, a dead one's are free at once.
+ */
+describe('Outbox claims: tied to the claiming relay session', () => {
+  let database: IsolatedDatabase;
+  const sessions: Client[] = [];
+
+  beforeAll(async () => {
+    database = await createIsolatedDatabase('claims');
+  });
+  afterAll(async () => {
+    try {
+      for (const session of sessions) await session.end().catch(() => undefined);
+    } finally {
+      await database?.drop();
+    }
+  });
+
+  /** A relay's session: a connection holding the advisory lock of `token`. */
+  async function relaySession(token: number): Promise<Client> {
+    const session = new Client({ connectionString: database.url });
+    await session.connect();
+    sessions.push(session);
+    await session.query(`SELECT pg_advisory_lock($1, $2)`, [CLAIM_LOCK_NAMESPACE, token]);
+    return session;
+  }
+
+  async function claim(token: number): Promise<string[]> {
+    const [rows] = await database.db.query<[Array<{ id: string }>, number]>(...claimStatement(token));
+    return rows.map((row) => row.id).sort();
+  }
+
+  it('keeps the claims of a live relay from the others, and frees those of a dead one at once', async () => {
+    const events = await database.db.query<Array<{ id: string }>>(
+      `INSERT INTO outbox_events (type, payload) SELECT 'test.claimed', '{}' FROM generate_series(1, 3) RETURNING id`,
+    );
+    const ids = events.map((event) => event.id).sort();
+    const first = await relaySession(101);
+    await relaySession(202);
+
+    expect(await claim(101)).toEqual(ids);
+    expect(await claim(202)).toEqual([]);
+    expect(await claim(101)).toEqual([]);
+
+    // The first relay dies: its session ends, and with it the lock (released as the backend exits).
+    await first.end();
+    await waitUntil(async () => (await claim(202)).length === ids.length, 2000);
+    expect(await owners(ids)).toEqual([202, 202, 202]);
+
+    // An event waiting for its retry is not due, whoever claimed it last; one claimed too long ago is.
+    await database.db.query(`UPDATE outbox_events SET claimed_by = NULL, available_at = now() + interval '1 minute' WHERE id = $1`, [ids[0]]);
+    await database.db.query(`UPDATE outbox_events SET available_at = now() - interval '1 second' WHERE id = $1`, [ids[1]]);
+    expect(await claim(202)).toEqual([ids[1]]);
+  });
+
+  async function owners(ids: string[]): Promise<Array<number | null>> {
+    const rows = await database.db.query<Array<{ claimed_by: number | null }>>(`SELECT claimed_by FROM outbox_events WHERE id = ANY($1) ORDER BY id`, [ids]);
+    return rows.map((row) => row.claimed_by);
   }
 });
