@@ -57,6 +57,8 @@ const SIGNED_IN: Role[] = ['client', 'moderator', 'other moderator', 'admin'];
 
 const RULES: Record<string, RouteRule> = {
   'get /health': { allowed: 'everyone', status: 200, call: () => ({ method: 'get', url: '/health' }) },
+  'get /health/live': { allowed: 'everyone', status: 200, call: () => ({ method: 'get', url: '/health/live' }) },
+  'get /health/ready': { allowed: 'everyone', status: 200, call: () => ({ method: 'get', url: '/health/ready' }) },
   'post /stripe/webhook': {
     allowed: 'everyone',
     status: 200,
