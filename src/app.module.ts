@@ -12,6 +12,7 @@ import { HealthModule } from './health/health.module';
 import { InteractionsModule } from './interactions/interactions.module';
 import { ModeratorsModule } from './moderators/moderators.module';
 import { NotificationsModule } from './notifications/notifications.module';
+import { ObservabilityModule } from './observability/observability.module';
 import { PaymentsModule } from './payments/payments.module';
 import { PointsModule } from './points/points.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
@@ -51,6 +52,7 @@ export class AppModule {
         NotificationsModule,
         ModeratorsModule,
         HealthModule,
+        ObservabilityModule,
         AdminModule,
         ...developmentModules(env),
       ],

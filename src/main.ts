@@ -6,6 +6,7 @@ import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import { ConfigValidationError, validateEnv } from './config/env.schema';
 import { startLocalServices } from './dev/local-services';
+import { useStructuredLogging } from './observability/logging';
 
 async function bootstrap(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
@@ -13,7 +14,9 @@ async function bootstrap(): Promise<void> {
   // Only outside production, and only for what is not configured: an embedded database, the Stripe emulator.
   const local = await startLocalServices(env);
 
-  const app = await NestFactory.create(AppModule.forRoot({ localServices: local.active }), { rawBody: true });
+  // Logs wait for the JSON logger (LOG_FORMAT) rather than going out as Nest's text first.
+  const app = await NestFactory.create(AppModule.forRoot({ localServices: local.active }), { rawBody: true, bufferLogs: true });
+  useStructuredLogging(app);
   configureApp(app);
   // On the built-in development services the JWT and webhook secrets are public: reachable from this machine only.
   await (local.active ? app.listen(env.PORT, '127.0.0.1') : app.listen(env.PORT));

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import type { Request, Response } from 'express';
 import { AppError } from './app-error';
 import { ApiErrorResponse } from './error-response.dto';
+import { routeTemplateOf } from '../observability/route-label';
 import { REQUEST_ID_HEADER, requestIdOf } from './request-id';
 
 const CODES: Partial<Record<number, string>> = {
@@ -33,8 +34,12 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (retryAfter !== undefined) response.setHeader('Retry-After', String(retryAfter));
 
     if (body.status >= 500) {
+      // The route template, not the URL: no ids or query strings in logs. A deliberate 5xx (an AppError:
+      // shutting down, retry later) is a warning without a stack; anything else is an error with one.
       const error = exception as Error;
-      this.logger.error(`${request.method} ${request.originalUrl} failed [${correlationId}]: ${error?.message}`, error?.stack);
+      const what = `${request.method} ${routeTemplateOf(request)} failed [${correlationId}]: ${error?.message}`;
+      if (exception instanceof AppError) this.logger.warn(what);
+      else this.logger.error(what, error?.stack);
     }
     response.setHeader(REQUEST_ID_HEADER, correlationId);
     response.status(body.status).json(body);

@@ -59,6 +59,8 @@ const RULES: Record<string, RouteRule> = {
   'get /health': { allowed: 'everyone', status: 200, call: () => ({ method: 'get', url: '/health' }) },
   'get /health/live': { allowed: 'everyone', status: 200, call: () => ({ method: 'get', url: '/health/live' }) },
   'get /health/ready': { allowed: 'everyone', status: 200, call: () => ({ method: 'get', url: '/health/ready' }) },
+  // Open here: METRICS_TOKEN is not set (test/e2e/metrics.e2e.spec.ts covers the token).
+  'get /metrics': { allowed: 'everyone', status: 200, call: () => ({ method: 'get', url: '/metrics' }) },
   'post /stripe/webhook': {
     allowed: 'everyone',
     status: 200,

@@ -1,0 +1,139 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { MetricsQueries, SCRAPED_MISMATCH_FLAGS } from './metrics.queries';
+import { OpenSockets } from './open-sockets';
+
+/** The outcome label of webhook deliveries refused before any event was applied. */
+export const WEBHOOK_REFUSALS = {
+  /** 400: missing, wrong or stale Stripe-Signature; the body is not trusted, so its type is not read. */
+  invalidSignature: 'invalid_signature',
+  /** Any other 4xx (a body too large, …). */
+  rejected: 'rejected',
+  /** 5xx: Stripe retries it (a transient failure, or the instance shutting down). */
+  error: 'error',
+} as const;
+
+/** The type label when the event's type is not known: not verified yet, or missing from a malformed event. */
+export const UNVERIFIED_TYPE = 'unverified';
+export const UNKNOWN_TYPE = 'unknown';
+
+/**
+ * The Prometheus families of SPEC §9, on a registry of this app's own (two apps in one process, as
+ * in tests, do not share counters). Counters move where the fact happens; gauges that need the
+ * database or the socket server are read when Prometheus scrapes, never on a request.
+ */
+@Injectable()
+export class MetricsService {
+  private readonly logger = new Logger(MetricsService.name);
+  readonly registry = new Registry();
+
+  private readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP requests by method, route template and status, and how long they took',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  private readonly webhookEvents = new Counter({
+    name: 'stripe_webhook_events_total',
+    help: 'Stripe webhook deliveries by event type and outcome (the outcome answered and stored, or why the delivery was refused)',
+    labelNames: ['type', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly pointsCredited = new Counter({
+    name: 'points_credited_total',
+    help: "Points credited to clients' balances by paid purchases (counted when their transaction commits)",
+    registers: [this.registry],
+  });
+
+  private readonly pointsSpent = new Counter({
+    name: 'points_spent_total',
+    help: 'Points spent by clients (a repeated idempotency key is not counted again)',
+    registers: [this.registry],
+  });
+
+  constructor(
+    private readonly queries: MetricsQueries,
+    private readonly sockets: OpenSockets,
+  ) {
+    collectDefaultMetrics({ register: this.registry });
+    this.databaseGauges();
+    new Gauge({
+      name: 'socket_connections',
+      help: 'Sockets connected to this instance',
+      registers: [this.registry],
+      collect: function (this: Gauge) {
+        this.set(sockets.count());
+      },
+    });
+  }
+
+  observeRequest(method: string, route: string, status: number, seconds: number): void {
+    this.httpDuration.observe({ method, route, status: String(status) }, seconds);
+  }
+
+  countWebhook(type: string, outcome: string): void {
+    this.webhookEvents.inc({ type, outcome });
+  }
+
+  countCredited(points: number): void {
+    if (points > 0) this.pointsCredited.inc(points);
+  }
+
+  countSpent(points: number): void {
+    if (points > 0) this.pointsSpent.inc(points);
+  }
+
+  /** The Prometheus text exposition of every family. */
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /**
+   * A failed query leaves its gauges at NaN for that scrape (unknown, rather than a stale or a zero
+   * value that would read as healthy); the scrape itself still answers.
+   */
+  private databaseGauges(): void {
+    const { queries, logger } = this;
+    const failed = (what: string) => (error: Error) => {
+      logger.warn(`metrics: could not read ${what}: ${error.message}`);
+      return undefined;
+    };
+    new Gauge({
+      name: 'outbox_pending_events',
+      help: 'Events committed to the outbox and not yet published (all instances: the same value on each)',
+      registers: [this.registry],
+      async collect(this: Gauge) {
+        const backlog = await queries.outboxBacklog().catch(failed('the outbox backlog'));
+        this.set(backlog?.pending ?? Number.NaN);
+      },
+    });
+    new Gauge({
+      name: 'outbox_oldest_pending_age_seconds',
+      help: 'Age of the oldest unpublished outbox event, 0 when none is pending',
+      registers: [this.registry],
+      async collect(this: Gauge) {
+        const backlog = await queries.outboxBacklog().catch(failed('the outbox backlog'));
+        this.set(backlog?.oldestAgeSeconds ?? Number.NaN);
+      },
+    });
+    new Gauge({
+      name: 'reconciliation_mismatches',
+      help:
+        'Purchases the reconciliation report flags, by flag: stale_pending (pending for twice RECONCILE_AFTER_SECONDS), ' +
+        'paid_but_not_credited (paid with a wrong amount or currency, in the last 24 h)',
+      labelNames: ['flag'] as const,
+      registers: [this.registry],
+      async collect(this: Gauge<'flag'>) {
+        const counts = await queries.reconciliationMismatches().catch(failed('the reconciliation mismatches'));
+        for (const flag of SCRAPED_MISMATCH_FLAGS) this.set({ flag }, counts?.[flag] ?? Number.NaN);
+      },
+    });
+  }
+}

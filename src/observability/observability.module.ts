@@ -1,0 +1,34 @@
+import { Module } from '@nestjs/common';
+import { APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
+import { CountSpentPointsInterceptor } from './count-spent-points.interceptor';
+import { HttpObserver } from './http-observer';
+import { CountPointsWhenPaymentsCaptured } from './listeners/count-points-when-payments-captured';
+import { LoggingModule } from './logging.module';
+import { MetricsTokenGuard } from './metrics-token.guard';
+import { MetricsController } from './metrics.controller';
+import { MetricsQueries } from './metrics.queries';
+import { MetricsService } from './metrics.service';
+import { OpenSockets } from './open-sockets';
+import { WebhookOutcomeInterceptor } from './webhook-outcome.interceptor';
+
+/**
+ * What an operator sees (SPEC §9): JSON logs with one line per request, and Prometheus metrics at
+ * GET /metrics. It observes the other modules from outside (the HTTP server, their answers, their
+ * domain events, read-only SQL at scrape time) and changes none of them.
+ */
+@Module({
+  imports: [LoggingModule, DiscoveryModule],
+  controllers: [MetricsController],
+  providers: [
+    MetricsService,
+    MetricsQueries,
+    OpenSockets,
+    HttpObserver,
+    MetricsTokenGuard,
+    CountPointsWhenPaymentsCaptured,
+    { provide: APP_INTERCEPTOR, useClass: WebhookOutcomeInterceptor },
+    { provide: APP_INTERCEPTOR, useClass: CountSpentPointsInterceptor },
+  ],
+  exports: [MetricsService],
+})
+export class ObservabilityModule {}
