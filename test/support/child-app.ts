@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
+import { useStructuredLogging } from '../../src/observability/logging';
 
 /**
  * The service as its own process, for tests that must kill it (SIGKILL) and start it again.
@@ -12,7 +13,14 @@ import { configureApp } from '../../src/app.setup';
  * Started by test/support/child-process.ts (TypeScript compiled on load by SWC).
  */
 async function main(): Promise<void> {
-  const app = await NestFactory.create(AppModule.forRoot(), { rawBody: true, forceCloseConnections: true, logger: ['error', 'warn'] });
+  // Given LOG_FORMAT, it logs as main.ts does (everything, through pino); otherwise errors and warnings only.
+  const structured = process.env.LOG_FORMAT !== undefined;
+  const app = await NestFactory.create(AppModule.forRoot(), {
+    rawBody: true,
+    forceCloseConnections: true,
+    ...(structured ? { bufferLogs: true } : { logger: ['error', 'warn'] as const }),
+  });
+  if (structured) useStructuredLogging(app);
   configureApp(app);
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');

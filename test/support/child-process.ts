@@ -8,6 +8,8 @@ export interface ChildApp {
   kill(): Promise<void>;
   /** SIGTERM, then SIGKILL if it has not exited within 5 s. */
   stop(): Promise<void>;
+  /** Everything the process wrote so far, from its first byte. */
+  output(): { stdout: string; stderr: string };
 }
 
 const ROOT = join(__dirname, '..', '..');
@@ -43,6 +45,9 @@ export function startChildApp(env: Record<string, string>, timeoutMs = 30_000): 
   child.stderr.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
+  const written = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
+  child.stdout.on('data', (chunk: Buffer) => written.stdout.push(chunk));
+  child.stderr.on('data', (chunk: Buffer) => written.stderr.push(chunk));
 
   const app = (url: string): ChildApp => ({
     url,
@@ -58,6 +63,7 @@ export function startChildApp(env: Record<string, string>, timeoutMs = 30_000): 
       await exited;
       clearTimeout(timer);
     },
+    output: () => ({ stdout: Buffer.concat(written.stdout).toString(), stderr: Buffer.concat(written.stderr).toString() }),
   });
 
   return new Promise((resolve, reject) => {
