@@ -14,13 +14,16 @@ const EMULATOR_WEBHOOK_SECRET = 'whsec_local_emulator_secret';
 /**
  * The newcomer path: with DATABASE_URL unset an embedded PostgreSQL starts under DATA_DIR; with
  * STRIPE_SECRET_KEY unset the bundled Stripe emulator starts and the SDK is pointed at it. Neither
- * can happen in production, where the config schema requires both.
+ * can happen in production, where the config schema requires both. APP_URL unset is given its
+ * documented default, http://localhost:PORT, so that the browser origin allowed to use the API and
+ * the socket is the one the reference client is served from.
  */
 export async function startLocalServices(env: Env): Promise<LocalServices> {
   const logger = new Logger('LocalServices');
   if (env.NODE_ENV === 'production') return { active: false, afterListen: () => Promise.resolve() };
 
   const active = runsOnLocalServices(process.env);
+  process.env.APP_URL ||= `http://localhost:${env.PORT}`;
   const embedded = !env.DATABASE_URL;
   if (embedded) {
     const database = await startEmbeddedDatabase({
