@@ -19,6 +19,7 @@ import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { RedisModule } from './redis/redis.module';
 import { ProfilesModule } from './profiles/profiles.module';
 import { UsersModule } from './users/users.module';
+import { WebClientModule } from './web-client/web-client.module';
 
 @Module({})
 export class AppModule {
@@ -54,6 +55,7 @@ export class AppModule {
         HealthModule,
         ObservabilityModule,
         AdminModule,
+        WebClientModule,
         ...developmentModules(env),
       ],
     };
