@@ -1,0 +1,341 @@
+import { Browser, Page } from 'playwright-core';
+import { DemoData, seedDemoData } from '../../src/dev/demo-seed';
+import { DevelopmentModule, developmentModules } from '../../src/dev/development.module';
+import { lineItemName } from '../../src/payments/checkout.service';
+import { classifyPath, isPageNavigation } from '../../src/web-client/client-pages';
+import { servesWebClient } from '../../src/web-client/web-client.module';
+import { formatMoney, formattingLocale, packTier } from '../../web/src/format';
+import { nextPollDelayMs, purchaseView } from '../../web/src/purchase-status';
+import { tokenFor } from '../factories';
+import { api } from '../support/http';
+import { startTestApp, TestApp } from '../support/test-app';
+import { buildWebClient, FrontDoor, launchBrowser, NO_PAGE_PROBLEMS, openFrontDoor, openWatchedPage, saveScreenshot, WatchedPage } from '../support/web-client';
+
+/**
+ * The reference client (web/) as a newcomer uses it after `npm start`: served by the service at its
+ * public address, in headless Chromium, paying on the Stripe emulator's hosted page. NODE_ENV is
+ * development so that the picker's route exists; REDIS_URL is unset so that the rate limit counts this
+ * app's requests only.
+ */
+const DEVELOPMENT = { NODE_ENV: 'development', REDIS_URL: '', LOG_LEVEL: 'warn' };
+
+interface Client {
+  frontDoor: FrontDoor;
+  t: TestApp;
+  demo: DemoData;
+}
+
+async function startClient(env: Record<string, string> = {}): Promise<Client> {
+  const frontDoor = await openFrontDoor();
+  const t = await startTestApp({ ...DEVELOPMENT, APP_URL: frontDoor.url, ...env });
+  frontDoor.forwardTo(t.url);
+  return { frontDoor, t, demo: await seedDemoData(t.db) };
+}
+
+async function stopClient(client: Client | undefined): Promise<void> {
+  await client?.t.close();
+  await client?.frontDoor.close();
+}
+
+function demoUser(demo: DemoData, role: 'client' | 'moderator') {
+  const user = demo.users.find((candidate) => candidate.role === role)!;
+  return { ...user, token: tokenFor(user) };
+}
+
+async function actAs(page: Page, baseUrl: string, role: 'client' | 'moderator'): Promise<void> {
+  await page.goto(`${baseUrl}/`);
+  await page.getByRole('button', { name: `Act as the ${role}` }).click();
+}
+
+/** The hosted page's session id, from its URL (…/c/pay/<id>). */
+function sessionIdOf(page: Page): string {
+  return new URL(page.url()).pathname.split('/').pop()!;
+}
+
+let browser: Browser;
+
+beforeAll(async () => {
+  [browser] = await Promise.all([launchBrowser(), buildWebClient()]);
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('Reference client: serving', () => {
+  let c: Client;
+
+  beforeAll(async () => {
+    c = await startClient();
+  });
+  afterAll(async () => {
+    await stopClient(c);
+  });
+
+  it('answers a browser at / and at the Checkout return URLs with the page, and the client’s own calls with JSON', async () => {
+    const client = demoUser(c.demo, 'client');
+    const html = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+
+    const home = await fetch(`${c.frontDoor.url}/`, { headers: { Accept: html } });
+    expect(home.status).toBe(200);
+    expect(home.headers.get('content-type')).toContain('text/html');
+    expect(home.headers.get('cache-control')).toBe('no-cache');
+    expect(home.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(home.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    const page = await home.text();
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(page)![1];
+
+    const bundle = await fetch(`${c.frontDoor.url}${script}`);
+    expect(bundle.status).toBe(200);
+    expect(bundle.headers.get('content-type')).toContain('javascript');
+    expect(bundle.headers.get('cache-control')).toContain('immutable');
+
+    for (const path of ['/profile-points/success?session_id=cs_test_x', `/profile/${c.demo.profile.id}/points?checkout=cancelled`]) {
+      const navigation = await fetch(`${c.frontDoor.url}${path}`, { headers: { Accept: html } });
+      expect({ path, type: navigation.headers.get('content-type') }).toEqual({ path, type: expect.stringContaining('text/html') });
+      expect(navigation.headers.get('vary')).toMatch(/Accept.*Authorization/);
+    }
+    const status = await fetch(`${c.frontDoor.url}/profile-points/success?session_id=cs_test_x`, {
+      headers: { Accept: 'application/json', Authorization: `Bearer ${client.token}` },
+    });
+    expect(status.status).toBe(404);
+    expect(await status.json()).toMatchObject({ error: 'TRANSACTION_NOT_FOUND' });
+    const anonymous = await api(c.t).get(`/profile/${c.demo.profile.id}/points`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body).toMatchObject({ error: 'UNAUTHORIZED' });
+  });
+
+  it('hands the demo users’ tokens to the picker in development, tokens the API accepts and that expire within JWT_MAX_TTL_SECONDS', async () => {
+    const response = await api(c.t).get('/dev/demo-session');
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ profileId: c.demo.profile.id, profileName: 'Sophie (demo)' });
+    const users = response.body.users as Array<{ role: string; token: string; expiresAt: string }>;
+    expect(users.map((user) => user.role).sort()).toEqual(['admin', 'client', 'moderator']);
+    const client = users.find((user) => user.role === 'client')!;
+    const claims = JSON.parse(Buffer.from(client.token.split('.')[1], 'base64url').toString()) as { exp: number; iat: number };
+    expect(claims.exp - claims.iat).toBe(86_400);
+    expect((await api(c.t, client.token).get(`/profile/${c.demo.profile.id}/points`)).status).toBe(200);
+  });
+});
+
+describe('Reference client: buying points in the browser', () => {
+  let c: Client;
+  const pages: WatchedPage[] = [];
+
+  async function watchedPage(): Promise<WatchedPage> {
+    const watched = await openWatchedPage(browser);
+    pages.push(watched);
+    return watched;
+  }
+
+  async function clientBalance(): Promise<number> {
+    const response = await api(c.t, demoUser(c.demo, 'client').token).get(`/profile/${c.demo.profile.id}/points`);
+    return (response.body as { balance: { points: number } }).balance.points;
+  }
+
+  beforeAll(async () => {
+    c = await startClient();
+  });
+  afterEach(async () => {
+    await c.t.emulator.idle();
+    await Promise.all(pages.splice(0).map((watched) => watched.close()));
+  });
+  afterAll(async () => {
+    await stopClient(c);
+  });
+
+  it('buys 100 points: picker, packs, hosted page, success page; the moderator’s page shows the alert live', async () => {
+    const moderator = await watchedPage();
+    const client = await watchedPage();
+    const before = await clientBalance();
+
+    await actAs(moderator.page, c.frontDoor.url, 'moderator');
+    await moderator.page.getByRole('heading', { name: 'My alerts and earnings' }).waitFor();
+    await moderator.page.getByText('Connected: new alerts appear here').waitFor();
+    // Marks this document: still there after the alert means no reload happened.
+    await moderator.page.evaluate(() => ((globalThis as Record<string, unknown>).__sameDocument = true));
+
+    await actAs(client.page, c.frontDoor.url, 'client');
+    await client.page.getByRole('heading', { name: 'Points for Sophie (demo)' }).waitFor();
+    const packs = client.page.getByRole('listitem').filter({ has: client.page.getByRole('heading', { level: 2 }) });
+    expect(await packs.allInnerTexts()).toEqual([
+      expect.stringMatching(/Starter pack\s+100 points\s+€2\.99\s+Buy/),
+      expect.stringMatching(/Popular pack\s+500 points\s+€9\.99\s+Buy/),
+      expect.stringMatching(/Premium pack\s+1,000 points\s+€16\.99\s+Buy/),
+    ]);
+    await saveScreenshot(client.page, 'packs');
+
+    await client.page.getByRole('button', { name: 'Buy the Starter pack: 100 points for €2.99' }).click();
+    await client.page.waitForURL(`${c.t.emulator.url}/c/pay/**`);
+    await client.page.getByText('100 points for Sophie (demo)').waitFor();
+    await saveScreenshot(client.page, 'hosted-page');
+    await client.page.getByRole('button', { name: 'Pay', exact: true }).click();
+
+    await client.page.waitForURL(`${c.frontDoor.url}/profile-points/success?session_id=*`);
+    await client.page.getByRole('heading', { name: 'Purchase completed' }).waitFor();
+    await client.page.getByText('100 points for Sophie (demo) are on your balance.').waitFor();
+    await client.page.getByText(`Your balance for Sophie (demo): ${before + 100} points`).waitFor();
+    await saveScreenshot(client.page, 'success');
+
+    const alert = moderator.page.getByRole('listitem').filter({ hasText: /^\+100 points: client \d+ bought 100 points for profile \d+ \(€2\.99\)/ });
+    await alert.waitFor();
+    expect(await moderator.page.evaluate(() => (globalThis as Record<string, unknown>).__sameDocument)).toBe(true);
+    await moderator.page.getByRole('listitem').filter({ hasText: 'Sale · purchase' }).first().waitFor();
+    await saveScreenshot(moderator.page, 'moderator-alert');
+
+    expect(await clientBalance()).toBe(before + 100);
+    expect(client.problems).toEqual(NO_PAGE_PROBLEMS);
+    expect(moderator.problems).toEqual(NO_PAGE_PROBLEMS);
+  });
+
+  it('pays later: the success page waits for the bank, then shows the purchase completed once the transfer succeeds', async () => {
+    const client = await watchedPage();
+    const before = await clientBalance();
+
+    await actAs(client.page, c.frontDoor.url, 'client');
+    await client.page.getByRole('button', { name: /^Buy the Starter pack/ }).click();
+    await client.page.waitForURL(`${c.t.emulator.url}/c/pay/**`);
+    const sessionId = sessionIdOf(client.page);
+    await client.page.getByRole('button', { name: 'Pay later (bank transfer)' }).click();
+
+    await client.page.waitForURL(`${c.frontDoor.url}/profile-points/success?session_id=${sessionId}`);
+    await client.page.getByRole('heading', { name: 'Waiting for your bank' }).waitFor();
+    expect(await clientBalance()).toBe(before);
+
+    await c.t.emulator.succeedAsyncPayment(sessionId);
+    await client.page.getByRole('heading', { name: 'Purchase completed' }).waitFor();
+    await client.page.getByText(`Your balance for Sophie (demo): ${before + 100} points`).waitFor();
+    expect(client.problems).toEqual(NO_PAGE_PROBLEMS);
+  });
+
+  it('in French: the original labels, prices for the language, "Chargement..." while it works; Cancel comes back to the packs with a notice', async () => {
+    const client = await watchedPage();
+
+    await actAs(client.page, c.frontDoor.url, 'client');
+    await client.page.getByRole('button', { name: 'Afficher en français' }).click();
+    await client.page.getByRole('heading', { name: 'Points pour Sophie (demo)' }).waitFor();
+    expect(await client.page.locator('html').getAttribute('lang')).toBe('fr');
+    const names = await client.page.getByRole('heading', { level: 2 }).allInnerTexts();
+    expect(names).toEqual(['Pack de démarrage', 'Pack populaire', 'Pack premium']);
+
+    // Slow the checkout down enough to see the button's working state.
+    await client.page.route('**/profile-points/checkout', async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await route.continue();
+    });
+    // With the keyboard: the buttons are real buttons.
+    await client.page.getByRole('button', { name: 'Acheter le Pack de démarrage : 100 points pour 2,99 €' }).focus();
+    await client.page.keyboard.press('Enter');
+    await client.page.getByRole('button', { name: 'Chargement...' }).waitFor();
+    await client.page.waitForURL(`${c.t.emulator.url}/c/pay/**`);
+    await client.page.getByText('100 points pour Sophie (demo)').waitFor();
+    await client.page.getByRole('button', { name: 'Cancel' }).click();
+
+    await client.page.waitForURL(`${c.frontDoor.url}/profile/${c.demo.profile.id}/points?checkout=cancelled`);
+    await client.page.getByRole('status').filter({ hasText: 'Paiement annulé : rien n’a été débité.' }).waitFor();
+    await client.page.getByRole('button', { name: /^Acheter le Pack de démarrage/ }).waitFor();
+    expect(client.problems).toEqual(NO_PAGE_PROBLEMS);
+  });
+
+  it('lists the client’s purchases newest first, a page at a time', async () => {
+    const client = await watchedPage();
+    await actAs(client.page, c.frontDoor.url, 'client');
+    await client.page.getByRole('link', { name: 'My purchases', exact: true }).first().click();
+    await client.page.getByRole('heading', { name: 'My purchases' }).waitFor();
+    const rows = client.page.locator('.rows > li');
+    // Three checkouts so far in this suite (paid, paid later, cancelled); pages of ten: all on the first.
+    await rows.nth(2).waitFor();
+    expect(await rows.allInnerTexts()).toEqual([
+      expect.stringContaining('expired'),
+      expect.stringContaining('completed'),
+      expect.stringContaining('completed'),
+    ]);
+    expect(await client.page.getByText('That is all.').count()).toBe(1);
+    expect(client.problems).toEqual(NO_PAGE_PROBLEMS);
+  });
+});
+
+describe('Reference client: a refused checkout', () => {
+  let c: Client;
+  let watched: WatchedPage;
+
+  beforeAll(async () => {
+    c = await startClient({ RATE_LIMIT_CHECKOUT_PER_MINUTE: '1' });
+  });
+  afterAll(async () => {
+    await watched?.close();
+    await stopClient(c);
+  });
+
+  it('shows a friendly message for RATE_LIMITED, with the wait the service asked for', async () => {
+    watched = await openWatchedPage(browser);
+    const { page, problems } = watched;
+    await actAs(page, c.frontDoor.url, 'client');
+    await page.getByRole('button', { name: /^Buy the Starter pack/ }).click();
+    await page.waitForURL(`${c.t.emulator.url}/c/pay/**`);
+    await page.goBack();
+
+    await page.getByRole('button', { name: /^Buy the Starter pack/ }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.innerText()).toMatch(/^Too many attempts in a short time\. Please wait \d+ s and try again\.$/);
+    // The button is usable again.
+    expect(await page.getByRole('button', { name: /^Buy the Starter pack/ }).isEnabled()).toBe(true);
+    // Chromium logs every 4xx answer as a failed resource: this one is the point of the test.
+    expect(problems).toEqual({ ...NO_PAGE_PROBLEMS, consoleErrors: [expect.stringContaining('status of 429')] });
+  });
+});
+
+describe('Reference client: pure parts', () => {
+  it('formats prices in the currency’s own decimals for the reader’s language', () => {
+    expect(formatMoney(299, 'eur', 'fr-FR')).toBe('2,99\u00a0€');
+    expect(formatMoney(1699, 'eur', 'en-US')).toBe('€16.99');
+    expect(formatMoney(500, 'jpy', 'en-US')).toBe('¥500');
+    expect(formatMoney(1234, 'kwd', 'en-US')).toBe('KWD\u00a01.234');
+    expect(formattingLocale('fr', ['en-US', 'fr-CA'])).toBe('fr-CA');
+    expect(formattingLocale('fr', ['en-US'])).toBe('fr');
+  });
+
+  it('names the packs as the original page did, whatever the catalogue holds', () => {
+    expect([0, 1, 2].map((index) => packTier(index, 3))).toEqual(['starter', 'popular', 'premium']);
+    expect([0, 1, 2, 3].map((index) => packTier(index, 4))).toEqual(['starter', 'popular', 'popular', 'premium']);
+    expect(packTier(0, 1)).toBe('starter');
+  });
+
+  it('waits for the bank only once a purchase stays pending, and asks less often as time goes by', () => {
+    expect(purchaseView('pending', 1_000)).toBe('confirming');
+    expect(purchaseView('pending', 10_000)).toBe('waiting-bank');
+    expect(purchaseView('completed', 10_000)).toBe('completed');
+    expect(nextPollDelayMs(1_000)).toBeLessThan(nextPollDelayMs(60_000));
+    expect(nextPollDelayMs(60_000)).toBeLessThan(nextPollDelayMs(600_000));
+  });
+
+  it('names the Checkout line item in the buyer’s language, the original label without one', () => {
+    expect(lineItemName(500, 'Sophie', 'en')).toBe('500 points for Sophie');
+    expect(lineItemName(500, 'Sophie', 'en-GB')).toBe('500 points for Sophie');
+    expect(lineItemName(500, 'Sophie', 'fr-CA')).toBe('500 points pour Sophie');
+    expect(lineItemName(500, 'Sophie', 'de')).toBe('500 Points pour Sophie');
+    expect(lineItemName(500, 'Sophie', undefined)).toBe('500 Points pour Sophie');
+  });
+
+  it('registers the demo session route in development only, and serves the client by default outside production', () => {
+    expect(developmentModules({ NODE_ENV: 'development' })).toEqual([DevelopmentModule]);
+    expect(developmentModules({ NODE_ENV: 'production' })).toEqual([]);
+    expect(developmentModules({ NODE_ENV: 'test' })).toEqual([]);
+    expect(servesWebClient({ NODE_ENV: 'development', SERVE_WEB_CLIENT: undefined })).toBe(true);
+    expect(servesWebClient({ NODE_ENV: 'production', SERVE_WEB_CLIENT: undefined })).toBe(false);
+    expect(servesWebClient({ NODE_ENV: 'production', SERVE_WEB_CLIENT: true })).toBe(true);
+    expect(servesWebClient({ NODE_ENV: 'development', SERVE_WEB_CLIENT: false })).toBe(false);
+  });
+
+  it('tells a browser’s navigation from an API call on the paths both use', () => {
+    expect(classifyPath('/profile-points/success')).toBe('shared-with-api');
+    expect(classifyPath('/profile/12/points')).toBe('shared-with-api');
+    expect(classifyPath('/moderator')).toBe('own-page');
+    expect(classifyPath('/assets/index-abc.js')).toBe('asset');
+    expect(classifyPath('/profile-points/transactions/client')).toBe('other');
+    expect(classifyPath('/docs')).toBe('other');
+    expect(isPageNavigation({ authorization: false, prefers: 'html' })).toBe(true);
+    expect(isPageNavigation({ authorization: true, prefers: 'html' })).toBe(false);
+    expect(isPageNavigation({ authorization: false, prefers: 'json' })).toBe(false);
+  });
+});
