@@ -3,20 +3,6 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { MetricsQueries, SCRAPED_MISMATCH_FLAGS } from './metrics.queries';
 import { OpenSockets } from './open-sockets';
 
-/** The outcome label of webhook deliveries refused before any event was applied. */
-export const WEBHOOK_REFUSALS = {
-  /** 400: missing, wrong or stale Stripe-Signature; the body is not trusted, so its type is not read. */
-  invalidSignature: 'invalid_signature',
-  /** Any other 4xx (a body too large, …). */
-  rejected: 'rejected',
-  /** 5xx: Stripe retries it (a transient failure, or the instance shutting down). */
-  error: 'error',
-} as const;
-
-/** The type label when the event's type is not known: not verified yet, or missing from a malformed event. */
-export const UNVERIFIED_TYPE = 'unverified';
-export const UNKNOWN_TYPE = 'unknown';
-
 /**
  * The Prometheus families of SPEC §9, on a registry of this app's own (two apps in one process, as
  * in tests, do not share counters). Counters move where the fact happens; gauges that need the
@@ -89,10 +75,6 @@ export class MetricsService {
   /** The Prometheus text exposition of every family. */
   render(): Promise<string> {
     return this.registry.metrics();
-  }
-
-  get contentType(): string {
-    return this.registry.contentType;
   }
 
   /**

@@ -1,7 +1,20 @@
 import type { IncomingMessage } from 'node:http';
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Observable, tap } from 'rxjs';
-import { UNKNOWN_TYPE, UNVERIFIED_TYPE, WEBHOOK_REFUSALS } from './metrics.service';
+
+/** The outcome label of webhook deliveries refused before any event was applied. */
+export const WEBHOOK_REFUSALS = {
+  /** 400: missing, wrong or stale Stripe-Signature; the body is not trusted, so its type is not read. */
+  invalidSignature: 'invalid_signature',
+  /** Any other 4xx (a body too large, …). */
+  rejected: 'rejected',
+  /** 5xx: Stripe retries it (a transient failure, or the instance shutting down). */
+  error: 'error',
+} as const;
+
+/** The type label when the event's type is not known: not verified yet, or missing from a malformed event. */
+export const UNVERIFIED_TYPE = 'unverified';
+export const UNKNOWN_TYPE = 'unknown';
 
 /** Where the answered outcome is kept on the request until its line is logged. */
 const OUTCOME = Symbol('webhook outcome');

@@ -13,7 +13,7 @@ const STRIPE_SECRET_KEY = 'sk_test_emulator_key_that_must_never_be_logged';
 const DATABASE_PASSWORD = 'db-password-that-must-never-be-logged';
 
 /**
- * The service as its own process with LOG_FORMAT=json, as production runs it: every byte it writes
+ * The service as its own process with LOG_FORMAT=json, the production format: every byte it writes
  * on stdout and stderr is read back, line by line.
  */
 describe('Structured logs (LOG_FORMAT=json)', () => {
@@ -28,8 +28,9 @@ describe('Structured logs (LOG_FORMAT=json)', () => {
     const url = new URL(database.url);
     url.password = DATABASE_PASSWORD;
     databaseUrl = url.toString();
+    // LOG_FORMAT=json as production sets it by default; NODE_ENV=test because the Stripe emulator is not for production.
     child = await startChildApp({
-      NODE_ENV: 'production',
+      NODE_ENV: 'test',
       LOG_FORMAT: 'json',
       LOG_LEVEL: 'info',
       DATABASE_URL: databaseUrl,
