@@ -287,9 +287,6 @@ export function validateEnv(raw: Record<string, unknown>, options: ValidateOptio
     return Object.values(error.constraints ?? {}).map((message) => `${error.property}=${shown}: ${message}`);
   });
   if (!options.migrationsOnly) problems.push(...secretProblems(env, local));
-  if (isProduction(env) && env.STRIPE_API_BASE_URL !== undefined) {
-    problems.push('STRIPE_API_BASE_URL is for the emulator and tests: production talks to Stripe itself');
-  }
   if (isProduction(env) && env.CORS_ORIGINS?.includes('*')) {
     problems.push('CORS_ORIGINS="*": any origin is refused in production; list the frontends\' origins');
   }

@@ -3,7 +3,7 @@ import { api } from '../support/http';
 import { sampleUrl, servedRoutes } from '../support/routes';
 import { startTestApp, TestApp } from '../support/test-app';
 
-const PUBLIC_ROUTES = new Set(['post /stripe/webhook', 'get /health']);
+const PUBLIC_ROUTES = new Set(['post /stripe/webhook', 'get /health', 'get /health/live', 'get /health/ready', 'get /metrics']);
 
 describe('Authentication and authorization', () => {
   let t: TestApp;
