@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { formatAmount } from './money';
 import { CheckoutLineItemObject, CheckoutSessionObject } from './objects';
 
@@ -23,6 +24,20 @@ const STYLE = `
   button.primary{background:#635bff;border-color:#635bff;color:#fff;font-weight:600}
   button.link{border:none;background:none;color:#697386;text-decoration:underline}
 `;
+
+/** The one inline style of every page, allowed by its hash: the pages run no script at all. */
+const STYLE_HASH = `'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`;
+
+/**
+ * The Content-Security-Policy of a hosted page: its inline style and nothing else loads, nobody may frame
+ * it (a buyer must not be tricked into clicking Pay), and its forms may only post to the emulator. The
+ * browser checks form-action on the redirects that follow a post too, so the origins the buttons send
+ * the buyer back to (success and cancel URLs) are listed; a page without forms gets 'none'.
+ */
+export function hostedPageCsp(formTargets: readonly string[]): string {
+  const formAction = formTargets.length === 0 ? "'none'" : ["'self'", ...new Set(formTargets)].join(' ');
+  return [`default-src 'none'`, `style-src ${STYLE_HASH}`, `form-action ${formAction}`, `frame-ancestors 'none'`, `base-uri 'none'`].join('; ');
+}
 
 function layout(title: string, body: string): string {
   return `<!doctype html>

@@ -16,7 +16,12 @@ export function hostedRoutes(engine: StripeEngine, webhooks: WebhookDispatcher):
       return redirect(successUrl(session));
     });
   return new Router()
-    .on('GET', '/c/pay/:id', (_, { id }) => whenOpen(id, (session) => Promise.resolve(html(renderCheckoutPage(session, engine.lineItems(id))))))
+    .on('GET', '/c/pay/:id', (_, { id }) =>
+      whenOpen(id, (session) => {
+        const exits = [successUrl(session), session.cancel_url ?? engine.checkoutUrl(id)];
+        return Promise.resolve(html(renderCheckoutPage(session, engine.lineItems(id)), 200, originsOf(exits)));
+      }),
+    )
     .on('POST', '/c/pay/:id/pay', (_, { id }) => pay(id, false))
     .on('POST', '/c/pay/:id/pay-later', (_, { id }) => pay(id, true))
     .on('POST', '/c/pay/:id/cancel', (_, { id }) =>
@@ -29,6 +34,14 @@ export function hostedRoutes(engine: StripeEngine, webhooks: WebhookDispatcher):
 
 function successUrl(session: CheckoutSessionObject): string {
   return session.success_url.replaceAll('{CHECKOUT_SESSION_ID}', session.id);
+}
+
+/** As CSP sources: `http://shop.test:8080`. A URL without an origin of its own (data:, file:) is left out. */
+function originsOf(urls: readonly string[]): string[] {
+  return urls.flatMap((url) => {
+    const origin = URL.canParse(url) ? new URL(url).origin : 'null';
+    return origin === 'null' ? [] : [origin];
+  });
 }
 
 function unavailable(id: string, session: CheckoutSessionObject | undefined): HtmlReply {

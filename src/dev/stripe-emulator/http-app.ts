@@ -4,7 +4,7 @@ import { controlRoutes } from './control-routes';
 import { StripeEngine } from './engine';
 import { StripeApiError } from './errors';
 import { FormParseError, parseForm } from './form';
-import { renderNoticePage } from './hosted-page';
+import { hostedPageCsp, renderNoticePage } from './hosted-page';
 import { hostedRoutes } from './hosted-routes';
 import { IdempotencyCache } from './idempotency';
 import { newId } from './ids';
@@ -156,7 +156,7 @@ function errorReply(error: StripeApiError, format: 'json' | 'html'): Reply {
 }
 
 function writeReply(res: ServerResponse, reply: Reply, requestId: string): void {
-  const common = { 'Request-Id': requestId, 'Cache-Control': 'no-cache, no-store' };
+  const common = { 'Request-Id': requestId, 'Cache-Control': 'no-cache, no-store', 'X-Content-Type-Options': 'nosniff' };
   if (reply.kind === 'redirect') {
     res.writeHead(303, { ...common, Location: reply.location }).end();
     return;
@@ -165,6 +165,6 @@ function writeReply(res: ServerResponse, reply: Reply, requestId: string): void 
   const headers =
     reply.kind === 'json'
       ? { 'Content-Type': 'application/json', 'Stripe-Version': STRIPE_API_VERSION, ...reply.headers }
-      : { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'" };
+      : { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': hostedPageCsp(reply.formTargets), 'X-Frame-Options': 'DENY' };
   res.writeHead(reply.status, { ...common, ...headers, 'Content-Length': Buffer.byteLength(body) }).end(body);
 }

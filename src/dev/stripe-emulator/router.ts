@@ -20,6 +20,8 @@ export interface HtmlReply {
   kind: 'html';
   status: number;
   body: string;
+  /** Origins, besides the emulator's own, that the page's forms lead to (through their 303 redirects). */
+  formTargets: readonly string[];
 }
 export interface RedirectReply {
   kind: 'redirect';
@@ -31,7 +33,7 @@ export type RouteParams = Readonly<Record<string, string>>;
 export type Handler = (request: EmulatorRequest, params: RouteParams) => Reply | Promise<Reply>;
 
 export const json = (body: unknown, status = 200): JsonReply => ({ kind: 'json', status, body });
-export const html = (body: string, status = 200): HtmlReply => ({ kind: 'html', status, body });
+export const html = (body: string, status = 200, formTargets: readonly string[] = []): HtmlReply => ({ kind: 'html', status, body, formTargets });
 export const redirect = (location: string): RedirectReply => ({ kind: 'redirect', location });
 
 interface Route {
