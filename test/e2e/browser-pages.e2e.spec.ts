@@ -1,0 +1,83 @@
+import { once } from 'node:events';
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { Browser } from 'playwright-core';
+import { createScenario } from '../factories';
+import { computedStyle, launchBrowser, NO_PAGE_PROBLEMS, openWatchedPage, WatchedPage } from '../support/browser';
+import { api } from '../support/http';
+import { startTestApp, TestApp } from '../support/test-app';
+
+/** The HTML pages the service serves, in a real browser, under their Content-Security-Policy. */
+describe('HTML pages in headless Chromium', () => {
+  let t: TestApp;
+  let browser: Browser;
+  let watched: WatchedPage;
+  // The frontend (APP_URL) that Stripe sends the buyer back to, on its own origin. Not a page.route()
+  // stand-in: Playwright does not intercept the target of a redirect, which is how the buyer comes back.
+  let frontend: Server;
+  let frontendUrl: string;
+
+  beforeAll(async () => {
+    frontend = createServer((_, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': "default-src 'none'" });
+      res.end('<!doctype html><title>Back in the shop</title><h1>Thank you</h1>');
+    });
+    await once(frontend.listen(0, '127.0.0.1'), 'listening');
+    frontendUrl = `http://127.0.0.1:${(frontend.address() as AddressInfo).port}`;
+    // The browser first: if it cannot start, no app is left running.
+    browser = await launchBrowser();
+    t = await startTestApp({ APP_URL: frontendUrl });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+    frontend?.closeAllConnections();
+    frontend?.close();
+  });
+  beforeEach(async () => {
+    watched = await openWatchedPage(browser);
+  });
+  afterEach(async () => {
+    await watched.close();
+  });
+
+  it('renders Swagger UI at /docs with its operations, with no CSP violation and no console error', async () => {
+    const { page, problems } = watched;
+
+    const response = await page.goto(`${t.url}/docs`);
+    await page.locator('.opblock').first().waitFor();
+
+    expect(response?.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(await page.locator('.opblock').count()).toBeGreaterThan(10);
+    // Swagger UI's stylesheet applied (a CSP that refused it would leave the page unstyled).
+    expect(await computedStyle(page.locator('.swagger-ui .info .title'), 'font-family')).toContain('sans-serif');
+    // An operation opens, and "Try it out" calls the API from the page.
+    await page.locator('.opblock-summary:has([data-path="/health"])').click();
+    await page.getByRole('button', { name: 'Try it out' }).click();
+    await page.getByRole('button', { name: 'Execute' }).click();
+    await page.locator('.live-responses-table .response-col_status', { hasText: '200' }).first().waitFor();
+    expect(problems).toEqual(NO_PAGE_PROBLEMS);
+  });
+
+  it("renders the emulator's hosted checkout page and pays from it, with no CSP violation and no console error", async () => {
+    const { page, problems } = watched;
+    const { profile, client } = await createScenario(t.db);
+    const checkout = await api(t, client.token).post('/profile-points/checkout').send({ profile_id: profile.id, pack: '500' });
+    expect(checkout.status).toBe(201);
+    const { url, transactionId } = checkout.body as { url: string; transactionId: string };
+
+    const response = await page.goto(url);
+    expect(response?.status()).toBe(200);
+    expect(response?.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
+    await expect(page.locator('.total').textContent()).resolves.toBe('9,99 €');
+    // The page's own stylesheet applied: the pay button has its colour.
+    expect(await computedStyle(page.getByRole('button', { name: 'Pay', exact: true }), 'background-color')).toBe('rgb(99, 91, 255)');
+
+    await Promise.all([page.waitForURL(`${frontendUrl}/profile-points/success?session_id=${checkout.body.sessionId}`), page.getByRole('button', { name: 'Pay', exact: true }).click()]);
+
+    await expect(page.locator('h1').textContent()).resolves.toBe('Thank you');
+    const success = await api(t, client.token).get(`/profile-points/success?session_id=${checkout.body.sessionId}`);
+    expect(success.body).toMatchObject({ id: transactionId, status: 'completed', points: 500 });
+    expect(problems).toEqual(NO_PAGE_PROBLEMS);
+  });
+});
