@@ -1,13 +1,12 @@
-import helmet from 'helmet';
+import { API_CSP, CspDirectives } from '../common/security-headers';
 
 /**
  * The client's pages: its own bundles only (Vite emits no inline script or style), calls and the
  * socket to this origin ('self' covers ws: and wss: to it), no plugin, no framing. Checkout is
  * reached by a top-level navigation (`window.location.assign`), which no directive restricts.
  */
-export const WEB_CLIENT_CSP: Readonly<Record<string, readonly string[]>> = {
-  'default-src': ["'none'"],
-  'frame-ancestors': ["'none'"],
+export const WEB_CLIENT_CSP: CspDirectives = {
+  ...API_CSP,
   'script-src': ["'self'"],
   'style-src': ["'self'"],
   'img-src': ["'self'", 'data:'],
@@ -16,6 +15,3 @@ export const WEB_CLIENT_CSP: Readonly<Record<string, readonly string[]>> = {
   'base-uri': ["'none'"],
   'object-src': ["'none'"],
 };
-
-/** Sets the client's policy on an answer, replacing the API's. */
-export const webClientCsp = helmet.contentSecurityPolicy({ useDefaults: false, directives: WEB_CLIENT_CSP });

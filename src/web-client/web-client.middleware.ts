@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { Injectable, Logger, NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { classifyPath, isPageNavigation } from './client-pages';
-import { webClientCsp } from './web-client.csp';
+import { contentSecurityPolicy } from '../common/security-headers';
+import { WEB_CLIENT_CSP } from './web-client.csp';
 
 /** Where `npm run build:web` writes the client (web/vite.config.mts), from the directory the service runs in. */
 export const WEB_CLIENT_DIR = join(process.cwd(), 'web', 'dist');
@@ -18,6 +19,7 @@ const YEAR_MS = 365 * 24 * 60 * 60 * 1000;
 @Injectable()
 export class WebClientMiddleware implements NestMiddleware {
   private readonly logger = new Logger('WebClient');
+  private readonly csp = contentSecurityPolicy(WEB_CLIENT_CSP);
 
   constructor() {
     if (!existsSync(join(WEB_CLIENT_DIR, 'index.html'))) {
@@ -37,7 +39,7 @@ export class WebClientMiddleware implements NestMiddleware {
       const traits = { authorization: request.headers.authorization !== undefined, prefers: request.accepts(['json', 'html']) };
       if (!isPageNavigation(traits)) return next();
     }
-    webClientCsp(request, response, () => {
+    this.csp(request, response, () => {
       response.setHeader('Cache-Control', 'no-cache');
       this.send(response, 'index.html', { maxAge: 0 }, () => {
         response.status(503).type('text/plain').send('The reference client is not built: run npm run build:web (npm start builds it).\n');

@@ -7,9 +7,10 @@ import { servesWebClient } from '../../src/web-client/web-client.module';
 import { formatMoney, formattingLocale, packTier } from '../../web/src/format';
 import { nextPollDelayMs, purchaseView } from '../../web/src/purchase-status';
 import { tokenFor } from '../factories';
+import { launchBrowser, NO_PAGE_PROBLEMS, openWatchedPage, WatchedPage } from '../support/browser';
 import { api } from '../support/http';
 import { startTestApp, TestApp } from '../support/test-app';
-import { buildWebClient, FrontDoor, launchBrowser, NO_PAGE_PROBLEMS, openFrontDoor, openWatchedPage, saveScreenshot, WatchedPage } from '../support/web-client';
+import { buildWebClient, FrontDoor, openFrontDoor, saveScreenshot } from '../support/web-client';
 
 /**
  * The reference client (web/) as a newcomer uses it after `npm start`: served by the service at its
