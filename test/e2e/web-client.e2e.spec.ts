@@ -188,7 +188,7 @@ describe('Reference client: buying points in the browser', () => {
     expect(moderator.problems).toEqual(NO_PAGE_PROBLEMS);
   });
 
-  it('pays later: the success page waits for the bank, then shows the purchase completed once the transfer succeeds', async () => {
+  it('pays later: the success page waits for the bank, then shows the purchase completed once the transfer arrives', async () => {
     const client = await watchedPage();
     const before = await clientBalance();
 
@@ -202,7 +202,11 @@ describe('Reference client: buying points in the browser', () => {
     await client.page.getByRole('heading', { name: 'Waiting for your bank' }).waitFor();
     expect(await clientBalance()).toBe(before);
 
-    await c.t.emulator.succeedAsyncPayment(sessionId);
+    // Back on the emulator's page, which now plays the bank.
+    await client.page.goBack();
+    await client.page.getByRole('heading', { name: 'Bank transfer pending' }).waitFor();
+    await client.page.getByRole('button', { name: 'The transfer arrives' }).click();
+    await client.page.waitForURL(`${c.frontDoor.url}/profile-points/success?session_id=${sessionId}`);
     await client.page.getByRole('heading', { name: 'Purchase completed' }).waitFor();
     await client.page.getByText(`Your balance for Sophie (demo): ${before + 100} points`).waitFor();
     expect(client.problems).toEqual(NO_PAGE_PROBLEMS);

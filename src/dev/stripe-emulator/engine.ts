@@ -173,6 +173,13 @@ export class StripeEngine {
     return [this.emit('checkout.session.async_payment_failed', session)];
   }
 
+  /** True while a session paid by a delayed method (bank transfer) waits for the bank's answer. */
+  awaitsAsyncPayment(sessionId: string): boolean {
+    const session = this.findSession(sessionId);
+    const paymentIntent = session?.payment_intent ? this.paymentIntents.get(session.payment_intent) : undefined;
+    return session?.status === 'complete' && paymentIntent?.status === 'processing';
+  }
+
   expireSession(id: string): StripeEventObject[] {
     const { session } = this.openSessionRecord(id, 'expired');
     session.status = 'expired';

@@ -84,6 +84,20 @@ ${email}
   );
 }
 
+/** After "Pay later": the buyer is back in the shop, and this page plays the bank. */
+export function renderBankTransferPage(session: CheckoutSessionObject): string {
+  const action = (step: string) => escapeHtml(`${encodeURIComponent(session.id)}/${step}`);
+  return layout(
+    'Bank transfer pending',
+    `<h1>Bank transfer pending</h1>
+<p class="total">${escapeHtml(formatAmount(session.amount_total, session.currency))}</p>
+<p>The buyer chose to pay by bank transfer: the purchase waits for the bank. Play the bank's part.</p>
+<form method="post" action="${action('transfer-arrives')}"><button class="primary" type="submit">The transfer arrives</button></form>
+<form method="post" action="${action('transfer-fails')}"><button type="submit">The transfer fails</button></form>
+<p class="muted">Session ${escapeHtml(session.id)}</p>`,
+  );
+}
+
 export function renderNoticePage(title: string, message: string, link?: { href: string; label: string }): string {
   const anchor = link === undefined ? '' : `<p><a href="${escapeHtml(link.href)}">${escapeHtml(link.label)}</a></p>`;
   return layout(title, `<h1>${escapeHtml(title)}</h1>\n<p>${escapeHtml(message)}</p>\n${anchor}`);

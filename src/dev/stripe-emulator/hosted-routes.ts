@@ -1,5 +1,5 @@
 import { StripeEngine } from './engine';
-import { renderCheckoutPage, renderNoticePage } from './hosted-page';
+import { renderBankTransferPage, renderCheckoutPage, renderNoticePage } from './hosted-page';
 import { CheckoutSessionObject } from './objects';
 import { html, HtmlReply, redirect, Reply, Router } from './router';
 import { WebhookDispatcher } from './webhooks';
@@ -15,15 +15,28 @@ export function hostedRoutes(engine: StripeEngine, webhooks: WebhookDispatcher):
       await webhooks.publish(engine.paySession(id, { async }));
       return redirect(successUrl(session));
     });
+  // After "Pay later", the same address plays the bank: the transfer arrives or fails.
+  const settle = (id: string, arrives: boolean): Promise<Reply> => {
+    const session = engine.findSession(id);
+    if (session === undefined || !engine.awaitsAsyncPayment(id)) return Promise.resolve(unavailable(id, session));
+    const events = arrives ? engine.succeedAsyncPayment(id) : engine.failAsyncPayment(id);
+    return webhooks.publish(events).then(() => redirect(successUrl(session)));
+  };
   return new Router()
-    .on('GET', '/c/pay/:id', (_, { id }) =>
-      whenOpen(id, (session) => {
+    .on('GET', '/c/pay/:id', (_, { id }) => {
+      const awaiting = engine.findSession(id);
+      if (awaiting !== undefined && engine.awaitsAsyncPayment(id)) {
+        return html(renderBankTransferPage(awaiting), 200, originsOf([successUrl(awaiting)]));
+      }
+      return whenOpen(id, (session) => {
         const exits = [successUrl(session), session.cancel_url ?? engine.checkoutUrl(id)];
         return Promise.resolve(html(renderCheckoutPage(session, engine.lineItems(id)), 200, originsOf(exits)));
-      }),
-    )
+      });
+    })
     .on('POST', '/c/pay/:id/pay', (_, { id }) => pay(id, false))
     .on('POST', '/c/pay/:id/pay-later', (_, { id }) => pay(id, true))
+    .on('POST', '/c/pay/:id/transfer-arrives', (_, { id }) => settle(id, true))
+    .on('POST', '/c/pay/:id/transfer-fails', (_, { id }) => settle(id, false))
     .on('POST', '/c/pay/:id/cancel', (_, { id }) =>
       whenOpen(id, async (session) => {
         await webhooks.publish(engine.expireSession(id));
