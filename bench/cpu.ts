@@ -2,16 +2,20 @@ import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 
 /** Linux reports /proc in USER_HZ ticks, which is 100 on every mainstream kernel. */
-const TICKS_PER_SECOND = 100;
+export const TICKS_PER_SECOND = 100;
 
 export interface CpuSplit {
-  /** This process: the service and the load generator, which share one event loop. */
+  /** This process: the service (the bench's own bookkeeping between phases is not in a phase). */
   nodeSeconds: number;
   nodeSystemShare: number;
   /** The service database's backends plus the server's WAL writer, checkpointer and friends. */
   postgresSeconds: number | null;
-  /** Busy time of the machine outside both: anything else running that could skew the numbers. */
+  /** The load generator's process, when it runs in its own (null: it shares the service's event loop). */
+  loadSeconds: number | null;
+  /** Busy time of the machine outside all of them: anything else running that could skew the numbers. */
   otherSeconds: number | null;
+  /** Busy time of the whole machine (every core, every process) during the phase. */
+  machineSeconds: number | null;
   /** Share of all cores that was busy during the phase. */
   machineBusy: number | null;
 }
@@ -22,8 +26,9 @@ export interface CpuSplit {
  * `postgresPids` lists the server processes that count as the service's database work; they
  * can only be read through /proc when PostgreSQL runs on this machine.
  */
-export async function startCpuMeter(postgresPids: () => Promise<number[]>): Promise<() => Promise<CpuSplit>> {
+export async function startCpuMeter(postgresPids: () => Promise<number[]>, loadPid?: number): Promise<() => Promise<CpuSplit>> {
   const node = process.cpuUsage();
+  const loadBefore = loadPid === undefined ? null : processTicks(loadPid);
   const machine = machineTicks();
   const postgresBefore = new Map((await postgresPids()).map((pid) => [pid, processTicks(pid)]));
   const started = performance.now();
@@ -43,18 +48,23 @@ export async function startCpuMeter(postgresPids: () => Promise<number[]>): Prom
     }
     if (![...postgresBefore.values()].some((ticks) => ticks !== null)) postgresTicks = null;
     const postgresSeconds = postgresTicks === null ? null : postgresTicks / TICKS_PER_SECOND;
+    const loadAfter = loadPid === undefined ? null : processTicks(loadPid);
+    const loadSeconds = loadBefore === null || loadAfter === null ? null : (loadAfter - loadBefore) / TICKS_PER_SECOND;
 
     return {
       nodeSeconds,
       nodeSystemShare: nodeSeconds > 0 ? used.system / 1e6 / nodeSeconds : 0,
       postgresSeconds,
-      otherSeconds: busySeconds === null ? null : Math.max(0, busySeconds - nodeSeconds - (postgresSeconds ?? 0)),
+      loadSeconds,
+      otherSeconds: busySeconds === null ? null : Math.max(0, busySeconds - nodeSeconds - (postgresSeconds ?? 0) - (loadSeconds ?? 0)),
+      machineSeconds: busySeconds,
       machineBusy: busySeconds === null ? null : busySeconds / (wallSeconds * cpus().length),
     };
   };
 }
 
-function machineTicks(): number | null {
+/** Busy ticks of every core since boot (USER_HZ). */
+export function machineTicks(): number | null {
   if (!existsSync('/proc/stat')) return null;
   const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
   // user nice system idle iowait irq softirq steal: idle and iowait are the not-busy ones.

@@ -12,9 +12,12 @@
  *   every history moderator's cached `users.points` equals the balance of its `moderator:<id>` account.
  */
 import { JwtService } from '@nestjs/jwt';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import type { Logger, QueryRunner } from 'typeorm';
-import { HttpClient, HttpResult, percentile, runPool } from './http-load';
+import { HttpClient, HttpResult, percentile } from './http-load';
+import { LoadProcess, LoadRequest } from './load-process';
+import { ProfileSummary, startProfile } from './profiler';
 import { BENCH_JWT_SECRET, BenchService } from './service';
 
 export interface HistoryConfig {
@@ -57,6 +60,8 @@ export interface HistoryResult {
   cases: HistoryCaseResult[];
   plans: PlanSummary[];
   seqScansOnBigTables: string[];
+  /** Every route's GETs again under the CPU profiler: the service's CPU per GET by layer. */
+  profile?: ProfileSummary & { file: string; requests: number };
   ledger: string;
 }
 
@@ -97,7 +102,13 @@ interface HistoryCase {
   items: (body: unknown) => number;
 }
 
-export async function runHistory(db: Client, service: BenchService, config: HistoryConfig, print: (line?: string) => void): Promise<HistoryResult> {
+export async function runHistory(
+  db: Client,
+  service: BenchService,
+  loadProcess: LoadProcess,
+  config: HistoryConfig,
+  print: (line?: string) => void,
+): Promise<HistoryResult> {
   const loadStarted = performance.now();
   const seeded = await load(db, config.rows, print);
   const loadSeconds = (performance.now() - loadStarted) / 1000;
@@ -113,7 +124,7 @@ export async function runHistory(db: Client, service: BenchService, config: Hist
       // Warm-up (JIT, pool, buffers) and one captured request whose SQL is explained below.
       for (let i = 0; i < WARMUP_REQUESTS; i++) await call(http, spec, i);
       const captured = await captureSql(service, () => call(http, spec, 0));
-      const result = await measure(http, spec, config);
+      const result = await measure(loadProcess, spec, config);
       results.push(result);
       print(
         `  ${spec.name.padEnd(34)} p50 ${result.p50Ms.toFixed(1).padStart(6)} ms  p95 ${result.p95Ms.toFixed(1).padStart(6)} ms  ` +
@@ -130,6 +141,14 @@ export async function runHistory(db: Client, service: BenchService, config: Hist
         print(`                   ${plan.nodes.join(' > ')}${flag}`);
       }
     }
+    // Every route's GETs once more, under the profiler: where a GET's CPU goes, by layer (not timed).
+    const everyCase = cases.flatMap((spec) => requestsOf(spec, config.requests));
+    let stopProfile: ((file?: string) => Promise<ProfileSummary>) | undefined;
+    await loadProcess.run(everyCase, config.concurrency, async () => {
+      stopProfile = await startProfile();
+    });
+    const profileFile = join(__dirname, 'results', 'history.cpuprofile');
+    const profile = { file: profileFile, requests: everyCase.length, ...(await stopProfile!(profileFile)) };
     const seqScansOnBigTables = [...new Set(plans.flatMap((plan) => plan.seqScans.map((table) => `${plan.case}: ${table}`)))];
     return {
       rows: config.rows,
@@ -138,6 +157,7 @@ export async function runHistory(db: Client, service: BenchService, config: Hist
       cases: results,
       plans,
       seqScansOnBigTables,
+      profile,
       ledger:
         'bulk purchases have no ledger rows: the ledger verifier is not run on this database; ' +
         "each history moderator's users.points equals its moderator:<id> balance",
@@ -385,12 +405,16 @@ async function call(http: HttpClient, spec: HistoryCase, i: number): Promise<Htt
   return http.get(path, { Authorization: `Bearer ${token}` });
 }
 
-async function measure(http: HttpClient, spec: HistoryCase, config: HistoryConfig): Promise<HistoryCaseResult> {
-  const responses = await runPool(
-    Array.from({ length: config.requests }, (_, i) => i),
-    config.concurrency,
-    (i) => call(http, spec, i),
-  );
+function requestsOf(spec: HistoryCase, count: number): LoadRequest[] {
+  return Array.from({ length: count }, (_, i): LoadRequest => {
+    const { path, token } = spec.request(i);
+    return { method: 'GET', path, headers: { Authorization: `Bearer ${token}` } };
+  });
+}
+
+/** Timed from the load process: the GETs' sending and reading cost the service's event loop nothing. */
+async function measure(loadProcess: LoadProcess, spec: HistoryCase, config: HistoryConfig): Promise<HistoryCaseResult> {
+  const { results: responses } = await loadProcess.run(requestsOf(spec, config.requests), config.concurrency);
   const ok = responses.filter((response) => response.status === 200);
   const failed = responses.filter((response) => response.status !== 200);
   const sorted = responses.map((response) => response.ms).sort((a, b) => a - b);

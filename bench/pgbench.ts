@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { machineTicks, TICKS_PER_SECOND } from './cpu';
 
 export interface PgbenchOptions {
   database: string;
@@ -15,6 +16,8 @@ export interface PgbenchResult {
   initSeconds: number;
   latencyAverageMs: number | null;
   transactions: number | null;
+  /** Busy CPU of the whole machine (pgbench's clients, the server, anything else) per transaction. */
+  machineCpuMsPerTransaction: number | null;
   summary: string;
 }
 
@@ -34,6 +37,7 @@ export async function runPgbench(options: PgbenchOptions): Promise<PgbenchResult
   await exec(['-i', '-q', '-s', String(options.scale), options.database], options.env, GRACE_SECONDS);
   const initSeconds = (performance.now() - initStarted) / 1000;
 
+  const ticksBefore = machineTicks();
   const { stdout } = await exec(
     ['-c', String(options.clients), '-j', String(options.threads), '-T', String(options.seconds), '-b', 'tpcb-like', options.database],
     options.env,
@@ -43,11 +47,16 @@ export async function runPgbench(options: PgbenchOptions): Promise<PgbenchResult
   if (!tps) throw new Error(`pgbench printed no "tps = … (without initial connection time)" line:\n${stdout}`);
   const latency = /latency average = ([\d.]+) ms/.exec(stdout);
   const transactions = /number of transactions actually processed: (\d+)/.exec(stdout);
+  const ticksAfter = machineTicks();
+  // The run includes pgbench connecting and exiting, a few ms of a 15 s run.
+  const machineCpuMsPerTransaction =
+    ticksBefore === null || ticksAfter === null || !transactions ? null : ((ticksAfter - ticksBefore) * 1000) / TICKS_PER_SECOND / Number(transactions[1]);
   return {
     tps: Number(tps[1]),
     initSeconds,
     latencyAverageMs: latency ? Number(latency[1]) : null,
     transactions: transactions ? Number(transactions[1]) : null,
+    machineCpuMsPerTransaction,
     summary: stdout.trim(),
   };
 }

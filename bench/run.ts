@@ -31,7 +31,9 @@ import {
 import { CpuSplit } from './cpu';
 import { HistoryConfig, HistoryResult, runHistory } from './history';
 import { PgbenchResult, runPgbench, stopPgbench } from './pgbench';
-import { CeilingResult, deliverCeiling, deliverScenario, PreparedScenario, prepareScenario, ScenarioResult, ScenarioSpec } from './scenario';
+import { formatLayers } from './profiler';
+import { CeilingResult, deliverCeiling, deliverScenario, PhaseProfile, PreparedScenario, prepareScenario, ScenarioResult, ScenarioSpec } from './scenario';
+import { LoadProcess } from './load-process';
 import { BenchService, startService } from './service';
 
 interface BenchConfig {
@@ -163,6 +165,11 @@ async function main(cleanup: Cleanup): Promise<number> {
   print(`durability (service pool session): ${formatSettings(poolSettings)}`);
   requireDurable("the service's connections", poolSettings);
 
+  // Timed requests come from a process of their own, as Stripe's and browsers' do.
+  const load = await LoadProcess.start(service.url);
+  cleanup.add('stop the load process', () => load.close());
+  print(`load generator: process ${load.pid}, out of the service's process`);
+
   const db = new Client({ connectionString: databaseUrl(server.url, serviceDb) });
   await db.connect();
   cleanup.add('close the bench connection', () => db.end());
@@ -176,18 +183,22 @@ async function main(cleanup: Cleanup): Promise<number> {
     // A client may hold at most 10 open checkouts: enough buyers that none does.
     { name: 'spread', key: 'spread', purchases: n, moderators: 50, profiles: 50, clients: Math.max(200, Math.ceil(n / 8)) },
     { name: 'hot moderator', key: 'hot', purchases: n, moderators: 1, profiles: 50, clients: Math.max(200, Math.ceil(n / 8)) },
+    // Not reported either: the same deliveries under the CPU profiler, for the split by layer (sampling costs a little).
+    { name: 'profiled', key: 'profiled', purchases: Math.min(500, n), moderators: 50, profiles: 50, clients: 200 },
   ];
   const results: ScenarioResult[] = [];
   let lastPrepared: PreparedScenario | undefined;
+  const profiles: { credit?: PhaseProfile; ceiling?: PhaseProfile; get?: PhaseProfile } = {};
   mkdirSync(RESULTS_DIR, { recursive: true });
   for (const spec of config.historyOnly ? [] : scenarios) {
     print();
     print(`[${spec.name}] ${spec.purchases} purchases over ${spec.profiles} profiles of ${spec.moderators} moderator(s), ${spec.clients} clients`);
     const prepared = await prepareScenario(db, service, spec, config.concurrency, packPoints);
-    lastPrepared = prepared;
+    if (spec.key === 'spread' || spec.key === 'hot') lastPrepared = prepared;
     print(`  setup: ${spec.purchases} checkouts through POST /profile-points/checkout in ${seconds(prepared.checkoutSeconds * 1000)} (not timed)`);
-    const profileFile = config.profile && spec.key !== 'warmup' ? join(RESULTS_DIR, `${spec.key}.cpuprofile`) : undefined;
-    const result = await deliverScenario(db, service, prepared, config.concurrency, profileFile);
+    const profiled = spec.key === 'profiled' || (config.profile && spec.key !== 'warmup');
+    const profileFile = profiled ? join(RESULTS_DIR, `${spec.key}.cpuprofile`) : undefined;
+    const result = await deliverScenario(db, service, load, prepared, config.concurrency, profileFile);
     print(
       `  ${result.deliveries} deliveries in ${seconds(result.elapsedMs)}: ${result.deliveriesPerSecond.toFixed(1)} deliveries/s, ` +
         `${result.creditsPerSecond.toFixed(1)} credits/s, p50 ${result.p50Ms.toFixed(1)} ms, p90 ${result.p90Ms.toFixed(1)} ms, ` +
@@ -206,7 +217,7 @@ async function main(cleanup: Cleanup): Promise<number> {
       `  outbox: ${result.outboxBacklog} events unpublished when the phase ended, ` +
         (result.outboxDrainSeconds === null ? 'NOT drained within the bound' : `drained ${seconds(result.outboxDrainSeconds * 1000)} later`),
     );
-    printProfile(result.profile);
+    printProfile(result.profile, result.deliveries, 'delivery');
     if (result.errors > 0) {
       print(`  ERRORS: ${result.errors} deliveries without a 2xx, e.g.:`);
       for (const sample of result.errorSamples) print(`    ${sample}`);
@@ -217,7 +228,8 @@ async function main(cleanup: Cleanup): Promise<number> {
       for (const problem of result.problems) print(`  NOT VERIFIED: ${problem}`);
       problems.push(...result.problems.map((problem) => `${spec.name}: ${problem}`));
     }
-    if (spec.key !== 'warmup') results.push(result);
+    if (spec.key === 'spread' || spec.key === 'hot') results.push(result);
+    if (spec.key === 'profiled') profiles.credit = result.profile;
   }
 
   // What HTTP, the signature check and the load generator cost on their own, measured like the rest.
@@ -225,7 +237,7 @@ async function main(cleanup: Cleanup): Promise<number> {
   if (lastPrepared) {
     print();
     print(`[ceiling] the last scenario's ${2 * lastPrepared.payloads.length} deliveries again, as an event type the service ignores (no query)`);
-    ceiling = await deliverCeiling(db, service, lastPrepared, config.concurrency, config.profile ? join(RESULTS_DIR, 'ceiling.cpuprofile') : undefined);
+    ceiling = await deliverCeiling(db, service, load, lastPrepared, config.concurrency, config.profile ? join(RESULTS_DIR, 'ceiling.cpuprofile') : undefined);
     print(
       `  ${ceiling.deliveries} deliveries in ${seconds(ceiling.elapsedMs)}: ${ceiling.deliveriesPerSecond.toFixed(1)} deliveries/s, ` +
         `i.e. at most ${ceiling.creditsPerSecond.toFixed(1)} credits/s at two deliveries per credit; ` +
@@ -238,7 +250,14 @@ async function main(cleanup: Cleanup): Promise<number> {
           `at most ${ceiling.cpuBoundCreditsPerSecond.toFixed(0)} credits/s however the service were parallelised`,
       );
     }
-    printProfile(ceiling.profile);
+    printProfile(ceiling.profile, ceiling.deliveries, 'delivery');
+    if (!ceiling.profile) {
+      // The timed run above is not slowed by sampling; this second pass is the one profiled.
+      const again = await deliverCeiling(db, service, load, lastPrepared, config.concurrency, join(RESULTS_DIR, 'ceiling.cpuprofile'));
+      print(`  the same again under the CPU profiler (not timed): ${again.deliveriesPerSecond.toFixed(1)} deliveries/s`);
+      printProfile(again.profile, again.deliveries, 'delivery');
+      profiles.ceiling = again.profile;
+    } else profiles.ceiling = ceiling.profile;
     if (ceiling.errors > 0) {
       print(`  ERRORS: ${ceiling.errors} deliveries not answered 200 "ignored", e.g.:`);
       for (const sample of ceiling.errorSamples) print(`    ${sample}`);
@@ -254,7 +273,12 @@ async function main(cleanup: Cleanup): Promise<number> {
       `[history] ${config.history.rows} purchases bulk-loaded, then ${config.history.requests} GETs per route at concurrency ` +
         `${config.history.concurrency}; the SQL each route ran, explained`,
     );
-    history = await runHistory(db, service, config.history, print);
+    history = await runHistory(db, service, load, config.history, print);
+    if (history.profile) {
+      print(`  every route again under the CPU profiler (not timed), ${history.profile.requests} GETs:`);
+      printProfile(history.profile, history.profile.requests, 'GET');
+      profiles.get = history.profile;
+    }
     for (const result of history.cases) {
       if (result.errors > 0) problems.push(`history ${result.name}: ${result.errors} requests without a 200, e.g. ${result.errorSamples[0]}`);
     }
@@ -287,7 +311,8 @@ async function main(cleanup: Cleanup): Promise<number> {
   });
   print(
     `  initialised in ${seconds(pgbench.initSeconds * 1000)}; ${pgbench.transactions ?? '?'} transactions, ` +
-      `latency average ${pgbench.latencyAverageMs ?? '?'} ms, ${pgbench.tps.toFixed(1)} tps`,
+      `latency average ${pgbench.latencyAverageMs ?? '?'} ms, ${pgbench.tps.toFixed(1)} tps, ` +
+      `the machine's CPU ${pgbench.machineCpuMsPerTransaction?.toFixed(2) ?? '?'} ms per transaction`,
   );
 
   const [spread, hot] = results;
@@ -297,10 +322,13 @@ async function main(cleanup: Cleanup): Promise<number> {
     hotToSpread: hot.creditsPerSecond / spread.creditsPerSecond,
     ceilingToPgbench: ceiling ? ceiling.creditsPerSecond / pgbench.tps : null,
     cpuBoundToPgbench: ceiling?.cpuBoundCreditsPerSecond ? ceiling.cpuBoundCreditsPerSecond / pgbench.tps : null,
+    /** Machine CPU per credit ÷ machine CPU per pgbench transaction: how many transfers' worth of CPU a credit costs. */
+    spreadCpuToPgbenchCpu:
+      spread.machineCpuMsPerCredit !== null && pgbench.machineCpuMsPerTransaction ? spread.machineCpuMsPerCredit / pgbench.machineCpuMsPerTransaction : null,
   };
 
   print();
-  print(row(['scenario', 'purchases', 'deliveries/s', 'credits/s', 'p50 ms', 'p99 ms']));
+  print(row(['scenario', 'purchases', 'deliveries/s', 'credits/s', 'p50 ms', 'p99 ms', 'machine CPU ms/credit']));
   for (const result of results) {
     print(
       row([
@@ -310,13 +338,17 @@ async function main(cleanup: Cleanup): Promise<number> {
         result.creditsPerSecond.toFixed(1),
         result.p50Ms.toFixed(1),
         result.p99Ms.toFixed(1),
+        result.machineCpuMsPerCredit?.toFixed(2) ?? '?',
       ]),
     );
   }
   if (ceiling) {
-    print(row(['ceiling (no db)', '', ceiling.deliveriesPerSecond.toFixed(1), ceiling.creditsPerSecond.toFixed(1), ceiling.p50Ms.toFixed(1), ceiling.p99Ms.toFixed(1)]));
+    print(row(['ceiling (no db)', '', ceiling.deliveriesPerSecond.toFixed(1), ceiling.creditsPerSecond.toFixed(1), ceiling.p50Ms.toFixed(1), ceiling.p99Ms.toFixed(1), ceiling.cpuMsPerCredit?.toFixed(2) ?? '?']));
   }
-  print(`pgbench tpcb-like (${config.concurrency} clients): ${pgbench.tps.toFixed(1)} tps`);
+  print(
+    `pgbench tpcb-like (${config.concurrency} clients): ${pgbench.tps.toFixed(1)} tps, ` +
+      `machine CPU ${pgbench.machineCpuMsPerTransaction?.toFixed(2) ?? '?'} ms/transaction`,
+  );
   print(
     `ratio credits/s ÷ pgbench tps: spread ${ratios.spreadToPgbench.toFixed(3)}, hot moderator ${ratios.hotToPgbench.toFixed(3)}; ` +
       `hot ÷ spread = ${ratios.hotToSpread.toFixed(3)}`,
@@ -326,6 +358,10 @@ async function main(cleanup: Cleanup): Promise<number> {
   }
   if (ratios.cpuBoundToPgbench !== null) {
     print(`CPU bound of the deliveries ÷ pgbench tps: ${ratios.cpuBoundToPgbench.toFixed(3)} (every core on the deliveries, still no database work)`);
+  }
+
+  if (ratios.spreadCpuToPgbenchCpu !== null) {
+    print(`machine CPU per credit (spread) ÷ machine CPU per pgbench transaction: ${ratios.spreadCpuToPgbenchCpu.toFixed(2)}`);
   }
 
   printHistory(history);
@@ -342,15 +378,19 @@ async function main(cleanup: Cleanup): Promise<number> {
     pgbench: { script: 'tpcb-like', clients: config.concurrency, threads, ...pgbench },
     ratios,
     history: history && { finishedAt: new Date().toISOString(), ...history },
+    layers: Object.fromEntries(Object.entries(profiles).map(([what, profile]) => [what, profile && { busyMs: profile.busyMs, layers: profile.layers }])),
   });
   if (warnings.length > 0) print(`note: the machine was not quiet (${warnings.join('; ')}): rerun for trustworthy numbers`);
   print(`results written to ${relative(process.cwd(), RESULTS_FILE)}`);
   return finish(problems);
 }
 
-function printProfile(profile: { file: string; top: string[] } | undefined): void {
+function printProfile(profile: PhaseProfile | undefined, units: number, unit: string): void {
   if (!profile) return;
-  print(`  CPU profile of the phase: ${relative(process.cwd(), profile.file)}; most self time:`);
+  print(`  CPU profile of the phase: ${relative(process.cwd(), profile.file)}; the service's busy CPU by layer:`);
+  for (const line of formatLayers(profile, units, unit)) print(`    ${line}`);
+  print(`    ${(profile.busyMs / units).toFixed(3).padStart(14)} ms/${unit} in all`);
+  print('  most self time:');
   for (const line of profile.top) print(`    ${line}`);
 }
 
@@ -417,11 +457,13 @@ function tsFiles(dir: string, depth: number): string[] {
 }
 
 function formatCpu(cpu: CpuSplit, credits: number): string {
-  const { nodeSeconds, nodeSystemShare, postgresSeconds, otherSeconds, machineBusy } = cpu;
-  const perCredit = (cpuSeconds: number) => `${((cpuSeconds * 1000) / credits).toFixed(1)} ms/credit`;
-  const parts = [`node ${perCredit(nodeSeconds)} (${(100 * nodeSystemShare).toFixed(0)}% in the kernel)`];
+  const { nodeSeconds, nodeSystemShare, postgresSeconds, loadSeconds, otherSeconds, machineSeconds, machineBusy } = cpu;
+  const perCredit = (cpuSeconds: number) => `${((cpuSeconds * 1000) / credits).toFixed(2)} ms/credit`;
+  const parts = [`service ${perCredit(nodeSeconds)} (${(100 * nodeSystemShare).toFixed(0)}% in the kernel)`];
   if (postgresSeconds !== null) parts.push(`PostgreSQL ${perCredit(postgresSeconds)}`);
+  if (loadSeconds !== null) parts.push(`load generator ${perCredit(loadSeconds)}`);
   if (otherSeconds !== null) parts.push(`everything else ${perCredit(otherSeconds)}`);
+  if (machineSeconds !== null) parts.push(`whole machine ${perCredit(machineSeconds)}`);
   if (machineBusy !== null) parts.push(`all cores ${(100 * machineBusy).toFixed(0)}% busy`);
   return parts.join(', ');
 }
@@ -434,7 +476,7 @@ function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
-const WIDTHS = [16, 11, 14, 11, 8, 8];
+const WIDTHS = [16, 11, 14, 11, 8, 8, 22];
 function row(cells: string[]): string {
   return cells.map((cell, i) => cell.padEnd(WIDTHS[i])).join('').trimEnd();
 }

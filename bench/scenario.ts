@@ -3,7 +3,8 @@ import { cpus } from 'node:os';
 import { Client } from 'pg';
 import { HttpClient, HttpResult, percentile, runPool, shuffle } from './http-load';
 import { CpuSplit, startCpuMeter } from './cpu';
-import { startProfile } from './profiler';
+import { LoadProcess, LoadRequest } from './load-process';
+import { ProfileSummary, startProfile } from './profiler';
 import { startWaitSampler } from './waits';
 import { BENCH_JWT_SECRET, BenchService } from './service';
 
@@ -45,10 +46,12 @@ export interface ScenarioResult {
   outboxBacklog: number;
   outboxDrainSeconds: number | null;
   cpu: CpuSplit;
+  /** Busy CPU of the whole machine per credit (service, load generator, PostgreSQL, anything else), comparable to pgbench's per transaction. */
+  machineCpuMsPerCredit: number | null;
   /** What the service's database connections were doing, as shares of all samples. */
   backendStates: Array<{ state: string; share: number }>;
-  /** With BENCH_PROFILE=1: where the phase's CPU profile went, and its top self-time functions. */
-  profile?: { file: string; top: string[] };
+  /** When profiled: where the phase's CPU profile went, its top self-time functions and its split by layer. */
+  profile?: PhaseProfile;
   verified: boolean;
   problems: string[];
 }
@@ -123,6 +126,7 @@ export async function prepareScenario(
 export async function deliverScenario(
   db: Client,
   service: BenchService,
+  load: LoadProcess,
   prepared: PreparedScenario,
   concurrency: number,
   profileFile?: string,
@@ -135,19 +139,17 @@ export async function deliverScenario(
   await db.query('ANALYZE');
   await db.query('CHECKPOINT').catch(() => undefined);
 
-  const stopProfile = profileFile ? await startProfile() : undefined;
-  const http = new HttpClient(service.url, concurrency);
-  const stopCpuMeter = await startCpuMeter(() => serverPids(db));
-  const stopWaitSampler = startWaitSampler(db);
-  const started = performance.now();
-  const results = await runPool(deliveries, concurrency, (delivery) =>
-    http.post('/stripe/webhook', delivery.payload, { 'Stripe-Signature': delivery.signature }),
-  );
-  const elapsedMs = performance.now() - started;
-  const backendStates = await stopWaitSampler();
-  const cpu = await stopCpuMeter();
-  http.close();
-  const profile = profileFile && stopProfile ? { file: profileFile, top: await stopProfile(profileFile) } : undefined;
+  let stopProfile: ((file?: string) => Promise<ProfileSummary>) | undefined;
+  let stopCpuMeter: (() => Promise<CpuSplit>) | undefined;
+  let stopWaitSampler: (() => Promise<Array<{ state: string; share: number }>>) | undefined;
+  const { results, elapsedMs } = await load.run(deliveries.map(webhookRequest), concurrency, async () => {
+    stopProfile = profileFile ? await startProfile() : undefined;
+    stopCpuMeter = await startCpuMeter(() => serverPids(db), load.pid);
+    stopWaitSampler = startWaitSampler(db);
+  });
+  const backendStates = await stopWaitSampler!();
+  const cpu = await stopCpuMeter!();
+  const profile = profileFile && stopProfile ? { file: profileFile, ...(await stopProfile(profileFile)) } : undefined;
 
   const { rows: backlog } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox_events WHERE published_at IS NULL`);
 
@@ -178,6 +180,7 @@ export async function deliverScenario(
     outboxBacklog: backlog[0].n,
     outboxDrainSeconds,
     cpu,
+    machineCpuMsPerCredit: cpu.machineSeconds === null ? null : (cpu.machineSeconds * 1000) / prepared.spec.purchases,
     backendStates,
     profile,
     verified: problems.length === 0,
@@ -191,7 +194,7 @@ export interface CeilingResult {
   deliveriesPerSecond: number;
   /** Two deliveries per credit, as in the credit scenarios: the most credits/s this path could give. */
   creditsPerSecond: number;
-  /** CPU of the whole machine per credit's two deliveries (this process, PostgreSQL's and everything else). */
+  /** CPU of the whole machine per credit's two deliveries (service, load generator, PostgreSQL and everything else). */
   cpuMsPerCredit: number | null;
   /** The same at every core busy on nothing else: what even a perfectly parallel service could not exceed. */
   cpuBoundCreditsPerSecond: number | null;
@@ -200,8 +203,10 @@ export interface CeilingResult {
   errors: number;
   errorSamples: string[];
   cpu: CpuSplit;
-  profile?: { file: string; top: string[] };
+  profile?: PhaseProfile;
 }
+
+export type PhaseProfile = ProfileSummary & { file: string };
 
 /** A type Stripe sends that the service acknowledges as "ignored" without opening a transaction. */
 const IGNORED_EVENT_TYPE = 'payment_intent.created';
@@ -214,6 +219,7 @@ const IGNORED_EVENT_TYPE = 'payment_intent.created';
 export async function deliverCeiling(
   db: Client,
   service: BenchService,
+  load: LoadProcess,
   prepared: PreparedScenario,
   concurrency: number,
   profileFile?: string,
@@ -225,24 +231,20 @@ export async function deliverCeiling(
   });
   const deliveries = shuffle([...signed, ...signed]);
 
-  const stopProfile = profileFile ? await startProfile() : undefined;
-  const http = new HttpClient(service.url, concurrency);
-  const stopCpuMeter = await startCpuMeter(() => serverPids(db));
-  const started = performance.now();
-  const results = await runPool(deliveries, concurrency, (delivery) =>
-    http.post('/stripe/webhook', delivery.payload, { 'Stripe-Signature': delivery.signature }),
-  );
-  const elapsedMs = performance.now() - started;
-  const cpu = await stopCpuMeter();
-  http.close();
-  const profile = profileFile && stopProfile ? { file: profileFile, top: await stopProfile(profileFile) } : undefined;
+  let stopProfile: ((file?: string) => Promise<ProfileSummary>) | undefined;
+  let stopCpuMeter: (() => Promise<CpuSplit>) | undefined;
+  const { results, elapsedMs } = await load.run(deliveries.map(webhookRequest), concurrency, async () => {
+    stopProfile = profileFile ? await startProfile() : undefined;
+    stopCpuMeter = await startCpuMeter(() => serverPids(db), load.pid);
+  });
+  const cpu = await stopCpuMeter!();
+  const profile = profileFile && stopProfile ? { file: profileFile, ...(await stopProfile(profileFile)) } : undefined;
 
   const failures = results.filter((result) => result.status !== 200 || outcomeOf(result.body) !== 'ignored');
   const latencies = results.map((result) => result.ms).sort((a, b) => a - b);
   const deliveriesPerSecond = deliveries.length / (elapsedMs / 1000);
   const credits = deliveries.length / 2;
-  const cpuMsPerCredit =
-    cpu.postgresSeconds === null || cpu.otherSeconds === null ? null : ((cpu.nodeSeconds + cpu.postgresSeconds + cpu.otherSeconds) * 1000) / credits;
+  const cpuMsPerCredit = cpu.machineSeconds === null ? null : (cpu.machineSeconds * 1000) / credits;
   return {
     deliveries: deliveries.length,
     elapsedMs,
@@ -257,6 +259,10 @@ export async function deliverCeiling(
     cpu,
     profile,
   };
+}
+
+function webhookRequest(delivery: { payload: string; signature: string }): LoadRequest {
+  return { method: 'POST', path: '/stripe/webhook', body: delivery.payload, headers: { 'Stripe-Signature': delivery.signature } };
 }
 
 async function verify(db: Client, prepared: PreparedScenario): Promise<string[]> {
