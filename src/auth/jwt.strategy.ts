@@ -1,12 +1,16 @@
 import { Injectable, UnauthorizedException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { PassportStrategy } from '@nestjs/passport';
+import type { Request } from 'express';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { Env } from '../config/env.schema';
 import { UsersService } from '../users/users.service';
 import { AuthUser, JwtClaims } from './auth-user';
 import { isId } from '../common/ids';
 import { refuseClaims, TokenClaims, tokenPolicy, TokenPolicy, verifyOptions } from './token-policy';
+import { hmacKey, verifiedClaimsFor } from './verified-token';
+
+const bearerToken = ExtractJwt.fromAuthHeaderAsBearerToken();
 
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy) {
@@ -22,12 +26,30 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
       JWT_AUDIENCE: config.get('JWT_AUDIENCE', { infer: true }),
     });
     super({
-      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      secretOrKey: config.get('JWT_SECRET', { infer: true }),
+      jwtFromRequest: bearerToken,
+      // passport-jwt hands the key to jsonwebtoken as is; its types only name strings and buffers.
+      secretOrKey: hmacKey(config.get('JWT_SECRET', { infer: true })) as unknown as string,
       ignoreExpiration: false,
       ...verifyOptions(policy),
     });
     this.policy = policy;
+  }
+
+  /**
+   * When the rate-limit guard already verified this very token (signature, algorithm, issuer,
+   * audience, expiry and the token policy), its claims are used as they are; otherwise passport-jwt
+   * verifies the token as before (a route or a setup without the rate-limit guard).
+   */
+  override authenticate(request: Request, options?: unknown): void {
+    const claims = verifiedClaimsFor(request, bearerToken(request));
+    if (!claims) {
+      super.authenticate(request, options);
+      return;
+    }
+    this.validate(claims).then(
+      (user) => this.success(user),
+      (error: Error) => this.error(error),
+    );
   }
 
   async validate(claims: TokenClaims): Promise<AuthUser> {
@@ -37,12 +59,16 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
   }
 }
 
-/** Shared by HTTP and the websocket handshake: a token is only as good as the user it names. */
+/**
+ * Shared by HTTP and the websocket handshake: a token is only as good as the user it names. The user
+ * is read through a cache of USER_LOOKUP_CACHE_SECONDS (5 s, src/users/user-lookup-cache.ts): a
+ * deleted user is refused at most that long after the deletion, a changed role applies within it.
+ */
 export async function resolveAuthUser(users: UsersService, claims: Partial<JwtClaims>): Promise<AuthUser> {
   if (!isId(claims.sub)) {
     throw new UnauthorizedException('The token has no valid subject');
   }
-  const user = await users.findById(claims.sub);
+  const user = await users.findIdentity(claims.sub);
   if (!user) throw new UnauthorizedException('The token names a user that does not exist');
   return { id: user.id, role: user.role, email: user.email };
 }

@@ -12,6 +12,7 @@ import {
 } from '@nestjs/throttler';
 import type { Request } from 'express';
 import { refuseClaims, TokenClaims, tokenPolicy, TokenPolicy, verifyOptions } from '../auth/token-policy';
+import { handOnVerifiedToken, hmacKey } from '../auth/verified-token';
 import { isId } from '../common/ids';
 import { Env } from '../config/env.schema';
 import { RATE_LIMIT, RateLimitName } from './rate-limit.decorators';
@@ -51,7 +52,7 @@ export class RateLimitGuard extends ThrottlerGuard {
     env: Env,
   ) {
     super(options, storage, reflector);
-    this.jwt = new JwtService({ secret: env.JWT_SECRET });
+    this.jwt = new JwtService({ secret: hmacKey(env.JWT_SECRET) });
     this.policy = tokenPolicy(env);
   }
 
@@ -90,7 +91,11 @@ export class RateLimitGuard extends ThrottlerGuard {
     if (match) {
       try {
         const claims = this.jwt.verify<TokenClaims>(match[1], verifyOptions(this.policy));
-        if (isId(claims.sub) && refuseClaims(claims, this.policy) === null) return { tracker: `user:${claims.sub}`, limit: 'route' };
+        if (isId(claims.sub) && refuseClaims(claims, this.policy) === null) {
+          // Authentication reuses these claims instead of verifying the same token a second time.
+          handOnVerifiedToken(request, match[1], claims);
+          return { tracker: `user:${claims.sub}`, limit: 'route' };
+        }
       } catch {
         // Not a valid token: counted by address, and authentication answers 401 if the budget allows.
       }

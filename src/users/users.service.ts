@@ -1,13 +1,31 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionRunner } from '../database/transaction';
 import { Role, User } from './user.entity';
+import { ExpiringLookupCache, USER_LOOKUP_CACHE_MAX_ENTRIES, USER_LOOKUP_CACHE_SECONDS } from './user-lookup-cache';
+
+/** What authentication needs of a user. */
+export type UserIdentity = Pick<User, 'id' | 'role' | 'email'>;
 
 @Injectable()
 export class UsersService {
+  private readonly identities = new ExpiringLookupCache<UserIdentity>(USER_LOOKUP_CACHE_SECONDS * 1000, USER_LOOKUP_CACHE_MAX_ENTRIES);
+
   constructor(private readonly transactions: TransactionRunner) {}
 
   findById(id: string): Promise<User | null> {
     return this.transactions.repository(User).findOneBy({ id });
+  }
+
+  /**
+   * The user behind a bearer token, read from the database at most once per
+   * USER_LOOKUP_CACHE_SECONDS (5 s) per user and instance: every authenticated request and socket
+   * handshake asks, and a deleted user (or a changed role) takes effect within that time.
+   */
+  findIdentity(id: string): Promise<UserIdentity | null> {
+    return this.identities.get(id, async (key) => {
+      const user = await this.transactions.repository(User).findOne({ where: { id: key }, select: { id: true, role: true, email: true } });
+      return user && { id: user.id, role: user.role, email: user.email };
+    });
   }
 
   async isModerator(id: string): Promise<boolean> {
