@@ -43,11 +43,17 @@ export class EdgeIoAdapter extends IoAdapter {
       maxHttpBufferSize: SOCKET_MAX_MESSAGE_BYTES,
       allowRequest: (request: IncomingMessage, callback: (error: string | null | undefined, success: boolean) => void) => {
         const origin = request.headers.origin;
-        if (isAllowedOrigin(origin, allowed)) callback(null, true);
+        // A page served by this service itself (the reference client) is same-origin: not a cross-site caller.
+        if (isAllowedOrigin(origin, allowed) || isSameOrigin(origin, request.headers.host)) callback(null, true);
         else callback(`Origin ${origin} is not allowed to connect (CORS_ORIGINS)`, false);
       },
     };
     // socket.io takes partial options and fills in its defaults; the adapter's type asks for all of them.
     return super.createIOServer(port, edge as IoServerOptions);
   }
+}
+
+function isSameOrigin(origin: string | undefined, host: string | undefined): boolean {
+  if (origin === undefined || host === undefined || !URL.canParse(origin)) return false;
+  return new URL(origin).host === host;
 }

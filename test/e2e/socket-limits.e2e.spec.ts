@@ -317,6 +317,10 @@ describe('Socket limits: per-user cap, handshake budget, capped replay, message 
       expect(listed.headers['access-control-allow-origin']).toBe(LISTED_ORIGIN);
       expect(listed.headers['access-control-allow-credentials']).toBeUndefined();
 
+      // A page served by the service itself (the reference client) calls from the service's own origin.
+      const sameOrigin = await api(b).get(pollingHandshake).set('Origin', b.url);
+      expect(sameOrigin.status).toBe(200);
+
       const withoutOrigin = await api(b).get(pollingHandshake);
       expect(withoutOrigin.status).toBe(200);
     });
