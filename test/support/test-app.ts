@@ -47,10 +47,17 @@ export async function startTestApp(env: Record<string, string> = {}, setup: AppS
     ...env,
   });
 
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot()] }).compile();
-  const app = moduleRef.createNestApplication({ rawBody: true, forceCloseConnections: true, logger: ['error', 'warn'] });
-  configureApp(app, setup);
-  await app.listen(0, '127.0.0.1');
+  let app: INestApplication;
+  try {
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot()] }).compile();
+    app = moduleRef.createNestApplication({ rawBody: true, forceCloseConnections: true, logger: ['error', 'warn'] });
+    configureApp(app, setup);
+    await app.listen(0, '127.0.0.1');
+  } catch (error) {
+    // A service that cannot boot must fail its suite, not leave the emulator's server keeping Jest alive.
+    await emulator.stop();
+    throw error;
+  }
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   emulator.setWebhookUrl(`${url}/stripe/webhook`);
 
