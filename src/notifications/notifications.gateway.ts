@@ -99,9 +99,10 @@ export class NotificationsGateway implements OnGatewayInit, OnGatewayConnection,
         () => next(),
         (error: unknown) => {
           if (!(error instanceof NotificationsError)) {
-            this.logger.error(`socket handshake failed: ${(error as Error).message}`, (error as Error).stack);
+            this.logger.error(`socket ${socket.id} handshake failed: ${(error as Error).message}`, (error as Error).stack);
           }
           const refusal = error instanceof NotificationsError ? error : NotificationsError.unavailable();
+          this.logger.log(`socket ${socket.id} refused: ${refusal.status} ${refusal.code} (${refusal.message})`);
           next(Object.assign(new Error(refusal.message), { data: refusal.toRefusal() }));
         },
       );
@@ -117,6 +118,7 @@ export class NotificationsGateway implements OnGatewayInit, OnGatewayConnection,
       { replaying: lastNotificationId !== null },
     );
     socket.data.delivery = delivery;
+    this.logger.log(`socket ${socket.id} connected: user ${user.id}` + (lastNotificationId === null ? '' : `, replay after ${lastNotificationId}`));
     try {
       // Registered as a recipient of live pushes before the replay query runs: nothing falls in between.
       await socket.join(userRoom(user.id));
@@ -131,6 +133,7 @@ export class NotificationsGateway implements OnGatewayInit, OnGatewayConnection,
   }
 
   handleDisconnect(socket: NotificationsSocket): void {
+    if (socket.data.user) this.logger.log(`socket ${socket.id} disconnected: user ${socket.data.user.id}`);
     socket.data.expiry?.cancel();
     socket.conn.off('close', socket.data.release);
     socket.data.release();
