@@ -5,7 +5,7 @@ import { createScenario, createUser, TestUser } from '../factories';
 import { ChildApp, startChildApp } from '../support/child-process';
 import { createIsolatedDatabase, IsolatedDatabase } from '../support/isolated-database';
 import { ids, NotificationsClient } from '../support/sockets';
-import { TEST_JWT_SECRET, TEST_WEBHOOK_SECRET } from '../support/test-app';
+import { TEST_WEBHOOK_SECRET, testServiceEnv } from '../support/test-app';
 import { sleep, waitUntil } from '../support/wait';
 
 const QUIET_MS = 500;
@@ -40,21 +40,7 @@ describe('Crash recovery: SIGKILL after commit, before or while relaying', () =>
   });
 
   async function start(relay: boolean): Promise<ChildApp> {
-    const child = await startChildApp({
-      NODE_ENV: 'test',
-      DATABASE_URL: database.url,
-      DB_MIGRATIONS_RUN: 'true',
-      JWT_SECRET: TEST_JWT_SECRET,
-      STRIPE_SECRET_KEY: 'sk_test_emulator',
-      STRIPE_PUBLISHABLE_KEY: 'pk_test_emulator',
-      STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
-      STRIPE_API_BASE_URL: emulator.url,
-      APP_URL: 'http://frontend.test',
-      OUTBOX_RELAY_ENABLED: String(relay),
-      OUTBOX_POLL_INTERVAL_MS: '250',
-      RATE_LIMIT_CHECKOUT_PER_MINUTE: '100000',
-      RATE_LIMIT_PER_MINUTE: '100000',
-    });
+    const child = await startChildApp({ ...testServiceEnv(database.url, emulator.url), OUTBOX_RELAY_ENABLED: String(relay) });
     children.push(child);
     emulator.setWebhookUrl(`${child.url}/stripe/webhook`);
     return child;

@@ -3,7 +3,7 @@ import { createScenario, tokenFor } from '../factories';
 import { ChildApp, startChildApp } from '../support/child-process';
 import { createIsolatedDatabase, IsolatedDatabase } from '../support/isolated-database';
 import { NotificationsClient } from '../support/sockets';
-import { TEST_JWT_SECRET, TEST_WEBHOOK_SECRET } from '../support/test-app';
+import { TEST_JWT_SECRET, TEST_WEBHOOK_SECRET, testServiceEnv } from '../support/test-app';
 
 type Line = Record<string, unknown>;
 
@@ -30,19 +30,11 @@ describe('Structured logs (LOG_FORMAT=json)', () => {
     databaseUrl = url.toString();
     // LOG_FORMAT=json as production sets it by default; NODE_ENV=test because the Stripe emulator is not for production.
     child = await startChildApp({
-      NODE_ENV: 'test',
+      ...testServiceEnv(databaseUrl, emulator.url),
       LOG_FORMAT: 'json',
       LOG_LEVEL: 'info',
-      DATABASE_URL: databaseUrl,
-      DB_MIGRATIONS_RUN: 'true',
-      JWT_SECRET: TEST_JWT_SECRET,
       STRIPE_SECRET_KEY,
-      STRIPE_PUBLISHABLE_KEY: 'pk_test_emulator',
-      STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
-      STRIPE_API_BASE_URL: emulator.url,
-      APP_URL: 'http://frontend.test',
       METRICS_TOKEN,
-      OUTBOX_POLL_INTERVAL_MS: '250',
       ...(process.env.REDIS_URL && { REDIS_URL: process.env.REDIS_URL }),
     });
     emulator.setWebhookUrl(`${child.url}/stripe/webhook`);

@@ -6,7 +6,7 @@ import { ChildApp, startChildApp } from '../support/child-process';
 import { createIsolatedDatabase, IsolatedDatabase } from '../support/isolated-database';
 import { ledgerDrift } from '../support/ledger';
 import { NotificationsClient } from '../support/sockets';
-import { TEST_JWT_SECRET, TEST_WEBHOOK_SECRET } from '../support/test-app';
+import { TEST_WEBHOOK_SECRET, testServiceEnv } from '../support/test-app';
 import { sleep, waitUntil } from '../support/wait';
 
 const PACK_POINTS = 100;
@@ -45,21 +45,9 @@ describe('Graceful shutdown (SIGTERM)', () => {
 
   async function start(shutdownTimeoutMs: number): Promise<ChildApp> {
     const child = await startChildApp({
-      NODE_ENV: 'test',
-      DATABASE_URL: database.url,
-      DB_MIGRATIONS_RUN: 'true',
-      JWT_SECRET: TEST_JWT_SECRET,
-      STRIPE_SECRET_KEY: 'sk_test_emulator',
-      STRIPE_PUBLISHABLE_KEY: 'pk_test_emulator',
-      STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
-      STRIPE_API_BASE_URL: emulator.url,
-      APP_URL: 'http://frontend.test',
-      OUTBOX_POLL_INTERVAL_MS: '250',
+      ...testServiceEnv(database.url, emulator.url),
       RECONCILE_INTERVAL_MS: '0',
       SHUTDOWN_TIMEOUT_MS: String(shutdownTimeoutMs),
-      RATE_LIMIT_CHECKOUT_PER_MINUTE: '100000',
-      RATE_LIMIT_PER_MINUTE: '100000',
-      RATE_LIMIT_ANONYMOUS_PER_MINUTE: '100000',
     });
     children.push(child);
     emulator.setWebhookUrl(`${child.url}/stripe/webhook`);

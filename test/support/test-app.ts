@@ -23,19 +23,18 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The whole service on a random port, on the test database, talking to a fresh Stripe emulator. */
-export async function startTestApp(env: Record<string, string> = {}, setup: AppSetupOptions = {}): Promise<TestApp> {
-  const emulator = await StripeEmulator.start({ webhookSecret: TEST_WEBHOOK_SECRET, retry: { attempts: 3, baseDelayMs: 50 } });
-  Object.assign(process.env, {
+/** The settings every test instance of the service runs with, in this process or as a child process. */
+export function testServiceEnv(databaseUrl: string, stripeApiUrl: string): Record<string, string> {
+  return {
     NODE_ENV: 'test',
-    DATABASE_URL: requireEnv('TEST_DATABASE_URL'),
+    DATABASE_URL: databaseUrl,
     DB_MIGRATIONS_RUN: 'true',
     JWT_SECRET: TEST_JWT_SECRET,
     STRIPE_SECRET_KEY: 'sk_test_emulator',
     STRIPE_PUBLISHABLE_KEY: 'pk_test_emulator',
     STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
     STRIPE_WEBHOOK_TOLERANCE: '300',
-    STRIPE_API_BASE_URL: emulator.url,
+    STRIPE_API_BASE_URL: stripeApiUrl,
     APP_URL: 'http://frontend.test',
     OUTBOX_POLL_INTERVAL_MS: '250',
     // Suites send bursts as one user; the rate-limit suite sets its own, low limits.
@@ -44,8 +43,13 @@ export async function startTestApp(env: Record<string, string> = {}, setup: AppS
     RATE_LIMIT_PER_MINUTE: '100000',
     RATE_LIMIT_ANONYMOUS_PER_MINUTE: '100000',
     SOCKET_MAX_CONNECTIONS_PER_USER: '1000',
-    ...env,
-  });
+  };
+}
+
+/** The whole service on a random port, on the test database, talking to a fresh Stripe emulator. */
+export async function startTestApp(env: Record<string, string> = {}, setup: AppSetupOptions = {}): Promise<TestApp> {
+  const emulator = await StripeEmulator.start({ webhookSecret: TEST_WEBHOOK_SECRET, retry: { attempts: 3, baseDelayMs: 50 } });
+  Object.assign(process.env, testServiceEnv(requireEnv('TEST_DATABASE_URL'), emulator.url), env);
 
   let app: INestApplication;
   try {
