@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { Controller, Get, Query, StreamableFile } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth } from '../auth/auth.decorators';
 import { ApiErrorResponse } from '../common/error-response.dto';
 import { ApiPageResponse, Page, PageQuery } from '../common/pagination';
@@ -34,7 +34,6 @@ export class AdminTransactionsController {
       'to export more, set `to` to the `created_at` of the last row and ask again. `amount` is a decimal string ' +
       '(minor units ÷ 100, e.g. `9.99`).',
   })
-  @ApiProduces('text/csv')
   @ApiOkResponse({ description: 'text/csv; columns: id, created_at, status, client_id, profile_id, moderator_id, pack, points, refunded_points, disputed_points, amount, currency, failure_reason, credited_at, stripe_session_id', content: { 'text/csv': { schema: { type: 'string' } } } })
   @ApiBadRequestResponse({ type: ApiErrorResponse, description: 'VALIDATION_FAILED or INVALID_RANGE' })
   exportCsv(@Query() query: TransactionFilterQuery): StreamableFile {

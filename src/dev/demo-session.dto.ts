@@ -1,19 +1,19 @@
 import { ApiProperty } from '@nestjs/swagger';
 
 export class DemoUserDto {
-  @ApiProperty({ example: '1' })
+  @ApiProperty({ type: String, example: '1' })
   id: string;
 
   @ApiProperty({ enum: ['client', 'moderator', 'admin'], example: 'client' })
   role: 'client' | 'moderator' | 'admin';
 
-  @ApiProperty({ example: 'Demo Client' })
+  @ApiProperty({ type: String, example: 'Demo Client' })
   name: string;
 
-  @ApiProperty({ example: 'client@demo.local' })
+  @ApiProperty({ type: String, example: 'client@demo.local' })
   email: string;
 
-  @ApiProperty({ description: 'A bearer token for this user, living JWT_MAX_TTL_SECONDS' })
+  @ApiProperty({ type: String, description: 'A bearer token for this user, living JWT_MAX_TTL_SECONDS' })
   token: string;
 
   @ApiProperty({ type: String, format: 'date-time' })
@@ -21,10 +21,10 @@ export class DemoUserDto {
 }
 
 export class DemoSessionDto {
-  @ApiProperty({ example: '1', description: 'The demo profile, run by the demo moderator' })
+  @ApiProperty({ type: String, example: '1', description: 'The demo profile, run by the demo moderator' })
   profileId: string;
 
-  @ApiProperty({ example: 'Sophie (demo)' })
+  @ApiProperty({ type: String, example: 'Sophie (demo)' })
   profileName: string;
 
   @ApiProperty({ type: [DemoUserDto] })

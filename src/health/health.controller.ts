@@ -15,8 +15,13 @@ export class HealthController {
 
   @Get()
   @Public()
-  @HealthCheck()
+  @HealthCheck({ swaggerDocumentation: false })
   @ApiOperation({ summary: 'Readiness, kept at its first path for existing probes: the same as /health/ready' })
+  @ApiOkResponse({ type: ReadinessDto, description: 'Ready: every dependency answers' })
+  @ApiServiceUnavailableResponse({
+    type: ApiErrorResponse,
+    description: 'SHUTTING_DOWN from the first moment of shutdown (SIGTERM); NOT_READY when a dependency is down, named in the message',
+  })
   check(): Promise<HealthCheckResult> {
     return this.readiness.check();
   }
@@ -28,7 +33,7 @@ export class HealthController {
     summary: 'Liveness: the process answers',
     description: 'Checks no dependency (a database outage must not get the process restarted), and stays 200 while the instance drains.',
   })
-  @ApiOkResponse({ type: LivenessDto })
+  @ApiOkResponse({ type: LivenessDto, description: 'The process answers' })
   @ApiServiceUnavailableResponse({ type: ApiErrorResponse, description: 'never from a live process; listed for the error shape' })
   live(): LivenessDto {
     return { status: 'ok' };
@@ -41,7 +46,7 @@ export class HealthController {
     summary: 'Readiness: send traffic here?',
     description: 'The database and, with REDIS_URL, Redis answer, and the instance is not shutting down. A load balancer drains the instance on 503.',
   })
-  @ApiOkResponse({ type: ReadinessDto })
+  @ApiOkResponse({ type: ReadinessDto, description: 'Ready: every dependency answers' })
   @ApiServiceUnavailableResponse({
     type: ApiErrorResponse,
     description: 'SHUTTING_DOWN from the first moment of shutdown (SIGTERM); NOT_READY when a dependency is down, named in the message',

@@ -1,17 +1,35 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, type SchemaObject } from '@nestjs/swagger';
 
 export class LivenessDto {
   @ApiProperty({ example: 'ok', enum: ['ok'] })
   status: 'ok';
 }
 
+const DEPENDENCIES: { type: 'object'; additionalProperties: SchemaObject } = {
+  type: 'object',
+  additionalProperties: {
+    type: 'object',
+    properties: { status: { type: 'string', enum: ['up', 'down'], example: 'up' } },
+    required: ['status'],
+    additionalProperties: true,
+  },
+};
+
+/** Terminus's answer when every dependency is up (a failure is a 503 ApiErrorResponse). */
 export class ReadinessDto {
-  @ApiProperty({ example: 'ok' })
-  status: string;
+  @ApiProperty({ type: String, enum: ['ok'], example: 'ok' })
+  status: 'ok';
+
+  @ApiProperty({ ...DEPENDENCIES, example: { database: { status: 'up' }, redis: { status: 'up' } }, description: 'The dependencies that are up' })
+  info: Record<string, { status: string }>;
+
+  @ApiProperty({ ...DEPENDENCIES, example: {}, description: 'The dependencies that are down: always empty in a 200' })
+  error: Record<string, { status: string }>;
 
   @ApiProperty({
+    ...DEPENDENCIES,
     example: { database: { status: 'up' }, redis: { status: 'up' } },
     description: 'Each dependency checked (redis only when REDIS_URL is set)',
   })
-  details: Record<string, unknown>;
+  details: Record<string, { status: string }>;
 }

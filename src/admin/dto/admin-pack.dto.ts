@@ -10,25 +10,25 @@ const POINTS_MESSAGE = 'points must be an integer between 1 and 1000000';
 const AMOUNT_MESSAGE = 'amount_cents must be an integer between 50 and 99999999 (minor units)';
 
 export class PackCodeParams {
-  @ApiProperty({ example: '500', description: 'The pack code' })
+  @ApiProperty({ type: String, example: '500', description: 'The pack code' })
   @Matches(PACK_CODE, { message: 'code must be 1 to 9 digits' })
   code: string;
 }
 
 export class CreatePackDto {
-  @ApiProperty({ example: '2500', pattern: PACK_CODE.source, description: 'What clients send as `pack`: 1 to 9 digits, unique' })
+  @ApiProperty({ type: String, example: '2500', pattern: PACK_CODE.source, description: 'What clients send as `pack`: 1 to 9 digits, unique' })
   @Transform(toText)
   @Matches(PACK_CODE, { message: 'code must be 1 to 9 digits' })
   @IsString({ message: 'code is required: 1 to 9 digits' })
   code: string;
 
-  @ApiProperty({ example: 2500, minimum: 1, maximum: 1_000_000 })
+  @ApiProperty({ type: 'integer', example: 2500, minimum: 1, maximum: 1_000_000 })
   @Max(1_000_000, { message: POINTS_MESSAGE })
   @Min(1, { message: POINTS_MESSAGE })
   @IsInt({ message: POINTS_MESSAGE })
   points: number;
 
-  @ApiProperty({ example: 3999, minimum: 50, maximum: 99_999_999, description: 'Price in minor units (cents)' })
+  @ApiProperty({ type: 'integer', example: 3999, minimum: 50, maximum: 99_999_999, description: 'Price in minor units (cents)' })
   @Max(99_999_999, { message: AMOUNT_MESSAGE })
   @Min(50, { message: AMOUNT_MESSAGE })
   @IsInt({ message: AMOUNT_MESSAGE })
@@ -41,43 +41,43 @@ export class CreatePackDto {
 }
 
 export class UpdatePackDto {
-  @ApiPropertyOptional({ example: 600, minimum: 1, maximum: 1_000_000 })
+  @ApiPropertyOptional({ type: 'integer', example: 600, minimum: 1, maximum: 1_000_000 })
   @IsOptional()
   @Max(1_000_000, { message: POINTS_MESSAGE })
   @Min(1, { message: POINTS_MESSAGE })
   @IsInt({ message: POINTS_MESSAGE })
   points?: number;
 
-  @ApiPropertyOptional({ example: 1099, minimum: 50, maximum: 99_999_999, description: 'Price in minor units (cents)' })
+  @ApiPropertyOptional({ type: 'integer', example: 1099, minimum: 50, maximum: 99_999_999, description: 'Price in minor units (cents)' })
   @IsOptional()
   @Max(99_999_999, { message: AMOUNT_MESSAGE })
   @Min(50, { message: AMOUNT_MESSAGE })
   @IsInt({ message: AMOUNT_MESSAGE })
   amount_cents?: number;
 
-  @ApiPropertyOptional({ example: false, description: 'false: no longer sold (existing purchases are unaffected)' })
+  @ApiPropertyOptional({ type: Boolean, example: false, description: 'false: no longer sold (existing purchases are unaffected)' })
   @IsOptional()
   @IsBoolean({ message: 'active must be true or false' })
   active?: boolean;
 }
 
 export class AdminPackDto {
-  @ApiProperty({ example: '500' })
+  @ApiProperty({ type: String, example: '500' })
   code: string;
 
-  @ApiProperty({ example: 500 })
+  @ApiProperty({ type: 'integer', example: 500 })
   points: number;
 
-  @ApiProperty({ example: 999, description: 'Price in minor units (cents)' })
+  @ApiProperty({ type: 'integer', example: 999, description: 'Price in minor units (cents)' })
   amountCents: number;
 
-  @ApiProperty({ example: 'eur' })
+  @ApiProperty({ type: String, example: 'eur' })
   currency: string;
 
-  @ApiProperty({ example: true, description: 'Sold to clients' })
+  @ApiProperty({ type: Boolean, example: true, description: 'Sold to clients' })
   active: boolean;
 
-  @ApiProperty({ example: 2, description: 'Position in the catalogue' })
+  @ApiProperty({ type: 'integer', example: 2, description: 'Position in the catalogue' })
   sortOrder: number;
 
   @ApiProperty({ type: String, format: 'date-time' })

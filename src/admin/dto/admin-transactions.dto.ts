@@ -13,13 +13,13 @@ const dateMessage = (name: string, example: string) =>
 
 /** A half-open range [from, to) of instants. */
 export class DateRangeQuery {
-  @ApiPropertyOptional({ example: '2026-01-01', description: `Inclusive. ${DATE_DESCRIPTION}` })
+  @ApiPropertyOptional({ type: String, example: '2026-01-01', description: `Inclusive. ${DATE_DESCRIPTION}` })
   @IsOptional()
   @IsISO8601({ strict: true }, { message: dateMessage('from', '2026-01-01') })
   @Matches(INSTANT, { message: dateMessage('from', '2026-01-01') })
   from?: string;
 
-  @ApiPropertyOptional({ example: '2026-02-01', description: `Exclusive. ${DATE_DESCRIPTION}` })
+  @ApiPropertyOptional({ type: String, example: '2026-02-01', description: `Exclusive. ${DATE_DESCRIPTION}` })
   @IsOptional()
   @IsISO8601({ strict: true }, { message: dateMessage('to', '2026-02-01') })
   @Matches(INSTANT, { message: dateMessage('to', '2026-02-01') })
@@ -33,17 +33,17 @@ export class TransactionFilterQuery extends DateRangeQuery {
   @IsEnum(TransactionStatus, { message: `status must be one of: ${Object.values(TransactionStatus).join(', ')}` })
   status?: TransactionStatus;
 
-  @ApiPropertyOptional({ example: '7' })
+  @ApiPropertyOptional({ type: String, example: '7' })
   @IsOptional()
   @Matches(ID_PATTERN, { message: 'client_id must be a positive integer id' })
   client_id?: string;
 
-  @ApiPropertyOptional({ example: '12' })
+  @ApiPropertyOptional({ type: String, example: '1' })
   @IsOptional()
   @Matches(ID_PATTERN, { message: 'profile_id must be a positive integer id' })
   profile_id?: string;
 
-  @ApiPropertyOptional({ example: '3', description: 'The moderator credited for the purchase' })
+  @ApiPropertyOptional({ type: String, example: '3', description: 'The moderator credited for the purchase' })
   @IsOptional()
   @Matches(ID_PATTERN, { message: 'moderator_id must be a positive integer id' })
   moderator_id?: string;
@@ -52,7 +52,7 @@ export class TransactionFilterQuery extends DateRangeQuery {
 export class TransactionSearchQuery extends IntersectionType(TransactionFilterQuery, PageQuery) {}
 
 export class AdminTransactionDto extends TransactionDto {
-  @ApiProperty({ example: 0, description: 'Points currently taken back by an open or lost dispute' })
+  @ApiProperty({ type: 'integer', example: 0, description: 'Points currently taken back by an open or lost dispute' })
   disputedPoints: number;
 
   @ApiProperty({ example: 'cs_test_a1b2c3', nullable: true, type: String })

@@ -1,50 +1,50 @@
 import { ApiProperty } from '@nestjs/swagger';
 
 export class CurrencyRevenueDto {
-  @ApiProperty({ example: 'eur' })
+  @ApiProperty({ type: String, example: 'eur' })
   currency: string;
 
-  @ApiProperty({ example: 12, description: 'Purchases credited in the range' })
+  @ApiProperty({ type: 'integer', example: 12, description: 'Purchases credited in the range' })
   purchases: number;
 
-  @ApiProperty({ example: 11988, description: 'What they were sold for, minor units' })
+  @ApiProperty({ type: 'integer', example: 11988, description: 'What they were sold for, minor units' })
   grossCents: number;
 
-  @ApiProperty({ example: 999, description: 'What Stripe has refunded of them so far, minor units' })
+  @ApiProperty({ type: 'integer', example: 999, description: 'What Stripe has refunded of them so far, minor units' })
   refundedCents: number;
 
-  @ApiProperty({ example: 10989, description: 'grossCents − refundedCents' })
+  @ApiProperty({ type: 'integer', example: 10989, description: 'grossCents − refundedCents' })
   netCents: number;
 }
 
 export class ModeratorEarningsDto {
-  @ApiProperty({ example: '3' })
+  @ApiProperty({ type: String, example: '3' })
   moderatorId: string;
 
-  @ApiProperty({ example: 1500, description: 'Points credited to the moderator in the range (ledger)' })
+  @ApiProperty({ type: 'integer', example: 1500, description: 'Points credited to the moderator in the range (ledger)' })
   creditedPoints: number;
 
-  @ApiProperty({ example: 500, description: 'Points debited from the moderator in the range: refunds, disputes' })
+  @ApiProperty({ type: 'integer', example: 500, description: 'Points debited from the moderator in the range: refunds, disputes' })
   debitedPoints: number;
 
-  @ApiProperty({ example: 1000, description: 'creditedPoints − debitedPoints; may be negative' })
+  @ApiProperty({ type: 'integer', example: 1000, description: 'creditedPoints − debitedPoints; may be negative' })
   netPoints: number;
 }
 
 export class StatusCountsDto {
-  @ApiProperty({ example: 1 })
+  @ApiProperty({ type: 'integer', example: 1 })
   pending: number;
 
-  @ApiProperty({ example: 10 })
+  @ApiProperty({ type: 'integer', example: 10 })
   completed: number;
 
-  @ApiProperty({ example: 0 })
+  @ApiProperty({ type: 'integer', example: 0 })
   failed: number;
 
-  @ApiProperty({ example: 2 })
+  @ApiProperty({ type: 'integer', example: 2 })
   expired: number;
 
-  @ApiProperty({ example: 1 })
+  @ApiProperty({ type: 'integer', example: 1 })
   refunded: number;
 }
 
@@ -55,13 +55,13 @@ export class PlatformSummaryDto {
   @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'End of the range (exclusive); null: up to now' })
   to: string | null;
 
-  @ApiProperty({ example: 12, description: 'Purchases credited (credited_at) in the range, whatever happened to them later' })
+  @ApiProperty({ type: 'integer', example: 12, description: 'Purchases credited (credited_at) in the range, whatever happened to them later' })
   purchases: number;
 
-  @ApiProperty({ example: 6000, description: 'Points of those purchases' })
+  @ApiProperty({ type: 'integer', example: 6000, description: 'Points of those purchases' })
   pointsSold: number;
 
-  @ApiProperty({ example: 500, description: 'Points of those purchases reversed by refunds so far' })
+  @ApiProperty({ type: 'integer', example: 500, description: 'Points of those purchases reversed by refunds so far' })
   refundedPoints: number;
 
   @ApiProperty({ type: [CurrencyRevenueDto], description: 'Revenue of those purchases, per currency' })

@@ -2,7 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { TransferKind } from '../../points/entities/ledger-transfer.entity';
 
 export class EarningEntryDto {
-  @ApiProperty({ example: '1042', description: 'Ledger transfer id; pass the last one as `cursor` for older entries' })
+  @ApiProperty({ type: String, example: '1042', description: 'Ledger transfer id; pass the last one as `cursor` for older entries' })
   id: string;
 
   @ApiProperty({
@@ -12,7 +12,7 @@ export class EarningEntryDto {
   })
   kind: TransferKind;
 
-  @ApiProperty({ example: 500, description: 'Signed: + credited to the moderator, − taken back' })
+  @ApiProperty({ type: 'integer', example: 500, description: 'Signed: + credited to the moderator, − taken back' })
   points: number;
 
   @ApiProperty({ nullable: true, type: String, example: '42', description: 'The purchase behind the transfer, when there is one' })
@@ -40,16 +40,16 @@ export class EarningsPageDto {
 }
 
 export class ModeratorPointsDto {
-  @ApiProperty({ example: 949, description: "The moderator's balance (ledger account moderator:<id>); negative when reversals exceeded earnings" })
+  @ApiProperty({ type: 'integer', example: 949, description: "The moderator's balance (ledger account moderator:<id>); negative when reversals exceeded earnings" })
   balance: number;
 
-  @ApiProperty({ example: 449, description: 'Earnings still inside the maturity window (refund/dispute risk); refunds and disputes take from here first, oldest credit first' })
+  @ApiProperty({ type: 'integer', example: 449, description: 'Earnings still inside the maturity window (refund/dispute risk); refunds and disputes take from here first, oldest credit first' })
   pending: number;
 
-  @ApiProperty({ example: 500, description: 'balance − pending; may be negative, never clamped' })
+  @ApiProperty({ type: 'integer', example: 500, description: 'balance − pending; may be negative, never clamped' })
   available: number;
 
-  @ApiProperty({ example: 14, description: 'Days an earning stays pending (EARNINGS_MATURITY_DAYS)' })
+  @ApiProperty({ type: 'integer', example: 14, description: 'Days an earning stays pending (EARNINGS_MATURITY_DAYS)' })
   maturityDays: number;
 
   @ApiProperty({ type: EarningsPageDto, description: 'Transfers to and from the moderator account, newest first; limit/cursor page through it' })

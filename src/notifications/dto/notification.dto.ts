@@ -5,7 +5,7 @@ import { PageQuery } from '../../common/pagination';
 import { NOTIFICATION_TYPES, NOTIFICATIONS, NotificationPayload, NotificationType } from '../notification-events';
 
 export class NotificationDto {
-  @ApiProperty({
+  @ApiProperty({ type: String,
     example: '1042',
     description: 'Increasing and unique; the websocket message of this notification carries the same id',
   })
@@ -53,6 +53,6 @@ export class MarkReadRequestDto {
 }
 
 export class MarkReadResponseDto {
-  @ApiProperty({ example: 2, description: 'How many of the given notifications this call marked read' })
+  @ApiProperty({ type: 'integer', example: 2, description: 'How many of the given notifications this call marked read' })
   updated: number;
 }

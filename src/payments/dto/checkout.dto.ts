@@ -6,19 +6,19 @@ import { ID_PATTERN } from '../../common/ids';
 const toText = ({ value }: { value: unknown }) => (typeof value === 'number' ? String(value) : value);
 
 export class CheckoutRequestDto {
-  @ApiProperty({ example: '12', description: 'The profile the points are for (a number or a numeric string)' })
+  @ApiProperty({ type: String, example: '1', description: 'The profile the points are for (a number or a numeric string)' })
   @Transform(toText)
   @Matches(ID_PATTERN, { message: 'profile_id must be a positive integer id' })
   @IsString({ message: 'profile_id is required' })
   profile_id: string;
 
-  @ApiProperty({ example: '500', description: 'The pack code: see GET /profile/{profile}/points for what is sold' })
+  @ApiProperty({ type: String, example: '500', description: 'The pack code: see GET /profile/{profile}/points for what is sold' })
   @Transform(toText)
   @Matches(/^\d{1,9}$/, { message: 'pack must be a pack code such as "100", "500" or "1000"' })
   @IsString({ message: 'pack is required' })
   pack: string;
 
-  @ApiPropertyOptional({
+  @ApiPropertyOptional({ type: String,
     example: 'en',
     description:
       "The buyer's language (a BCP 47 tag such as `en`, `fr`, `fr-CA`): the Checkout line item reads \"500 points for Sophie\" " +
@@ -32,12 +32,12 @@ export class CheckoutRequestDto {
 }
 
 export class CheckoutResponseDto {
-  @ApiProperty({ example: 'cs_test_a1b2c3' })
+  @ApiProperty({ type: String, example: 'cs_test_a1b2c3' })
   sessionId: string;
 
-  @ApiProperty({ example: 'https://checkout.stripe.com/c/pay/cs_test_a1b2c3', description: 'Send the client here to pay' })
+  @ApiProperty({ type: String, example: 'https://checkout.stripe.com/c/pay/cs_test_a1b2c3', description: 'Send the client here to pay' })
   url: string;
 
-  @ApiProperty({ example: '42' })
+  @ApiProperty({ type: String, example: '42' })
   transactionId: string;
 }

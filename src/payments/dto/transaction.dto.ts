@@ -4,13 +4,13 @@ import { TransactionStatus } from '../entities/point-transaction.entity';
 
 /** What became of a credited purchase's points. */
 export class TransactionLotDto {
-  @ApiProperty({ example: 300, description: 'Points of this purchase not spent yet' })
+  @ApiProperty({ type: 'integer', example: 300, description: 'Points of this purchase not spent yet' })
   remaining: number;
 
-  @ApiProperty({ example: 150, description: 'Points of this purchase already spent (spends use the oldest purchase first)' })
+  @ApiProperty({ type: 'integer', example: 150, description: 'Points of this purchase already spent (spends use the oldest purchase first)' })
   spent: number;
 
-  @ApiProperty({
+  @ApiProperty({ type: 'integer',
     example: 50,
     description: 'Points of this purchase taken back: by its refunds or disputes, by those of a purchase already spent, or to pay off a negative balance',
   })
@@ -18,34 +18,34 @@ export class TransactionLotDto {
 }
 
 export class TransactionDto {
-  @ApiProperty({ example: '42' })
+  @ApiProperty({ type: String, example: '42' })
   id: string;
 
   @ApiProperty({ enum: TransactionStatus })
   status: TransactionStatus;
 
-  @ApiProperty({ example: '7' })
+  @ApiProperty({ type: String, example: '7' })
   clientId: string;
 
-  @ApiProperty({ example: '12' })
+  @ApiProperty({ type: String, example: '1' })
   profileId: string;
 
   @ApiProperty({ example: '3', nullable: true, type: String, description: 'The moderator credited, once credited' })
   moderatorId: string | null;
 
-  @ApiProperty({ example: '500' })
+  @ApiProperty({ type: String, example: '500' })
   pack: string;
 
-  @ApiProperty({ example: 500 })
+  @ApiProperty({ type: 'integer', example: 500 })
   points: number;
 
-  @ApiProperty({ example: 999, description: 'Minor units (cents)' })
+  @ApiProperty({ type: 'integer', example: 999, description: 'Minor units (cents)' })
   amountCents: number;
 
-  @ApiProperty({ example: 'eur' })
+  @ApiProperty({ type: String, example: 'eur' })
   currency: string;
 
-  @ApiProperty({ example: 0 })
+  @ApiProperty({ type: 'integer', example: 0 })
   refundedPoints: number;
 
   @ApiProperty({ nullable: true, type: String, example: null })
@@ -62,7 +62,7 @@ export class TransactionDto {
 }
 
 export class SuccessQueryDto {
-  @ApiProperty({ example: 'cs_test_a1b2c3', description: 'The {CHECKOUT_SESSION_ID} Stripe put in the success URL' })
+  @ApiProperty({ type: String, example: 'cs_test_a1b2c3', description: 'The {CHECKOUT_SESSION_ID} Stripe put in the success URL' })
   @MaxLength(255)
   @MinLength(3)
   @IsString({ message: 'session_id is required' })

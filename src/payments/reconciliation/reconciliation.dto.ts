@@ -13,7 +13,7 @@ export enum ReconciliationFlag {
 }
 
 export class ReconciliationQuery extends PageQuery {
-  @ApiPropertyOptional({ description: 'Only rows with at least one flag', default: false })
+  @ApiPropertyOptional({ type: Boolean, description: 'Only rows with at least one flag', default: false })
   @IsOptional()
   @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean({ message: 'mismatches must be true or false' })
@@ -21,37 +21,37 @@ export class ReconciliationQuery extends PageQuery {
 }
 
 export class ReconciliationRowDto {
-  @ApiProperty({ example: '42' })
+  @ApiProperty({ type: String, example: '42' })
   id: string;
 
   @ApiProperty({ enum: TransactionStatus })
   status: TransactionStatus;
 
-  @ApiProperty({ example: 500 })
+  @ApiProperty({ type: 'integer', example: 500 })
   points: number;
 
-  @ApiProperty({ example: 999, description: 'Price of the pack, minor units' })
+  @ApiProperty({ type: 'integer', example: 999, description: 'Price of the pack, minor units' })
   amountCents: number;
 
-  @ApiProperty({ example: 'eur' })
+  @ApiProperty({ type: String, example: 'eur' })
   currency: string;
 
   @ApiProperty({ example: 999, nullable: true, type: Number, description: 'What Stripe reported as paid' })
   stripePaidCents: number | null;
 
-  @ApiProperty({ example: 0, description: "Stripe's cumulative refunded amount" })
+  @ApiProperty({ type: 'integer', example: 0, description: "Stripe's cumulative refunded amount" })
   stripeRefundedCents: number;
 
-  @ApiProperty({ example: 500, description: 'Points the purchase should leave credited after refunds and disputes' })
+  @ApiProperty({ type: 'integer', example: 500, description: 'Points the purchase should leave credited after refunds and disputes' })
   expectedPoints: number;
 
-  @ApiProperty({ example: 500, description: "Net points the ledger credited to the client's balance for this purchase" })
+  @ApiProperty({ type: 'integer', example: 500, description: "Net points the ledger credited to the client's balance for this purchase" })
   clientCredited: number;
 
   @ApiProperty({ example: '3', nullable: true, type: String })
   moderatorId: string | null;
 
-  @ApiProperty({ example: 500, description: 'Net points the ledger credited to the moderator (or held) for this purchase' })
+  @ApiProperty({ type: 'integer', example: 500, description: 'Net points the ledger credited to the moderator (or held) for this purchase' })
   moderatorCredited: number;
 
   @ApiProperty({ enum: ReconciliationFlag, isArray: true })
@@ -59,9 +59,14 @@ export class ReconciliationRowDto {
 }
 
 export class ReconcileRunDto {
-  @ApiProperty({ example: 3 })
+  @ApiProperty({ type: 'integer', example: 3 })
   checked: number;
 
-  @ApiProperty({ example: { credited: 1, still_open: 2 }, description: 'How many purchases ended in each outcome' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'integer' },
+    example: { credited: 1, still_open: 2 },
+    description: 'How many purchases ended in each outcome',
+  })
   outcomes: Record<string, number>;
 }

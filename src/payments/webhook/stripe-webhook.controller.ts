@@ -7,7 +7,7 @@ import { StripeWebhookService, WEBHOOK_OUTCOMES, WebhookOutcome } from './stripe
 import { NoRateLimit } from '../../rate-limit/rate-limit.decorators';
 
 export class WebhookAckDto {
-  @ApiProperty({ example: true })
+  @ApiProperty({ type: Boolean, example: true })
   received: boolean;
 
   @ApiProperty({

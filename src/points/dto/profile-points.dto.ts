@@ -1,35 +1,35 @@
 import { ApiProperty } from '@nestjs/swagger';
 
 export class PackDto {
-  @ApiProperty({ example: '500', description: 'What to send as `pack` to POST /profile-points/checkout' })
+  @ApiProperty({ type: String, example: '500', description: 'What to send as `pack` to POST /profile-points/checkout' })
   code: string;
 
-  @ApiProperty({ example: 500 })
+  @ApiProperty({ type: 'integer', example: 500 })
   points: number;
 
-  @ApiProperty({ example: 999, description: 'Price in minor units (cents)' })
+  @ApiProperty({ type: 'integer', example: 999, description: 'Price in minor units (cents)' })
   amountCents: number;
 
-  @ApiProperty({ example: 'eur' })
+  @ApiProperty({ type: String, example: 'eur' })
   currency: string;
 
-  @ApiProperty({ example: '9,99 €' })
+  @ApiProperty({ type: String, example: '9,99 €' })
   price: string;
 }
 
 export class ProfileSummaryDto {
-  @ApiProperty({ example: '12' })
+  @ApiProperty({ type: String, example: '1' })
   id: string;
 
-  @ApiProperty({ example: 'Sophie' })
+  @ApiProperty({ type: String, example: 'Sophie' })
   name: string;
 }
 
 export class BalanceDto {
-  @ApiProperty({ example: 400, description: 'Points the caller can still spend with this profile' })
+  @ApiProperty({ type: 'integer', example: 400, description: 'Points the caller can still spend with this profile' })
   points: number;
 
-  @ApiProperty({ example: 500, description: 'Points the caller bought for this profile, net of reversals' })
+  @ApiProperty({ type: 'integer', example: 500, description: 'Points the caller bought for this profile, net of reversals' })
   totalPointsReceived: number;
 }
 
@@ -40,7 +40,7 @@ export class ProfilePointsDto {
   @ApiProperty({ type: [PackDto] })
   packs: PackDto[];
 
-  @ApiProperty({ example: 'pk_test_…', description: 'For Stripe.js on the frontend' })
+  @ApiProperty({ type: String, example: 'pk_test_…', description: 'For Stripe.js on the frontend' })
   publishableKey: string;
 
   @ApiProperty({ type: BalanceDto })

@@ -6,25 +6,25 @@ import { ID_PATTERN } from '../../common/ids';
 const toText = ({ value }: { value: unknown }) => (typeof value === 'number' ? String(value) : value);
 
 export class SpendRequestDto {
-  @ApiProperty({ example: '12' })
+  @ApiProperty({ type: String, example: '1' })
   @Transform(toText)
   @Matches(ID_PATTERN, { message: 'profile_id must be a positive integer id' })
   @IsString({ message: 'profile_id is required' })
   profile_id: string;
 
-  @ApiProperty({ example: 10, minimum: 1, maximum: 1_000_000 })
+  @ApiProperty({ type: 'integer', example: 10, minimum: 1, maximum: 1_000_000 })
   @Max(1_000_000)
   @Min(1, { message: 'points must be at least 1' })
   @IsInt({ message: 'points must be a whole number' })
   points: number;
 
-  @ApiProperty({ example: 'message', description: 'What the points pay for (e.g. "message", "photo")' })
+  @ApiProperty({ type: String, example: 'message', description: 'What the points pay for (e.g. "message", "photo")' })
   @MaxLength(200)
   @MinLength(1)
   @IsString({ message: 'reason is required' })
   reason: string;
 
-  @ApiProperty({
+  @ApiProperty({ type: String,
     example: 'msg-7f3c2a',
     description: 'Unique per spend for the caller: repeating a request with the same key spends once and answers the first result',
   })
@@ -36,16 +36,16 @@ export class SpendRequestDto {
 }
 
 export class SpendAllocationDto {
-  @ApiProperty({ example: '42', description: 'The purchase these points came from' })
+  @ApiProperty({ type: String, example: '42', description: 'The purchase these points came from' })
   transactionId: string;
 
-  @ApiProperty({ example: 10 })
+  @ApiProperty({ type: 'integer', example: 10 })
   points: number;
 
-  @ApiProperty({ example: 20, description: "What these points cost the client: the purchase's price shared in proportion, minor units" })
+  @ApiProperty({ type: 'integer', example: 20, description: "What these points cost the client: the purchase's price shared in proportion, minor units" })
   valueCents: number;
 
-  @ApiProperty({ example: 'eur' })
+  @ApiProperty({ type: String, example: 'eur' })
   currency: string;
 
   @ApiProperty({ example: '3', nullable: true, type: String, description: 'The moderator who earned that purchase; null while held for the next one' })
@@ -53,16 +53,16 @@ export class SpendAllocationDto {
 }
 
 export class SpendResponseDto {
-  @ApiProperty({ example: '81' })
+  @ApiProperty({ type: String, example: '81' })
   spendId: string;
 
-  @ApiProperty({ example: 10 })
+  @ApiProperty({ type: 'integer', example: 10 })
   points: number;
 
-  @ApiProperty({ example: 490, description: "The caller's balance for the profile after this spend" })
+  @ApiProperty({ type: 'integer', example: 490, description: "The caller's balance for the profile after this spend" })
   balance: number;
 
-  @ApiProperty({ example: false, description: 'true when this answers a repeated idempotency key' })
+  @ApiProperty({ type: Boolean, example: false, description: 'true when this answers a repeated idempotency key' })
   replayed: boolean;
 
   @ApiProperty({
