@@ -1,14 +1,31 @@
 import request from 'supertest';
+import { assertDocumentedResponse } from './openapi-validator';
 import { TestApp } from './test-app';
 
-/** supertest against the running app, optionally as a user. */
+type Method = 'get' | 'post' | 'put' | 'options';
+
+/**
+ * supertest against the running app, optionally as a user. Every answer is checked against the
+ * committed OpenAPI document (status, content type, and the JSON body against its schema) before the
+ * test sees it: an answer the document does not describe fails the test.
+ */
 export function api(app: TestApp, token?: string) {
   const agent = request(app.url);
-  const auth = <T extends { set(name: string, value: string): T }>(req: T) => (token ? req.set('Authorization', `Bearer ${token}`) : req);
-  return {
-    get: (path: string) => auth(agent.get(path)),
-    post: (path: string) => auth(agent.post(path)),
-    put: (path: string) => auth(agent.put(path)),
-    options: (path: string) => auth(agent.options(path)),
+  const call = (method: Method) => (path: string) => {
+    const req = agent[method](path);
+    if (token) req.set('Authorization', `Bearer ${token}`);
+    return checkedAgainstDocument(req, method, path);
   };
+  return { get: call('get'), post: call('post'), put: call('put'), options: call('options') };
+}
+
+/** Validates the answer when the request is awaited (or `.then`ed), whatever was chained before. */
+function checkedAgainstDocument<T extends request.Test>(req: T, method: Method, path: string): T {
+  const then = req.then.bind(req);
+  req.then = ((onFulfilled, onRejected) =>
+    then((response) => {
+      assertDocumentedResponse(method, path, response);
+      return response;
+    }).then(onFulfilled, onRejected)) as T['then'];
+  return req;
 }
