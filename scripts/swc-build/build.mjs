@@ -5,14 +5,16 @@
 import { transformFile } from '@swc/core';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const outDir = join(root, 'dist');
 const sourceDirs = ['src', 'migrations'];
 
 // As test/support/swc-options.cjs: Nest's dependency injection reads the decorators' metadata.
+/** @type {import('@swc/core').Options} */
 const options = {
   jsc: {
     parser: { syntax: 'typescript', decorators: true },
@@ -46,7 +48,7 @@ function outputs(dir) {
 
 const started = performance.now();
 const all = sourceDirs.flatMap((dir) => sources(join(root, dir)));
-const outputOf = (source) => join(outDir, relative(root, source)).replace(/\.ts$/, '.js');
+const outputOf = (/** @type {string} */ source) => join(outDir, relative(root, source)).replace(/\.ts$/, '.js');
 const stale = all.filter((source) => {
   const output = outputOf(source);
   return !existsSync(output) || statSync(output).mtimeMs < statSync(source).mtimeMs;
