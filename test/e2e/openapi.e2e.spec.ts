@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { api } from '../support/http';
+import { api, checkedFetch } from '../support/http';
 import { assertDocumentedResponse, OPENAPI_DOCUMENT_PATH } from '../support/openapi-validator';
 import { servedRoutes } from '../support/routes';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -115,6 +115,13 @@ describe('OpenAPI document', () => {
       expect(() => assertDocumentedResponse('GET', '/profile-points/transactions/profile/7', { status: 200, headers: json, body: page })).not.toThrow();
       expect(() => assertDocumentedResponse('GET', '/metrics', { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4' }, body: {}, text: 'x 1' })).not.toThrow();
       expect(() => assertDocumentedResponse('GET', '/metrics', { status: 200, headers: json, body: {} })).toThrow(/content type "application\/json" not documented/);
+    });
+
+    it('checks fetch answers the same way (checkedFetch)', async () => {
+      expect((await checkedFetch(`${t.url}/health/live`)).status).toBe(200);
+      const unsigned = await checkedFetch(`${t.url}/stripe/webhook`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+      expect(unsigned.status).toBe(400);
+      await expect(checkedFetch(`${t.url}/metrics`, { method: 'POST' })).resolves.toHaveProperty('status', 404);
     });
 
     it('refuses an answer of a route the document does not have, unless it is the error shape', () => {

@@ -29,3 +29,17 @@ function checkedAgainstDocument<T extends request.Test>(req: T, method: Method, 
     }).then(onFulfilled, onRejected)) as T['then'];
   return req;
 }
+
+/**
+ * `fetch` with the same check as api(), for tests that need fetch itself (a child process's URL,
+ * streaming, exact headers). The answer is returned unread.
+ */
+export async function checkedFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  const response = await fetch(url, init);
+  const text = await response.clone().text();
+  const contentType = response.headers.get('content-type') ?? '';
+  let body: unknown = {};
+  if (contentType.includes('json') && text) body = JSON.parse(text);
+  assertDocumentedResponse(init.method ?? 'GET', url, { status: response.status, headers: { 'content-type': contentType }, body, text });
+  return response;
+}

@@ -76,6 +76,10 @@ class OpenApiValidator {
       if (!this.routes.some((route) => route.pattern.test(path))) return undefined;
     }
     if (classifyPath(path) !== 'other' && contentType !== 'application/json') return undefined;
+    // Development-only routes (NODE_ENV=development) are not in the production document.
+    if (path.startsWith('/dev/')) return undefined;
+    // socket.io's own transport (handshakes, long polling): described by the AsyncAPI document.
+    if (path.startsWith('/socket.io/')) return undefined;
 
     const route = this.routes.find((candidate) => candidate.pattern.test(path));
     const operation = route?.item[lower];

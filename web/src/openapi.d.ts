@@ -2553,15 +2553,26 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description An AsyncAPI 3.0.0 document (JSON) */
+            /** @description An AsyncAPI 3.0.0 document (JSON); its own schema is the AsyncAPI specification */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        /** @example 3.0.0 */
-                        asyncapi?: string;
+                        /** @enum {string} */
+                        asyncapi: "3.0.0";
+                        info: {
+                            [key: string]: unknown;
+                        };
+                        channels: {
+                            [key: string]: unknown;
+                        };
+                        operations: {
+                            [key: string]: unknown;
+                        };
+                    } & {
+                        [key: string]: unknown;
                     };
                 };
             };

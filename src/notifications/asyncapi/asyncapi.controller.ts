@@ -20,7 +20,20 @@ export class AsyncApiController {
       'The socket.io namespace `/notifications`: handshake, refusals, replay with `auth.lastNotificationId`, ' +
       'and every event with its payload schema. Open it in https://studio.asyncapi.com or generate a client from it.',
   })
-  @ApiOkResponse({ description: 'An AsyncAPI 3.0.0 document (JSON)', schema: { type: 'object', properties: { asyncapi: { type: 'string', example: '3.0.0' } } } })
+  @ApiOkResponse({
+    description: 'An AsyncAPI 3.0.0 document (JSON); its own schema is the AsyncAPI specification',
+    schema: {
+      type: 'object',
+      properties: {
+        asyncapi: { type: 'string', enum: ['3.0.0'] },
+        info: { type: 'object', additionalProperties: true },
+        channels: { type: 'object', additionalProperties: true },
+        operations: { type: 'object', additionalProperties: true },
+      },
+      required: ['asyncapi', 'info', 'channels', 'operations'],
+      additionalProperties: true,
+    },
+  })
   document(@Req() request: Request): AsyncApiDocument {
     // Behind a trusted proxy (TRUST_PROXY) Express reads the scheme and host from X-Forwarded-Proto and
     // X-Forwarded-Host: a client of https://api.example.com must be told wss://api.example.com.
