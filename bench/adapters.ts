@@ -34,11 +34,10 @@ import { StripeEmulator } from '../src/dev/stripe-emulator';
 import { createDatabase, databaseUrl, dropDatabase, redact, resolveServer, scratchName } from './database';
 import { HttpClient, HttpResult, percentile, runPool } from './http-load';
 import { LoadProcess, LoadRequest } from './load-process';
-import { BENCH_JWT_SECRET } from './service';
+import { BENCH_JWT_SECRET, BENCH_WEBHOOK_SECRET, benchServiceEnv } from './service';
 
 type AdapterName = 'express' | 'fastify';
 const ADAPTERS: readonly AdapterName[] = ['express', 'fastify'];
-const BENCH_WEBHOOK_SECRET = 'whsec_bench_emulator_secret';
 const IGNORED_EVENT_TYPE = 'payment_intent.created';
 const GET_PATH = '/profile-points/transactions/client';
 // A client may hold at most 10 open checkouts.
@@ -186,22 +185,7 @@ async function main(cleanups: Array<() => Promise<void> | void>): Promise<number
 
   const emulator = await StripeEmulator.start({ webhookSecret: BENCH_WEBHOOK_SECRET, retry: { attempts: 1, baseDelayMs: 0 } });
   cleanups.push(() => emulator.stop());
-  Object.assign(process.env, {
-    NODE_ENV: 'test',
-    DATABASE_URL: databaseUrl(server.url, serviceDb),
-    DB_MIGRATIONS_RUN: 'true',
-    JWT_SECRET: BENCH_JWT_SECRET,
-    STRIPE_SECRET_KEY: 'sk_test_emulator',
-    STRIPE_PUBLISHABLE_KEY: 'pk_test_emulator',
-    STRIPE_WEBHOOK_SECRET: BENCH_WEBHOOK_SECRET,
-    STRIPE_WEBHOOK_TOLERANCE: '300',
-    STRIPE_API_BASE_URL: emulator.url,
-    APP_URL: 'http://frontend.bench',
-    RATE_LIMIT_CHECKOUT_PER_MINUTE: '10000000',
-    RATE_LIMIT_SPEND_PER_MINUTE: '10000000',
-    RATE_LIMIT_PER_MINUTE: '10000000',
-    RATE_LIMIT_ANONYMOUS_PER_MINUTE: '10000000',
-  });
+  Object.assign(process.env, benchServiceEnv(databaseUrl(server.url, serviceDb), emulator.url));
 
   countMiddleware();
   // One after the other: the first migrates the scratch database, the second finds it migrated.

@@ -6,7 +6,7 @@ import { configureApp } from '../src/app.setup';
 import { StripeEmulator } from '../src/dev/stripe-emulator';
 
 export const BENCH_JWT_SECRET = 'bench-secret-that-is-long-enough-for-hs256-0123456789';
-const BENCH_WEBHOOK_SECRET = 'whsec_bench_emulator_secret';
+export const BENCH_WEBHOOK_SECRET = 'whsec_bench_emulator_secret';
 
 export interface BenchService {
   url: string;
@@ -21,9 +21,9 @@ export interface BenchService {
  * as main.ts does (no testing module in the measured path). The emulator only serves the Stripe API
  * for the checkout route; the bench delivers the webhooks itself so it can time them.
  */
-export async function startService(databaseUrl: string): Promise<BenchService> {
-  const emulator = await StripeEmulator.start({ webhookSecret: BENCH_WEBHOOK_SECRET, retry: { attempts: 1, baseDelayMs: 0 } });
-  Object.assign(process.env, {
+/** The settings of every service instance the bench starts (credit phases and the adapter comparison). */
+export function benchServiceEnv(databaseUrl: string, stripeApiUrl: string): Record<string, string> {
+  return {
     NODE_ENV: 'test',
     DATABASE_URL: databaseUrl,
     DB_MIGRATIONS_RUN: 'true',
@@ -32,14 +32,19 @@ export async function startService(databaseUrl: string): Promise<BenchService> {
     STRIPE_PUBLISHABLE_KEY: 'pk_test_emulator',
     STRIPE_WEBHOOK_SECRET: BENCH_WEBHOOK_SECRET,
     STRIPE_WEBHOOK_TOLERANCE: '300',
-    STRIPE_API_BASE_URL: emulator.url,
+    STRIPE_API_BASE_URL: stripeApiUrl,
     APP_URL: 'http://frontend.bench',
     // The bench is one client sending thousands of requests a minute: measure the work, not the limiter.
     RATE_LIMIT_CHECKOUT_PER_MINUTE: '10000000',
     RATE_LIMIT_SPEND_PER_MINUTE: '10000000',
     RATE_LIMIT_PER_MINUTE: '10000000',
     RATE_LIMIT_ANONYMOUS_PER_MINUTE: '10000000',
-  });
+  };
+}
+
+export async function startService(databaseUrl: string): Promise<BenchService> {
+  const emulator = await StripeEmulator.start({ webhookSecret: BENCH_WEBHOOK_SECRET, retry: { attempts: 1, baseDelayMs: 0 } });
+  Object.assign(process.env, benchServiceEnv(databaseUrl, emulator.url));
 
   let app: INestApplication | undefined;
   try {
