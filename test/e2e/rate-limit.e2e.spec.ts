@@ -163,6 +163,18 @@ describe('Stripe calls bounded', () => {
     expect((await checkout(client)).status).toBe(201);
   });
 
+  it('holds the open-checkout cap under concurrent checkouts of one client', async () => {
+    const client = await createUser(t.db, 'client');
+    const answers = (await Promise.all(Array.from({ length: 15 }, () => checkout(client)))) as Answer[];
+    expect(answers.filter((answer) => answer.status === 201)).toHaveLength(10);
+    expect(answers.filter((answer) => answer.status === 429 && answer.body.error === 'RATE_LIMITED')).toHaveLength(5);
+    const [{ count }] = await t.db.query<Array<{ count: number }>>(
+      `SELECT count(*)::int AS count FROM profile_point_transactions WHERE client_id = $1 AND status = 'pending'`,
+      [client.id],
+    );
+    expect(count).toBe(10);
+  });
+
   it('asks Stripe for a Checkout Session that expires in 30 minutes, not a day', async () => {
     const client = await createUser(t.db, 'client');
     const { sessionId } = (await checkout(client)).body as { sessionId: string };
