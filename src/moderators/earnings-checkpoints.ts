@@ -1,21 +1,30 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { EarningsWalkState } from './earnings';
+import { EarningsWalkState, IndexedWalkState } from './earnings';
 
 export interface Checkpoint extends EarningsWalkState {
   /** The walk's state covers every transfer of the account with id ≤ uptoId. */
   uptoId: bigint;
 }
 
+/** A usable checkpoint as a request starts from it (shared between requests: read only). */
+export interface CheckpointStart {
+  uptoId: bigint;
+  walk: IndexedWalkState;
+}
+
 export interface CheckpointReading {
   /** Where to start the walk; null: from the first transfer. */
-  start: Checkpoint | null;
+  start: CheckpointStart | null;
   /** A ledger id up to which every transfer is final and visible to a snapshot taken from now on; null: none yet. */
   safeUpto: bigint | null;
   /** Whether a new candidate should be proposed (none, or the last one was used). */
   needsCandidate: boolean;
 }
+
+/** Parsed checkpoints kept between requests, bounded by the pending credits they hold. */
+export const CHECKPOINT_CACHE_CREDITS = 500_000;
 
 /**
  * Saved states of the earnings walk, so that a request walks only the transfers after them.
@@ -35,27 +44,56 @@ export interface CheckpointReading {
 @Injectable()
 export class EarningsCheckpoints {
   private readonly logger = new Logger(EarningsCheckpoints.name);
+  /**
+   * The last checkpoint seen of each account, parsed. A checkpoint is never changed in place (a newer
+   * one has a greater uptoId, and the walk up to an id gives one answer), so an entry whose account,
+   * maturity and uptoId match the saved row is that row: the row's pending credits (thousands for a
+   * busy account) are then neither sent nor parsed again.
+   */
+  private readonly cache = new CheckpointCache(CHECKPOINT_CACHE_CREDITS);
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Read before the request's snapshot is taken (see step 2). */
+  /**
+   * Read before the request's snapshot is taken (see step 2). pg_stat_activity is only consulted when
+   * there is a candidate to use.
+   */
   async read(account: string, maturity: number): Promise<CheckpointReading> {
+    const cached = this.cache.get(account, maturity);
     const [row] = await this.dataSource.query<
-      Array<{ maturity_us: string; upto_id: string; available: string; pending: Array<[number, number]>; candidate_id: string | null; candidate_safe: boolean | null }>
+      Array<{
+        maturity_us: string;
+        upto_id: string;
+        fetched: boolean;
+        available: string | null;
+        pending: Array<[number, number]> | null;
+        candidate_id: string | null;
+        candidate_safe: boolean | null;
+      }>
     >(
-      `SELECT maturity_us, upto_id, available, pending, candidate_id,
-              candidate_at < coalesce((SELECT min(xact_start) FROM pg_stat_activity
-                                        WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL),
-                                      'infinity') AS candidate_safe
-         FROM earnings_checkpoints WHERE account = $1`,
-      [account],
+      `SELECT maturity_us, upto_id, fresh AS fetched, CASE WHEN fresh THEN available END AS available, CASE WHEN fresh THEN pending END AS pending,
+              candidate_id,
+              CASE WHEN candidate_id IS NOT NULL AND (maturity_us <> $2 OR candidate_id > upto_id) THEN
+                candidate_at < coalesce((SELECT min(xact_start) FROM pg_stat_activity
+                                          WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL),
+                                        'infinity')
+              END AS candidate_safe
+         FROM (SELECT *, maturity_us = $2 AND upto_id <> $3 AS fresh FROM earnings_checkpoints WHERE account = $1) checkpoint`,
+      [account, maturity, cached ? cached.uptoId.toString() : '-1'],
     );
     if (!row) return { start: null, safeUpto: null, needsCandidate: true };
     const uptoId = BigInt(row.upto_id);
     const candidate = row.candidate_id === null ? null : BigInt(row.candidate_id);
     const usable = Number(row.maturity_us) === maturity;
+    let start: CheckpointStart | null = null;
+    if (usable && row.fetched) {
+      start = { uptoId, walk: new IndexedWalkState({ available: Number(row.available), pending: row.pending ?? [] }) };
+      this.cache.put(account, maturity, start);
+    } else if (usable) {
+      start = cached;
+    }
     return {
-      start: usable ? { uptoId, available: Number(row.available), pending: row.pending } : null,
+      start,
       safeUpto: candidate !== null && row.candidate_safe && (!usable || candidate > uptoId) ? candidate : null,
       needsCandidate: candidate === null || candidate <= uptoId,
     };
@@ -63,16 +101,19 @@ export class EarningsCheckpoints {
 
   /** Stores a newer checkpoint; an older one (a concurrent request was first) is ignored. */
   async save(account: string, maturity: number, checkpoint: Checkpoint): Promise<void> {
-    await this.quietly('save', () =>
-      this.dataSource.query(
+    await this.quietly('save', async () => {
+      await this.dataSource.query(
         `INSERT INTO earnings_checkpoints (account, maturity_us, upto_id, available, pending) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (account) DO UPDATE
             SET maturity_us = excluded.maturity_us, upto_id = excluded.upto_id, available = excluded.available,
                 pending = excluded.pending, updated_at = now()
           WHERE earnings_checkpoints.upto_id < excluded.upto_id OR earnings_checkpoints.maturity_us <> excluded.maturity_us`,
         [account, maturity, checkpoint.uptoId.toString(), checkpoint.available, JSON.stringify(checkpoint.pending)],
-      ),
-    );
+      );
+      // Kept whether or not it won: a later read uses it only if the saved row is this one.
+      const { uptoId, ...state } = checkpoint;
+      this.cache.put(account, maturity, { uptoId, walk: new IndexedWalkState(state) });
+    });
   }
 
   /** Step 1: the sequence first, then the time, in two statements. */
@@ -98,5 +139,39 @@ export class EarningsCheckpoints {
     } catch (error) {
       this.logger.warn(`earnings checkpoint ${what} failed: ${(error as Error).message}`);
     }
+  }
+}
+
+/** Least recently used first out, once the credits held exceed the budget. */
+class CheckpointCache {
+  private readonly entries = new Map<string, { maturity: number; start: CheckpointStart }>();
+  private credits = 0;
+
+  constructor(private readonly budget: number) {}
+
+  get(account: string, maturity: number): CheckpointStart | null {
+    const entry = this.entries.get(account);
+    if (!entry || entry.maturity !== maturity) return null;
+    this.entries.delete(account);
+    this.entries.set(account, entry);
+    return entry.start;
+  }
+
+  put(account: string, maturity: number, start: CheckpointStart): void {
+    this.remove(account);
+    if (start.walk.size > this.budget) return;
+    this.entries.set(account, { maturity, start });
+    this.credits += start.walk.size;
+    for (const [oldest] of this.entries) {
+      if (this.credits <= this.budget) break;
+      this.remove(oldest);
+    }
+  }
+
+  private remove(account: string): void {
+    const entry = this.entries.get(account);
+    if (!entry) return;
+    this.entries.delete(account);
+    this.credits -= entry.start.walk.size;
   }
 }

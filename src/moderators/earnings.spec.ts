@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { EarningMovement, EarningsWalk, EarningsWalkState, MICROSECONDS_PER_DAY, splitEarnings } from './earnings';
+import { EarningMovement, EarningsWalk, EarningsWalkState, IndexedWalkState, MICROSECONDS_PER_DAY, splitEarnings } from './earnings';
 
 const DAY = MICROSECONDS_PER_DAY;
 const MATURITY = 14 * DAY;
@@ -118,5 +118,39 @@ describe('EarningsWalk state', () => {
     const walk = new EarningsWalk(MATURITY);
     walk.apply(credit(100, 0)).apply(credit(50, 0)).apply(credit(20, 1));
     expect(walk.state()).toEqual({ available: 0, pending: [[at(14), 150], [at(15), 20]] });
+  });
+});
+
+describe(IndexedWalkState.name, () => {
+  it('answers pending at any later moment as a walk resumed from the state with no transfer after it', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ points: fc.integer({ min: -400, max: 500 }).filter((points) => points !== 0), step: fc.integer({ min: -2, max: 6 }) }), {
+          maxLength: 80,
+        }),
+        fc.integer({ min: 0, max: 20 }),
+        fc.array(fc.integer({ min: -5, max: 60 }), { minLength: 1, maxLength: 8 }),
+        (steps, maturityDays, nowDays) => {
+          let day = 0;
+          const walk = new EarningsWalk(maturityDays * DAY);
+          for (const { points, step } of steps) walk.apply({ points, at: at((day += step)) });
+          const state = JSON.parse(JSON.stringify(walk.state())) as EarningsWalkState;
+          const sut = new IndexedWalkState(state);
+          for (const nowDay of nowDays) {
+            expect(sut.pendingAt(at(day + nowDay))).toBe(new EarningsWalk(maturityDays * DAY, state).splitAt(at(day + nowDay)).pending);
+          }
+        },
+      ),
+    );
+  });
+
+  it('matures exactly at the boundary, and reads a state whose credits are out of order as the walk does', () => {
+    const ordered = new IndexedWalkState({ available: 7, pending: [[at(14), 150], [at(15), 20]] });
+    expect([at(13), at(14), at(14.5), at(15), at(16)].map((now) => ordered.pendingAt(now))).toEqual([170, 20, 20, 0, 0]);
+
+    const state: EarningsWalkState = { available: 0, pending: [[at(15), 20], [at(14), 150], [at(16), 5]] };
+    const sut = new IndexedWalkState(state);
+    for (const day of [13, 14, 15, 15.5, 16]) expect(sut.pendingAt(at(day))).toBe(new EarningsWalk(MATURITY, state).splitAt(at(day)).pending);
+    expect(sut.size).toBe(3);
   });
 });

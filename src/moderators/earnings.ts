@@ -141,3 +141,56 @@ export function splitEarnings(movements: Iterable<EarningMovement>, maturity: nu
   for (const movement of movements) walk.apply(movement);
   return walk.splitAt(now);
 }
+
+/**
+ * A walk state that answers `pending` at any later `now` when no transfer came after it, as
+ * `new EarningsWalk(maturity, state).splitAt(now).pending` does, without rebuilding the queue: a
+ * binary search over the pending credits (in maturity order, as `state()` writes them) and a sum
+ * of each suffix, computed once. Read only: a walk that goes on from it copies `state`.
+ */
+export class IndexedWalkState {
+  private readonly maturesAt: Float64Array;
+  /** tail[i]: the points of pending[i..]; tail[length] = 0. */
+  private readonly tail: Float64Array;
+  private readonly ordered: boolean;
+
+  constructor(readonly state: EarningsWalkState) {
+    const { pending } = state;
+    this.maturesAt = new Float64Array(pending.length);
+    this.tail = new Float64Array(pending.length + 1);
+    let ordered = true;
+    for (let i = pending.length - 1; i >= 0; i--) {
+      this.maturesAt[i] = pending[i][0];
+      this.tail[i] = this.tail[i + 1] + pending[i][1];
+      if (i > 0 && pending[i - 1][0] > pending[i][0]) ordered = false;
+    }
+    this.ordered = ordered;
+  }
+
+  /** How many pending credits the state holds (what keeping it in memory costs). */
+  get size(): number {
+    return this.maturesAt.length;
+  }
+
+  pendingAt(now: number): number {
+    return this.tail[this.firstPendingAt(now)];
+  }
+
+  /** The first credit still pending at `now`: the walk matures the oldest ones while they are due. */
+  private firstPendingAt(now: number): number {
+    const n = this.maturesAt.length;
+    if (!this.ordered) {
+      let i = 0;
+      while (i < n && this.maturesAt[i] <= now) i++;
+      return i;
+    }
+    let low = 0;
+    let high = n;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.maturesAt[middle] <= now) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+}

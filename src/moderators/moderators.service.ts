@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { types } from 'pg';
+import { DataSource } from 'typeorm';
 import { AuthUser } from '../auth/auth-user';
 import { PageQuery } from '../common/pagination';
 import { Env } from '../config/env.schema';
 import { TransferKind } from '../points/entities/ledger-transfer.entity';
 import { LedgerAccount } from '../points/ledger-accounts';
-import { EarningEntryDto, EarningsPageDto, ModeratorPointsDto } from './dto/moderator-points.dto';
+import { EarningEntryDto, ModeratorPointsDto } from './dto/moderator-points.dto';
 import { EarningsWalk, MICROSECONDS_PER_DAY } from './earnings';
 import { Checkpoint, CheckpointReading, EarningsCheckpoints } from './earnings-checkpoints';
 
@@ -21,13 +22,21 @@ interface WalkResult {
   next: Checkpoint | null;
 }
 
-interface HistoryRow {
-  id: string;
-  kind: TransferKind;
-  points: string;
-  transaction_id: string | null;
-  created_at: Date;
+/** [id, kind, signed points, transaction id, created_at as the server writes a timestamptz] */
+type HistoryRow = [string, TransferKind, number, string | null, string];
+
+interface PointsRow {
+  /** null: no such user. */
+  balance: number | null;
+  now: number;
+  /** The transfers after the checkpoint, in id order, as [created_at in µs, signed points]; and how many of them have id ≤ the safe id. */
+  walk: [Array<[number, number]>, number] | null;
+  /** Newest first, at most limit + 1. */
+  history: HistoryRow[];
 }
+
+/** The driver's own parser for timestamptz, so that createdAt is exactly what a column read gives. */
+const parseTimestamptz = types.getTypeParser(types.builtins.TIMESTAMPTZ) as (text: string) => Date;
 
 /**
  * A moderator's earnings, read from the points module's ledger (read only: `ledger_transfers` and the
@@ -48,91 +57,97 @@ export class ModeratorsService {
 
   /**
    * Balance, its pending/available split (see `EarningsWalk` for the rule) and one page of history,
-   * all from one REPEATABLE READ snapshot so that they agree with each other. The split starts from
-   * the account's saved checkpoint, read before the snapshot (see EarningsCheckpoints); a request
-   * that walked many transfers saves a newer one afterwards.
+   * all read by one statement, i.e. from one snapshot, so that they agree with each other (and in one
+   * round trip, with no transaction to open and close). The split starts from the account's saved
+   * checkpoint, read before that snapshot (see EarningsCheckpoints); a request that walked many
+   * transfers saves a newer one afterwards.
    */
   async points(moderator: AuthUser, page: PageQuery): Promise<ModeratorPointsDto> {
     const account = LedgerAccount.moderator(moderator.id);
     const maturity = this.maturityDays * MICROSECONDS_PER_DAY;
     const reading = maturity === 0 ? null : await this.checkpoints.read(account, maturity);
-    const { dto, walk } = await this.dataSource.transaction('REPEATABLE READ', async (manager) => {
-      // clock_timestamp(), read after the snapshot is taken: every visible transfer is older.
-      const [user] = await manager.query<Array<{ balance: number; now: number }>>(
-        `SELECT points::float8 AS balance, (extract(epoch FROM clock_timestamp()) * 1000000)::float8 AS now FROM users WHERE id = $1`,
-        [moderator.id],
-      );
-      const balance = user?.balance ?? 0;
-      const walked = user && reading ? await this.walk(manager, account, user.now, maturity, reading) : null;
-      const pending = walked?.pending ?? 0;
-      const history = await this.history(manager, account, page);
-      return { dto: { balance, pending, available: balance - pending, maturityDays: this.maturityDays, history }, walk: walked };
-    });
+    const row = await this.read(moderator.id, account, page, reading);
+    const balance = row.balance ?? 0;
+    const walk = row.balance !== null && row.walk && reading ? this.walk(row.walk, row.now, maturity, reading) : null;
+    const pending = walk?.pending ?? 0;
+    const items = row.history.slice(0, page.limit).map((entry) => this.toEntry(entry));
+    const history = { items, nextCursor: row.history.length > page.limit ? items[items.length - 1].id : null };
     if (walk && reading && walk.walked >= CHECKPOINT_AFTER_TRANSFERS) {
       if (walk.next) await this.checkpoints.save(account, maturity, walk.next);
       if (walk.next || reading.needsCandidate) await this.checkpoints.propose(account, maturity);
     }
-    return dto;
+    return { balance, pending, available: balance - pending, maturityDays: this.maturityDays, history };
   }
 
   /**
-   * Walks the account's transfers after the checkpoint, oldest first, streamed as three numbers per
-   * row through a merge of the two index scans, and keeps the state reached at the safe id when
-   * there is one. With a maturity of 0 nothing can be pending and the walk is skipped.
+   * One statement: the cached balance; clock_timestamp(), which it evaluates after its snapshot was
+   * taken, so every visible transfer is older; the transfers after the checkpoint, oldest first,
+   * through a merge of the two index scans (skipped with a maturity of 0: nothing can be pending);
+   * and the history page, newest first, each side taking at most limit + 1 rows from its own index.
+   * Rows come back as JSON arrays: one row to parse, whatever the number of transfers walked.
    */
-  private async walk(manager: EntityManager, account: string, now: number, maturity: number, reading: CheckpointReading): Promise<WalkResult> {
-    const from = reading.start?.uptoId ?? 0n;
-    const rows = await manager.query<Array<{ id: string; at: number; points: number }>>(
-      `SELECT id, (extract(epoch FROM created_at) * 1000000)::float8 AS at, points FROM (
-         (SELECT id, created_at, points::float8 AS points FROM ledger_transfers WHERE credit_account = $1 AND id > $2 ORDER BY id)
-         UNION ALL
-         (SELECT id, created_at, -points::float8 AS points FROM ledger_transfers WHERE debit_account = $1 AND id > $2 ORDER BY id)
-       ) movement ORDER BY id`,
-      [account, from.toString()],
-    );
-    const walk = new EarningsWalk(maturity, reading.start ?? undefined);
-    const safe = reading.safeUpto;
-    let next: Checkpoint | null = null;
-    let beforeSafe = 0;
-    for (const row of rows) {
-      if (safe !== null && next === null && BigInt(row.id) > safe) next = { uptoId: safe, ...walk.state() };
-      walk.apply(row);
-      if (safe !== null && BigInt(row.id) <= safe) beforeSafe++;
+  private async read(userId: string, account: string, page: PageQuery, reading: CheckpointReading | null): Promise<PointsRow> {
+    const parameters: unknown[] = [userId, account, page.limit + 1];
+    const param = (value: unknown) => `$${parameters.push(value)}`;
+    const before = page.cursor ? `AND id < ${param(page.cursor)}` : '';
+    let walk = 'NULL::json';
+    if (reading) {
+      const from = param((reading.start?.uptoId ?? 0n).toString());
+      const safe = param(reading.safeUpto === null ? null : reading.safeUpto.toString());
+      walk = `(SELECT json_build_array(coalesce(json_agg(json_build_array(at, points) ORDER BY id), '[]'), count(*) FILTER (WHERE id <= ${safe}::bigint))
+                 FROM (SELECT id, (extract(epoch FROM created_at) * 1000000)::float8 AS at, points::float8 AS points
+                         FROM ledger_transfers WHERE credit_account = $2 AND id > ${from}
+                       UNION ALL
+                       SELECT id, (extract(epoch FROM created_at) * 1000000)::float8, -points::float8
+                         FROM ledger_transfers WHERE debit_account = $2 AND id > ${from}) movement)`;
     }
-    if (safe !== null && next === null) next = { uptoId: safe, ...walk.state() };
-    return {
-      pending: walk.splitAt(now).pending,
-      walked: rows.length,
-      next: next && beforeSafe >= CHECKPOINT_AFTER_TRANSFERS ? next : null,
-    };
-  }
-
-  /** Newest first: each side takes at most limit + 1 rows from its own index, then the two are merged. */
-  private async history(manager: EntityManager, account: string, page: PageQuery): Promise<EarningsPageDto> {
-    const before = page.cursor ? 'AND id < $3' : '';
-    const rows = await manager.query<HistoryRow[]>(
-      `SELECT id, kind, points, transaction_id, created_at FROM (
-         (SELECT id, kind, points, transaction_id, created_at FROM ledger_transfers
-           WHERE credit_account = $1 ${before} ORDER BY id DESC LIMIT $2)
-         UNION ALL
-         (SELECT id, kind, -points AS points, transaction_id, created_at FROM ledger_transfers
-           WHERE debit_account = $1 ${before} ORDER BY id DESC LIMIT $2)
-       ) entry ORDER BY id DESC LIMIT $2`,
-      page.cursor ? [account, page.limit + 1, page.cursor] : [account, page.limit + 1],
+    const [row] = await this.dataSource.query<PointsRow[]>(
+      `SELECT (SELECT points::float8 FROM users WHERE id = $1) AS balance,
+              (extract(epoch FROM clock_timestamp()) * 1000000)::float8 AS now,
+              ${walk} AS walk,
+              (SELECT coalesce(json_agg(json_build_array(id::text, kind, points, transaction_id::text, created_at::text) ORDER BY id DESC), '[]')
+                 FROM ((SELECT id, kind, points, transaction_id, created_at FROM ledger_transfers
+                         WHERE credit_account = $2 ${before} ORDER BY id DESC LIMIT $3)
+                       UNION ALL
+                       (SELECT id, kind, -points AS points, transaction_id, created_at FROM ledger_transfers
+                         WHERE debit_account = $2 ${before} ORDER BY id DESC LIMIT $3)
+                       ORDER BY id DESC LIMIT $3) entry) AS history`,
+      parameters,
     );
-    const items = rows.slice(0, page.limit).map((row) => this.toEntry(row));
-    return { items, nextCursor: rows.length > page.limit ? items[items.length - 1].id : null };
+    return row;
   }
 
-  private toEntry(row: HistoryRow): EarningEntryDto {
-    const points = Number(row.points);
+  /**
+   * Goes on from the checkpoint with the transfers after it, and keeps the state reached at the safe
+   * id when there is one. With no transfer after it, the checkpoint answers by itself.
+   */
+  private walk([movements, beforeSafe]: [Array<[number, number]>, number], now: number, maturity: number, reading: CheckpointReading): WalkResult {
+    const { start, safeUpto } = reading;
+    if (start && movements.length === 0) return { pending: start.walk.pendingAt(now), walked: 0, next: null };
+    const walk = new EarningsWalk(maturity, start?.walk.state);
+    const movement = { at: 0, points: 0 };
+    const apply = (from: number, to: number) => {
+      for (let i = from; i < to; i++) {
+        movement.at = movements[i][0];
+        movement.points = movements[i][1];
+        walk.apply(movement);
+      }
+    };
+    apply(0, beforeSafe);
+    const next = safeUpto !== null && beforeSafe >= CHECKPOINT_AFTER_TRANSFERS ? { uptoId: safeUpto, ...walk.state() } : null;
+    apply(beforeSafe, movements.length);
+    return { pending: walk.splitAt(now).pending, walked: movements.length, next };
+  }
+
+  private toEntry([id, kind, points, transactionId, createdAt]: HistoryRow): EarningEntryDto {
+    const created = parseTimestamptz(createdAt);
     return {
-      id: row.id,
-      kind: row.kind,
+      id,
+      kind,
       points,
-      transactionId: row.transaction_id,
-      createdAt: row.created_at.toISOString(),
-      maturesAt: points > 0 ? new Date(row.created_at.getTime() + this.maturityDays * 86_400_000).toISOString() : null,
+      transactionId,
+      createdAt: created.toISOString(),
+      maturesAt: points > 0 ? new Date(created.getTime() + this.maturityDays * 86_400_000).toISOString() : null,
     };
   }
 }

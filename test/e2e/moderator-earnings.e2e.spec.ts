@@ -149,21 +149,20 @@ describe('Moderator earnings (GET /moderators/me/points)', () => {
 
   describe('checkpoints of the pending/available walk', () => {
     /**
-     * 1500 earlier transfers of the moderator over the last 30 days, written as a busy history
-     * would be (a debit every 7th), with the cached balance kept equal to the ledger.
+     * `count` transfers of the moderator spread over the last `days` days up to now, written as a busy
+     * history would be (a debit every 7th), with the cached balance kept equal to the ledger.
      */
-    async function busyModerator() {
-      const { moderator, profile, client } = await createScenario(t14.db);
+    async function addTransfers(moderator: TestUser, count: number, days: number, label: string) {
       await t14.db.query(
         `INSERT INTO ledger_transfers (transfer_key, kind, debit_account, credit_account, points, created_at)
-         SELECT 'checkpoint-test:' || $1 || ':' || g,
+         SELECT 'checkpoint-test:' || $3 || ':' || $1 || ':' || g,
                 CASE WHEN g % 7 = 0 THEN 'reversal' ELSE 'attribution' END,
                 CASE WHEN g % 7 = 0 THEN 'moderator:' || $1 ELSE 'platform:earnings' END,
                 CASE WHEN g % 7 = 0 THEN 'platform:earnings' ELSE 'moderator:' || $1 END,
                 CASE WHEN g % 7 = 0 THEN 30 ELSE 10 + g % 13 END,
-                now() - interval '30 days' + interval '30 days' * g / 1500
-           FROM generate_series(1, 1500) g`,
-        [moderator.id],
+                now() - interval '1 day' * $4 + interval '1 day' * $4 * g / $2
+           FROM generate_series(1, $2::int) g`,
+        [moderator.id, count, label, days],
       );
       await t14.db.query(
         `UPDATE users SET points = (SELECT coalesce(sum(CASE WHEN credit_account = $2 THEN points ELSE -points END), 0)
@@ -171,6 +170,12 @@ describe('Moderator earnings (GET /moderators/me/points)', () => {
           WHERE id = $1`,
         [moderator.id, `moderator:${moderator.id}`],
       );
+    }
+
+    /** 1500 earlier transfers of the moderator over the last 30 days. */
+    async function busyModerator() {
+      const { moderator, profile, client } = await createScenario(t14.db);
+      await addTransfers(moderator, 1500, 30, 'busy');
       return { moderator, profile, client };
     }
 
@@ -262,6 +267,59 @@ describe('Moderator earnings (GET /moderators/me/points)', () => {
       }
       await earnings(t14, moderator);
       expect(BigInt((await checkpointOf(moderator)).upto_id)).toBeGreaterThan(0n);
+    });
+
+    it('lists each history entry as the ledger stores it, to the millisecond, on every page', async () => {
+      const { moderator } = await busyModerator();
+      await earnings(t14, moderator);
+      await earnings(t14, moderator); // from a checkpoint on
+
+      const stored = await t14.db.query<Array<{ id: string; kind: string; points: string; transaction_id: string | null; created_at: Date; credit: boolean }>>(
+        `SELECT id::text, kind, points::text, transaction_id::text, created_at, credit_account = $1 AS credit
+           FROM ledger_transfers WHERE $1 IN (credit_account, debit_account) ORDER BY id DESC LIMIT 150`,
+        [`moderator:${moderator.id}`],
+      );
+      const expected = stored.map((row) => {
+        const points = row.credit ? Number(row.points) : -Number(row.points);
+        return {
+          id: row.id,
+          kind: row.kind,
+          points,
+          transactionId: row.transaction_id,
+          createdAt: row.created_at.toISOString(),
+          maturesAt: points > 0 ? new Date(row.created_at.getTime() + 14 * 86_400_000).toISOString() : null,
+        };
+      });
+      const first = await earnings(t14, moderator, '?limit=100');
+      const second = await earnings(t14, moderator, `?limit=50&cursor=${first.body.history.nextCursor}`);
+      expect([...first.body.history.items, ...second.body.history.items]).toEqual(expected);
+      expect(first.body.history.nextCursor).toBe(expected[99].id);
+      expect(second.body.history.nextCursor).toBe(expected[149].id);
+    });
+
+    it('answers from a newer checkpoint another instance saved, and from its own one until then', async () => {
+      const { moderator } = await busyModerator();
+      await earnings(t14, moderator);
+      await earnings(t14, moderator);
+      const own = BigInt((await checkpointOf(moderator)).upto_id);
+      expect(own).toBeGreaterThan(0n);
+
+      await addTransfers(moderator, 1200, 2, 'later');
+      const resumed = await earnings(t14, moderator);
+      expect(resumed.body).toMatchObject(await fullWalk(moderator));
+
+      const other = await startTestApp({ EARNINGS_MATURITY_DAYS: '14', RECONCILE_INTERVAL_MS: '0' });
+      try {
+        await earnings(other, moderator);
+        await earnings(other, moderator);
+      } finally {
+        await other.close();
+      }
+      expect(BigInt((await checkpointOf(moderator)).upto_id)).toBeGreaterThan(own);
+
+      const answer = await earnings(t14, moderator);
+      expect(answer.body).toMatchObject(await fullWalk(moderator));
+      expect(answer.body.pending).toBeGreaterThan(0);
     });
   });
 });
