@@ -5,6 +5,7 @@ import { OperatorTools1764300000000 } from './1764300000000-OperatorTools';
 import { PointLots1764400000000 } from './1764400000000-PointLots';
 import { EarningsCheckpoints1764500000000 } from './1764500000000-EarningsCheckpoints';
 import { OutboxClaims1764600000000 } from './1764600000000-OutboxClaims';
+import { LedgerAccountCoveringIndexes1764700000000 } from './1764700000000-LedgerAccountCoveringIndexes';
 
 /** Every migration, in order. Listed explicitly so the app, the CLI and the tests run the same set. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   PointLots1764400000000,
   EarningsCheckpoints1764500000000,
   OutboxClaims1764600000000,
+  LedgerAccountCoveringIndexes1764700000000,
 ];
