@@ -4,11 +4,12 @@
  * hits both adapters alike.
  *
  * Both apps are the real `AppModule.forRoot()`, each on its own adapter and port, in this process
- * (only the one under load is busy). Neither gets `configureApp` (src/app.setup.ts is Express-specific:
- * body parsers with limits, helmet, CORS, trust proxy, socket.io's adapter, Swagger); both get the same
- * minimal edge: Nest's raw-body JSON parser (`rawBody: true`), the ValidationPipe options of app.setup.ts
- * and the HttpExceptionFilter. So the figures compare the adapters under the same Nest app, not the
- * production edge.
+ * (only the one under load is busy). The service runs on Fastify since this comparison (src/app.setup.ts
+ * is Fastify's: body parser with limits, hooks, helmet, CORS, socket.io's adapter, Swagger), so neither
+ * gets `configureApp`; both get the same minimal edge: Nest's raw-body JSON parser (`rawBody: true`),
+ * the ValidationPipe options of app.setup.ts and the HttpExceptionFilter (which answers errors through
+ * Fastify's reply: the bench sends only requests that succeed). So the figures compare the adapters under
+ * the same Nest app, not the production edge; `npm run bench` measures the service as it runs.
  *
  * Routes: the Stripe webhook with a signed event of a type the service ignores (signature check, JSON
  * parse, answer; the ceiling deliveries of `npm run bench`), and `GET /profile-points/transactions/client`

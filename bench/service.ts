@@ -2,7 +2,8 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../src/app.module';
-import { configureApp } from '../src/app.setup';
+import { configureApp, createHttpAdapter } from '../src/app.setup';
+import { validateEnv } from '../src/config/env.schema';
 import { StripeEmulator } from '../src/dev/stripe-emulator';
 
 export const BENCH_JWT_SECRET = 'bench-secret-that-is-long-enough-for-hs256-0123456789';
@@ -49,7 +50,7 @@ export async function startService(databaseUrl: string): Promise<BenchService> {
   let app: INestApplication | undefined;
   try {
     // abortOnError: false, or a boot failure would process.abort() before the scratch databases are dropped.
-    app = await NestFactory.create(AppModule.forRoot(), {
+    app = await NestFactory.create(AppModule.forRoot(), createHttpAdapter(validateEnv(process.env)), {
       rawBody: true,
       forceCloseConnections: true,
       logger: ['error'],

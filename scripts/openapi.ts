@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 
 /**
  * `npm run openapi`: writes the OpenAPI document the production build serves at /docs-json to
@@ -41,7 +42,7 @@ async function main(): Promise<number> {
   const compiled = (file: string) => pathToFileURL(join(OUT_DIR, 'src', `${file}.js`)).href;
   const { AppModule } = (await import(compiled('app.module'))) as typeof import('../src/app.module');
   const { createOpenApiDocument } = (await import(compiled('common/openapi'))) as typeof import('../src/common/openapi');
-  const app = await NestFactory.create(AppModule.forRoot(), { preview: true, logger: false, abortOnError: false });
+  const app = await NestFactory.create(AppModule.forRoot(), new FastifyAdapter(), { preview: true, logger: false, abortOnError: false });
   const text = `${JSON.stringify(createOpenApiDocument(app), null, 2)}\n`;
   rmSync(OUT_DIR, { recursive: true, force: true });
 

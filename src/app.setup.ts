@@ -1,14 +1,16 @@
 import type { Server } from 'node:http';
 import { INestApplication, ValidationPipe } from '@nestjs/common';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { jsonParser, urlencodedParser } from './common/body-limits';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { API_BODY_LIMIT_BYTES, limitBodies, parseBody } from './common/body-limits';
 import { allowedOrigins, corsOptions } from './common/cors';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createOpenApiDocument, serveOpenApiDocument } from './common/openapi';
-import { requestIdMiddleware } from './common/request-id';
+import { echoRequestIds } from './common/request-id';
 import { applySecurityHeaders } from './common/security-headers';
+import { keepEarlyVary } from './common/vary';
 import { Env } from './config/env.schema';
 import { EdgeIoAdapter } from './notifications/socket-io-adapter';
+import { labelRoutes } from './observability/route-label';
 
 /**
  * How long a connection may take, set deliberately rather than left at Node's defaults (a body sent
@@ -44,18 +46,37 @@ export interface AppSetupOptions {
   serverLimits?: Partial<ServerLimits>;
 }
 
+/**
+ * The HTTP server of the service: Fastify (measured against Express on the service's own routes, see
+ * README "Express or Fastify"). Settings that Fastify takes only when it is created: the proxies to
+ * trust for the client's address (TRUST_PROXY hops, as Express's `trust proxy`), the default body
+ * limit, and the hooks that must see every route and request from the first one.
+ */
+export function createHttpAdapter(env: Pick<Env, 'TRUST_PROXY'>): FastifyAdapter {
+  const adapter = new FastifyAdapter({
+    // The nearest TRUST_PROXY hops (load balancers) may set X-Forwarded-For/-Proto/-Host, as Express counts them.
+    trustProxy: env.TRUST_PROXY > 0 ? (_address: string, hop: number) => hop < env.TRUST_PROXY : false,
+    bodyLimit: API_BODY_LIMIT_BYTES,
+    // `/points/` is `/points`, as on Express; answers while closing are the drain's own 503 (src/health).
+    routerOptions: { ignoreTrailingSlash: true },
+    return503OnClosing: false,
+  });
+  const fastify = adapter.getInstance();
+  echoRequestIds(fastify);
+  labelRoutes(fastify);
+  limitBodies(fastify);
+  keepEarlyVary(fastify);
+  // The one body parser (src/common/body-limits.ts), kept by Nest instead of its defaults, with the raw body.
+  fastify.removeAllContentTypeParsers();
+  adapter.useBodyParser('*', true, {}, (request, body, done) => done(null, parseBody(request, body)));
+  return adapter;
+}
+
 /** Everything main.ts applies to the app; tests apply the same, so they test what runs. */
 export function configureApp(app: INestApplication, options: AppSetupOptions = {}): INestApplication {
   const env = app.get(Env);
-  const express = app as NestExpressApplication;
-  express.set('trust proxy', env.TRUST_PROXY);
-  express.disable('x-powered-by');
-  app.use(requestIdMiddleware);
-  // Named jsonParser/urlencodedParser: Nest then does not register its own, unlimited-depth ones.
-  app.use(jsonParser);
-  app.use(urlencodedParser);
   app.enableCors(corsOptions(allowedOrigins(env)));
-  applySecurityHeaders(app, env);
+  applySecurityHeaders(app as NestFastifyApplication, env);
   app.useWebSocketAdapter(new EdgeIoAdapter(app, env));
   applyServerLimits(app.getHttpServer() as Server, { ...SERVER_LIMITS, ...options.serverLimits });
 

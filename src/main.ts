@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
-import { configureApp } from './app.setup';
+import { configureApp, createHttpAdapter } from './app.setup';
 import { ConfigValidationError, validateEnv } from './config/env.schema';
 import { startLocalServices } from './dev/local-services';
 import { useStructuredLogging } from './observability/logging';
@@ -15,7 +15,7 @@ async function bootstrap(): Promise<void> {
   const local = await startLocalServices(env);
 
   // Logs wait for the JSON logger (LOG_FORMAT) rather than going out as Nest's text first.
-  const app = await NestFactory.create(AppModule.forRoot({ localServices: local.active }), { rawBody: true, bufferLogs: true });
+  const app = await NestFactory.create(AppModule.forRoot({ localServices: local.active }), createHttpAdapter(env), { rawBody: true, bufferLogs: true });
   useStructuredLogging(app);
   configureApp(app);
   // On the built-in development services the JWT and webhook secrets are public: reachable from this machine only.

@@ -1,7 +1,6 @@
 import { Injectable, UnauthorizedException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { PassportStrategy } from '@nestjs/passport';
-import type { Request } from 'express';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { Env } from '../config/env.schema';
 import { UsersService } from '../users/users.service';
@@ -11,6 +10,8 @@ import { refuseClaims, TokenClaims, tokenPolicy, TokenPolicy, verifyOptions } fr
 import { hmacKey, verifiedClaimsFor } from './verified-token';
 
 const bearerToken = ExtractJwt.fromAuthHeaderAsBearerToken();
+/** passport-jwt's types name Express's request; it reads only `headers`, which Fastify's request has too. */
+type PassportRequest = Parameters<Strategy['authenticate']>[0];
 
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy) {
@@ -40,7 +41,7 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
    * audience, expiry and the token policy), its claims are used as they are; otherwise passport-jwt
    * verifies the token as before (a route or a setup without the rate-limit guard).
    */
-  override authenticate(request: Request, options?: unknown): void {
+  override authenticate(request: PassportRequest, options?: unknown): void {
     const claims = verifiedClaimsFor(request, bearerToken(request));
     if (!claims) {
       super.authenticate(request, options);

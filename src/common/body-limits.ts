@@ -1,45 +1,69 @@
-import { BadRequestException, PayloadTooLargeException } from '@nestjs/common';
-import express, { NextFunction, Request, Response } from 'express';
+import { BadRequestException, PayloadTooLargeException, UnsupportedMediaTypeException } from '@nestjs/common';
+import { parse as parseForm } from 'node:querystring';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 /** Stripe's largest events stay well under 1 MB; the webhook keeps its raw bytes for the signature. */
 export const WEBHOOK_PATH = '/stripe/webhook';
-export const WEBHOOK_BODY_LIMIT = '1mb';
+export const WEBHOOK_BODY_LIMIT_BYTES = 1024 * 1024;
 /** Every other route takes a few small fields (the largest: a list of notification ids). */
-export const API_BODY_LIMIT = '64kb';
+export const API_BODY_LIMIT_BYTES = 64 * 1024;
 /** The service's own bodies are at most three levels deep; this leaves room and stops recursion bombs. */
 export const MAX_BODY_DEPTH = 32;
 
-type RawBodyRequest = Request & { rawBody?: Buffer };
-
-const webhookJson = express.json({
-  limit: WEBHOOK_BODY_LIMIT,
-  type: () => true,
-  verify: (request: RawBodyRequest, _response, buffer) => {
-    request.rawBody = buffer;
-  },
-});
-const apiJson = express.json({ limit: API_BODY_LIMIT });
-const apiForm = express.urlencoded({ limit: API_BODY_LIMIT, extended: false });
+/** The body types the API routes read; the webhook reads any type as JSON, as Stripe sends it. */
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
+const FORM_TYPE = 'application/x-www-form-urlencoded';
 
 /**
- * The JSON body parser of every route (named `jsonParser` so that Nest does not add its own): the
- * webhook's limit and raw body, the API's smaller limit, and a depth check on the parsed body so that
- * a 10 KB body nested 5,000 levels deep is a 400 instead of a stack overflow in the validator.
+ * Body limits of every route, set as Fastify registers it (`onRoute`): the webhook may send 1 MB, any
+ * other route 64 KB. A larger body is refused with 413 while it arrives, before it is read to the end.
+ * Must be added before the app registers its routes (createHttpAdapter does).
  */
-export function jsonParser(request: Request, response: Response, next: NextFunction): void {
-  const parse = request.path === WEBHOOK_PATH ? webhookJson : apiJson;
-  parse(request, response, (error?: unknown) => {
-    if (error) return next(asHttpError(error));
-    if (request.path !== WEBHOOK_PATH && depthExceeds(request.body, MAX_BODY_DEPTH)) {
-      return next(new BadRequestException({ message: `The request body is nested deeper than ${MAX_BODY_DEPTH} levels`, code: 'BODY_TOO_DEEP' }));
-    }
-    next();
+export function limitBodies(fastify: FastifyInstance): void {
+  fastify.addHook('onRoute', (route) => {
+    route.bodyLimit = route.url === WEBHOOK_PATH ? WEBHOOK_BODY_LIMIT_BYTES : API_BODY_LIMIT_BYTES;
   });
 }
 
-/** Form bodies are not part of the API, but a small one is parsed rather than left as a stream. */
-export function urlencodedParser(request: Request, response: Response, next: NextFunction): void {
-  apiForm(request, response, (error?: unknown) => next(error ? asHttpError(error) : undefined));
+/**
+ * The one body parser of every route and content type (given to Nest's `useBodyParser('*', rawBody)`,
+ * which keeps `request.rawBody`):
+ * - the webhook parses any content type as JSON (its bytes are what Stripe signed);
+ * - the API routes take JSON, and small forms; any other type is a 415;
+ * - JSON must be an object or an array at the top level (strict, as body-parser was), and an API body
+ *   nested deeper than MAX_BODY_DEPTH is a 400 instead of a stack overflow in the validator.
+ * An empty body is `{}`, so that a missing field is reported as such by the validation pipe.
+ */
+export function parseBody(request: FastifyRequest, body: Buffer): unknown {
+  const webhook = request.routeOptions.url === WEBHOOK_PATH;
+  const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (!webhook && type === FORM_TYPE) return { ...parseForm(body.toString('utf8')) };
+  if (!webhook && !JSON_TYPE.test(type)) {
+    throw new UnsupportedMediaTypeException({ message: `Send the request body as application/json (got ${type || 'no Content-Type'})`, code: 'UNSUPPORTED_MEDIA_TYPE' });
+  }
+  if (body.length === 0) return {};
+  const parsed = parseStrictJson(body);
+  if (!webhook && depthExceeds(parsed, MAX_BODY_DEPTH)) {
+    throw new BadRequestException({ message: `The request body is nested deeper than ${MAX_BODY_DEPTH} levels`, code: 'BODY_TOO_DEEP' });
+  }
+  return parsed;
+}
+
+/** The message of a body refused for its size; the filter gives it to Fastify's own 413 too. */
+export function bodyTooLarge(limit: number): PayloadTooLargeException {
+  return new PayloadTooLargeException({ message: `The request body is larger than this route accepts (${limit} bytes)`, code: 'PAYLOAD_TOO_LARGE' });
+}
+
+/** A JSON object or array (not a bare string or number at the top level), or a 400 MALFORMED_JSON. */
+function parseStrictJson(body: Buffer): unknown {
+  const text = body.toString('utf8');
+  const first = /\S/.exec(text)?.[0];
+  try {
+    if (first !== '{' && first !== '[') throw new SyntaxError('not an object or an array');
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new BadRequestException({ message: 'The request body is not valid JSON', code: 'MALFORMED_JSON' }, { cause: error });
+  }
 }
 
 /** Iterative, so that measuring a hostile body cannot overflow the stack either. */
@@ -54,17 +78,4 @@ export function depthExceeds(value: unknown, maxDepth: number): boolean {
     }
   }
   return false;
-}
-
-/** body-parser's errors carry a status and a type; keep the ones the filter knows, as Nest would. */
-function asHttpError(error: unknown): unknown {
-  const parserError = error as { status?: number; type?: string; limit?: number };
-  if (parserError.type === 'entity.too.large' || parserError.status === 413) {
-    return new PayloadTooLargeException({ message: `The request body is larger than this route accepts (${parserError.limit} bytes)`, code: 'PAYLOAD_TOO_LARGE' });
-  }
-  if (parserError.type === 'entity.parse.failed') return new BadRequestException('The request body is not valid JSON', { cause: error });
-  if (typeof parserError.status === 'number' && parserError.status >= 400 && parserError.status < 500) {
-    return new BadRequestException({ message: (error as Error).message, code: 'BAD_REQUEST' });
-  }
-  return error;
 }

@@ -1,6 +1,7 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import { ArgumentsHost, BadRequestException, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from './app-error';
+import { bodyTooLarge } from './body-limits';
 import { ApiErrorResponse } from './error-response.dto';
 import { routeTemplateOf } from '../observability/route-label';
 import { REQUEST_ID_HEADER, requestIdOf } from './request-id';
@@ -26,31 +27,28 @@ export class HttpExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') return;
     const http = host.switchToHttp();
-    const response = http.getResponse<Response>();
-    const request = http.getRequest<Request>();
-    const correlationId = requestIdOf(request);
-    const body = this.toBody(exception, correlationId);
+    const reply = http.getResponse<FastifyReply>();
+    const request = http.getRequest<FastifyRequest>();
+    const correlationId = requestIdOf(request.raw);
+    const body = this.toBody(asOurs(exception, request), correlationId);
     const retryAfter = exception instanceof AppError ? exception.retryAfterSeconds : undefined;
-    if (retryAfter !== undefined) response.setHeader('Retry-After', String(retryAfter));
+    if (retryAfter !== undefined) reply.header('Retry-After', String(retryAfter));
 
     if (body.status >= 500) {
       // The route template, not the URL: no ids or query strings in logs. A deliberate 5xx (an AppError:
       // shutting down, retry later) is a warning without a stack; anything else is an error with one.
       const error = exception as Error;
-      const what = `${request.method} ${routeTemplateOf(request)} failed [${correlationId}]: ${error?.message}`;
+      const what = `${request.method} ${routeTemplateOf(request.raw)} failed [${correlationId}]: ${error?.message}`;
       if (exception instanceof AppError) this.logger.warn(what);
       else this.logger.error(what, error?.stack);
     }
-    response.setHeader(REQUEST_ID_HEADER, correlationId);
-    response.status(body.status).json(body);
+    reply.header(REQUEST_ID_HEADER, correlationId);
+    reply.status(body.status).send(body);
   }
 
   private toBody(exception: unknown, correlationId: string): ApiErrorResponse {
     if (exception instanceof AppError) {
       return { status: exception.status, error: exception.code, message: exception.message, correlationId };
-    }
-    if (exception instanceof HttpException && isJsonParseError(exception.cause)) {
-      return { status: 400, error: 'MALFORMED_JSON', message: 'The request body is not valid JSON', correlationId };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
@@ -77,7 +75,13 @@ export class HttpExceptionFilter implements ExceptionFilter {
   }
 }
 
-/** body-parser's failure on invalid JSON, which the Express adapter wraps in a BadRequestException. */
-function isJsonParseError(cause: unknown): boolean {
-  return cause instanceof SyntaxError && (cause as SyntaxError & { type?: string }).type === 'entity.parse.failed';
+/** Fastify's own refusals, in the service's words (the 413 names the route's limit). */
+function asOurs(exception: unknown, request: FastifyRequest): unknown {
+  const code = exception instanceof HttpException ? (exception.cause as { code?: unknown } | undefined)?.code : undefined;
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return bodyTooLarge(request.routeOptions.bodyLimit ?? 0);
+  // Node's error when the client closes the connection before its body has arrived: nobody reads this answer.
+  if ((exception as { code?: unknown } | null)?.code === 'ECONNRESET') {
+    return new BadRequestException({ message: 'The client closed the connection before the request body arrived', code: 'REQUEST_ABORTED' });
+  }
+  return exception;
 }

@@ -91,6 +91,7 @@ function addCommonResponses(document: OpenAPIObject, handlers: Map<string, Handl
       if (method === 'post' || method === 'put') {
         if (path !== WEBHOOK_PATH) {
           addError(operation, 400, 'MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels');
+          addError(operation, 415, 'UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json');
         }
         addError(operation, 413, 'PAYLOAD_TOO_LARGE: the body is over the limit of the route (64 kB; the webhook 1 MB)');
       }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance } from 'fastify';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
@@ -22,8 +23,11 @@ export function requestIdOf(request: IncomingMessage): string {
   return req.correlationId;
 }
 
-/** Express middleware: fixes the id before anything else runs and returns it on every answer. */
-export function requestIdMiddleware(request: IncomingMessage, response: ServerResponse, next: () => void): void {
-  response.setHeader(REQUEST_ID_HEADER, requestIdOf(request));
-  next();
+/** Fixes the id as soon as a request arrives, before anything else runs, and returns it on every answer. */
+export function echoRequestIds(fastify: FastifyInstance): void {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    // On the Node response: answers written outside Fastify's reply (middleware, socket.io) carry it too.
+    reply.raw.setHeader(REQUEST_ID_HEADER, requestIdOf(request.raw));
+    done();
+  });
 }

@@ -1,6 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { INestApplication } from '@nestjs/common';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
 import { Env } from '../config/env.schema';
 
@@ -19,7 +18,7 @@ export const API_CSP: CspDirectives = {
 };
 
 /** Where SwaggerModule serves its page (`SwaggerModule.setup('docs', …)` in app.setup.ts). */
-export const SWAGGER_UI_PAGE_PATHS = ['/docs', '/docs/index.html'];
+export const SWAGGER_UI_PAGE_PATHS = ['/docs', '/docs/', '/docs/index.html'];
 
 /**
  * Swagger UI as Nest's SwaggerModule serves it, which is all it needs. Scripts: only its own files
@@ -55,41 +54,39 @@ export const SWAGGER_UI_CSP: CspDirectives = {
 
 /**
  * Middleware that gives the answers of the routes it is mounted on their own Content-Security-Policy,
- * replacing API_CSP. Mount it on the routes that serve a page, after applySecurityHeaders (which runs
- * first anyway), e.g. for a client served at `/`:
- * `expressApp.get(['/', '/index.html'], contentSecurityPolicy({ ...API_CSP, 'script-src': ["'self'"], … }))`.
+ * replacing API_CSP (set earlier, by applySecurityHeaders): the reference client's middleware
+ * (src/web-client) calls it for its pages.
  */
 export function contentSecurityPolicy(directives: CspDirectives): NodeMiddleware {
   return helmet.contentSecurityPolicy({ useDefaults: false, directives });
 }
 
 /**
- * Security headers of every answer: nosniff, frame protection, a CSP (API_CSP unless a page route gives
- * its own), helmet's isolation headers, and HSTS in production only (outside it the service runs on plain
- * http://localhost, where a remembered HSTS would break every other local app on that host name).
+ * Security headers of every answer: nosniff, frame protection, a CSP (API_CSP, SWAGGER_UI_CSP on the
+ * Swagger UI page, or a page route's own), helmet's isolation headers, and HSTS in production only
+ * (outside it the service runs on plain http://localhost, where a remembered HSTS would break every
+ * other local app on that host name).
  *
- * They are set on the HTTP server's 'request' event, before Express runs: answers that Express middleware
- * ends early (a CORS preflight, a body the JSON parser refuses) carry them too, whatever the order in
- * which app.setup.ts registers its middleware. The listener is added once the server listens, after
- * socket.io has attached: engine.io takes over the 'request' listeners it finds and calls them only for
- * other URLs, so one added before it would miss socket.io's own (long-polling) answers.
+ * They are set on the HTTP server's 'request' event, before Fastify runs: answers that end early (a
+ * CORS preflight, a body the parser refuses, an unknown route) carry them too. The listener is added
+ * once the server listens, after socket.io has attached: engine.io takes over the 'request' listeners it
+ * finds and calls them only for other URLs, so one added before it would miss socket.io's own
+ * (long-polling) answers.
  */
 export function applySecurityHeaders(app: INestApplication, env: Env): void {
-  const headers = helmet({
-    contentSecurityPolicy: { useDefaults: false, directives: API_CSP },
-    xFrameOptions: { action: 'deny' },
+  const common = {
+    xFrameOptions: { action: 'deny' as const },
     strictTransportSecurity: env.NODE_ENV === 'production' ? { maxAge: 365 * 24 * 60 * 60, includeSubDomains: true } : false,
-  });
+  };
+  const apiHeaders = helmet({ ...common, contentSecurityPolicy: { useDefaults: false, directives: API_CSP } });
+  const swaggerPageHeaders = helmet({ ...common, contentSecurityPolicy: { useDefaults: false, directives: SWAGGER_UI_CSP } });
+  const swaggerPages = new Set(SWAGGER_UI_PAGE_PATHS);
   const server = app.getHttpServer() as Server;
   server.once('listening', () => {
     server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+      const path = (req.url ?? '').split('?', 1)[0];
       // helmet only sets and removes headers, synchronously; it has no error to pass on.
-      headers(req, res, () => undefined);
+      (swaggerPages.has(path) ? swaggerPageHeaders : apiHeaders)(req, res, () => undefined);
     });
   });
-
-  const express = (app as NestExpressApplication).getHttpAdapter().getInstance();
-  // A route-level middleware that calls next(): the SwaggerModule's own route answers. Express runs routes
-  // in the order they were added, so this must come before SwaggerModule.setup (app.setup.ts does that).
-  express.get(SWAGGER_UI_PAGE_PATHS, contentSecurityPolicy(SWAGGER_UI_CSP));
 }

@@ -13,6 +13,6 @@ import { GracefulShutdown, RefuseNewWorkWhileDraining } from './shutdown';
 })
 export class HealthModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(RefuseNewWorkWhileDraining).forRoutes({ path: '{/*splat}', method: RequestMethod.ALL });
+    consumer.apply(RefuseNewWorkWhileDraining).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
   }
 }

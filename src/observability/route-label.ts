@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance } from 'fastify';
 
 /**
  * The route label of a request that no route answered: unknown paths (404), bodies refused before
@@ -7,18 +8,25 @@ import type { IncomingMessage } from 'node:http';
  */
 export const UNMATCHED_ROUTE = 'unmatched';
 
-type RoutedRequest = IncomingMessage & { baseUrl?: string; route?: { path?: string | string[]; methods?: Record<string, boolean> } };
+/** Where the adapter leaves the template of the route that matched (see `labelRoutes`). */
+const ROUTE_TEMPLATE = Symbol('route template');
+
+type LabelledRequest = IncomingMessage & { [ROUTE_TEMPLATE]?: string };
 
 /**
- * The template of the route that answered the request (`/profile/:profile/points`), as Express
- * recorded it while routing, never the URL with its ids: one label value per route (a route
- * serving several paths gets them joined with `|`).
+ * Records on the Node request the template of the route Fastify matched (`/profile/:profile/points`),
+ * as soon as it is routed: the request's log line, its metrics and its error log are labelled with it,
+ * never with the URL and its ids. Fastify knows the route before any hook runs.
  */
+export function labelRoutes(fastify: FastifyInstance): void {
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    const template = request.routeOptions.url;
+    if (template !== undefined && !request.is404) (request.raw as LabelledRequest)[ROUTE_TEMPLATE] = template;
+    done();
+  });
+}
+
+/** The template of the route that answered the request, or UNMATCHED_ROUTE: one label value per route. */
 export function routeTemplateOf(request: IncomingMessage): string {
-  const { route, baseUrl } = request as RoutedRequest;
-  // Nest mounts module middleware with app.all(), a route of every method; an endpoint has one method.
-  // A request that passed only such routes matched no endpoint.
-  if (!route || Object.keys(route.methods ?? {}).length > 1) return UNMATCHED_ROUTE;
-  const path = Array.isArray(route.path) ? route.path.join('|') : route.path;
-  return typeof path === 'string' && path !== '' ? `${baseUrl ?? ''}${path}` : UNMATCHED_ROUTE;
+  return (request as LabelledRequest)[ROUTE_TEMPLATE] ?? UNMATCHED_ROUTE;
 }

@@ -4,13 +4,15 @@ import { ExecutionContext } from '@nestjs/common';
 import { WebhookOutcomeInterceptor, webhookFactsOf } from './webhook-outcome.interceptor';
 
 const request = (extra: object = {}) => ({ url: '/stripe/webhook', ...extra }) as unknown as IncomingMessage;
-const contextOf = (req: IncomingMessage) =>
-  ({ getType: () => 'http', switchToHttp: () => ({ getRequest: () => req }) }) as unknown as ExecutionContext;
+/** Fastify's request around the Node one: the guard sets `stripePayload` on the former, the log line reads the latter. */
+const contextOf = (raw: IncomingMessage, stripePayload?: unknown) =>
+  ({ getType: () => 'http', switchToHttp: () => ({ getRequest: () => ({ raw, stripePayload }) }) }) as unknown as ExecutionContext;
 
 describe(webhookFactsOf.name, () => {
   it('reports the verified event and the outcome answered', async () => {
-    const req = request({ stripePayload: { id: 'evt_1', type: 'checkout.session.completed' } });
-    await lastValueFrom(new WebhookOutcomeInterceptor().intercept(contextOf(req), { handle: () => of({ received: true, outcome: 'credited' }) }));
+    const req = request();
+    const event = { id: 'evt_1', type: 'checkout.session.completed' };
+    await lastValueFrom(new WebhookOutcomeInterceptor().intercept(contextOf(req, event), { handle: () => of({ received: true, outcome: 'credited' }) }));
     expect(webhookFactsOf(req, 200)).toEqual({ eventId: 'evt_1', eventType: 'checkout.session.completed', outcome: 'credited' });
   });
 

@@ -38,12 +38,16 @@ export interface WebhookFacts {
 @Injectable()
 export class WebhookOutcomeInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const request = context.switchToHttp().getRequest<WebhookRequest>();
-    if (context.getType() !== 'http' || request.stripePayload === undefined) return next.handle();
+    if (context.getType() !== 'http') return next.handle();
+    const request = context.switchToHttp().getRequest<{ raw: WebhookRequest; stripePayload?: unknown }>();
+    if (request.stripePayload === undefined) return next.handle();
+    // On the Node request, which the request's log line and metrics see when the answer has left.
+    const raw = request.raw;
+    raw.stripePayload = request.stripePayload;
     return next.handle().pipe(
       tap((answer: unknown) => {
         const outcome = (answer as { outcome?: unknown } | undefined)?.outcome;
-        if (typeof outcome === 'string') request[OUTCOME] = outcome;
+        if (typeof outcome === 'string') raw[OUTCOME] = outcome;
       }),
     );
   }

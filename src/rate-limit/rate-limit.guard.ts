@@ -10,7 +10,7 @@ import {
   type ThrottlerRequest,
   ThrottlerStorage,
 } from '@nestjs/throttler';
-import type { Request } from 'express';
+import type { FastifyRequest as Request } from 'fastify';
 import { refuseClaims, TokenClaims, tokenPolicy, TokenPolicy, verifyOptions } from '../auth/token-policy';
 import { handOnVerifiedToken, hmacKey } from '../auth/verified-token';
 import { isId } from '../common/ids';

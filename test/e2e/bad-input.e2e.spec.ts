@@ -46,6 +46,20 @@ describe('Bad input: a clear 4xx and nothing written', () => {
     expect(await counts()).toEqual(before);
   });
 
+  it('refuses a checkout body that is not sent as JSON with 415, and writes nothing', async () => {
+    const { profile, client } = await createScenario(t.db);
+    const before = await counts();
+
+    const response = await api(t, client.token)
+      .post('/profile-points/checkout')
+      .set('Content-Type', 'text/plain')
+      .send(JSON.stringify({ profile_id: profile.id, pack: '100' }));
+
+    expect(response.status).toBe(415);
+    expect(response.body).toMatchObject({ status: 415, error: 'UNSUPPORTED_MEDIA_TYPE', message: expect.stringMatching(/application\/json \(got text\/plain\)/) });
+    expect(await counts()).toEqual(before);
+  });
+
   it.each([
     ['/profile-points/transactions/client?limit=0', /limit must not be less than 1/],
     ['/profile-points/transactions/client?limit=abc', /limit must be an integer/],

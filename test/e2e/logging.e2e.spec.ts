@@ -148,8 +148,9 @@ describe('Structured logs (LOG_FORMAT=json)', () => {
     const refusedLine = lineOf('GET', '/profile/:profile/points', 401);
     expect(refusedLine).toMatchObject({ correlationId: refused.requestId, level: 'warn' });
     expect(refused.body).toMatchObject({ correlationId: refused.requestId });
-    expect(lineOf('POST', '/profile-points/checkout', 400)).toMatchObject({ correlationId: invalid.requestId });
-    expect(lineOf('POST', 'unmatched', 400)).toMatchObject({ correlationId: broken.requestId });
+    // Fastify routes a request before it parses the body: the line of a body that is not JSON names its route too.
+    const refusedCheckouts = requests.filter((line) => line.method === 'POST' && line.route === '/profile-points/checkout' && line.status === 400);
+    expect(refusedCheckouts.map((line) => line.correlationId).sort()).toEqual([invalid.requestId, broken.requestId].sort());
     expect(lineOf('POST', '/stripe/webhook', 400)).toMatchObject({ eventType: 'unverified', outcome: 'invalid_signature' });
     expect(lineOf('POST', '/stripe/webhook', 400)).not.toHaveProperty('eventId');
     expect(lineOf('POST', '/stripe/webhook', 200)).toMatchObject({ eventId: delivery.eventId, eventType: 'checkout.session.completed', outcome: 'credited' });

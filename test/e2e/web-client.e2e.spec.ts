@@ -100,6 +100,12 @@ describe('Reference client: serving', () => {
     });
     expect(status.status).toBe(404);
     expect(await status.json()).toMatchObject({ error: 'TRANSACTION_NOT_FOUND' });
+    // The API's answer on a shared path varies as the page does, besides CORS's Origin: a cached JSON answer is never shown as the page.
+    const points = await fetch(`${c.frontDoor.url}/profile/${c.demo.profile.id}/points`, {
+      headers: { Accept: 'application/json', Authorization: `Bearer ${client.token}`, Origin: 'http://frontend.test' },
+    });
+    expect(points.status).toBe(200);
+    expect(points.headers.get('vary')).toMatch(/Accept.*Authorization.*Origin/);
     const anonymous = await api(c.t).get(`/profile/${c.demo.profile.id}/points`);
     expect(anonymous.status).toBe(401);
     expect(anonymous.body).toMatchObject({ error: 'UNAUTHORIZED' });

@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../../src/app.module';
-import { configureApp } from '../../src/app.setup';
+import { configureApp, createHttpAdapter } from '../../src/app.setup';
+import { validateEnv } from '../../src/config/env.schema';
 import { useStructuredLogging } from '../../src/observability/logging';
 
 /**
@@ -15,7 +16,7 @@ import { useStructuredLogging } from '../../src/observability/logging';
 async function main(): Promise<void> {
   // Given LOG_FORMAT, it logs as main.ts does (everything, through pino); otherwise errors and warnings only.
   const structured = process.env.LOG_FORMAT !== undefined;
-  const app = await NestFactory.create(AppModule.forRoot(), {
+  const app = await NestFactory.create(AppModule.forRoot(), createHttpAdapter(validateEnv(process.env)), {
     rawBody: true,
     forceCloseConnections: true,
     ...(structured ? { bufferLogs: true } : { logger: ['error', 'warn'] as const }),

@@ -3,10 +3,12 @@ import { Test } from '@nestjs/testing';
 import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
-import { AppSetupOptions, configureApp } from '../../src/app.setup';
+import { AppSetupOptions, configureApp, createHttpAdapter } from '../../src/app.setup';
+import { validateEnv } from '../../src/config/env.schema';
 import { StripeEmulator } from '../../src/dev/stripe-emulator';
 import { OutboxRelay } from '../../src/events/outbox-relay';
 import { createStripeClient } from '../../src/payments/stripe.client';
+import { recordRoutes } from './routes';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 export const TEST_WEBHOOK_SECRET = 'whsec_test_emulator_secret';
@@ -54,7 +56,9 @@ export async function startTestApp(env: Record<string, string> = {}, setup: AppS
   let app: INestApplication;
   try {
     const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot()] }).compile();
-    app = moduleRef.createNestApplication({ rawBody: true, forceCloseConnections: true, logger: ['error', 'warn'] });
+    const adapter = createHttpAdapter(validateEnv(process.env));
+    recordRoutes(adapter);
+    app = moduleRef.createNestApplication(adapter, { rawBody: true, forceCloseConnections: true, logger: ['error', 'warn'] });
     configureApp(app, setup);
     await app.listen(0, '127.0.0.1');
   } catch (error) {

@@ -1,6 +1,6 @@
 import { Controller, Get, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { FastifyRequest as Request } from 'fastify';
 import { Public } from '../../auth/auth.decorators';
 import { Env } from '../../config/env.schema';
 import { REPLAY_LIMIT } from '../notifications.gateway';
@@ -35,10 +35,10 @@ export class AsyncApiController {
     },
   })
   document(@Req() request: Request): AsyncApiDocument {
-    // Behind a trusted proxy (TRUST_PROXY) Express reads the scheme and host from X-Forwarded-Proto and
+    // Behind a trusted proxy (TRUST_PROXY) Fastify reads the scheme and host from X-Forwarded-Proto and
     // X-Forwarded-Host: a client of https://api.example.com must be told wss://api.example.com.
     return buildAsyncApiDocument(
-      { host: request.host ?? 'localhost', secure: request.secure },
+      { host: request.host || 'localhost', secure: request.protocol === 'https' },
       {
         socketsPerUser: this.env.SOCKET_MAX_CONNECTIONS_PER_USER,
         handshakesPerMinute: this.env.RATE_LIMIT_ANONYMOUS_PER_MINUTE,

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type { Request } from 'express';
+import type { FastifyRequest as Request } from 'fastify';
 import Stripe from 'stripe';
 import { Env } from '../../config/env.schema';
 import { PaymentsError } from '../payments.errors';
@@ -46,7 +46,8 @@ export class StripeSignatureGuard implements CanActivate {
     if (!Number.isSafeInteger(timestamp) || timestamp - Math.floor(Date.now() / 1000) > tolerance) {
       throw PaymentsError.invalidSignature('Timestamp outside the tolerance zone (in the future)');
     }
-    request.stripePayload = parse(request.rawBody);
+    // The body parser has parsed these very bytes (src/common/body-limits.ts): not parsed twice.
+    request.stripePayload = request.body !== undefined ? request.body : parse(request.rawBody);
     return true;
   }
 }
