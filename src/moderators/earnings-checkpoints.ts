@@ -23,6 +23,24 @@ export interface CheckpointReading {
   needsCandidate: boolean;
 }
 
+/**
+ * The account's checkpoint as a request's own statement reads it, in the snapshot of its walk (see
+ * `EarningsCheckpoints.columnSql`): [maturity_us, upto_id, candidate_id, available, pending], the
+ * last two null when the copy kept in memory is that checkpoint.
+ */
+export type CheckpointColumns = [string, string, string | null, number | null, Array<[number, number]> | null];
+
+/** What a request's statement saw of the checkpoint. */
+export interface CheckpointSeen {
+  /** The state its walk started from (the statement walked the transfers after uptoId); null: from the first transfer. */
+  start: CheckpointStart | null;
+  /**
+   * A candidate waits to be used. Whether it may be can only be learnt before a snapshot is taken
+   * (`read`), so a request that walked far enough to save a checkpoint reads again.
+   */
+  candidateWaiting: boolean;
+}
+
 /** Parsed checkpoints kept between requests, bounded by the pending credits they hold. */
 export const CHECKPOINT_CACHE_CREDITS = 500_000;
 
@@ -40,6 +58,10 @@ export const CHECKPOINT_CACHE_CREDITS = 500_000;
  * pg_stat_activity shows the start of other sessions' transactions to the same role (the service's
  * own role writes the ledger) or to a role with pg_read_all_stats. A long transaction only delays
  * the next checkpoint. Failing to save one only costs time: requests never depend on it.
+ *
+ * Once saved, a checkpoint can be read in the same snapshot as the transfers after it: its
+ * transfers were all committed before it was. So a request's own statement reads it (`startSql`,
+ * `columnSql`), and only a request that may use a candidate calls `read` before a new snapshot.
  */
 @Injectable()
 export class EarningsCheckpoints {
@@ -55,11 +77,51 @@ export class EarningsCheckpoints {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
+   * SQL of the ledger id a statement's walk starts after: the account's usable checkpoint, read by the
+   * statement itself, so in the same snapshot as the transfers (a checkpoint is only saved once every
+   * transfer up to its id is committed: a snapshot that sees it sees them).
+   */
+  static startSql(account: string, maturity: string): string {
+    return `coalesce((SELECT upto_id FROM earnings_checkpoints WHERE account = ${account} AND maturity_us = ${maturity}), 0)`;
+  }
+
+  /** SQL of the `CheckpointColumns` of the account (NULL: none); `rememberedUpto` is `rememberedUpto()` of `remembered()`, as a parameter. */
+  static columnSql(account: string, maturity: string, rememberedUpto: string): string {
+    return `(SELECT json_build_array(maturity_us::text, upto_id::text, candidate_id::text,
+                                     CASE WHEN fresh THEN available END, CASE WHEN fresh THEN pending END)
+               FROM (SELECT *, maturity_us = ${maturity} AND upto_id <> ${rememberedUpto} AS fresh
+                       FROM earnings_checkpoints WHERE account = ${account}) checkpoint)`;
+  }
+
+  /** The account's checkpoint kept in memory, taken before a statement that reads the saved one. */
+  remembered(account: string, maturity: number): CheckpointStart | null {
+    return this.cache.get(account, maturity);
+  }
+
+  /** Its uptoId for `columnSql`: -1 (no checkpoint has it) when there is none. */
+  static rememberedUpto(remembered: CheckpointStart | null): string {
+    return remembered?.uptoId.toString() ?? '-1';
+  }
+
+  /** Interprets what the statement read; `remembered` is what `remembered()` gave before it. */
+  seen(account: string, maturity: number, columns: CheckpointColumns | null, remembered: CheckpointStart | null): CheckpointSeen {
+    if (!columns) return { start: null, candidateWaiting: false };
+    const [maturityUs, upto, candidateId, available, pending] = columns;
+    const uptoId = BigInt(upto);
+    const candidate = candidateId === null ? null : BigInt(candidateId);
+    const usable = Number(maturityUs) === maturity;
+    return {
+      start: usable ? this.start(account, maturity, uptoId, available, pending, remembered) : null,
+      candidateWaiting: candidate !== null && (!usable || candidate > uptoId),
+    };
+  }
+
+  /**
    * Read before the request's snapshot is taken (see step 2). pg_stat_activity is only consulted when
    * there is a candidate to use.
    */
   async read(account: string, maturity: number): Promise<CheckpointReading> {
-    const cached = this.cache.get(account, maturity);
+    const remembered = this.remembered(account, maturity);
     const [row] = await this.dataSource.query<
       Array<{
         maturity_us: string;
@@ -79,24 +141,38 @@ export class EarningsCheckpoints {
                                         'infinity')
               END AS candidate_safe
          FROM (SELECT *, maturity_us = $2 AND upto_id <> $3 AS fresh FROM earnings_checkpoints WHERE account = $1) checkpoint`,
-      [account, maturity, cached ? cached.uptoId.toString() : '-1'],
+      [account, maturity, EarningsCheckpoints.rememberedUpto(remembered)],
     );
     if (!row) return { start: null, safeUpto: null, needsCandidate: true };
     const uptoId = BigInt(row.upto_id);
     const candidate = row.candidate_id === null ? null : BigInt(row.candidate_id);
     const usable = Number(row.maturity_us) === maturity;
-    let start: CheckpointStart | null = null;
-    if (usable && row.fetched) {
-      start = { uptoId, walk: new IndexedWalkState({ available: Number(row.available), pending: row.pending ?? [] }) };
-      this.cache.put(account, maturity, start);
-    } else if (usable) {
-      start = cached;
-    }
     return {
-      start,
+      start: usable ? this.start(account, maturity, uptoId, row.fetched ? Number(row.available) : null, row.fetched ? row.pending : null, remembered) : null,
       safeUpto: candidate !== null && row.candidate_safe && (!usable || candidate > uptoId) ? candidate : null,
       needsCandidate: candidate === null || candidate <= uptoId,
     };
+  }
+
+  /**
+   * A usable checkpoint's state: the row's when it was sent (kept from now on), else the copy in
+   * memory the statement was given, whose uptoId the row's matched.
+   */
+  private start(
+    account: string,
+    maturity: number,
+    uptoId: bigint,
+    available: number | null,
+    pending: Array<[number, number]> | null,
+    remembered: CheckpointStart | null,
+  ): CheckpointStart {
+    if (pending === null || available === null) {
+      if (remembered?.uptoId !== uptoId) throw new Error(`earnings checkpoint ${uptoId} of ${account} was neither sent nor remembered`);
+      return remembered;
+    }
+    const start = { uptoId, walk: new IndexedWalkState({ available, pending }) };
+    this.cache.put(account, maturity, start);
+    return start;
   }
 
   /** Stores a newer checkpoint; an older one (a concurrent request was first) is ignored. */

@@ -18,13 +18,18 @@ describe('Moderator earnings (GET /moderators/me/points)', () => {
   let t: TestApp;
   /** The default maturity of 14 days, on the same database: every fresh earning is pending. */
   let t14: TestApp;
+  /** A second instance with the same settings as t14 (its own checkpoints in memory). */
+  let t14b: TestApp;
 
+  // Every instance lives as long as the suite: passport keeps the strategy of the last one started.
   beforeAll(async () => {
     t14 = await startTestApp({ RECONCILE_INTERVAL_MS: '0' });
+    t14b = await startTestApp({ RECONCILE_INTERVAL_MS: '0' });
     t = await startTestApp({ EARNINGS_MATURITY_DAYS: '0', RECONCILE_INTERVAL_MS: '0' });
   });
   afterAll(async () => {
     await t?.close();
+    await t14b?.close();
     await t14?.close();
   });
   afterEach(async () => {
@@ -308,18 +313,46 @@ describe('Moderator earnings (GET /moderators/me/points)', () => {
       const resumed = await earnings(t14, moderator);
       expect(resumed.body).toMatchObject(await fullWalk(moderator));
 
-      const other = await startTestApp({ EARNINGS_MATURITY_DAYS: '14', RECONCILE_INTERVAL_MS: '0' });
-      try {
-        await earnings(other, moderator);
-        await earnings(other, moderator);
-      } finally {
-        await other.close();
-      }
+      await earnings(t14b, moderator);
+      await earnings(t14b, moderator);
       expect(BigInt((await checkpointOf(moderator)).upto_id)).toBeGreaterThan(own);
 
       const answer = await earnings(t14, moderator);
       expect(answer.body).toMatchObject(await fullWalk(moderator));
       expect(answer.body.pending).toBeGreaterThan(0);
+    });
+
+    it('reads balance, split and history from one snapshot while transfers commit', async () => {
+      const { moderator } = await createScenario(t14.db);
+      const account = `moderator:${moderator.id}`;
+      let writing = true;
+      const writer = (async () => {
+        for (let i = 0; writing && i < 90; i++) {
+          await t14.db.transaction(async (manager) => {
+            await manager.query(
+              `INSERT INTO ledger_transfers (transfer_key, kind, debit_account, credit_account, points) VALUES ($1, 'attribution', 'platform:earnings', $2, $3)`,
+              [`snapshot-test:${moderator.id}:${i}`, account, 10 + i],
+            );
+            await manager.query(`UPDATE users SET points = points + $2 WHERE id = $1`, [moderator.id, 10 + i]);
+          });
+        }
+      })();
+      const answers = [];
+      try {
+        for (let round = 0; round < 15; round++) answers.push(...(await Promise.all([1, 2, 3].map(() => earnings(t14, moderator, '?limit=100')))));
+      } finally {
+        writing = false;
+        await writer;
+      }
+      for (const answer of answers) {
+        expect(answer.status).toBe(200);
+        const listed = (answer.body.history.items as Entry[]).reduce((sum, item) => sum + item.points, 0);
+        expect({ balance: answer.body.balance, pending: answer.body.pending, available: answer.body.available }).toEqual({
+          balance: listed,
+          pending: listed,
+          available: 0,
+        });
+      }
     });
   });
 });
