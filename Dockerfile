@@ -28,8 +28,11 @@ RUN npm run build
 
 ########## runtime: production dependencies + compiled output only
 FROM ${NODE_IMAGE} AS runtime
+# NODE_COMPILE_CACHE: Node 22.1+ keeps V8's compiled code of every module loaded at start there, so a
+# restarted container skips compiling the module graph again (Node 20 has no such cache).
 ENV NODE_ENV=production \
-    PORT=3000
+    PORT=3000 \
+    NODE_COMPILE_CACHE=/tmp/node-compile-cache
 WORKDIR /app
 
 # No production dependency needs an install script (the only one is @scarf/scarf telemetry).

@@ -4,6 +4,7 @@ import { AuthGuard as PassportGuard } from '@nestjs/passport';
 import { Role } from '../users/user.entity';
 import { IS_PUBLIC, ROLES } from './auth.decorators';
 import { AuthUser } from './auth-user';
+import { nodeRequestOf } from '../common/request-id';
 
 /** Global: every HTTP route needs a valid bearer token unless marked @Public(); @Auth(roles) narrows it. */
 @Injectable()
@@ -18,10 +19,10 @@ export class AuthGuard extends PassportGuard('jwt') {
     await (super.canActivate(context) as Promise<boolean>);
 
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, targets) ?? [];
-    const request = context.switchToHttp().getRequest<{ user: AuthUser; raw: { user?: AuthUser } }>();
+    const request = context.switchToHttp().getRequest<{ user: AuthUser; raw?: { user?: AuthUser } }>();
     const user = request.user;
     // The request's log line, written from the Node request once the answer has left, names the user.
-    request.raw.user = user;
+    nodeRequestOf<{ user?: AuthUser }>(request).user = user;
     if (roles.length > 0 && !roles.includes(user.role)) {
       throw new ForbiddenException(`This route is for: ${roles.join(', ')}`);
     }

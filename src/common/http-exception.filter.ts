@@ -4,7 +4,7 @@ import { AppError } from './app-error';
 import { bodyTooLarge } from './body-limits';
 import { ApiErrorResponse } from './error-response.dto';
 import { routeTemplateOf } from '../observability/route-label';
-import { REQUEST_ID_HEADER, requestIdOf } from './request-id';
+import { nodeRequestOf, REQUEST_ID_HEADER, requestIdOf } from './request-id';
 
 const CODES: Partial<Record<number, string>> = {
   400: 'BAD_REQUEST',
@@ -29,7 +29,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
-    const correlationId = requestIdOf(request.raw);
+    const correlationId = requestIdOf(nodeRequestOf(request));
     const body = this.toBody(asOurs(exception, request), correlationId);
     const retryAfter = exception instanceof AppError ? exception.retryAfterSeconds : undefined;
     if (retryAfter !== undefined) reply.header('Retry-After', String(retryAfter));
@@ -38,7 +38,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       // The route template, not the URL: no ids or query strings in logs. A deliberate 5xx (an AppError:
       // shutting down, retry later) is a warning without a stack; anything else is an error with one.
       const error = exception as Error;
-      const what = `${request.method} ${routeTemplateOf(request.raw)} failed [${correlationId}]: ${error?.message}`;
+      const what = `${request.method} ${routeTemplateOf(nodeRequestOf(request))} failed [${correlationId}]: ${error?.message}`;
       if (exception instanceof AppError) this.logger.warn(what);
       else this.logger.error(what, error?.stack);
     }
@@ -78,7 +78,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
 /** Fastify's own refusals, in the service's words (the 413 names the route's limit). */
 function asOurs(exception: unknown, request: FastifyRequest): unknown {
   const code = exception instanceof HttpException ? (exception.cause as { code?: unknown } | undefined)?.code : undefined;
-  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return bodyTooLarge(request.routeOptions.bodyLimit ?? 0);
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return bodyTooLarge(request.routeOptions?.bodyLimit ?? 0);
   // Node's error when the client closes the connection before its body has arrived: nobody reads this answer.
   if ((exception as { code?: unknown } | null)?.code === 'ECONNRESET') {
     return new BadRequestException({ message: 'The client closed the connection before the request body arrived', code: 'REQUEST_ABORTED' });

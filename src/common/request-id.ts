@@ -23,6 +23,14 @@ export function requestIdOf(request: IncomingMessage): string {
   return req.correlationId;
 }
 
+/**
+ * The Node request under a framework's request: Fastify's `request.raw`. What must outlive the
+ * handler (the request's log line reads it once the answer has left) is kept there.
+ */
+export function nodeRequestOf<T extends object = IncomingMessage>(request: { raw?: T } | T): T {
+  return ((request as { raw?: T }).raw ?? request) as T;
+}
+
 /** Fixes the id as soon as a request arrives, before anything else runs, and returns it on every answer. */
 export function echoRequestIds(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request, reply, done) => {

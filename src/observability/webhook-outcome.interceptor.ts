@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Observable, tap } from 'rxjs';
+import { nodeRequestOf } from '../common/request-id';
 
 /** The outcome label of webhook deliveries refused before any event was applied. */
 export const WEBHOOK_REFUSALS = {
@@ -39,10 +40,10 @@ export interface WebhookFacts {
 export class WebhookOutcomeInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
-    const request = context.switchToHttp().getRequest<{ raw: WebhookRequest; stripePayload?: unknown }>();
+    const request = context.switchToHttp().getRequest<{ raw?: WebhookRequest; stripePayload?: unknown }>();
     if (request.stripePayload === undefined) return next.handle();
     // On the Node request, which the request's log line and metrics see when the answer has left.
-    const raw = request.raw;
+    const raw = nodeRequestOf<WebhookRequest>(request);
     raw.stripePayload = request.stripePayload;
     return next.handle().pipe(
       tap((answer: unknown) => {
