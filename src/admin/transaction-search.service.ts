@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { SelectQueryBuilder } from 'typeorm';
+import { decimalAmount } from '../common/money';
 import { Page, PageQuery } from '../common/pagination';
 import { Env } from '../config/env.schema';
 import { TransactionRunner } from '../database/transaction';
 import { PointTransaction, TransactionStatus } from '../payments/entities/point-transaction.entity';
-import { csvLine, decimalAmount } from './csv';
+import { csvLine } from './csv';
 import { parseRange } from './date-range';
 import { AdminTransactionDto, TransactionFilterQuery, TransactionSearchQuery } from './dto/admin-transactions.dto';
 import { toDto as toTransactionDto } from '../payments/transactions.service';

@@ -1,9 +1,32 @@
-/** Money is integer minor units everywhere; this is the only place that turns it into text. */
-export function formatMoney(amountCents: number, currency: string): string {
-  if (!Number.isSafeInteger(amountCents)) throw new RangeError(`amount ${amountCents} is not an integer of minor units`);
-  const sign = amountCents < 0 ? '-' : '';
-  const abs = Math.abs(amountCents);
-  const units = Math.trunc(abs / 100);
-  const cents = String(abs % 100).padStart(2, '0');
-  return `${sign}${units},${cents} ${currency.toLowerCase() === 'eur' ? '€' : currency.toUpperCase()}`;
+import { minorUnitDigits } from './currencies';
+
+/*
+ * Money is integer minor units everywhere; these two functions turn it into text, with the number
+ * of decimals Stripe counts for the currency (src/common/currencies.ts). The reference client
+ * formats for the reader's locale with Intl (web/src/format.ts) from a copy of the same table, and
+ * the database derives `money_amount` by the same rule (decimalAmountSql).
+ */
+
+/**
+ * Integer minor units as a plain decimal string, for machines (the admin CSV): 1234 eur → "12.34",
+ * 1234 jpy → "1234", 1234 kwd → "1.234", 50000 huf → "500.00". Integer arithmetic only.
+ */
+export function decimalAmount(amountMinor: number, currency: string): string {
+  return decimalParts(amountMinor, currency).join('.');
+}
+
+/** For people, in French convention (the API's labels are French): "2,99 €", "500 JPY", "1,234 KWD". */
+export function formatMoney(amountMinor: number, currency: string): string {
+  const text = decimalParts(amountMinor, currency).join(',');
+  return `${text} ${currency.toLowerCase() === 'eur' ? '€' : currency.toUpperCase()}`;
+}
+
+/** [signed whole units, decimals] — the decimals absent for a zero-decimal currency. */
+function decimalParts(amountMinor: number, currency: string): [string] | [string, string] {
+  if (!Number.isSafeInteger(amountMinor)) throw new RangeError(`amount ${amountMinor} is not an integer of minor units`);
+  const digits = minorUnitDigits(currency);
+  const sign = amountMinor < 0 ? '-' : '';
+  const text = String(Math.abs(amountMinor)).padStart(digits + 1, '0');
+  if (digits === 0) return [`${sign}${text}`];
+  return [`${sign}${text.slice(0, -digits)}`, text.slice(-digits)];
 }

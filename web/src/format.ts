@@ -1,13 +1,37 @@
 /** Formatting that depends only on its arguments (no DOM): used by the pages and unit-tested as is. */
 
 /**
- * An amount in minor units, formatted for `locale` in `currency`. The number of decimals is the
- * currency's own (2 for eur, 0 for jpy, 3 for kwd) as Intl knows it, and the amount is handed to Intl
- * as an exact decimal string: no floating-point division of money.
+ * How many decimals Stripe's integer `amount` carries per currency: a copy of the table in
+ * src/common/currencies.ts (the server's formatter, the admin CSV and the database use that one),
+ * which test/web-format.spec.ts holds equal to it. A copy, because the client is built and
+ * type-checked from web/ alone and web/build.mjs rebuilds it only when a file under web/ changes.
+ * Not Intl's digits: Intl shows HUF, ISK, IDR, COP and others without decimals while Stripe counts
+ * them in hundredths, which made their prices 100 times too high.
+ */
+export const ZERO_DECIMAL_CURRENCIES: readonly string[] = [
+  'bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf',
+];
+export const THREE_DECIMAL_CURRENCIES: readonly string[] = ['bhd', 'jod', 'kwd', 'omr', 'tnd'];
+
+export function minorUnitDigits(currency: string): 0 | 2 | 3 {
+  const code = currency.toLowerCase();
+  if (ZERO_DECIMAL_CURRENCIES.includes(code)) return 0;
+  return THREE_DECIMAL_CURRENCIES.includes(code) ? 3 : 2;
+}
+
+/**
+ * An amount in minor units, formatted for `locale` in `currency`, with as many decimals as Stripe
+ * counts (2 for eur and huf, 0 for jpy, 3 for kwd). The amount is handed to Intl as an exact
+ * decimal string: no floating-point division of money.
  */
 export function formatMoney(amountMinor: number, currency: string, locale: string): string {
-  const format = new Intl.NumberFormat(locale, { style: 'currency', currency: currency.toUpperCase() });
-  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
+  const digits = minorUnitDigits(currency);
+  const format = new Intl.NumberFormat(locale, {
+    style: 'currency',
+    currency: currency.toUpperCase(),
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
   return format.format(minorToDecimal(amountMinor, digits));
 }
 

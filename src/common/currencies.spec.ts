@@ -1,0 +1,29 @@
+import { minorUnitDigits, STRIPE_CURRENCIES, THREE_DECIMAL_CURRENCIES, ZERO_DECIMAL_CURRENCIES } from './currencies';
+
+describe(minorUnitDigits.name, () => {
+  it.each(['bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf'])(
+    'counts %s in whole units (Stripe zero-decimal)',
+    (currency) => expect(minorUnitDigits(currency)).toBe(0),
+  );
+
+  it.each(['bhd', 'jod', 'kwd', 'omr', 'tnd'])('counts %s in thousandths', (currency) => expect(minorUnitDigits(currency)).toBe(3));
+
+  // Stripe's special cases and the currencies CLDR (so Intl) shows without decimals: Stripe's
+  // amounts are still hundredths.
+  it.each(['eur', 'usd', 'huf', 'isk', 'twd', 'idr', 'cop', 'pkr', 'lbp'])('counts %s in hundredths', (currency) =>
+    expect(minorUnitDigits(currency)).toBe(2),
+  );
+
+  it('reads a code in any case and refuses what is not a three-letter code', () => {
+    expect(minorUnitDigits('JPY')).toBe(0);
+    expect(minorUnitDigits('Kwd')).toBe(3);
+    for (const bad of ['', 'eu', 'euro', 'e1r', 'not-a-currency']) expect(() => minorUnitDigits(bad)).toThrow(RangeError);
+  });
+
+  it('keeps the lists lowercase, disjoint and within what Stripe accepts or its three-decimal list', () => {
+    const all = [...ZERO_DECIMAL_CURRENCIES, ...THREE_DECIMAL_CURRENCIES];
+    expect(new Set(all).size).toBe(all.length);
+    expect(all.every((code) => /^[a-z]{3}$/.test(code))).toBe(true);
+    expect(ZERO_DECIMAL_CURRENCIES.filter((code) => !STRIPE_CURRENCIES.includes(code))).toEqual([]);
+  });
+});
