@@ -6,6 +6,7 @@ import { PointLots1764400000000 } from './1764400000000-PointLots';
 import { EarningsCheckpoints1764500000000 } from './1764500000000-EarningsCheckpoints';
 import { OutboxClaims1764600000000 } from './1764600000000-OutboxClaims';
 import { LedgerAccountCoveringIndexes1764700000000 } from './1764700000000-LedgerAccountCoveringIndexes';
+import { MoneyAmountInStripeMinorUnits1764800000000 } from './1764800000000-MoneyAmountInStripeMinorUnits';
 
 /** Every migration, in order. Listed explicitly so the app, the CLI and the tests run the same set. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   EarningsCheckpoints1764500000000,
   OutboxClaims1764600000000,
   LedgerAccountCoveringIndexes1764700000000,
+  MoneyAmountInStripeMinorUnits1764800000000,
 ];

@@ -1,3 +1,5 @@
+import { STRIPE_CURRENCIES, THREE_DECIMAL_CURRENCIES, decimalAmountSql } from '../../src/common/currencies';
+import { decimalAmount } from '../../src/common/money';
 import { createProfile, createScenario, createUser, TestUser } from '../factories';
 import { api } from '../support/http';
 import { createIsolatedDatabase, IsolatedDatabase } from '../support/isolated-database';
@@ -249,6 +251,42 @@ describe('Operator tools (admin)', () => {
       expect([bad.status, bad.body.error]).toEqual([400, 'INVALID_RANGE']);
       const unknown = await asAdmin().get('/admin/transactions.csv?limit=5');
       expect(unknown.body).toMatchObject({ status: 400, message: 'property limit should not exist' });
+    });
+
+    it("writes amounts in Stripe's minor units of their currency: 500 JPY is 500, 50000 HUF is 500.00", async () => {
+      await asAdmin().post('/admin/packs').send({ code: '5000', points: 50, amount_cents: 500, currency: 'jpy' }).expect(201);
+      await asAdmin().post('/admin/packs').send({ code: '5001', points: 60, amount_cents: 50_000, currency: 'huf' }).expect(201);
+      const { profile, client } = await createScenario(t.db);
+      const yen = await buy(t, client, profile.id, '5000');
+      const forint = await buy(t, client, profile.id, '5001');
+
+      const response = await asAdmin().get(`/admin/transactions.csv?client_id=${client.id}`);
+      const rows = response.text.split('\r\n').slice(1, -1).map((line) => line.split(','));
+      expect(rows.map((row) => [row[0], row[10], row[11]])).toEqual([
+        [forint.transactionId, '500.00', 'huf'],
+        [yen.transactionId, '500', 'jpy'],
+      ]);
+      expect(await t.db.query(`SELECT id, money_amount FROM profile_point_transactions WHERE client_id = $1 ORDER BY id`, [client.id])).toEqual([
+        { id: yen.transactionId, money_amount: '500' },
+        { id: forint.transactionId, money_amount: '500.00' },
+      ]);
+    });
+
+    it('derives the stored money_amount by the rule the CSV follows, for every currency', async () => {
+      const { profile, client } = await createScenario(t.db);
+      const currencies = [...STRIPE_CURRENCIES, ...THREE_DECIMAL_CURRENCIES];
+      const rows = await t.db.query<Array<{ currency: string; money_amount: string }>>(
+        `INSERT INTO profile_point_transactions (client_id, profile_id, pack_code, points_amount, amount_cents, currency, status, created_at)
+         SELECT $1, $2, '100', 100, 99999990, c, 'expired', now() - interval '1 day' FROM unnest($3::text[]) c
+         RETURNING currency, money_amount::text`,
+        [client.id, profile.id, currencies],
+      );
+      expect(rows.map((row) => [row.currency, row.money_amount])).toEqual(currencies.map((currency) => [currency, decimalAmount(99_999_990, currency)]));
+      // The migration wrote the expression the entity declares, so TypeORM sees no schema drift.
+      const [metadata] = await t.db.query<Array<{ value: string }>>(
+        `SELECT value FROM typeorm_metadata WHERE type = 'GENERATED_COLUMN' AND "table" = 'profile_point_transactions' AND name = 'money_amount'`,
+      );
+      expect(metadata.value).toBe(decimalAmountSql('amount_cents', 'currency'));
     });
 
     it('streams an export longer than one batch without losing or repeating a row', async () => {

@@ -1,5 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { bigintNumber } from '../../common/columns';
+import { decimalAmountSql } from '../../common/currencies';
 
 export enum TransactionStatus {
   Pending = 'pending',
@@ -44,14 +45,15 @@ export class PointTransaction {
   @Column('char', { length: 3 })
   currency: string;
 
-  /** Legacy decimal amount kept for existing readers; computed by PostgreSQL, never written by code. */
+  /**
+   * Legacy decimal amount kept for existing readers (9.99 eur, 500 jpy, 1.234 kwd); computed by
+   * PostgreSQL by Stripe's minor units, never written by code.
+   */
   @Column({
     type: 'numeric',
     name: 'money_amount',
-    precision: 8,
-    scale: 2,
     generatedType: 'STORED',
-    asExpression: 'round(amount_cents / 100.0, 2)',
+    asExpression: decimalAmountSql('amount_cents', 'currency'),
     insert: false,
     update: false,
     select: false,
