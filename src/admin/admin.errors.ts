@@ -1,5 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
-import { AppError } from '../common/app-error';
+import { moduleError } from '../common/app-error';
 
 export enum AdminErrorCode {
   PackCodeTaken = 'PACK_CODE_TAKEN',
@@ -8,18 +8,12 @@ export enum AdminErrorCode {
   InvalidRange = 'INVALID_RANGE',
 }
 
-const STATUS: Record<AdminErrorCode, HttpStatus> = {
+export class AdminError extends moduleError<AdminErrorCode>({
   [AdminErrorCode.PackCodeTaken]: HttpStatus.CONFLICT,
   [AdminErrorCode.PackNotFound]: HttpStatus.NOT_FOUND,
   [AdminErrorCode.NothingToChange]: HttpStatus.BAD_REQUEST,
   [AdminErrorCode.InvalidRange]: HttpStatus.BAD_REQUEST,
-};
-
-export class AdminError extends AppError {
-  get status(): HttpStatus {
-    return STATUS[this.code as AdminErrorCode];
-  }
-
+}) {
   static packCodeTaken(code: string): AdminError {
     return new AdminError(AdminErrorCode.PackCodeTaken, `A pack with code "${code}" already exists; change it with PUT /admin/packs/${code}`);
   }

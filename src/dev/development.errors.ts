@@ -1,25 +1,19 @@
 import { HttpStatus } from '@nestjs/common';
-import { AppError } from '../common/app-error';
+import { moduleError } from '../common/app-error';
 
 export enum DevelopmentErrorCode {
   DemoDataMissing = 'DEMO_DATA_MISSING',
   LocalOnly = 'DEMO_SESSION_LOCAL_ONLY',
 }
 
-export class DevelopmentError extends AppError {
-  private constructor(
-    code: DevelopmentErrorCode,
-    message: string,
-    readonly status: HttpStatus,
-  ) {
-    super(code, message);
-  }
-
+export class DevelopmentError extends moduleError<DevelopmentErrorCode>({
+  [DevelopmentErrorCode.DemoDataMissing]: HttpStatus.NOT_FOUND,
+  [DevelopmentErrorCode.LocalOnly]: HttpStatus.FORBIDDEN,
+}) {
   static demoDataMissing(): DevelopmentError {
     return new DevelopmentError(
       DevelopmentErrorCode.DemoDataMissing,
       'There is no demo data in this database: run `npm run demo:seed` (npm start creates it on the embedded database)',
-      HttpStatus.NOT_FOUND,
     );
   }
 
@@ -27,7 +21,6 @@ export class DevelopmentError extends AppError {
     return new DevelopmentError(
       DevelopmentErrorCode.LocalOnly,
       'Demo tokens are handed out to this machine only (a connection from 127.0.0.1 or ::1)',
-      HttpStatus.FORBIDDEN,
     );
   }
 }

@@ -1,21 +1,15 @@
 import { HttpStatus } from '@nestjs/common';
-import { AppError } from '../common/app-error';
+import { moduleError } from '../common/app-error';
 
 export enum InteractionsErrorCode {
   InteractionNotFound = 'INTERACTION_NOT_FOUND',
   NotAModerator = 'NOT_A_MODERATOR',
 }
 
-const STATUS: Record<InteractionsErrorCode, HttpStatus> = {
+export class InteractionsError extends moduleError<InteractionsErrorCode>({
   [InteractionsErrorCode.InteractionNotFound]: HttpStatus.NOT_FOUND,
   [InteractionsErrorCode.NotAModerator]: HttpStatus.UNPROCESSABLE_ENTITY,
-};
-
-export class InteractionsError extends AppError {
-  get status(): HttpStatus {
-    return STATUS[this.code as InteractionsErrorCode];
-  }
-
+}) {
   static notFound(interactionId: string): InteractionsError {
     return new InteractionsError(InteractionsErrorCode.InteractionNotFound, `Interaction ${interactionId} does not exist`);
   }

@@ -1,5 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
-import { AppError } from '../common/app-error';
+import { moduleError } from '../common/app-error';
 
 export enum NotificationsErrorCode {
   /** The socket handshake has no token, a bad or expired one, or one for a user that does not exist. */
@@ -12,13 +12,6 @@ export enum NotificationsErrorCode {
   RateLimited = 'RATE_LIMITED',
 }
 
-const STATUS: Record<NotificationsErrorCode, HttpStatus> = {
-  [NotificationsErrorCode.Unauthorized]: HttpStatus.UNAUTHORIZED,
-  [NotificationsErrorCode.InvalidLastNotificationId]: HttpStatus.BAD_REQUEST,
-  [NotificationsErrorCode.Unavailable]: HttpStatus.SERVICE_UNAVAILABLE,
-  [NotificationsErrorCode.RateLimited]: HttpStatus.TOO_MANY_REQUESTS,
-};
-
 /** What a refused socket receives as `connect_error`: `err.message`, and `err.data` in the REST error shape. */
 export interface SocketRefusal {
   status: number;
@@ -26,13 +19,14 @@ export interface SocketRefusal {
   message: string;
 }
 
-export class NotificationsError extends AppError {
-  get status(): HttpStatus {
-    return STATUS[this.code as NotificationsErrorCode];
-  }
-
+export class NotificationsError extends moduleError<NotificationsErrorCode>({
+  [NotificationsErrorCode.Unauthorized]: HttpStatus.UNAUTHORIZED,
+  [NotificationsErrorCode.InvalidLastNotificationId]: HttpStatus.BAD_REQUEST,
+  [NotificationsErrorCode.Unavailable]: HttpStatus.SERVICE_UNAVAILABLE,
+  [NotificationsErrorCode.RateLimited]: HttpStatus.TOO_MANY_REQUESTS,
+}) {
   toRefusal(): SocketRefusal {
-    return { status: this.status, error: this.code as NotificationsErrorCode, message: this.message };
+    return { status: this.status, error: this.code, message: this.message };
   }
 
   static unauthorized(reason: string): NotificationsError {

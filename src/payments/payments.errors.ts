@@ -1,5 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
-import { AppError } from '../common/app-error';
+import { moduleError } from '../common/app-error';
 
 export enum PaymentsErrorCode {
   InvalidSignature = 'INVALID_STRIPE_SIGNATURE',
@@ -9,19 +9,13 @@ export enum PaymentsErrorCode {
   PurchaseNotYetCredited = 'PURCHASE_NOT_YET_CREDITED',
 }
 
-const STATUS: Record<PaymentsErrorCode, HttpStatus> = {
+export class PaymentsError extends moduleError<PaymentsErrorCode>({
   [PaymentsErrorCode.InvalidSignature]: HttpStatus.BAD_REQUEST,
   [PaymentsErrorCode.StripeUnavailable]: HttpStatus.BAD_GATEWAY,
   [PaymentsErrorCode.TransactionNotFound]: HttpStatus.NOT_FOUND,
   [PaymentsErrorCode.NotProfileModerator]: HttpStatus.FORBIDDEN,
   [PaymentsErrorCode.PurchaseNotYetCredited]: HttpStatus.SERVICE_UNAVAILABLE,
-};
-
-export class PaymentsError extends AppError {
-  get status(): HttpStatus {
-    return STATUS[this.code as PaymentsErrorCode];
-  }
-
+}) {
   static invalidSignature(reason: string): PaymentsError {
     return new PaymentsError(PaymentsErrorCode.InvalidSignature, `Stripe signature rejected: ${reason}`);
   }

@@ -1,5 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
-import { AppError } from '../common/app-error';
+import { moduleError } from '../common/app-error';
 
 export enum PointsErrorCode {
   UnknownPack = 'UNKNOWN_PACK',
@@ -7,17 +7,11 @@ export enum PointsErrorCode {
   IdempotencyKeyReused = 'IDEMPOTENCY_KEY_REUSED',
 }
 
-const STATUS: Record<PointsErrorCode, HttpStatus> = {
+export class PointsError extends moduleError<PointsErrorCode>({
   [PointsErrorCode.UnknownPack]: HttpStatus.BAD_REQUEST,
   [PointsErrorCode.InsufficientPoints]: HttpStatus.CONFLICT,
   [PointsErrorCode.IdempotencyKeyReused]: HttpStatus.UNPROCESSABLE_ENTITY,
-};
-
-export class PointsError extends AppError {
-  get status(): HttpStatus {
-    return STATUS[this.code as PointsErrorCode];
-  }
-
+}) {
   static unknownPack(code: string, available: string[]): PointsError {
     return new PointsError(
       PointsErrorCode.UnknownPack,

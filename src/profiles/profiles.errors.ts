@@ -1,13 +1,13 @@
 import { HttpStatus } from '@nestjs/common';
-import { AppError } from '../common/app-error';
+import { moduleError } from '../common/app-error';
 
 export enum ProfilesErrorCode {
   ProfileNotFound = 'PROFILE_NOT_FOUND',
 }
 
-export class ProfilesError extends AppError {
-  readonly status = HttpStatus.NOT_FOUND;
-
+export class ProfilesError extends moduleError<ProfilesErrorCode>({
+  [ProfilesErrorCode.ProfileNotFound]: HttpStatus.NOT_FOUND,
+}) {
   static notFound(profileId: string): ProfilesError {
     return new ProfilesError(ProfilesErrorCode.ProfileNotFound, `Profile ${profileId} does not exist`);
   }
