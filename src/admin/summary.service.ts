@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionRunner } from '../database/transaction';
 import { TransactionStatus } from '../payments/entities/point-transaction.entity';
+import { LedgerAccountSql } from '../points/ledger-accounts';
 import { parseRange } from './date-range';
 import { DateRangeQuery } from './dto/admin-transactions.dto';
 import { CurrencyRevenueDto, ModeratorEarningsDto, PlatformSummaryDto, StatusCountsDto } from './dto/summary.dto';
@@ -45,17 +46,17 @@ export class SummaryService {
         range,
       ),
       db.query<ModeratorRow[]>(
-        `SELECT substr(account, length('moderator:') + 1) AS moderator_id,
+        `SELECT ${LedgerAccountSql.moderatorIdOf('account')} AS moderator_id,
                 sum(credited) AS credited, sum(debited) AS debited
            FROM (SELECT credit_account AS account, points AS credited, 0 AS debited
                    FROM ledger_transfers
-                  WHERE created_at >= $1 AND created_at < $2 AND credit_account LIKE 'moderator:%'
+                  WHERE created_at >= $1 AND created_at < $2 AND credit_account LIKE ${LedgerAccountSql.moderatorPattern}
                  UNION ALL
                  SELECT debit_account, 0, points
                    FROM ledger_transfers
-                  WHERE created_at >= $1 AND created_at < $2 AND debit_account LIKE 'moderator:%') AS moves
+                  WHERE created_at >= $1 AND created_at < $2 AND debit_account LIKE ${LedgerAccountSql.moderatorPattern}) AS moves
           GROUP BY account
-          ORDER BY substr(account, length('moderator:') + 1)::bigint`,
+          ORDER BY ${LedgerAccountSql.moderatorIdOf('account')}::bigint`,
         range,
       ),
       db.query<Array<{ status: TransactionStatus; count: number }>>(

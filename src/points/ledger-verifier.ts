@@ -1,13 +1,11 @@
 import { DataSource, EntityManager } from 'typeorm';
+import { LedgerAccountSql, LedgerFigure, SOURCE_ACCOUNTS } from './ledger-accounts';
 
 export interface LedgerDrift {
   account: string;
   ledger: number;
   cached: number;
 }
-
-/** Accounts that only ever act as the other side of a transfer; nothing caches them. */
-const SOURCE_ACCOUNTS = ['stripe:sales', 'platform:earnings', 'platform:spent'];
 
 /**
  * Recomputes every cached balance from the ledger and returns the accounts that disagree (empty
@@ -24,9 +22,9 @@ export async function ledgerDrift(db: DataSource | EntityManager): Promise<Ledge
     ), ledger AS (
       SELECT account, sum(points)::bigint AS balance FROM movements GROUP BY account
     ), cached AS (
-      SELECT 'moderator:' || id AS account, points AS balance FROM users WHERE role = 'moderator' OR points <> 0
-      UNION ALL SELECT 'interaction:' || id || ':client', points_balance FROM profile_client_interactions
-      UNION ALL SELECT 'interaction:' || id || ':held', held_points FROM profile_client_interactions
+      SELECT ${LedgerAccountSql.moderator('id')} AS account, points AS balance FROM users WHERE role = 'moderator' OR points <> 0
+      UNION ALL SELECT ${LedgerAccountSql.client('id')}, points_balance FROM profile_client_interactions
+      UNION ALL SELECT ${LedgerAccountSql.held('id')}, held_points FROM profile_client_interactions
     )
     SELECT coalesce(c.account, l.account) AS account, coalesce(l.balance, 0) AS ledger, coalesce(c.balance, 0) AS cached
       FROM cached c FULL JOIN ledger l ON l.account = c.account
@@ -36,20 +34,21 @@ export async function ledgerDrift(db: DataSource | EntityManager): Promise<Ledge
     [SOURCE_ACCOUNTS],
   );
   // total_points_received: what was bought for the profile, net of reversals and restores (not of spends).
+  const clientAccount = LedgerAccountSql.client('i.id');
   const received = await db.query<Array<{ id: string; cached: string; ledger: string }>>(`
     SELECT i.id, i.total_points_received AS cached, coalesce(sum(
-             CASE WHEN t.credit_account = 'interaction:' || i.id || ':client' THEN t.points ELSE -t.points END), 0) AS ledger
+             CASE WHEN t.credit_account = ${clientAccount} THEN t.points ELSE -t.points END), 0) AS ledger
       FROM profile_client_interactions i
       LEFT JOIN ledger_transfers t
         ON t.interaction_id = i.id AND t.kind IN ('purchase', 'reversal', 'restore')
-       AND 'interaction:' || i.id || ':client' IN (t.credit_account, t.debit_account)
+       AND ${clientAccount} IN (t.credit_account, t.debit_account)
      GROUP BY i.id
     HAVING i.total_points_received <> coalesce(sum(
-             CASE WHEN t.credit_account = 'interaction:' || i.id || ':client' THEN t.points ELSE -t.points END), 0)
+             CASE WHEN t.credit_account = ${clientAccount} THEN t.points ELSE -t.points END), 0)
      ORDER BY i.id`);
   return [
     ...balances.map((row) => ({ account: row.account, ledger: Number(row.ledger), cached: Number(row.cached) })),
-    ...received.map((row) => ({ account: `interaction:${row.id}:received`, ledger: Number(row.ledger), cached: Number(row.cached) })),
+    ...received.map((row) => ({ account: LedgerFigure.received(row.id), ledger: Number(row.ledger), cached: Number(row.cached) })),
     ...(await lotDrift(db)),
   ];
 }
@@ -64,7 +63,7 @@ export async function ledgerDrift(db: DataSource | EntityManager): Promise<Ledge
  */
 async function lotDrift(db: DataSource | EntityManager): Promise<LedgerDrift[]> {
   const rows = await db.query<Array<{ account: string; ledger: string; cached: string }>>(`
-    SELECT 'interaction:' || i.id || ':lots' AS account, greatest(i.points_balance, 0) AS ledger, coalesce(sum(l.remaining), 0) AS cached
+    SELECT ${LedgerAccountSql.lotsFigure('i.id')} AS account, greatest(i.points_balance, 0) AS ledger, coalesce(sum(l.remaining), 0) AS cached
       FROM profile_client_interactions i LEFT JOIN point_lots l ON l.interaction_id = i.id
      GROUP BY i.id HAVING greatest(i.points_balance, 0) <> coalesce(sum(l.remaining), 0)
     UNION ALL

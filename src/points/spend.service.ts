@@ -11,9 +11,6 @@ import { LedgerService } from './ledger.service';
 import { LotsService } from './lots/lots.service';
 import { PointsError } from './points.errors';
 
-/** Where spent points go: they leave the client's balance for good. */
-const SPENT_ACCOUNT = 'platform:spent';
-
 @Injectable()
 export class SpendService {
   constructor(
@@ -68,7 +65,7 @@ export class SpendService {
         key: `spend:${row.id}`,
         kind: TransferKind.Spend,
         debit: LedgerAccount.client(interaction.id),
-        credit: SPENT_ACCOUNT,
+        credit: LedgerAccount.platformSpent,
         points: request.points,
         interactionId: interaction.id,
       });

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { Page } from '../../common/pagination';
 import { Env } from '../../config/env.schema';
 import { TransactionRunner } from '../../database/transaction';
+import { LedgerAccountSql } from '../../points/ledger-accounts';
 import { TransactionStatus } from '../entities/point-transaction.entity';
 import { ReconciliationFlag, ReconciliationQuery, ReconciliationRowDto } from './reconciliation.dto';
 
@@ -30,15 +31,16 @@ export class ReconciliationReportService {
   ) {}
 
   async report(query: ReconciliationQuery): Promise<Page<ReconciliationRowDto>> {
+    const { clientPattern: client, heldPattern: held, moderatorPattern: moderator } = LedgerAccountSql;
     const rows = await this.transactions.manager.query<Row[]>(
       `
       WITH credited AS (
         SELECT t.*,
                CASE WHEN t.status IN ('completed', 'refunded') THEN t.points_amount - t.refunded_points - t.disputed_points ELSE 0 END AS expected,
-               coalesce(sum(CASE WHEN l.credit_account LIKE 'interaction:%:client' THEN l.points
-                                 WHEN l.debit_account  LIKE 'interaction:%:client' THEN -l.points END), 0) AS client_credited,
-               coalesce(sum(CASE WHEN l.credit_account LIKE 'moderator:%' OR l.credit_account LIKE 'interaction:%:held' THEN l.points
-                                 WHEN l.debit_account  LIKE 'moderator:%' OR l.debit_account  LIKE 'interaction:%:held' THEN -l.points END), 0) AS moderator_credited
+               coalesce(sum(CASE WHEN l.credit_account LIKE ${client} THEN l.points
+                                 WHEN l.debit_account  LIKE ${client} THEN -l.points END), 0) AS client_credited,
+               coalesce(sum(CASE WHEN l.credit_account LIKE ${moderator} OR l.credit_account LIKE ${held} THEN l.points
+                                 WHEN l.debit_account  LIKE ${moderator} OR l.debit_account  LIKE ${held} THEN -l.points END), 0) AS moderator_credited
           FROM profile_point_transactions t
           LEFT JOIN ledger_transfers l ON l.transaction_id = t.id
          WHERE ($1::bigint IS NULL OR t.id < $1)
