@@ -32,7 +32,7 @@ export class AdminTransactionsController {
     description:
       `RFC 4180 (header row, CRLF, quoted when needed), newest first, streamed; at most ${CSV_MAX_ROWS} rows: ` +
       'to export more, set `to` to the `created_at` of the last row and ask again. `amount` is a decimal string ' +
-      '(minor units ÷ 100, e.g. `9.99`).',
+      '(minor units in the decimals Stripe counts for the currency: `9.99` EUR, `500` JPY, `1.234` KWD, `500.00` HUF).',
   })
   @ApiOkResponse({ description: 'text/csv; columns: id, created_at, status, client_id, profile_id, moderator_id, pack, points, refunded_points, disputed_points, amount, currency, failure_reason, credited_at, stripe_session_id', content: { 'text/csv': { schema: { type: 'string' } } } })
   @ApiBadRequestResponse({ type: ApiErrorResponse, description: 'VALIDATION_FAILED or INVALID_RANGE' })

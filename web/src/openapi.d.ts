@@ -436,7 +436,7 @@ export interface paths {
         };
         /**
          * The same search as CSV
-         * @description RFC 4180 (header row, CRLF, quoted when needed), newest first, streamed; at most 100000 rows: to export more, set `to` to the `created_at` of the last row and ask again. `amount` is a decimal string (minor units ÷ 100, e.g. `9.99`).
+         * @description RFC 4180 (header row, CRLF, quoted when needed), newest first, streamed; at most 100000 rows: to export more, set `to` to the `created_at` of the last row and ask again. `amount` is a decimal string (minor units in the decimals Stripe counts for the currency: `9.99` EUR, `500` JPY, `1.234` KWD, `500.00` HUF).
          */
         get: operations["AdminTransactionsController_exportCsv"];
         put?: never;

@@ -1,5 +1,4 @@
-/** Currencies whose amounts Stripe counts in whole units rather than cents. */
-const ZERO_DECIMAL = new Set(['bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf']);
+import { minorUnitDigits } from '../../common/currencies';
 
 const SYMBOLS = new Map([
   ['eur', '€'],
@@ -22,10 +21,11 @@ export function formatAmount(amount: number, currency: string): string {
   const code = currency.toLowerCase();
   const symbol = SYMBOLS.get(code) ?? code.toUpperCase();
   const sign = amount < 0 ? '-' : '';
-  const digits = String(Math.abs(amount));
-  if (ZERO_DECIMAL.has(code)) return `${sign}${groupThousands(digits)} ${symbol}`;
-  const padded = digits.padStart(3, '0');
-  return `${sign}${groupThousands(padded.slice(0, -2))},${padded.slice(-2)} ${symbol}`;
+  // Stripe's decimals for the currency (the service's one table); an unknown code is shown as cents.
+  const decimals = /^[a-z]{3}$/.test(code) ? minorUnitDigits(code) : 2;
+  const digits = String(Math.abs(amount)).padStart(decimals + 1, '0');
+  if (decimals === 0) return `${sign}${groupThousands(digits)} ${symbol}`;
+  return `${sign}${groupThousands(digits.slice(0, -decimals))},${digits.slice(-decimals)} ${symbol}`;
 }
 
 export function minimumChargeAmount(currency: string): number | undefined {
