@@ -8,7 +8,7 @@ import { PointPack } from './entities/point-pack.entity';
 import { LedgerService } from './ledger.service';
 import { LotsService } from './lots/lots.service';
 import { PointSpend } from './entities/point-spend.entity';
-import { CreditPointsWhenPaymentsCaptured } from './listeners/credit-points-when-payment-captured';
+import { CreditPointsWhenPaymentsCaptured } from './listeners/credit-points-when-payments-captured';
 import { ReleaseHeldPointsWhenModeratorAssigned } from './listeners/release-held-points-when-moderator-assigned';
 import { RestorePointsWhenPaymentRestored, ReversePointsWhenPaymentReversed } from './listeners/reverse-points-when-payment-reversed';
 import { PacksService } from './packs.service';
