@@ -4,6 +4,7 @@ import { CLAIM_LOCK_NAMESPACE, claimStatement } from '../../src/events/outbox-re
 import { createScenario, createUser, TestUser } from '../factories';
 import { ChildApp, startChildApp } from '../support/child-process';
 import { createIsolatedDatabase, IsolatedDatabase } from '../support/isolated-database';
+import { checkout } from '../support/purchases';
 import { ids, NotificationsClient } from '../support/sockets';
 import { TEST_WEBHOOK_SECRET, testServiceEnv } from '../support/test-app';
 import { sleep, waitUntil } from '../support/wait';
@@ -50,16 +51,6 @@ describe('Crash recovery: SIGKILL after commit, before or while relaying', () =>
     const socket = await NotificationsClient.connect(child.url, { token: user.token, ...(lastNotificationId && { lastNotificationId }) });
     sockets.push(socket);
     return socket;
-  }
-
-  async function checkout(child: ChildApp, client: TestUser, profileId: string, pack: string): Promise<{ sessionId: string; transactionId: string }> {
-    const response = await fetch(`${child.url}/profile-points/checkout`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${client.token}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ profile_id: profileId, pack }),
-    });
-    expect(response.status).toBe(201);
-    return (await response.json()) as { sessionId: string; transactionId: string };
   }
 
   async function pay(sessionId: string): Promise<void> {

@@ -1,6 +1,6 @@
-import { createProfile, createScenario, createUser, TestUser } from '../factories';
-import { api } from '../support/http';
+import { createProfile, createScenario, createUser } from '../factories';
 import { ledgerDrift } from '../support/ledger';
+import { checkout } from '../support/purchases';
 import { startTestApp, TestApp } from '../support/test-app';
 import { deliver, shuffle, signedSessionEvent } from '../support/webhooks';
 
@@ -17,15 +17,9 @@ describe('Exactly-once crediting under concurrent deliveries (real PostgreSQL)',
     expect(await ledgerDrift(t.db)).toEqual([]);
   });
 
-  async function checkout(client: TestUser, profileId: string, pack: string) {
-    const response = await api(t, client.token).post('/profile-points/checkout').send({ profile_id: profileId, pack });
-    expect(response.status).toBe(201);
-    return response.body as { sessionId: string; transactionId: string };
-  }
-
   it('credits once when one event arrives 10 times at once together with async_payment_succeeded', async () => {
     const { moderator, profile, client } = await createScenario(t.db);
-    const { sessionId, transactionId } = await checkout(client, profile.id, '500');
+    const { sessionId, transactionId } = await checkout(t, client, profile.id, '500');
     const completed = await signedSessionEvent(t, sessionId, 'checkout.session.completed');
     const asyncSucceeded = await signedSessionEvent(t, sessionId, 'checkout.session.async_payment_succeeded');
 
@@ -53,7 +47,7 @@ describe('Exactly-once crediting under concurrent deliveries (real PostgreSQL)',
     for (let i = 0; i < 50; i++) {
       const profile = profiles[i % profiles.length];
       const pack = packs[i % packs.length];
-      const { sessionId } = await checkout(clients[i % clients.length], profile.id, pack);
+      const { sessionId } = await checkout(t, clients[i % clients.length], profile.id, pack);
       const event = await signedSessionEvent(t, sessionId, 'checkout.session.completed');
       events.push(event, event);
       expectedByModerator.set(profile.moderatorId!, expectedByModerator.get(profile.moderatorId!)! + Number(pack));

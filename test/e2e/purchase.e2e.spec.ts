@@ -2,6 +2,7 @@ import { io, Socket } from 'socket.io-client';
 import { createScenario, createUser } from '../factories';
 import { api } from '../support/http';
 import { ledgerDrift } from '../support/ledger';
+import { checkout } from '../support/purchases';
 import { startTestApp, TestApp } from '../support/test-app';
 
 describe('Purchase path (checkout → signed webhook → credit → alert)', () => {
@@ -18,12 +19,6 @@ describe('Purchase path (checkout → signed webhook → credit → alert)', () 
     expect(await ledgerDrift(t.db)).toEqual([]);
   });
 
-  async function checkout(token: string, profileId: string, pack = '500') {
-    const response = await api(t, token).post('/profile-points/checkout').send({ profile_id: profileId, pack });
-    expect(response.status).toBe(201);
-    return response.body as { sessionId: string; url: string; transactionId: string };
-  }
-
   async function row(sql: string, params: unknown[]) {
     const [found] = await t.db.query<Array<Record<string, unknown>>>(sql, params);
     return found;
@@ -32,7 +27,7 @@ describe('Purchase path (checkout → signed webhook → credit → alert)', () 
   it('creates a real Checkout Session and a pending transaction', async () => {
     const { profile, client } = await createScenario(t.db);
 
-    const { sessionId, url, transactionId } = await checkout(client.token, profile.id, '500');
+    const { sessionId, url, transactionId } = await checkout(t, client, profile.id, '500');
 
     const session = await t.stripe.checkout.sessions.retrieve(sessionId);
     expect(session.amount_total).toBe(999);
@@ -59,7 +54,7 @@ describe('Purchase path (checkout → signed webhook → credit → alert)', () 
     const socket = await connect(moderator.token);
     const alert = nextEvent(socket, 'points.purchased');
 
-    const { sessionId, transactionId } = await checkout(client.token, profile.id, '1000');
+    const { sessionId, transactionId } = await checkout(t, client, profile.id, '1000');
     const [delivery] = await t.emulator.paySession(sessionId);
     expect(delivery.status).toBe(200);
 
@@ -102,7 +97,7 @@ describe('Purchase path (checkout → signed webhook → credit → alert)', () 
 
   it('credits once when the same event is delivered again', async () => {
     const { moderator, profile, client } = await createScenario(t.db);
-    const { sessionId, transactionId } = await checkout(client.token, profile.id, '100');
+    const { sessionId, transactionId } = await checkout(t, client, profile.id, '100');
     await t.emulator.paySession(sessionId);
     const event = t.emulator.events().find((e) => e.type === 'checkout.session.completed' && (e.data.object as { id: string }).id === sessionId)!;
 
@@ -120,7 +115,7 @@ describe('Purchase path (checkout → signed webhook → credit → alert)', () 
     ['stale (10 minutes old)', (payload: string) => t.emulator.signPayload(payload, Math.floor(Date.now() / 1000) - 600)],
   ])('refuses a webhook whose signature is %s with 400 and changes nothing', async (_label, sign) => {
     const { moderator, profile, client } = await createScenario(t.db);
-    const { sessionId, transactionId } = await checkout(client.token, profile.id, '100');
+    const { sessionId, transactionId } = await checkout(t, client, profile.id, '100');
     const session = await t.stripe.checkout.sessions.retrieve(sessionId);
     const payload = JSON.stringify({
       id: `evt_forged_${transactionId}`,
@@ -144,7 +139,7 @@ describe('Purchase path (checkout → signed webhook → credit → alert)', () 
   it("never shows a client another client's purchases", async () => {
     const { profile, client } = await createScenario(t.db);
     const other = await createUser(t.db, 'client');
-    const { sessionId } = await checkout(client.token, profile.id, '100');
+    const { sessionId } = await checkout(t, client, profile.id, '100');
 
     const own = await api(t, client.token).get('/profile-points/transactions/client');
     const theirs = await api(t, other.token).get('/profile-points/transactions/client');

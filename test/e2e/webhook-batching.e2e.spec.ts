@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { createProfile, createUser, TestUser } from '../factories';
-import { api } from '../support/http';
 import { ledgerDrift } from '../support/ledger';
+import { checkout } from '../support/purchases';
 import { startTestApp, TestApp } from '../support/test-app';
 import { deliver, shuffle, signedSessionEvent } from '../support/webhooks';
 
@@ -26,12 +26,6 @@ describe('Webhook batches: many credits per commit, each still exactly once', ()
     expect(await ledgerDrift(t.db)).toEqual([]);
   });
 
-  async function checkout(client: TestUser, profileId: string, pack: string) {
-    const response = await api(t, client.token).post('/profile-points/checkout').send({ profile_id: profileId, pack });
-    expect(response.status).toBe(201);
-    return response.body as { sessionId: string; transactionId: string };
-  }
-
   async function moderatorPoints(moderator: TestUser): Promise<number> {
     const [row] = await t.db.query<Array<{ points: string }>>(`SELECT points FROM users WHERE id = $1`, [moderator.id]);
     return Number(row.points);
@@ -44,7 +38,7 @@ describe('Webhook batches: many credits per commit, each still exactly once', ()
     const events: Array<{ payload: string; signature: string }> = [];
     const transactionIds: string[] = [];
     for (let i = 0; i < 40; i++) {
-      const { sessionId, transactionId } = await checkout(clients[i % clients.length], profile.id, '100');
+      const { sessionId, transactionId } = await checkout(t, clients[i % clients.length], profile.id, '100');
       transactionIds.push(transactionId);
       const event = await signedSessionEvent(t, sessionId, 'checkout.session.completed');
       events.push(event, event);
@@ -74,7 +68,7 @@ describe('Webhook batches: many credits per commit, each still exactly once', ()
     // Two buyers: a client may have at most 10 open checkouts.
     const clients = [await createUser(t.db, 'client'), await createUser(t.db, 'client')];
     const purchases = [];
-    for (let i = 0; i < 12; i++) purchases.push(await checkout(clients[i % 2], profile.id, '100'));
+    for (let i = 0; i < 12; i++) purchases.push(await checkout(t, clients[i % 2], profile.id, '100'));
     const poisoned = purchases[5].transactionId;
     // The database refuses this one purchase's credit, as a failing disk or a bug would.
     await t.db.query(`

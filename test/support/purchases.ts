@@ -1,16 +1,29 @@
 import { TestUser } from '../factories';
-import { api } from './http';
+import { checkedFetch } from './http';
 import { TestApp } from './test-app';
 
+/** The answer of POST /profile-points/checkout. */
 export interface Purchase {
   sessionId: string;
+  /** The Stripe Checkout page to send the client to. */
+  url: string;
   transactionId: string;
 }
 
-export async function checkout(t: TestApp, client: TestUser, profileId: string, pack = '500'): Promise<Purchase> {
-  const response = await api(t, client.token).post('/profile-points/checkout').send({ profile_id: profileId, pack });
-  if (response.status !== 201) throw new Error(`checkout answered ${response.status}: ${JSON.stringify(response.body)}`);
-  return response.body as Purchase;
+/**
+ * POST /profile-points/checkout as `client`; fails unless it answers 201. `app` is anything served
+ * at a URL: the in-process test app or a child process (test/support/child-process.ts). Sent with
+ * fetch so that both go the same way; the answer is checked against the OpenAPI document.
+ */
+export async function checkout(app: { url: string }, client: Pick<TestUser, 'token'>, profileId: string, pack = '500'): Promise<Purchase> {
+  const response = await checkedFetch(`${app.url}/profile-points/checkout`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${client.token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ profile_id: profileId, pack }),
+  });
+  const body = await response.json();
+  if (response.status !== 201) throw new Error(`checkout answered ${response.status}: ${JSON.stringify(body)}`);
+  return body as Purchase;
 }
 
 /** Checkout, then pay on the emulator: its signed webhook credits the purchase. */
