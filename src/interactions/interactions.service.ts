@@ -89,8 +89,13 @@ export class InteractionsService {
     );
   }
 
-  /** Many balance changes in one statement (one row per conversation: sum the changes first). */
-  async applyBalanceChanges(changes: ReadonlyMap<string, BalanceChange>): Promise<void> {
+  /**
+   * Applies changes of the cached balances in one statement, whatever their number (a single change
+   * is a map of one; one row per conversation: sum the changes first). The caller has locked the
+   * conversations and writes the matching ledger rows. `touchedAt`, when given, becomes their
+   * last_interaction_at.
+   */
+  async applyBalanceChanges(changes: ReadonlyMap<string, BalanceChange>, touchedAt?: Date): Promise<void> {
     if (changes.size === 0) return;
     const ids = [...changes.keys()];
     const of = (field: keyof BalanceChange) => ids.map((id) => Math.trunc(changes.get(id)![field] ?? 0));
@@ -99,28 +104,12 @@ export class InteractionsService {
           SET points_balance = i.points_balance + x.balance,
               total_points_received = i.total_points_received + x.received,
               held_points = i.held_points + x.held,
+              last_interaction_at = coalesce($5::timestamptz, i.last_interaction_at),
               updated_at = now()
          FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) AS x(id, balance, received, held)
         WHERE i.id = x.id`,
-      [ids, of('balance'), of('received'), of('held')],
+      [ids, of('balance'), of('received'), of('held'), touchedAt ?? null],
     );
-  }
-
-  /** Applies a change of the cached balances; the caller writes the matching ledger rows. */
-  async applyBalanceChange(interactionId: string, change: BalanceChange, touchedAt?: Date): Promise<void> {
-    const set: Record<string, () => string> = {};
-    if (change.balance) set.pointsBalance = () => `points_balance + ${Math.trunc(change.balance!)}`;
-    if (change.received) set.totalPointsReceived = () => `total_points_received + ${Math.trunc(change.received!)}`;
-    if (change.held) set.heldPoints = () => `held_points + ${Math.trunc(change.held!)}`;
-    const values = touchedAt ? { ...set, lastInteractionAt: touchedAt } : set;
-    if (Object.keys(values).length === 0) return;
-    await this.transactions
-      .repository(Interaction)
-      .createQueryBuilder()
-      .update()
-      .set(values)
-      .where('id = :interactionId', { interactionId })
-      .execute();
   }
 }
 

@@ -132,7 +132,7 @@ export class PurchaseBalances {
     if (!written.has(movement.client.key)) return null;
 
     const delta = inward ? movement.points : -movement.points;
-    await this.interactions.applyBalanceChange(interaction.id, { balance: delta, received: delta, held: moderatorId ? 0 : delta });
+    await this.interactions.applyBalanceChanges(new Map([[interaction.id, { balance: delta, received: delta, held: moderatorId ? 0 : delta }]]));
     const moved = { interactionId: interaction.id, moderatorId, moderatorBalance: null, clientBalanceBefore: interaction.pointsBalance };
     if (!moderatorId) return moved;
     if (!movement.needsModeratorBalance) {

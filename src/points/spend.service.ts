@@ -69,7 +69,7 @@ export class SpendService {
         points: request.points,
         interactionId: interaction.id,
       });
-      await this.interactions.applyBalanceChange(interaction.id, { balance: -request.points }, new Date());
+      await this.interactions.applyBalanceChanges(new Map([[interaction.id, { balance: -request.points }]]), new Date());
       const allocations = await this.lots.consume(interaction.id, row.id, request.points);
       return { spendId: row.id, points: request.points, balance: balance - request.points, replayed: false, allocations };
     });

@@ -72,7 +72,7 @@ export class ReleaseHeldPointsWhenModeratorAssigned {
       credits.map((credit) => credit.transactionId),
       assignment.moderatorId,
     );
-    await this.interactions.applyBalanceChange(assignment.interactionId, { held: -released });
+    await this.interactions.applyBalanceChanges(new Map([[assignment.interactionId, { held: -released }]]));
     await this.users.addPoints(assignment.moderatorId, released);
   }
 }
