@@ -6,13 +6,21 @@
  *   they can reach the outside world (sockets, notifications) and survive a crash right after commit.
  */
 
-export interface PaymentCapturedEvent {
+/** Which purchase an event is about, and whose: every purchase event starts with these. */
+export interface PurchaseRef {
   transactionId: string;
   clientId: string;
   profileId: string;
+}
+
+/** What the client ordered and paid for it (minor units, ISO 4217 currency in lower case). */
+export interface PurchaseOrder {
   points: number;
   amountCents: number;
   currency: string;
+}
+
+export interface PaymentCapturedEvent extends PurchaseRef, PurchaseOrder {
   capturedAt: string;
 }
 
@@ -27,10 +35,7 @@ export interface PointsCreditedEvent {
 export type ReversalReason = 'refund' | 'dispute';
 
 /** Money given back (refund) or taken back by the bank (dispute): take the points back. */
-export interface PaymentReversedEvent {
-  transactionId: string;
-  clientId: string;
-  profileId: string;
+export interface PaymentReversedEvent extends PurchaseRef {
   /** Who earned the purchase; null while its points are held for the next moderator. */
   moderatorId: string | null;
   points: number;
@@ -41,10 +46,7 @@ export interface PaymentReversedEvent {
 }
 
 /** A dispute was won: give back what it reversed. */
-export interface PaymentRestoredEvent {
-  transactionId: string;
-  clientId: string;
-  profileId: string;
+export interface PaymentRestoredEvent extends PurchaseRef {
   moderatorId: string | null;
   points: number;
   restoreKey: string;
@@ -91,32 +93,17 @@ export interface TransactionEvents {
   'interaction.moderator_assigned': InteractionModeratorAssignedEvent;
 }
 
-export interface PointsPurchasedEvent {
-  transactionId: string;
-  clientId: string;
-  profileId: string;
-  moderatorId: string;
-  points: number;
-  amountCents: number;
-  currency: string;
+export interface PurchaseCompletedEvent extends PurchaseRef, PurchaseOrder {
   creditedAt: string;
 }
 
-export interface PurchaseCompletedEvent {
-  transactionId: string;
-  clientId: string;
-  profileId: string;
-  points: number;
-  amountCents: number;
-  currency: string;
-  creditedAt: string;
+/** The same purchase, told to the moderator credited. */
+export interface PointsPurchasedEvent extends PurchaseCompletedEvent {
+  moderatorId: string;
 }
 
 /** Points taken back from a moderator (refund or dispute); `points` is this reversal only. */
-export interface PointsReversedEvent {
-  transactionId: string;
-  clientId: string;
-  profileId: string;
+export interface PointsReversedEvent extends PurchaseRef {
   moderatorId: string;
   points: number;
   reason: ReversalReason;
@@ -130,10 +117,7 @@ export interface PointsReversedEvent {
 }
 
 /** Points given back to a moderator when a dispute is won. */
-export interface PointsRestoredEvent {
-  transactionId: string;
-  clientId: string;
-  profileId: string;
+export interface PointsRestoredEvent extends PurchaseRef {
   moderatorId: string;
   points: number;
   restoredAt: string;
@@ -142,13 +126,7 @@ export interface PointsRestoredEvent {
 export type PaymentFailureReason = 'async_payment_failed' | 'amount_mismatch' | 'currency_mismatch' | 'expired';
 
 /** A purchase that will not be credited: tell the client. */
-export interface PaymentFailedEvent {
-  transactionId: string;
-  clientId: string;
-  profileId: string;
-  points: number;
-  amountCents: number;
-  currency: string;
+export interface PaymentFailedEvent extends PurchaseRef, PurchaseOrder {
   reason: PaymentFailureReason;
   failedAt: string;
 }

@@ -41,44 +41,44 @@ const amountCents = { type: 'integer' as const, minimum: 1, example: 999, descri
 const currency = { type: 'string' as const, example: 'eur', description: 'ISO 4217, lower case' };
 const at = (description: string) => ({ type: 'string' as const, format: 'date-time' as const, description });
 
+/** The purchase a payload is about (PurchaseRef), its client and profile described for the reader. */
+const purchase = (client: string, profile: string) => ({
+  transactionId: id('42', 'The purchase'),
+  clientId: id('7', client),
+  profileId: id('12', profile),
+});
+/** What was ordered and paid (PurchaseOrder). */
+const order = { points, amountCents, currency };
+
+// The audience and the recipient go together: a notification for the moderator goes to event.moderatorId.
+const toModerator = { audience: 'moderator', recipient: (event: { moderatorId: string }) => event.moderatorId } as const;
+const toClient = { audience: 'client', recipient: (event: { clientId: string }) => event.clientId } as const;
+
 export const NOTIFICATIONS: { [K in NotificationType]: NotificationSpec<K> } = {
   'points.purchased': {
-    audience: 'moderator',
+    ...toModerator,
     summary: 'A client bought points for a profile you moderate; they are credited to you.',
-    recipient: (event) => event.moderatorId,
     schema: objectSchema('PointsPurchased', 'Points bought for a profile and credited to its moderator.', {
-      transactionId: id('42', 'The purchase'),
-      clientId: id('7', 'The paying client'),
-      profileId: id('12', 'The profile the points were bought for'),
+      ...purchase('The paying client', 'The profile the points were bought for'),
       moderatorId: id('3', 'The moderator credited (you)'),
-      points,
-      amountCents,
-      currency,
+      ...order,
       creditedAt: at('When the points were credited'),
     }),
   },
   'purchase.completed': {
-    audience: 'client',
+    ...toClient,
     summary: 'Your purchase is paid and its points are on your balance for the profile.',
-    recipient: (event) => event.clientId,
     schema: objectSchema('PurchaseCompleted', "A client's purchase was paid and credited.", {
-      transactionId: id('42', 'The purchase'),
-      clientId: id('7', 'The paying client (you)'),
-      profileId: id('12', 'The profile the points were bought for'),
-      points,
-      amountCents,
-      currency,
+      ...purchase('The paying client (you)', 'The profile the points were bought for'),
+      ...order,
       creditedAt: at('When the points were credited'),
     }),
   },
   'points.reversed': {
-    audience: 'moderator',
+    ...toModerator,
     summary: 'Points of a purchase were taken back from you because it was refunded or disputed.',
-    recipient: (event) => event.moderatorId,
     schema: objectSchema('PointsReversed', 'Points taken back from a moderator after a refund or a dispute.', {
-      transactionId: id('42', 'The purchase'),
-      clientId: id('7', 'The client who bought it'),
-      profileId: id('12', 'The profile'),
+      ...purchase('The client who bought it', 'The profile'),
       moderatorId: id('3', 'The moderator debited (you)'),
       points: { ...points, description: 'Points taken back by this reversal only' },
       reason: { type: 'string', enum: ['refund', 'dispute'], example: 'refund' },
@@ -103,29 +103,21 @@ export const NOTIFICATIONS: { [K in NotificationType]: NotificationSpec<K> } = {
     }),
   },
   'points.restored': {
-    audience: 'moderator',
+    ...toModerator,
     summary: 'A dispute was won: the points it had taken back are yours again.',
-    recipient: (event) => event.moderatorId,
     schema: objectSchema('PointsRestored', 'Points given back to a moderator when a dispute is won.', {
-      transactionId: id('42', 'The purchase'),
-      clientId: id('7', 'The client who bought it'),
-      profileId: id('12', 'The profile'),
+      ...purchase('The client who bought it', 'The profile'),
       moderatorId: id('3', 'The moderator credited again (you)'),
       points,
       restoredAt: at('When the points were given back'),
     }),
   },
   'payment.failed': {
-    audience: 'client',
+    ...toClient,
     summary: 'A purchase will not be credited: the payment failed, expired or did not match the order.',
-    recipient: (event) => event.clientId,
     schema: objectSchema('PaymentFailed', 'A purchase that will not be credited.', {
-      transactionId: id('42', 'The purchase'),
-      clientId: id('7', 'The client (you)'),
-      profileId: id('12', 'The profile'),
-      points,
-      amountCents,
-      currency,
+      ...purchase('The client (you)', 'The profile'),
+      ...order,
       reason: {
         type: 'string',
         enum: ['async_payment_failed', 'amount_mismatch', 'currency_mismatch', 'expired'],
