@@ -139,6 +139,9 @@ export class PurchaseBalances {
       this.users.addPointsAtCommit(moderatorId, delta);
       return moved;
     }
-    return { ...moved, moderatorBalance: await this.users.addPoints(moderatorId, delta) };
+    const balances = await this.users.addPoints(new Map([[moderatorId, delta]]));
+    const moderatorBalance = balances.get(moderatorId);
+    if (moderatorBalance === undefined) throw new Error(`moderator ${moderatorId} of interaction ${interaction.id} does not exist`);
+    return { ...moved, moderatorBalance };
   }
 }

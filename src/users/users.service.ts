@@ -35,44 +35,43 @@ export class UsersService {
 
   /**
    * Adds to a moderator's cached balance when the current transaction is about to commit, summed per
-   * moderator: a busy moderator's row is locked only for the final moments of each transaction. The
-   * rows are locked in id order first, so two transactions never lock moderators in opposite orders,
-   * then all written in one statement however many moderators there are.
+   * moderator: a busy moderator's row is locked only for the final moments of each transaction, and
+   * written once however many changes it had (see `addPoints`).
    */
   addPointsAtCommit(userId: string, delta: number): void {
     const deltas = this.transactions.deferUntilCommit(
       'users.points',
       () => new Map<string, number>(),
       async (pending) => {
-        const changed = [...pending.entries()].filter(([, sum]) => sum !== 0);
-        if (changed.length === 0) return;
-        const ids = changed.map(([id]) => id);
-        if (ids.length > 1) await this.transactions.manager.query(`SELECT id FROM users WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE`, [ids]);
-        await this.transactions.manager.query(
-          `UPDATE users u SET points = u.points + x.delta, updated_at = now()
-             FROM unnest($1::bigint[], $2::bigint[]) AS x(id, delta)
-            WHERE u.id = x.id`,
-          [ids, changed.map(([, sum]) => Math.trunc(sum))],
-        );
+        const changed = new Map([...pending.entries()].filter(([, sum]) => sum !== 0));
+        await this.addPoints(changed);
       },
     );
     deltas.set(userId, (deltas.get(userId) ?? 0) + delta);
   }
 
   /**
-   * Changes a moderator's cached balance and returns the new one; only the points module calls it,
-   * next to its ledger rows. A negative result is kept: it records points paid out then taken back.
+   * Changes moderators' cached balances now and returns the new ones, keyed by user id; only the
+   * points module calls it, next to its ledger rows. One statement however many moderators (a single
+   * change is a map of one); with more than one, the rows are locked in id order first, so two
+   * transactions never lock moderators in opposite orders. A negative result is kept: it records
+   * points paid out then taken back.
    */
-  async addPoints(userId: string, delta: number): Promise<number> {
-    const result = await this.transactions
-      .repository(User)
-      .createQueryBuilder()
-      .update()
-      .set({ points: () => `points + ${Math.trunc(delta)}` })
-      .where('id = :userId', { userId })
-      .returning(['points'])
-      .execute();
-    const [row] = result.raw as Array<{ points: string }>;
-    return Number(row.points);
+  async addPoints(deltas: ReadonlyMap<string, number>): Promise<Map<string, number>> {
+    if (deltas.size === 0) return new Map();
+    const ids = [...deltas.keys()];
+    if (ids.length > 1) await this.transactions.manager.query(`SELECT id FROM users WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE`, [ids]);
+    const rows = await this.transactions.manager.query<Array<{ id: string; points: string }>>(
+      // In a WITH, so that the driver answers the rows themselves (for an UPDATE it adds the count).
+      `WITH changed AS (
+         UPDATE users u SET points = u.points + x.delta, updated_at = now()
+           FROM unnest($1::bigint[], $2::bigint[]) AS x(id, delta)
+          WHERE u.id = x.id
+         RETURNING u.id, u.points
+       )
+       SELECT id, points FROM changed`,
+      [ids, ids.map((id) => Math.trunc(deltas.get(id)!))],
+    );
+    return new Map(rows.map((row) => [row.id, Number(row.points)]));
   }
 }

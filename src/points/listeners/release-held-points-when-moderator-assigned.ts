@@ -73,6 +73,6 @@ export class ReleaseHeldPointsWhenModeratorAssigned {
       assignment.moderatorId,
     );
     await this.interactions.applyBalanceChanges(new Map([[assignment.interactionId, { held: -released }]]));
-    await this.users.addPoints(assignment.moderatorId, released);
+    await this.users.addPoints(new Map([[assignment.moderatorId, released]]));
   }
 }
