@@ -1,9 +1,6 @@
 import 'reflect-metadata';
-import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DataSource } from 'typeorm';
-import { validateEnv } from '../src/config/env.schema';
-import { DEMO_USERS, DemoRole, signToken } from '../src/dev/demo-seed';
+import { DEMO_USERS, DemoRole, devScriptEnv, runDevScript, signToken, withDatabase } from '../src/dev/demo-seed';
 
 const USAGE = `Usage: npm run token -- [--role client|moderator|admin] [--user <id>] [--ttl <seconds>]
   --role   the demo user of that role (default client; npm run demo:seed creates them)
@@ -12,7 +9,7 @@ const USAGE = `Usage: npm run token -- [--role client|moderator|admin] [--user <
 Prints the bearer token alone, e.g. TOKEN=$(npm run -s token -- --role moderator).`;
 
 /** `npm run token`: a bearer token for a user of the DATABASE_URL database, signed with JWT_SECRET. Development only. */
-async function main(): Promise<number> {
+runDevScript('token', async () => {
   const { values } = parseArgs({
     options: { role: { type: 'string', default: 'client' }, user: { type: 'string' }, ttl: { type: 'string' }, help: { type: 'boolean' } },
   });
@@ -20,16 +17,10 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  if (existsSync('.env')) process.loadEnvFile('.env');
-  const env = validateEnv(process.env);
-  if (env.NODE_ENV === 'production') {
-    console.error('token refuses NODE_ENV=production: production tokens come from the platform that signs them');
-    return 2;
-  }
-  if (!env.DATABASE_URL) {
-    console.error('DATABASE_URL must name the database of the user (with npm start alone, its banner and the reference client give tokens)');
-    return 2;
-  }
+  const env = devScriptEnv('token', {
+    production: 'production tokens come from the platform that signs them',
+    noDatabase: 'DATABASE_URL must name the database of the user (with npm start alone, its banner and the reference client give tokens)',
+  });
   const demo = DEMO_USERS.find((user) => user.role === values.role);
   if (values.user === undefined && demo === undefined) {
     console.error(`--role must be client, moderator or admin\n${USAGE}`);
@@ -45,8 +36,7 @@ async function main(): Promise<number> {
     return 2;
   }
 
-  const db = await new DataSource({ type: 'postgres', url: env.DATABASE_URL }).initialize();
-  try {
+  return withDatabase(env.DATABASE_URL, async (db) => {
     const [user] =
       values.user === undefined
         ? await db.query<Array<{ id: string; role: DemoRole }>>(`SELECT id, role FROM users WHERE email = $1`, [demo!.email])
@@ -57,15 +47,5 @@ async function main(): Promise<number> {
     }
     process.stdout.write(`${signToken(env, user, ttl).token}\n`);
     return 0;
-  } finally {
-    await db.destroy();
-  }
-}
-
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error('token failed:', error instanceof Error ? error.message : error);
-    process.exit(2);
-  },
-);
+  });
+});

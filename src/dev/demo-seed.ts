@@ -1,7 +1,8 @@
 import { INestApplication } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import { existsSync } from 'node:fs';
 import { DataSource } from 'typeorm';
-import { Env } from '../config/env.schema';
+import { Env, validateEnv } from '../config/env.schema';
 
 export type DemoRole = 'client' | 'moderator' | 'admin';
 
@@ -105,4 +106,41 @@ export function demoBanner(baseUrl: string | undefined, data: DemoData, settings
 export async function seedDemo(app: INestApplication, baseUrl: string, settings: TokenSettings): Promise<void> {
   const data = await seedDemoData(app.get(DataSource));
   process.stdout.write(demoBanner(baseUrl, data, settings));
+}
+
+/** A development script refuses to run: its message is all the user needs, no "failed" prefix. */
+class DevScriptRefusal extends Error {}
+
+/**
+ * The settings of `npm run demo:seed` and `npm run token`: .env and the environment, validated. They
+ * refuse production and want DATABASE_URL (`npm start` alone runs on an embedded database they do not reach).
+ */
+export function devScriptEnv(script: string, why: { production: string; noDatabase: string }): Env & { DATABASE_URL: string } {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  const env = validateEnv(process.env);
+  if (env.NODE_ENV === 'production') throw new DevScriptRefusal(`${script} refuses NODE_ENV=production: ${why.production}`);
+  if (!env.DATABASE_URL) throw new DevScriptRefusal(why.noDatabase);
+  return { ...env, DATABASE_URL: env.DATABASE_URL };
+}
+
+/** Runs `work` on a connection to `url`, closed whatever happens. */
+export async function withDatabase<T>(url: string, work: (db: DataSource) => Promise<T>): Promise<T> {
+  const db = await new DataSource({ type: 'postgres', url }).initialize();
+  try {
+    return await work(db);
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** Runs a development script's `main` and exits with its code; 2 when it refuses or fails. */
+export function runDevScript(script: string, main: () => Promise<number>): void {
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      if (error instanceof DevScriptRefusal) console.error(error.message);
+      else console.error(`${script} failed:`, error instanceof Error ? error.message : error);
+      process.exit(2);
+    },
+  );
 }
