@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionRunner } from '../database/transaction';
-import { ProfilesError } from '../profiles/profiles.errors';
 import { Interaction } from './entities/interaction.entity';
 
 /** A conversation as a set-based credit needs it: locked, with its balance before the change. */
@@ -29,17 +28,6 @@ export class InteractionsService {
     return this.transactions.repository(Interaction).findOneBy({ clientId, profileId });
   }
 
-  /**
-   * The client×profile conversation, created on first use with the profile's moderator, and locked
-   * FOR UPDATE until the caller's transaction ends. Must run inside a transaction. A batch of one
-   * of `lockOrCreateAll`, so it takes its locks in the same order.
-   */
-  async lockOrCreate(clientId: string, profileId: string): Promise<LockedConversation> {
-    const conversation = (await this.lockOrCreateAll([{ clientId, profileId }])).get(conversationKey(clientId, profileId));
-    if (!conversation) throw ProfilesError.notFound(profileId);
-    return conversation;
-  }
-
   /** The conversation locked FOR UPDATE, or null when the client never bought points for the profile. */
   lockExisting(clientId: string, profileId: string): Promise<Interaction | null> {
     return this.transactions.repository(Interaction).findOne({ where: { clientId, profileId }, lock: { mode: 'pessimistic_write' } });
@@ -53,7 +41,8 @@ export class InteractionsService {
    * this transaction and then finds the new conversation among those to assign); only then are the
    * conversations, new and existing, locked in id order. Locking an existing conversation before
    * the profile of a new one could deadlock with an assignment, which locks the profile first.
-   * Keyed by `conversationKey`.
+   * Keyed by `conversationKey`; a pair whose profile does not exist is missing. Must run inside a
+   * transaction. One conversation is a batch of one.
    */
   async lockOrCreateAll(pairs: ReadonlyArray<{ clientId: string; profileId: string }>): Promise<Map<string, LockedConversation>> {
     const unique = [...new Map(pairs.map((pair) => [conversationKey(pair.clientId, pair.profileId), pair])).values()];

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PaymentCapturedEvent } from '../events/event-map';
 import { BalanceChange, conversationKey, InteractionsService } from '../interactions/interactions.service';
+import { ProfilesError } from '../profiles/profiles.errors';
 import { UsersService } from '../users/users.service';
 import { TransferKind } from './entities/ledger-transfer.entity';
 import { LedgerAccount } from './ledger-accounts';
@@ -102,7 +103,9 @@ export class PurchaseBalances {
   }
 
   async move(movement: PurchaseMovement): Promise<MovementResult | null> {
-    const interaction = await this.interactions.lockOrCreate(movement.clientId, movement.profileId);
+    const conversations = await this.interactions.lockOrCreateAll([movement]);
+    const interaction = conversations.get(conversationKey(movement.clientId, movement.profileId));
+    if (!interaction) throw ProfilesError.notFound(movement.profileId);
     const moderatorId = movement.moderatorId === undefined ? interaction.moderatorId : movement.moderatorId;
     const refs = { transactionId: movement.transactionId, interactionId: interaction.id };
     const inward = movement.direction === 'in';
