@@ -1,23 +1,14 @@
 import { createProfile, createUser, TestUser } from '../factories';
+import { appWithBalancedLedger } from '../support/app-per-suite';
 import { api } from '../support/http';
-import { ledgerDrift } from '../support/ledger';
 import { buy } from '../support/purchases';
-import { startTestApp, TestApp } from '../support/test-app';
 
 describe('Attribution that loses nothing: held points and moderator assignment', () => {
-  let t: TestApp;
+  const t = appWithBalancedLedger({ RECONCILE_INTERVAL_MS: '0' });
   let admin: TestUser;
 
   beforeAll(async () => {
-    t = await startTestApp({ RECONCILE_INTERVAL_MS: '0' });
     admin = await createUser(t.db, 'admin');
-  });
-  afterAll(async () => {
-    await t.close();
-  });
-  afterEach(async () => {
-    await t.emulator.idle();
-    expect(await ledgerDrift(t.db)).toEqual([]);
   });
 
   async function pointsOf(user: TestUser): Promise<number> {

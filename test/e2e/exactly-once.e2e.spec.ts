@@ -1,21 +1,10 @@
 import { createProfile, createScenario, createUser } from '../factories';
-import { ledgerDrift } from '../support/ledger';
+import { appWithBalancedLedger } from '../support/app-per-suite';
 import { checkout } from '../support/purchases';
-import { startTestApp, TestApp } from '../support/test-app';
 import { deliver, shuffle, signedSessionEvent } from '../support/webhooks';
 
 describe('Exactly-once crediting under concurrent deliveries (real PostgreSQL)', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(async () => {
-    await t.close();
-  });
-  afterEach(async () => {
-    expect(await ledgerDrift(t.db)).toEqual([]);
-  });
+  const t = appWithBalancedLedger();
 
   it('credits once when one event arrives 10 times at once together with async_payment_succeeded', async () => {
     const { moderator, profile, client } = await createScenario(t.db);

@@ -1,8 +1,7 @@
 import { createProfile, createUser, TestProfile, TestUser } from '../factories';
+import { appWithBalancedLedger } from '../support/app-per-suite';
 import { api } from '../support/http';
-import { ledgerDrift } from '../support/ledger';
 import { buy, lastEvent } from '../support/purchases';
-import { startTestApp, TestApp } from '../support/test-app';
 import { waitUntil } from '../support/wait';
 
 /**
@@ -11,19 +10,11 @@ import { waitUntil } from '../support/wait';
  * Prices in the emulator's catalogue: pack 500 = 999 cents, pack 100 = 299 cents.
  */
 describe('Lots: which purchase every point came from', () => {
-  let t: TestApp;
+  const t = appWithBalancedLedger({ RECONCILE_INTERVAL_MS: '0' });
   let admin: TestUser;
 
   beforeAll(async () => {
-    t = await startTestApp({ RECONCILE_INTERVAL_MS: '0' });
     admin = await createUser(t.db, 'admin');
-  });
-  afterAll(async () => {
-    await t.close();
-  });
-  afterEach(async () => {
-    await t.emulator.idle();
-    expect(await ledgerDrift(t.db)).toEqual([]);
   });
 
   interface Conversation {

@@ -6,6 +6,7 @@ import { NotificationsService } from '../../src/notifications/notifications.serv
 import { createScenario, createUser, tokenFor, TestUser } from '../factories';
 import { api } from '../support/http';
 import { createIsolatedDatabase, IsolatedDatabase } from '../support/isolated-database';
+import { pointsPurchasedPayload, purchaseCompletedPayload } from '../support/purchase-alerts';
 import { ids, NotificationsClient } from '../support/sockets';
 import { startTestApp, TestApp } from '../support/test-app';
 import { sleep, waitUntil } from '../support/wait';
@@ -75,30 +76,12 @@ describe('Notifications: stored, listed, pushed over /notifications, replayed', 
       const [purchase] = await t.db.query<Array<{ credited_at: Date }>>(`SELECT credited_at FROM profile_point_transactions WHERE id = $1`, [
         transactionId,
       ]);
+      const known = { transactionId, client, profile, moderator, points: 1000, amountCents: 1699, currency: 'eur', creditedAt: purchase.credited_at };
       const [moderatorRow] = await stored(moderator.id);
-      expect(alert.payload).toEqual({
-        id: moderatorRow.id,
-        transactionId,
-        clientId: client.id,
-        profileId: profile.id,
-        moderatorId: moderator.id,
-        points: 1000,
-        amountCents: 1699,
-        currency: 'eur',
-        creditedAt: purchase.credited_at.toISOString(),
-      });
+      expect(alert.payload).toEqual({ id: moderatorRow.id, ...pointsPurchasedPayload(known) });
       const [completed] = await clientSocket.waitFor(1, { event: 'purchase.completed', timeoutMs: 1000 });
       const [clientRow] = await stored(client.id);
-      expect(completed.payload).toEqual({
-        id: clientRow.id,
-        transactionId,
-        clientId: client.id,
-        profileId: profile.id,
-        points: 1000,
-        amountCents: 1699,
-        currency: 'eur',
-        creditedAt: purchase.credited_at.toISOString(),
-      });
+      expect(completed.payload).toEqual({ id: clientRow.id, ...purchaseCompletedPayload(known) });
 
       await sleep(QUIET_MS);
       expect(moderatorSocket.events()).toHaveLength(1);

@@ -1,23 +1,11 @@
 import { createScenario, createUser } from '../factories';
+import { appWithBalancedLedger } from '../support/app-per-suite';
 import { api } from '../support/http';
-import { ledgerDrift } from '../support/ledger';
 import { buy, checkout, cutWebhooks, lastEvent, stateOf } from '../support/purchases';
-import { startTestApp, TestApp } from '../support/test-app';
 import { deliver, signedSessionEvent } from '../support/webhooks';
 
 describe('Every payment outcome (SPEC §7)', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await startTestApp({ RECONCILE_INTERVAL_MS: '0' });
-  });
-  afterAll(async () => {
-    await t.close();
-  });
-  afterEach(async () => {
-    await t.emulator.idle();
-    expect(await ledgerDrift(t.db)).toEqual([]);
-  });
+  const t = appWithBalancedLedger({ RECONCILE_INTERVAL_MS: '0' });
 
   async function outboxTypes(transactionId: string): Promise<string[]> {
     const rows = await t.db.query<Array<{ type: string }>>(`SELECT type FROM outbox_events WHERE payload->>'transactionId' = $1 ORDER BY id`, [transactionId]);

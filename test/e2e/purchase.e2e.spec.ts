@@ -1,23 +1,12 @@
 import { io, Socket } from 'socket.io-client';
 import { createScenario, createUser } from '../factories';
+import { appWithBalancedLedger } from '../support/app-per-suite';
 import { api } from '../support/http';
-import { ledgerDrift } from '../support/ledger';
+import { pointsPurchasedPayload } from '../support/purchase-alerts';
 import { checkout } from '../support/purchases';
-import { startTestApp, TestApp } from '../support/test-app';
 
 describe('Purchase path (checkout → signed webhook → credit → alert)', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(async () => {
-    await t.close();
-  });
-  afterEach(async () => {
-    await t.emulator.idle();
-    expect(await ledgerDrift(t.db)).toEqual([]);
-  });
+  const t = appWithBalancedLedger();
 
   async function row(sql: string, params: unknown[]) {
     const [found] = await t.db.query<Array<Record<string, unknown>>>(sql, params);
@@ -77,14 +66,7 @@ describe('Purchase path (checkout → signed webhook → credit → alert)', () 
 
     await expect(alert).resolves.toEqual({
       id: expect.stringMatching(/^\d+$/),
-      transactionId,
-      clientId: client.id,
-      profileId: profile.id,
-      moderatorId: moderator.id,
-      points: 1000,
-      amountCents: 1699,
-      currency: 'eur',
-      creditedAt: (purchase.credited_at as Date).toISOString(),
+      ...pointsPurchasedPayload({ transactionId, client, profile, moderator, points: 1000, amountCents: 1699, currency: 'eur', creditedAt: purchase.credited_at as Date }),
     });
     socket.disconnect();
 

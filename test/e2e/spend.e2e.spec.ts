@@ -1,21 +1,10 @@
 import { createScenario, createUser } from '../factories';
+import { appWithBalancedLedger } from '../support/app-per-suite';
 import { api } from '../support/http';
-import { ledgerDrift } from '../support/ledger';
 import { buy } from '../support/purchases';
-import { startTestApp, TestApp } from '../support/test-app';
 
 describe('Spending points', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await startTestApp({ RECONCILE_INTERVAL_MS: '0' });
-  });
-  afterAll(async () => {
-    await t.close();
-  });
-  afterEach(async () => {
-    expect(await ledgerDrift(t.db)).toEqual([]);
-  });
+  const t = appWithBalancedLedger({ RECONCILE_INTERVAL_MS: '0' });
 
   const spend = (token: string, body: Record<string, unknown>) => api(t, token).post('/profile-points/spend').send(body);
 

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import Stripe from 'stripe';
 import { createScenario } from '../factories';
-import { ledgerDrift } from '../support/ledger';
+import { appWithBalancedLedger } from '../support/app-per-suite';
 import { buy, checkout, stateOf } from '../support/purchases';
-import { startTestApp, TestApp } from '../support/test-app';
 
 type Json = Record<string, unknown>;
 
@@ -54,18 +53,7 @@ function without(object: Json, key: string): Json {
 const sha256 = (body: string) => createHash('sha256').update(body, 'utf8').digest('hex');
 
 describe('Malformed signed Stripe events (SPEC §9): acknowledged, recorded as "malformed", nothing else changes', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await startTestApp({ RECONCILE_INTERVAL_MS: '0' });
-  });
-  afterAll(async () => {
-    await t.close();
-  });
-  afterEach(async () => {
-    await t.emulator.idle();
-    expect(await ledgerDrift(t.db)).toEqual([]);
-  });
+  const t = appWithBalancedLedger({ RECONCILE_INTERVAL_MS: '0' });
 
   async function fixture(): Promise<Fixture> {
     const { profile, client } = await createScenario(t.db);
