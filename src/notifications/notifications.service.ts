@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { FindOptionsWhere, IsNull, LessThan, MoreThan, QueryFailedError } from 'typeorm';
 import { AuthUser } from '../auth/auth-user';
+import { batchOrEach } from '../common/batch-or-each';
 import { MicroBatcher } from '../common/micro-batcher';
 import { Page } from '../common/pagination';
 import { TransactionRunner } from '../database/transaction';
@@ -50,25 +51,9 @@ export class NotificationsService {
   });
 
   /** One INSERT for all; if it fails (say, one user was deleted meanwhile), one INSERT each, in order. */
-  private async recordAll(requests: RecordRequest[]): Promise<Array<PromiseSettledResult<NotificationMessage | null>>> {
-    if (requests.length > 1) {
-      try {
-        const stored = await this.insert(requests);
-        return stored.map((value) => ({ status: 'fulfilled', value }));
-      } catch {
-        // Each request alone below: the failing one gets its own answer.
-      }
-    }
-    // One after another, so that ids still follow the order of the events.
-    const results: Array<PromiseSettledResult<NotificationMessage | null>> = [];
-    for (const request of requests) {
-      try {
-        results.push({ status: 'fulfilled', value: await this.recordOne(request) });
-      } catch (reason) {
-        results.push({ status: 'rejected', reason });
-      }
-    }
-    return results;
+  private recordAll(requests: RecordRequest[]): Promise<Array<PromiseSettledResult<NotificationMessage | null>>> {
+    // Alone one after another, so that ids still follow the order of the events.
+    return batchOrEach(requests, (batch) => this.insert(batch), (request) => this.recordOne(request), { sequential: true });
   }
 
   private async recordOne(request: RecordRequest): Promise<NotificationMessage | null> {

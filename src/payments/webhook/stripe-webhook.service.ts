@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import Stripe from 'stripe';
+import { batchOrEach } from '../../common/batch-or-each';
 import { MicroBatcher } from '../../common/micro-batcher';
 import { Env } from '../../config/env.schema';
 import { TransactionRunner } from '../../database/transaction';
@@ -118,16 +119,11 @@ export class StripeWebhookService {
     return 'malformed';
   }
 
-  private async applySessionEvents(events: Stripe.Event[]): Promise<Array<PromiseSettledResult<WebhookOutcome>>> {
-    if (events.length > 1) {
-      try {
-        const outcomes = await this.applySessionsTogether(events);
-        return outcomes.map((value) => ({ status: 'fulfilled', value }));
-      } catch (error) {
-        this.logger.warn(`a batch of ${events.length} session events failed (${(error as Error).message}); applying them one by one`);
-      }
-    }
-    return Promise.allSettled(events.map(async (event) => (await this.applySessionsTogether([event]))[0]));
+  private applySessionEvents(events: Stripe.Event[]): Promise<Array<PromiseSettledResult<WebhookOutcome>>> {
+    return batchOrEach(events, (batch) => this.applySessionsTogether(batch), async (event) => (await this.applySessionsTogether([event]))[0], {
+      sequential: false,
+      onBatchError: (error, size) => this.logger.warn(`a batch of ${size} session events failed (${(error as Error).message}); applying them one by one`),
+    });
   }
 
   /** One transaction: record the events, apply the new ones in order, store their outcomes. */
