@@ -3,7 +3,7 @@ import Stripe from 'stripe';
 import { In } from 'typeorm';
 import { TransactionRunner } from '../../database/transaction';
 import { EventBus } from '../../events/event-bus';
-import { PaymentFailureReason } from '../../events/event-map';
+import { PaymentFailureReason, PurchaseOrder, PurchaseRef } from '../../events/event-map';
 import { DisputeStatus, PointTransaction, TransactionStatus } from '../entities/point-transaction.entity';
 import { PaymentsError } from '../payments.errors';
 import { PurchaseWrites } from '../purchase-writes';
@@ -266,12 +266,7 @@ export class PaymentOutcomes {
   }
 
   private parties(purchase: PointTransaction) {
-    return {
-      transactionId: purchase.id,
-      clientId: purchase.clientId,
-      profileId: purchase.profileId,
-      moderatorId: purchase.moderatorId,
-    };
+    return { ...refOf(purchase), moderatorId: purchase.moderatorId };
   }
 
   /** Writes the changes and keeps them on the loaded row, which later facts of a batch read. */
@@ -330,12 +325,15 @@ function disputeReversalKey(disputeId: string): string {
   return `dispute:${disputeId}`;
 }
 
+/** Which purchase an event is about, and whose. */
+function refOf(purchase: PointTransaction): PurchaseRef {
+  return { transactionId: purchase.id, clientId: purchase.clientId, profileId: purchase.profileId };
+}
+
 /** What events say about a purchase. */
-function summaryOf(purchase: PointTransaction) {
+function summaryOf(purchase: PointTransaction): PurchaseRef & PurchaseOrder {
   return {
-    transactionId: purchase.id,
-    clientId: purchase.clientId,
-    profileId: purchase.profileId,
+    ...refOf(purchase),
     points: purchase.pointsAmount,
     amountCents: purchase.amountCents,
     currency: purchase.currency,
