@@ -3,10 +3,19 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, EntityTarget, ObjectLiteral, Repository } from 'typeorm';
 
+/**
+ * What a transaction writes just before it commits, in this order, whatever order its work asked for
+ * them in: the purchases' collected columns (rows it already holds), the outbox (its events, one
+ * INSERT and one NOTIFY), then the moderators' cached balances, last, so that a busy moderator's row
+ * is locked only for the final moments of the transaction (ARCHITECTURE.md, lock order).
+ */
+export const BEFORE_COMMIT_STEPS = ['purchase.writes', 'outbox', 'users.points'] as const;
+export type BeforeCommitStep = (typeof BEFORE_COMMIT_STEPS)[number];
+
 interface TransactionContext {
   manager: EntityManager;
   afterCommit: Array<() => void>;
-  beforeCommit: Map<string, { state: unknown; flush: (state: unknown) => Promise<void> }>;
+  beforeCommit: Map<BeforeCommitStep, { state: unknown; flush: (state: unknown) => Promise<void> }>;
 }
 
 /**
@@ -31,7 +40,10 @@ export class TransactionRunner {
     const result = await this.dataSource.transaction((manager) =>
       this.context.run({ manager, afterCommit, beforeCommit }, async () => {
         const value = await work(manager);
-        for (const { state, flush } of beforeCommit.values()) await flush(state);
+        for (const step of BEFORE_COMMIT_STEPS) {
+          const pending = beforeCommit.get(step);
+          if (pending) await pending.flush(pending.state);
+        }
         return value;
       }),
     );
@@ -59,10 +71,10 @@ export class TransactionRunner {
   }
 
   /**
-   * Per-transaction state under `key`, created by `init` on first use and handed to `flush` right
-   * before the transaction commits. Lets hot rows be written last, so their locks are held briefly.
+   * Per-transaction state of a before-commit `step`, created by `init` on first use and handed to
+   * `flush` right before the transaction commits, in the order of BEFORE_COMMIT_STEPS.
    */
-  deferUntilCommit<S>(key: string, init: () => S, flush: (state: S) => Promise<void>): S {
+  deferUntilCommit<S>(key: BeforeCommitStep, init: () => S, flush: (state: S) => Promise<void>): S {
     const open = this.context.getStore();
     if (!open) throw new Error('deferUntilCommit() needs an open transaction');
     let entry = open.beforeCommit.get(key);
