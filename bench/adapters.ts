@@ -30,7 +30,6 @@ import { Client } from 'pg';
 import { AppModule } from '../src/app.module';
 import { HttpExceptionFilter } from '../src/common/http-exception.filter';
 import { RefuseNewWorkWhileDraining } from '../src/health/shutdown';
-import { WebClientMiddleware } from '../src/web-client/web-client.middleware';
 import { StripeEmulator } from '../src/dev/stripe-emulator';
 import { createDatabase, databaseUrl, dropDatabase, redact, resolveServer, scratchName } from './database';
 import { HttpClient, HttpResult, percentile, runPool } from './http-load';
@@ -108,25 +107,21 @@ async function measure(load: LoadProcess, route: RouteSpec): Promise<Phase> {
   };
 }
 
-const seen = { 'drain (src/health)': 0, 'web client (src/web-client)': 0, 'pino-http (nestjs-pino)': 0 };
+const seen = { 'drain (src/health)': 0, 'pino-http (nestjs-pino)': 0 };
 let counting = false;
 
 /**
- * Wraps the drain and web-client middleware so their calls can be counted (Nest binds a middleware's
- * `use` when the app boots, so this runs before both boots and costs both adapters the same flag test).
+ * Wraps the drain middleware so its calls can be counted (Nest binds a middleware's `use` when the app
+ * boots, so this runs before both boots and costs both adapters the same flag test). The reference
+ * client is a Fastify hook of the service, not middleware: the Express app here goes without it.
  */
 function countMiddleware(): void {
   /* eslint-disable @typescript-eslint/unbound-method */
   const drain = RefuseNewWorkWhileDraining.prototype.use;
-  const web = WebClientMiddleware.prototype.use;
   /* eslint-enable @typescript-eslint/unbound-method */
   RefuseNewWorkWhileDraining.prototype.use = function (this: RefuseNewWorkWhileDraining, ...args: Parameters<typeof drain>) {
     if (counting) seen['drain (src/health)']++;
     return drain.apply(this, args);
-  };
-  WebClientMiddleware.prototype.use = function (this: WebClientMiddleware, ...args: Parameters<typeof web>) {
-    if (counting) seen['web client (src/web-client)']++;
-    return web.apply(this, args);
   };
 }
 

@@ -7,7 +7,6 @@ import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createOpenApiDocument, serveOpenApiDocument } from './common/openapi';
 import { echoRequestIds } from './common/request-id';
 import { applySecurityHeaders } from './common/security-headers';
-import { keepEarlyVary } from './common/vary';
 import { Env } from './config/env.schema';
 import { EdgeIoAdapter } from './notifications/socket-io-adapter';
 import { labelRoutes } from './observability/route-label';
@@ -65,7 +64,6 @@ export function createHttpAdapter(env: Pick<Env, 'TRUST_PROXY'>): FastifyAdapter
   echoRequestIds(fastify);
   labelRoutes(fastify);
   limitBodies(fastify);
-  keepEarlyVary(fastify);
   // The one body parser (src/common/body-limits.ts), kept by Nest instead of its defaults, with the raw body.
   fastify.removeAllContentTypeParsers();
   adapter.useBodyParser('*', true, {}, (request, body, done) => done(null, parseBody(request, body)));

@@ -1,6 +1,10 @@
-import { Logger, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { Logger, Module, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Env } from '../config/env.schema';
-import { WebClientMiddleware } from './web-client.middleware';
+import { serveWebClient, WEB_CLIENT_DIR } from './serve-web-client';
 
 /** SERVE_WEB_CLIENT, which defaults to true outside production. */
 export function servesWebClient(env: Pick<Env, 'SERVE_WEB_CLIENT' | 'NODE_ENV'>): boolean {
@@ -8,17 +12,27 @@ export function servesWebClient(env: Pick<Env, 'SERVE_WEB_CLIENT' | 'NODE_ENV'>)
 }
 
 /**
- * The reference client (web/) at `/`. A middleware rather than routes: it must answer a browser's
- * navigation to the Checkout return URLs before the API routes of the same paths, and it adds no
- * route to the API's table.
+ * The reference client (web/) at `/`: a request hook on the service's Fastify (see serveWebClient),
+ * which answers a browser's navigation to the Checkout return URLs before the API routes of the same
+ * paths and adds no route to the API's table.
  */
 @Module({})
-export class WebClientModule implements NestModule {
-  constructor(private readonly env: Env) {}
+export class WebClientModule implements OnModuleInit {
+  private readonly logger = new Logger('WebClient');
 
-  configure(consumer: MiddlewareConsumer): void {
-    if (!servesWebClient(this.env)) return;
-    consumer.apply(WebClientMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
-    new Logger('WebClient').log('Serving the reference client at /');
+  constructor(
+    private readonly env: Env,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {}
+
+  onModuleInit(): void {
+    const adapter = this.adapterHost.httpAdapter;
+    // Only the service's adapter; an app on another adapter (bench:adapters' Express) goes without it.
+    if (!servesWebClient(this.env) || adapter?.getType() !== 'fastify') return;
+    serveWebClient(adapter.getInstance<FastifyInstance>());
+    if (!existsSync(join(WEB_CLIENT_DIR, 'index.html'))) {
+      this.logger.warn(`The reference client is not built (no ${WEB_CLIENT_DIR}/index.html): run npm run build:web`);
+    }
+    this.logger.log('Serving the reference client at /');
   }
 }
