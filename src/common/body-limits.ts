@@ -1,5 +1,4 @@
 import { BadRequestException, PayloadTooLargeException, UnsupportedMediaTypeException } from '@nestjs/common';
-import { parse as parseForm } from 'node:querystring';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 /** Stripe's largest events stay well under 1 MB; the webhook keeps its raw bytes for the signature. */
@@ -12,7 +11,6 @@ export const MAX_BODY_DEPTH = 32;
 
 /** The body types the API routes read; the webhook reads any type as JSON, as Stripe sends it. */
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
-const FORM_TYPE = 'application/x-www-form-urlencoded';
 
 /**
  * Body limits of every route, set as Fastify registers it (`onRoute`): the webhook may send 1 MB, any
@@ -29,7 +27,8 @@ export function limitBodies(fastify: FastifyInstance): void {
  * The one body parser of every route and content type (given to Nest's `useBodyParser('*', rawBody)`,
  * which keeps `request.rawBody`):
  * - the webhook parses any content type as JSON (its bytes are what Stripe signed);
- * - the API routes take JSON, and small forms; any other type is a 415;
+ * - the API routes take JSON only (what OpenAPI documents); any other type, forms included, is a 415:
+ *   a form is what a page of another origin can post without a CORS preflight;
  * - JSON must be an object or an array at the top level (strict, as body-parser was), and an API body
  *   nested deeper than MAX_BODY_DEPTH is a 400 instead of a stack overflow in the validator.
  * An empty body is `{}`, so that a missing field is reported as such by the validation pipe.
@@ -37,7 +36,6 @@ export function limitBodies(fastify: FastifyInstance): void {
 export function parseBody(request: FastifyRequest, body: Buffer): unknown {
   const webhook = request.routeOptions.url === WEBHOOK_PATH;
   const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-  if (!webhook && type === FORM_TYPE) return { ...parseForm(body.toString('utf8')) };
   if (!webhook && !JSON_TYPE.test(type)) {
     throw new UnsupportedMediaTypeException({ message: `Send the request body as application/json (got ${type || 'no Content-Type'})`, code: 'UNSUPPORTED_MEDIA_TYPE' });
   }

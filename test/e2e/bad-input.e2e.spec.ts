@@ -46,17 +46,36 @@ describe('Bad input: a clear 4xx and nothing written', () => {
     expect(await counts()).toEqual(before);
   });
 
-  it('refuses a checkout body that is not sent as JSON with 415, and writes nothing', async () => {
+  it.each([
+    ['no body and no Content-Type', undefined, undefined],
+    ['an empty JSON body', 'application/json', ''],
+    ['JSON with a charset parameter, missing its fields', 'application/json; charset=utf-8', '{}'],
+    ['a JSON string at the top level', 'application/json', '"checkout"'],
+  ])('answers a checkout with %s with a clear 4xx, never a 5xx', async (_label, type, body) => {
+    const { client } = await createScenario(t.db);
+    const before = await counts();
+
+    let request = api(t, client.token).post('/profile-points/checkout');
+    if (type) request = request.set('Content-Type', type);
+    const response = await (body === undefined ? request : request.send(body));
+
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    expect(response.status).toBeLessThan(500);
+    expect(response.body).toMatchObject({ status: response.status, error: expect.any(String), correlationId: expect.any(String) });
+    expect(await counts()).toEqual(before);
+  });
+
+  it.each([
+    ['text/plain', (profileId: string) => JSON.stringify({ profile_id: profileId, pack: '100' })],
+    ['application/x-www-form-urlencoded', (profileId: string) => `profile_id=${profileId}&pack=100`],
+  ])('refuses a checkout body sent as %s with 415, and writes nothing', async (type, body) => {
     const { profile, client } = await createScenario(t.db);
     const before = await counts();
 
-    const response = await api(t, client.token)
-      .post('/profile-points/checkout')
-      .set('Content-Type', 'text/plain')
-      .send(JSON.stringify({ profile_id: profile.id, pack: '100' }));
+    const response = await api(t, client.token).post('/profile-points/checkout').set('Content-Type', type).send(body(profile.id));
 
     expect(response.status).toBe(415);
-    expect(response.body).toMatchObject({ status: 415, error: 'UNSUPPORTED_MEDIA_TYPE', message: expect.stringMatching(/application\/json \(got text\/plain\)/) });
+    expect(response.body).toMatchObject({ status: 415, error: 'UNSUPPORTED_MEDIA_TYPE', message: expect.stringContaining(`application/json (got ${type})`) });
     expect(await counts()).toEqual(before);
   });
 
