@@ -1,6 +1,7 @@
 // @ts-check
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import moduleBoundaries from './eslint-rules/module-boundaries.cjs';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'web/dist/**', 'web/.dist-*/**', 'node_modules/**', 'coverage/**', '.data/**', 'eslint.config.mjs', 'jest.config.js', 'test/support/jest-transform.cjs', 'test/support/swc-options.cjs'] },
@@ -18,6 +19,12 @@ export default tseslint.config(
       eqeqeq: ['error', 'always'],
       'no-console': ['error', { allow: ['warn', 'error'] }],
     },
+  },
+  {
+    // One owner per table (ARCHITECTURE.md, "Module ownership"); the map is eslint-rules/modules.cjs.
+    files: ['src/**/*.ts'],
+    plugins: { local: { rules: { 'module-boundaries': moduleBoundaries } } },
+    rules: { 'local/module-boundaries': ['error', { root: import.meta.dirname }] },
   },
   {
     files: ['test/**/*.ts'],

@@ -10,7 +10,7 @@ import {
 } from '@nestjs/swagger';
 import { Auth } from '../auth/auth.decorators';
 import { ApiErrorResponse } from '../common/error-response.dto';
-import { Role } from '../users/user.entity';
+import { Role } from '../users/user-role';
 import { AdminPacksService } from './admin-packs.service';
 import { AdminPackDto, CreatePackDto, PackCodeParams, UpdatePackDto } from './dto/admin-pack.dto';
 

@@ -2,7 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth } from '../auth/auth.decorators';
 import { ApiErrorResponse } from '../common/error-response.dto';
-import { Role } from '../users/user.entity';
+import { Role } from '../users/user-role';
 import { DateRangeQuery } from './dto/admin-transactions.dto';
 import { PlatformSummaryDto } from './dto/summary.dto';
 import { SummaryService } from './summary.service';

@@ -4,7 +4,7 @@ import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@ne
 import { Auth } from '../auth/auth.decorators';
 import { ApiErrorResponse } from '../common/error-response.dto';
 import { ApiPageResponse, Page, PageQuery } from '../common/pagination';
-import { Role } from '../users/user.entity';
+import { Role } from '../users/user-role';
 import { AdminTransactionDto, TransactionFilterQuery, TransactionSearchQuery } from './dto/admin-transactions.dto';
 import { CSV_MAX_ROWS, TransactionSearchService } from './transaction-search.service';
 

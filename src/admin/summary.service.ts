@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionRunner } from '../database/transaction';
-import { TransactionStatus } from '../payments/entities/point-transaction.entity';
+import { TransactionStatus } from '../payments/purchase-status';
 import { LedgerAccountSql } from '../points/ledger-accounts';
 import { parseRange } from './date-range';
 import { DateRangeQuery } from './dto/admin-transactions.dto';

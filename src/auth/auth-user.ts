@@ -1,4 +1,4 @@
-import { Role } from '../users/user.entity';
+import { Role } from '../users/user-role';
 
 /** The caller of a request, as loaded from the database (never from the token alone). */
 export interface AuthUser {

@@ -1,7 +1,7 @@
 import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ApiErrorResponse } from '../common/error-response.dto';
-import { Role } from '../users/user.entity';
+import { Role } from '../users/user-role';
 import { AuthUser } from './auth-user';
 
 export const IS_PUBLIC = 'auth:public';

@@ -1,7 +1,7 @@
 import { ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard as PassportGuard } from '@nestjs/passport';
-import { Role } from '../users/user.entity';
+import { Role } from '../users/user-role';
 import { IS_PUBLIC, ROLES } from './auth.decorators';
 import { AuthUser } from './auth-user';
 import { nodeRequestOf } from '../common/request-id';

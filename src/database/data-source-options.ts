@@ -1,13 +1,24 @@
+import { join } from 'node:path';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
-import { ENTITIES } from './entities';
 
-/** One definition for the app, the migration CLI and the tests. Schema changes only by migration. */
-export function dataSourceOptions(url: string): DataSourceOptions {
+/**
+ * Every module's entities, found by file name, for a data source built outside the app (the
+ * migration CLI, the tests' migrations): the first migration records a generated column in
+ * TypeORM's metadata table, which the runner creates only when it knows the entities.
+ */
+export const ENTITY_FILES = join(__dirname, '..', '**', '*.entity.{ts,js}');
+
+/**
+ * One definition for the app, the migration CLI and the tests. Schema changes only by migration.
+ * Entities are not listed here: each module registers its own with `TypeOrmModule.forFeature`, and
+ * the app loads them from there (`autoLoadEntities`), so the database kernel imports no feature.
+ */
+export function dataSourceOptions(url: string, entities: DataSourceOptions['entities'] = []): DataSourceOptions {
   return {
     type: 'postgres',
     url,
-    entities: ENTITIES,
+    entities,
     migrations: MIGRATIONS,
     migrationsTableName: 'typeorm_migrations',
     migrationsTransactionMode: 'each',

@@ -13,6 +13,7 @@ import { TransactionRunner } from './transaction';
       inject: [ConfigService],
       useFactory: (config: ConfigService<Env, true>) => ({
         ...dataSourceOptions(config.get('DATABASE_URL', { infer: true })),
+        autoLoadEntities: true,
         // Carried to the factory below, which migrates under an advisory lock instead of TypeORM's own run.
         migrationsRun: config.get('DB_MIGRATIONS_RUN', { infer: true }),
       }),

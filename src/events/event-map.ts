@@ -84,8 +84,16 @@ export interface PointsReleasingEvent {
   transactionIds: string[];
 }
 
+/** A client spent points of one balance (a new spend, not a replayed idempotency key). */
+export interface PointsSpentEvent {
+  spendId: string;
+  interactionId: string;
+  points: number;
+}
+
 export interface TransactionEvents {
   'payments.captured': PaymentsCapturedEvent;
+  'points.spent': PointsSpentEvent;
   'points.credited': PointsCreditedBatchEvent;
   'points.releasing': PointsReleasingEvent;
   'payment.reversed': PaymentReversedEvent;

@@ -2,7 +2,7 @@ import { Body, Controller, Param, Put } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import { Auth } from '../auth/auth.decorators';
 import { ApiErrorResponse } from '../common/error-response.dto';
-import { Role } from '../users/user.entity';
+import { Role } from '../users/user-role';
 import { AssignmentService } from './assignment.service';
 import { AssignModeratorDto, AssignmentResultDto } from './dto/assign-moderator.dto';
 

@@ -4,7 +4,7 @@ import { Auth, CurrentUser } from '../auth/auth.decorators';
 import type { AuthUser } from '../auth/auth-user';
 import { ApiErrorResponse } from '../common/error-response.dto';
 import { PageQuery } from '../common/pagination';
-import { Role } from '../users/user.entity';
+import { Role } from '../users/user-role';
 import { ModeratorPointsDto } from './dto/moderator-points.dto';
 import { ModeratorsService } from './moderators.service';
 

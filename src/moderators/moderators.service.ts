@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { AuthUser } from '../auth/auth-user';
 import { PageQuery } from '../common/pagination';
 import { Env } from '../config/env.schema';
-import { TransferKind } from '../points/entities/ledger-transfer.entity';
+import { TransferKind } from '../points/transfer-kind';
 import { LedgerAccount } from '../points/ledger-accounts';
 import { EarningEntryDto, ModeratorPointsDto } from './dto/moderator-points.dto';
 import { EarningsWalk, MICROSECONDS_PER_DAY } from './earnings';

@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
-import { CountSpentPointsInterceptor } from './count-spent-points.interceptor';
 import { HttpObserver } from './http-observer';
 import { CountPointsWhenPaymentsCaptured } from './listeners/count-points-when-payments-captured';
+import { CountPointsWhenSpent } from './listeners/count-points-when-spent';
 import { LoggingModule } from './logging.module';
 import { MetricsTokenGuard } from './metrics-token.guard';
 import { MetricsController } from './metrics.controller';
@@ -14,7 +14,7 @@ import { WebhookOutcomeInterceptor } from './webhook-outcome.interceptor';
 /**
  * What an operator sees (SPEC §9): JSON logs with one line per request, and Prometheus metrics at
  * GET /metrics. It observes the other modules from outside (the HTTP server, their answers, their
- * domain events, read-only SQL at scrape time) and changes none of them.
+ * domain events, the owners' query services at scrape time) and changes none of them.
  */
 @Module({
   imports: [LoggingModule, DiscoveryModule],
@@ -26,8 +26,8 @@ import { WebhookOutcomeInterceptor } from './webhook-outcome.interceptor';
     HttpObserver,
     MetricsTokenGuard,
     CountPointsWhenPaymentsCaptured,
+    CountPointsWhenSpent,
     { provide: APP_INTERCEPTOR, useClass: WebhookOutcomeInterceptor },
-    { provide: APP_INTERCEPTOR, useClass: CountSpentPointsInterceptor },
   ],
   exports: [MetricsService],
 })

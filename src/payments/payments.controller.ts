@@ -14,7 +14,7 @@ import type { AuthUser } from '../auth/auth-user';
 import { ApiErrorResponse } from '../common/error-response.dto';
 import { ApiPageResponse, Page, PageQuery } from '../common/pagination';
 import { RateLimit } from '../rate-limit/rate-limit.decorators';
-import { Role } from '../users/user.entity';
+import { Role } from '../users/user-role';
 import { CheckoutService } from './checkout.service';
 import { CheckoutRequestDto, CheckoutResponseDto } from './dto/checkout.dto';
 import { SuccessQueryDto, TransactionDto } from './dto/transaction.dto';

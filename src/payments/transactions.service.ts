@@ -5,9 +5,10 @@ import { Page, PageQuery } from '../common/pagination';
 import { TransactionRunner } from '../database/transaction';
 import { ProfilesService } from '../profiles/profiles.service';
 import { LotsService, LotSummary } from '../points/lots/lots.service';
-import { Role } from '../users/user.entity';
+import { Role } from '../users/user-role';
 import { TransactionDto } from './dto/transaction.dto';
-import { PointTransaction, TransactionStatus } from './entities/point-transaction.entity';
+import { PointTransaction } from './entities/point-transaction.entity';
+import { TransactionStatus } from './purchase-status';
 import { PaymentsError } from './payments.errors';
 import { ReconciliationService } from './reconciliation/reconciliation.service';
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionRunner } from '../database/transaction';
-import { TransferKind } from './entities/ledger-transfer.entity';
+import { TransferKind } from './transfer-kind';
 
 export interface TransferRequest {
   /** Unique per effect: a second transfer with the same key is refused by the database. */

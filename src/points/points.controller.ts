@@ -11,7 +11,7 @@ import {
 import { Auth, CurrentUser } from '../auth/auth.decorators';
 import type { AuthUser } from '../auth/auth-user';
 import { ApiErrorResponse } from '../common/error-response.dto';
-import { Role } from '../users/user.entity';
+import { Role } from '../users/user-role';
 import { ProfilePointsDto } from './dto/profile-points.dto';
 import { SpendRequestDto, SpendResponseDto } from './dto/spend.dto';
 import { PointsService } from './points.service';

@@ -4,6 +4,7 @@ import { InteractionsModule } from '../interactions/interactions.module';
 import { ProfilesModule } from '../profiles/profiles.module';
 import { UsersModule } from '../users/users.module';
 import { LedgerTransfer } from './entities/ledger-transfer.entity';
+import { PointLot, PointLotEntry } from './entities/point-lot.entity';
 import { PointPack } from './entities/point-pack.entity';
 import { LedgerService } from './ledger.service';
 import { LotsService } from './lots/lots.service';
@@ -18,7 +19,7 @@ import { PurchaseBalances } from './purchase-balances';
 import { SpendService } from './spend.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([PointPack, LedgerTransfer, PointSpend]), InteractionsModule, ProfilesModule, UsersModule],
+  imports: [TypeOrmModule.forFeature([PointPack, LedgerTransfer, PointSpend, PointLot, PointLotEntry]), InteractionsModule, ProfilesModule, UsersModule],
   controllers: [PointsController],
   providers: [
     PointsService,

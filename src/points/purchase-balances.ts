@@ -3,7 +3,7 @@ import { PaymentCapturedEvent } from '../events/event-map';
 import { BalanceChange, conversationKey, InteractionsService } from '../interactions/interactions.service';
 import { ProfilesError } from '../profiles/profiles.errors';
 import { UsersService } from '../users/users.service';
-import { TransferKind } from './entities/ledger-transfer.entity';
+import { TransferKind } from './transfer-kind';
 import { LedgerAccount } from './ledger-accounts';
 import { LedgerService, TransferRequest } from './ledger.service';
 import { LotsService } from './lots/lots.service';

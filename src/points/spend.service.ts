@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { AuthUser } from '../auth/auth-user';
 import { TransactionRunner } from '../database/transaction';
+import { EventBus } from '../events/event-bus';
 import { InteractionsService } from '../interactions/interactions.service';
 import { ProfilesService } from '../profiles/profiles.service';
 import { SpendRequestDto, SpendResponseDto } from './dto/spend.dto';
-import { TransferKind } from './entities/ledger-transfer.entity';
+import { TransferKind } from './transfer-kind';
 import { PointSpend } from './entities/point-spend.entity';
 import { LedgerAccount } from './ledger-accounts';
 import { LedgerService } from './ledger.service';
@@ -19,6 +20,7 @@ export class SpendService {
     private readonly interactions: InteractionsService,
     private readonly ledger: LedgerService,
     private readonly lots: LotsService,
+    private readonly events: EventBus,
   ) {}
 
   /**
@@ -33,7 +35,6 @@ export class SpendService {
       const interaction = await this.interactions.lockExisting(client.id, profile.id);
       const previous = await this.findByKey(client.id, request.idempotency_key);
       if (previous) return this.replay(previous, profile.id, request);
-
 
       const balance = interaction?.pointsBalance ?? 0;
       if (!interaction || balance < request.points) throw PointsError.insufficientPoints(request.points, balance);
@@ -71,6 +72,7 @@ export class SpendService {
       });
       await this.interactions.applyBalanceChanges(new Map([[interaction.id, { balance: -request.points }]]), new Date());
       const allocations = await this.lots.consume(interaction.id, row.id, request.points);
+      await this.events.emitInTransaction('points.spent', { spendId: row.id, interactionId: interaction.id, points: request.points });
       return { spendId: row.id, points: request.points, balance: balance - request.points, replayed: false, allocations };
     });
   }

@@ -1,11 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { bigintNumber } from '../common/columns';
-
-export enum Role {
-  Client = 'client',
-  Moderator = 'moderator',
-  Admin = 'admin',
-}
+import { Role } from './user-role';
 
 @Entity({ name: 'users' })
 export class User {

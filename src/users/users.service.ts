@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionRunner } from '../database/transaction';
-import { Role, User } from './user.entity';
+import { User } from './user.entity';
+import { Role } from './user-role';
 import { ExpiringLookupCache, USER_LOOKUP_CACHE_MAX_ENTRIES, USER_LOOKUP_CACHE_SECONDS } from './user-lookup-cache';
 
 /** What authentication needs of a user. */

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../../src/database/data-source-options';
+import { dataSourceOptions, ENTITY_FILES } from '../../src/database/data-source-options';
 import { BEFORE_COMMIT_STEPS, BeforeCommitStep, TransactionRunner } from '../../src/database/transaction';
 
 /** The before-commit steps run in their named order, on a real transaction, whatever order the work asked for them in. */
@@ -8,7 +8,7 @@ describe('TransactionRunner before-commit steps', () => {
   let transactions: TransactionRunner;
 
   beforeAll(async () => {
-    dataSource = await new DataSource(dataSourceOptions(process.env.TEST_DATABASE_URL!)).initialize();
+    dataSource = await new DataSource(dataSourceOptions(process.env.TEST_DATABASE_URL!, [ENTITY_FILES])).initialize();
     transactions = new TransactionRunner(dataSource);
   });
   afterAll(async () => {

@@ -2,7 +2,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions, runMigrationsLocked } from '../../src/database/data-source-options';
+import { dataSourceOptions, ENTITY_FILES, runMigrationsLocked } from '../../src/database/data-source-options';
 import { startEmbeddedDatabase } from '../../src/database/embedded-database';
 
 /**
@@ -25,7 +25,7 @@ export default async function globalSetup(): Promise<void> {
 
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  const dataSource = await new DataSource(dataSourceOptions(url.toString())).initialize();
+  const dataSource = await new DataSource(dataSourceOptions(url.toString(), [ENTITY_FILES])).initialize();
   await runMigrationsLocked(dataSource);
   await dataSource.destroy();
 

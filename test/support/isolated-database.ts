@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions, runMigrationsLocked } from '../../src/database/data-source-options';
+import { dataSourceOptions, ENTITY_FILES, runMigrationsLocked } from '../../src/database/data-source-options';
 
 export interface IsolatedDatabase {
   url: string;
@@ -24,7 +24,7 @@ export async function createIsolatedDatabase(label: string): Promise<IsolatedDat
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
 
-  const db = await new DataSource(dataSourceOptions(url.toString())).initialize();
+  const db = await new DataSource(dataSourceOptions(url.toString(), [ENTITY_FILES])).initialize();
   await runMigrationsLocked(db);
   const firstUserId = 10n ** 12n * BigInt(randomInt(1, 9000));
   await db.query(`ALTER TABLE users ALTER COLUMN id RESTART WITH ${firstUserId}`);

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swag
 import { IsEnum, IsISO8601, IsOptional, Matches } from 'class-validator';
 import { ID_PATTERN } from '../../common/ids';
 import { PageQuery } from '../../common/pagination';
-import { TransactionStatus } from '../../payments/entities/point-transaction.entity';
+import { TransactionStatus } from '../../payments/purchase-status';
 import { TransactionDto } from '../../payments/dto/transaction.dto';
 
 const DATE_DESCRIPTION = 'ISO 8601 date or date-time; without an offset it is read as UTC';

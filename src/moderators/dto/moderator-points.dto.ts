@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { TransferKind } from '../../points/entities/ledger-transfer.entity';
+import { TransferKind } from '../../points/transfer-kind';
 
 export class EarningEntryDto {
   @ApiProperty({ type: String, example: '1042', description: 'Ledger transfer id; pass the last one as `cursor` for older entries' })

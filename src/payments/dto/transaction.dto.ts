@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, MaxLength, MinLength } from 'class-validator';
-import { TransactionStatus } from '../entities/point-transaction.entity';
+import { TransactionStatus } from '../purchase-status';
 
 /** What became of a credited purchase's points. */
 export class TransactionLotDto {

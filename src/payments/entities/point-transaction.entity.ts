@@ -1,20 +1,7 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { bigintNumber } from '../../common/columns';
 import { decimalAmountSql } from '../../common/currencies';
-
-export enum TransactionStatus {
-  Pending = 'pending',
-  Completed = 'completed',
-  Failed = 'failed',
-  Expired = 'expired',
-  Refunded = 'refunded',
-}
-
-export enum DisputeStatus {
-  Open = 'open',
-  Won = 'won',
-  Lost = 'lost',
-}
+import { TransactionStatus, DisputeStatus } from '../purchase-status';
 
 /** One checkout of one pack (table name kept from the original system). */
 @Entity({ name: 'profile_point_transactions' })

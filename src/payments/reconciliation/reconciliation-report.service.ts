@@ -4,7 +4,7 @@ import { Page } from '../../common/pagination';
 import { Env } from '../../config/env.schema';
 import { TransactionRunner } from '../../database/transaction';
 import { LedgerAccountSql } from '../../points/ledger-accounts';
-import { TransactionStatus } from '../entities/point-transaction.entity';
+import { TransactionStatus } from '../purchase-status';
 import { ReconciliationFlag, ReconciliationQuery, ReconciliationRowDto } from './reconciliation.dto';
 
 interface Row {

@@ -3,7 +3,7 @@ import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@ne
 import { Auth } from '../../auth/auth.decorators';
 import { ApiErrorResponse } from '../../common/error-response.dto';
 import { ApiPageResponse, Page } from '../../common/pagination';
-import { Role } from '../../users/user.entity';
+import { Role } from '../../users/user-role';
 import { ReconciliationReportService } from './reconciliation-report.service';
 import { ReconcileRunDto, ReconciliationQuery, ReconciliationRowDto } from './reconciliation.dto';
 import { ReconciliationService } from './reconciliation.service';

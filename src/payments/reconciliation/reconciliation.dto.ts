@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional } from 'class-validator';
 import { PageQuery } from '../../common/pagination';
-import { TransactionStatus } from '../entities/point-transaction.entity';
+import { TransactionStatus } from '../purchase-status';
 
 export enum ReconciliationFlag {
   ClientCredit = 'client_credit_differs',

@@ -4,7 +4,8 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import Stripe from 'stripe';
 import { Env } from '../../config/env.schema';
 import { TransactionRunner } from '../../database/transaction';
-import { PointTransaction, TransactionStatus } from '../entities/point-transaction.entity';
+import { PointTransaction } from '../entities/point-transaction.entity';
+import { TransactionStatus } from '../purchase-status';
 import { Outcome, PaymentOutcomes, SessionOutcomeTrigger } from '../outcomes/payment-outcomes.service';
 import { STRIPE } from '../stripe.client';
 

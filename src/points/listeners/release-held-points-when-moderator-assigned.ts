@@ -4,7 +4,7 @@ import { EventBus, OnTransactionEvent } from '../../events/event-bus';
 import { InteractionModeratorAssignedEvent } from '../../events/event-map';
 import { InteractionsService } from '../../interactions/interactions.service';
 import { UsersService } from '../../users/users.service';
-import { TransferKind } from '../entities/ledger-transfer.entity';
+import { TransferKind } from '../transfer-kind';
 import { LedgerAccount } from '../ledger-accounts';
 import { LedgerService } from '../ledger.service';
 import { LotsService } from '../lots/lots.service';

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EventBus, OnTransactionEvent } from '../../events/event-bus';
 import { PaymentRestoredEvent, PaymentReversedEvent } from '../../events/event-map';
-import { TransferKind } from '../entities/ledger-transfer.entity';
+import { TransferKind } from '../transfer-kind';
 import { LotsService } from '../lots/lots.service';
 import { PurchaseBalances } from '../purchase-balances';
 

@@ -1,0 +1,16 @@
+/** What a ledger transfer moved points for: the `kind` column of `ledger_transfers`. */
+export enum TransferKind {
+  /** Points sold: `stripe:sales` → the client's balance for the profile. */
+  Purchase = 'purchase',
+  /** Points earned: `platform:earnings` → the moderator. */
+  Attribution = 'attribution',
+  /** Points earned while nobody handles the conversation: `platform:earnings` → `interaction:<id>:held`. */
+  Hold = 'hold',
+  /** Held points given to the moderator assigned next. */
+  Release = 'release',
+  /** Points taken back by a refund or a dispute. */
+  Reversal = 'reversal',
+  /** Points given back when a dispute is won. */
+  Restore = 'restore',
+  Spend = 'spend',
+}
