@@ -1,31 +1,21 @@
-import { DataSource } from 'typeorm';
-import { dataSourceOptions, ENTITY_FILES } from '../../src/database/data-source-options';
-import { BEFORE_COMMIT_STEPS, BeforeCommitStep, TransactionRunner } from '../../src/database/transaction';
+import { BEFORE_COMMIT_STEPS, BeforeCommitStep } from '../../src/database/transaction';
+import { useOwnerDatabase } from '../support/owner-database';
 
 /** The before-commit steps run in their named order, on a real transaction, whatever order the work asked for them in. */
 describe('TransactionRunner before-commit steps', () => {
-  let dataSource: DataSource;
-  let transactions: TransactionRunner;
-
-  beforeAll(async () => {
-    dataSource = await new DataSource(dataSourceOptions(process.env.TEST_DATABASE_URL!, [ENTITY_FILES])).initialize();
-    transactions = new TransactionRunner(dataSource);
-  });
-  afterAll(async () => {
-    await dataSource?.destroy();
-  });
+  const owner = useOwnerDatabase();
 
   it('flushes purchases, then the outbox, then moderators, inside the transaction, each once', async () => {
     const flushed: Array<{ step: BeforeCommitStep; items: string[]; backend: number }> = [];
     const step = (name: BeforeCommitStep, item: string) =>
-      transactions
+      owner.transactions
         .deferUntilCommit(name, () => [] as string[], async (items) => {
-          const [{ pid }] = await transactions.manager.query<Array<{ pid: number }>>('SELECT pg_backend_pid() AS pid');
+          const [{ pid }] = await owner.transactions.manager.query<Array<{ pid: number }>>('SELECT pg_backend_pid() AS pid');
           flushed.push({ step: name, items, backend: pid });
         })
         .push(item);
 
-    const backend = await transactions.run(async (manager) => {
+    const backend = await owner.transactions.run(async (manager) => {
       step('users.points', 'moderator 7');
       step('outbox', 'points.credited');
       step('users.points', 'moderator 8');
@@ -42,8 +32,8 @@ describe('TransactionRunner before-commit steps', () => {
   it('flushes nothing when the work fails: the transaction rolls back', async () => {
     let flushes = 0;
     await expect(
-      transactions.run(() => {
-        transactions.deferUntilCommit('outbox', () => 0, () => Promise.resolve(void flushes++));
+      owner.transactions.run(() => {
+        owner.transactions.deferUntilCommit('outbox', () => 0, () => Promise.resolve(void flushes++));
         return Promise.reject(new Error('refused'));
       }),
     ).rejects.toThrow('refused');
