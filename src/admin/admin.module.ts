@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { PaymentsModule } from '../payments/payments.module';
 import { PointsModule } from '../points/points.module';
 import { AdminPacksController } from './admin-packs.controller';
 import { AdminPacksService } from './admin-packs.service';
@@ -8,11 +9,11 @@ import { SummaryService } from './summary.service';
 import { TransactionSearchService } from './transaction-search.service';
 
 /**
- * Operator tools. Pack writes go through the points module; the searches and the summary are
- * read-only reports over purchases and the ledger, like the reconciliation report.
+ * Operator tools. Admin owns no table: pack writes go through the points module, and the searches
+ * and the summary read purchases and the ledger through the payments and points query services.
  */
 @Module({
-  imports: [PointsModule],
+  imports: [PaymentsModule, PointsModule],
   controllers: [AdminPacksController, AdminTransactionsController, AdminSummaryController],
   providers: [AdminPacksService, TransactionSearchService, SummaryService],
 })

@@ -1,12 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { SelectQueryBuilder } from 'typeorm';
 import { decimalAmount } from '../common/money';
 import { Page, PageQuery } from '../common/pagination';
 import { Env } from '../config/env.schema';
-import { TransactionRunner } from '../database/transaction';
-import { PointTransaction } from '../payments/entities/point-transaction.entity';
-import { TransactionStatus } from '../payments/purchase-status';
+import { PurchaseFilter, PurchaseRecord, PurchaseSearch } from '../payments/purchase-search.queries';
 import { csvLine } from './csv';
 import { parseRange } from './date-range';
 import { AdminTransactionDto, TransactionFilterQuery, TransactionSearchQuery } from './dto/admin-transactions.dto';
@@ -36,26 +33,24 @@ const CSV_HEADER = [
 ];
 
 /**
- * Read-only searches over purchases for operators. Every filter is served by an index ending in
- * `id DESC` (or by created_at), and pages are keyset pages on the id, newest first.
+ * Read-only searches over purchases for operators, through the payments module's PurchaseSearch:
+ * keyset pages on the id, newest first, with what became of their points, as JSON or CSV.
  */
 @Injectable()
 export class TransactionSearchService {
   constructor(
-    private readonly transactions: TransactionRunner,
+    private readonly purchases: PurchaseSearch,
     private readonly config: ConfigService<Env, true>,
     private readonly lots: LotsService,
   ) {}
 
   async search(query: TransactionSearchQuery): Promise<Page<AdminTransactionDto>> {
-    const rows = await this.filtered(query, query.cursor)
-      .limit(query.limit + 1)
-      .getMany();
+    const rows = await this.purchases.find(filterOf(query), query.cursor, query.limit + 1);
     return this.page(rows, query.limit);
   }
 
   /** A page of rows with what became of their points. */
-  private async page(rows: PointTransaction[], limit: number): Promise<Page<AdminTransactionDto>> {
+  private async page(rows: PurchaseRecord[], limit: number): Promise<Page<AdminTransactionDto>> {
     const lots = await this.lots.summaries(rows.map((row) => row.id));
     return Page.of(
       rows.map((row) => toDto(row, lots.get(row.id))),
@@ -68,58 +63,36 @@ export class TransactionSearchService {
    * here, before the first byte is sent, so a bad range is still a 400.
    */
   csv(query: TransactionFilterQuery): AsyncIterable<string> {
-    const first = this.filtered(query);
-    return this.csvLines(query, first);
+    return this.csvLines(filterOf(query));
   }
 
   /** Purchases that need a look: pending past the reconciliation delay, or failed. Newest first. */
   async stuck(page: PageQuery): Promise<Page<AdminTransactionDto>> {
     const age = this.config.get('RECONCILE_AFTER_SECONDS', { infer: true });
-    const query = this.transactions
-      .repository(PointTransaction)
-      .createQueryBuilder('t')
-      .where(
-        `((t.status = :pending AND t.createdAt < now() - make_interval(secs => :age)) OR t.status = :failed)`,
-        { pending: TransactionStatus.Pending, failed: TransactionStatus.Failed, age },
-      );
-    if (page.cursor) query.andWhere('t.id < :cursor', { cursor: page.cursor });
-    const rows = await query
-      .orderBy('t.id', 'DESC')
-      .limit(page.limit + 1)
-      .getMany();
-    return this.page(rows, page.limit);
+    return this.page(await this.purchases.stuck(age, page.cursor, page.limit + 1), page.limit);
   }
 
-  private async *csvLines(query: TransactionFilterQuery, first: SelectQueryBuilder<PointTransaction>): AsyncGenerator<string> {
+  private async *csvLines(filter: PurchaseFilter): AsyncGenerator<string> {
     yield csvLine(CSV_HEADER);
-    let batch = await first.limit(CSV_BATCH).getMany();
+    let batch = await this.purchases.find(filter, undefined, CSV_BATCH);
     let sent = 0;
     while (batch.length > 0) {
       const rows = batch.slice(0, CSV_MAX_ROWS - sent);
       yield rows.map(toCsv).join('');
       sent += rows.length;
       if (batch.length < CSV_BATCH || sent >= CSV_MAX_ROWS) return;
-      batch = await this.filtered(query, batch[batch.length - 1].id)
-        .limit(CSV_BATCH)
-        .getMany();
+      batch = await this.purchases.find(filter, batch[batch.length - 1].id, CSV_BATCH);
     }
-  }
-
-  private filtered(filter: TransactionFilterQuery, cursor?: string): SelectQueryBuilder<PointTransaction> {
-    const { from, to } = parseRange(filter);
-    const query = this.transactions.repository(PointTransaction).createQueryBuilder('t');
-    if (filter.status) query.andWhere('t.status = :status', { status: filter.status });
-    if (filter.client_id) query.andWhere('t.clientId = :clientId', { clientId: filter.client_id });
-    if (filter.profile_id) query.andWhere('t.profileId = :profileId', { profileId: filter.profile_id });
-    if (filter.moderator_id) query.andWhere('t.moderatorId = :moderatorId', { moderatorId: filter.moderator_id });
-    if (from) query.andWhere('t.createdAt >= :from', { from });
-    if (to) query.andWhere('t.createdAt < :to', { to });
-    if (cursor) query.andWhere('t.id < :cursor', { cursor });
-    return query.orderBy('t.id', 'DESC');
   }
 }
 
-function toDto(row: PointTransaction, lot: LotSummary | undefined): AdminTransactionDto {
+/** The query's filters, its range checked (a bad range is a 400 before anything is read or sent). */
+function filterOf(query: TransactionFilterQuery): PurchaseFilter {
+  const { from, to } = parseRange(query);
+  return { status: query.status, clientId: query.client_id, profileId: query.profile_id, moderatorId: query.moderator_id, from, to };
+}
+
+function toDto(row: PurchaseRecord, lot: LotSummary | undefined): AdminTransactionDto {
   return {
     ...toTransactionDto(row, lot),
     disputedPoints: row.disputedPoints,
@@ -128,7 +101,7 @@ function toDto(row: PointTransaction, lot: LotSummary | undefined): AdminTransac
   };
 }
 
-function toCsv(row: PointTransaction): string {
+function toCsv(row: PurchaseRecord): string {
   return csvLine([
     row.id,
     row.createdAt.toISOString(),

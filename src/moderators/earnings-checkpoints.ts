@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { LedgerReports } from '../points/ledger-reports.queries';
 import { EarningsWalkState, IndexedWalkState } from './earnings';
+import { EarningsCheckpointsRepository } from './earnings-checkpoints.repository';
 
 export interface Checkpoint extends EarningsWalkState {
   /** The walk's state covers every transfer of the account with id ≤ uptoId. */
@@ -25,7 +25,7 @@ export interface CheckpointReading {
 
 /**
  * The account's checkpoint as a request's own statement reads it, in the snapshot of its walk (see
- * `EarningsCheckpoints.columnSql`): [maturity_us, upto_id, candidate_id, available, pending], the
+ * `EarningsCheckpointSql.columns`): [maturity_us, upto_id, candidate_id, available, pending], the
  * last two null when the copy kept in memory is that checkpoint.
  */
 export type CheckpointColumns = [string, string, string | null, number | null, Array<[number, number]> | null];
@@ -60,8 +60,10 @@ export const CHECKPOINT_CACHE_CREDITS = 500_000;
  * the next checkpoint. Failing to save one only costs time: requests never depend on it.
  *
  * Once saved, a checkpoint can be read in the same snapshot as the transfers after it: its
- * transfers were all committed before it was. So a request's own statement reads it (`startSql`,
- * `columnSql`), and only a request that may use a candidate calls `read` before a new snapshot.
+ * transfers were all committed before it was. So a request's own statement reads it
+ * (`EarningsCheckpointSql`), and only a request that may use a candidate calls `read` before a new
+ * snapshot. The statements are EarningsCheckpointsRepository's; the ledger's last id is the points
+ * module's (LedgerReports).
  */
 @Injectable()
 export class EarningsCheckpoints {
@@ -74,31 +76,17 @@ export class EarningsCheckpoints {
    */
   private readonly cache = new CheckpointCache(CHECKPOINT_CACHE_CREDITS);
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
-
-  /**
-   * SQL of the ledger id a statement's walk starts after: the account's usable checkpoint, read by the
-   * statement itself, so in the same snapshot as the transfers (a checkpoint is only saved once every
-   * transfer up to its id is committed: a snapshot that sees it sees them).
-   */
-  static startSql(account: string, maturity: string): string {
-    return `coalesce((SELECT upto_id FROM earnings_checkpoints WHERE account = ${account} AND maturity_us = ${maturity}), 0)`;
-  }
-
-  /** SQL of the `CheckpointColumns` of the account (NULL: none); `rememberedUpto` is `rememberedUpto()` of `remembered()`, as a parameter. */
-  static columnSql(account: string, maturity: string, rememberedUpto: string): string {
-    return `(SELECT json_build_array(maturity_us::text, upto_id::text, candidate_id::text,
-                                     CASE WHEN fresh THEN available END, CASE WHEN fresh THEN pending END)
-               FROM (SELECT *, maturity_us = ${maturity} AND upto_id <> ${rememberedUpto} AS fresh
-                       FROM earnings_checkpoints WHERE account = ${account}) checkpoint)`;
-  }
+  constructor(
+    private readonly repository: EarningsCheckpointsRepository,
+    private readonly ledger: LedgerReports,
+  ) {}
 
   /** The account's checkpoint kept in memory, taken before a statement that reads the saved one. */
   remembered(account: string, maturity: number): CheckpointStart | null {
     return this.cache.get(account, maturity);
   }
 
-  /** Its uptoId for `columnSql`: -1 (no checkpoint has it) when there is none. */
+  /** Its uptoId for `EarningsCheckpointSql.columns`: -1 (no checkpoint has it) when there is none. */
   static rememberedUpto(remembered: CheckpointStart | null): string {
     return remembered?.uptoId.toString() ?? '-1';
   }
@@ -122,27 +110,7 @@ export class EarningsCheckpoints {
    */
   async read(account: string, maturity: number): Promise<CheckpointReading> {
     const remembered = this.remembered(account, maturity);
-    const [row] = await this.dataSource.query<
-      Array<{
-        maturity_us: string;
-        upto_id: string;
-        fetched: boolean;
-        available: string | null;
-        pending: Array<[number, number]> | null;
-        candidate_id: string | null;
-        candidate_safe: boolean | null;
-      }>
-    >(
-      `SELECT maturity_us, upto_id, fresh AS fetched, CASE WHEN fresh THEN available END AS available, CASE WHEN fresh THEN pending END AS pending,
-              candidate_id,
-              CASE WHEN candidate_id IS NOT NULL AND (maturity_us <> $2 OR candidate_id > upto_id) THEN
-                candidate_at < coalesce((SELECT min(xact_start) FROM pg_stat_activity
-                                          WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL),
-                                        'infinity')
-              END AS candidate_safe
-         FROM (SELECT *, maturity_us = $2 AND upto_id <> $3 AS fresh FROM earnings_checkpoints WHERE account = $1) checkpoint`,
-      [account, maturity, EarningsCheckpoints.rememberedUpto(remembered)],
-    );
+    const row = await this.repository.find(account, maturity, EarningsCheckpoints.rememberedUpto(remembered));
     if (!row) return { start: null, safeUpto: null, needsCandidate: true };
     const uptoId = BigInt(row.upto_id);
     const candidate = row.candidate_id === null ? null : BigInt(row.candidate_id);
@@ -178,14 +146,7 @@ export class EarningsCheckpoints {
   /** Stores a newer checkpoint; an older one (a concurrent request was first) is ignored. */
   async save(account: string, maturity: number, checkpoint: Checkpoint): Promise<void> {
     await this.quietly('save', async () => {
-      await this.dataSource.query(
-        `INSERT INTO earnings_checkpoints (account, maturity_us, upto_id, available, pending) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (account) DO UPDATE
-            SET maturity_us = excluded.maturity_us, upto_id = excluded.upto_id, available = excluded.available,
-                pending = excluded.pending, updated_at = now()
-          WHERE earnings_checkpoints.upto_id < excluded.upto_id OR earnings_checkpoints.maturity_us <> excluded.maturity_us`,
-        [account, maturity, checkpoint.uptoId.toString(), checkpoint.available, JSON.stringify(checkpoint.pending)],
-      );
+      await this.repository.save(account, maturity, checkpoint);
       // Kept whether or not it won: a later read uses it only if the saved row is this one.
       const { uptoId, ...state } = checkpoint;
       this.cache.put(account, maturity, { uptoId, walk: new IndexedWalkState(state) });
@@ -195,17 +156,9 @@ export class EarningsCheckpoints {
   /** Step 1: the sequence first, then the time, in two statements. */
   async propose(account: string, maturity: number): Promise<void> {
     await this.quietly('propose', async () => {
-      const [{ last }] = await this.dataSource.query<Array<{ last: string | null }>>(
-        `SELECT pg_sequence_last_value(pg_get_serial_sequence('ledger_transfers', 'id')::regclass) AS last`,
-      );
+      const last = await this.ledger.lastTransferId();
       if (last === null) return;
-      await this.dataSource.query(
-        `INSERT INTO earnings_checkpoints (account, maturity_us, upto_id, available, pending, candidate_id, candidate_at)
-         VALUES ($1, $2, 0, 0, '[]', $3, clock_timestamp())
-         ON CONFLICT (account) DO UPDATE SET candidate_id = excluded.candidate_id, candidate_at = excluded.candidate_at
-          WHERE earnings_checkpoints.candidate_id IS NULL OR earnings_checkpoints.candidate_id <= earnings_checkpoints.upto_id`,
-        [account, maturity, last],
-      );
+      await this.repository.propose(account, maturity, last);
     });
   }
 

@@ -1,14 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { Env } from '../config/env.schema';
+import { OutboxBacklog, OutboxQueries } from '../events/outbox.queries';
+import { PurchaseReports } from '../payments/purchase-reports.queries';
 import { ReconciliationFlag } from '../payments/reconciliation/reconciliation.dto';
-
-export interface OutboxBacklog {
-  pending: number;
-  /** 0 when nothing is pending. */
-  oldestAgeSeconds: number;
-}
 
 /** The flags of the reconciliation report that an index answers; the others need the whole ledger. */
 export const SCRAPED_MISMATCH_FLAGS = [ReconciliationFlag.StalePending, ReconciliationFlag.PaidNotCredited] as const;
@@ -24,7 +18,8 @@ export const PAID_NOT_CREDITED_WINDOW_HOURS = 24;
 const CACHE_MS = 1000;
 
 /**
- * Read-only SQL run when Prometheus scrapes, never per request. Each statement reads a partial or
+ * Read-only queries of the owners (events, payments) run when Prometheus scrapes, never per
+ * request. Each statement reads a partial or
  * leading-column index, so its cost follows the backlog (or the day's failures), not the history:
  * - the outbox backlog: `ix_outbox_events_unpublished … WHERE published_at IS NULL`;
  * - stale pending purchases (the report's `stale_pending`, same threshold):
@@ -41,7 +36,8 @@ export class MetricsQueries {
   private mismatches?: { at: number; value: Promise<Record<ScrapedMismatchFlag, number>> };
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly outboxQueries: OutboxQueries,
+    private readonly purchases: PurchaseReports,
     private readonly env: Env,
   ) {}
 
@@ -55,26 +51,13 @@ export class MetricsQueries {
     return this.forgetOnFailure(this.mismatches.value, () => (this.mismatches = undefined));
   }
 
-  private async queryOutbox(): Promise<OutboxBacklog> {
-    const [row] = await this.dataSource.query<Array<{ pending: number; oldest_age: number | null }>>(
-      `SELECT count(*)::int AS pending,
-              extract(epoch FROM clock_timestamp() - min(created_at))::float8 AS oldest_age
-         FROM outbox_events
-        WHERE published_at IS NULL`,
-    );
-    return { pending: row.pending, oldestAgeSeconds: Math.max(0, row.oldest_age ?? 0) };
+  private queryOutbox(): Promise<OutboxBacklog> {
+    return this.outboxQueries.backlog();
   }
 
   private async queryMismatches(): Promise<Record<ScrapedMismatchFlag, number>> {
-    const [row] = await this.dataSource.query<Array<{ stale_pending: number; paid_not_credited: number }>>(
-      `SELECT (SELECT count(*)::int FROM profile_point_transactions
-                WHERE status = 'pending' AND created_at < now() - make_interval(secs => $1 * 2)) AS stale_pending,
-              (SELECT count(*)::int FROM profile_point_transactions
-                WHERE status = 'failed' AND created_at > now() - make_interval(hours => $2)
-                  AND failure_reason IN ('amount_mismatch', 'currency_mismatch')) AS paid_not_credited`,
-      [this.env.RECONCILE_AFTER_SECONDS, PAID_NOT_CREDITED_WINDOW_HOURS],
-    );
-    return { [ReconciliationFlag.StalePending]: row.stale_pending, [ReconciliationFlag.PaidNotCredited]: row.paid_not_credited };
+    const counts = await this.purchases.mismatchCounts(this.env.RECONCILE_AFTER_SECONDS, PAID_NOT_CREDITED_WINDOW_HOURS);
+    return { [ReconciliationFlag.StalePending]: counts.stalePending, [ReconciliationFlag.PaidNotCredited]: counts.paidNotCredited };
   }
 
   private forgetOnFailure<T>(value: Promise<T>, forget: () => void): Promise<T> {

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
+import { PaymentsModule } from '../payments/payments.module';
 import { HttpObserver } from './http-observer';
 import { CountPointsWhenPaymentsCaptured } from './listeners/count-points-when-payments-captured';
 import { CountPointsWhenSpent } from './listeners/count-points-when-spent';
@@ -17,7 +18,7 @@ import { WebhookOutcomeInterceptor } from './webhook-outcome.interceptor';
  * domain events, the owners' query services at scrape time) and changes none of them.
  */
 @Module({
-  imports: [LoggingModule, DiscoveryModule],
+  imports: [LoggingModule, DiscoveryModule, PaymentsModule],
   controllers: [MetricsController],
   providers: [
     MetricsService,

@@ -10,7 +10,9 @@ import { RecordModeratorWhenPointsCredited } from './listeners/record-moderator-
 import { PaymentOutcomes } from './outcomes/payment-outcomes.service';
 import { PurchaseWrites } from './purchase-writes';
 import { PaymentsController } from './payments.controller';
-import { ReconciliationReportService } from './reconciliation/reconciliation-report.service';
+import { PurchaseReports } from './purchase-reports.queries';
+import { PurchaseSearch } from './purchase-search.queries';
+import { ReconciliationReport } from './reconciliation/reconciliation-report.queries';
 import { ReconciliationController } from './reconciliation/reconciliation.controller';
 import { ReconciliationService } from './reconciliation/reconciliation.service';
 import { stripeProvider } from './stripe.client';
@@ -29,11 +31,14 @@ import { StripeWebhookService } from './webhook/stripe-webhook.service';
     StripeWebhookService,
     PaymentOutcomes,
     ReconciliationService,
-    ReconciliationReportService,
+    ReconciliationReport,
     StripeSignatureGuard,
     RecordModeratorWhenPointsCredited,
     LockPurchasesWhenPointsReleasing,
     PurchaseWrites,
+    PurchaseReports,
+    PurchaseSearch,
   ],
+  exports: [PurchaseReports, PurchaseSearch],
 })
 export class PaymentsModule {}

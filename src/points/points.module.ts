@@ -6,6 +6,7 @@ import { UsersModule } from '../users/users.module';
 import { LedgerTransfer } from './entities/ledger-transfer.entity';
 import { PointLot, PointLotEntry } from './entities/point-lot.entity';
 import { PointPack } from './entities/point-pack.entity';
+import { LedgerReports } from './ledger-reports.queries';
 import { LedgerService } from './ledger.service';
 import { LotsService } from './lots/lots.service';
 import { PointSpend } from './entities/point-spend.entity';
@@ -32,7 +33,8 @@ import { SpendService } from './spend.service';
     ReversePointsWhenPaymentReversed,
     RestorePointsWhenPaymentRestored,
     ReleaseHeldPointsWhenModeratorAssigned,
+    LedgerReports,
   ],
-  exports: [PacksService, LotsService],
+  exports: [PacksService, LotsService, LedgerReports],
 })
 export class PointsModule {}

@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { Page } from '../../common/pagination';
 import { Env } from '../../config/env.schema';
 import { TransactionRunner } from '../../database/transaction';
-import { LedgerAccountSql } from '../../points/ledger-accounts';
+import { LedgerSql } from '../../points/ledger.sql';
 import { TransactionStatus } from '../purchase-status';
 import { ReconciliationFlag, ReconciliationQuery, ReconciliationRowDto } from './reconciliation.dto';
 
@@ -22,29 +22,27 @@ interface Row {
   flags: ReconciliationFlag[];
 }
 
-/** Per purchase: what Stripe says was paid, what the client and the moderator were credited, and what disagrees. */
+/**
+ * Per purchase: what Stripe says was paid, what the client and the moderator were credited (the
+ * points module's ledger, joined per purchase through its SQL fragment), and what disagrees.
+ */
 @Injectable()
-export class ReconciliationReportService {
+export class ReconciliationReport {
   constructor(
     private readonly transactions: TransactionRunner,
     private readonly config: ConfigService<Env, true>,
   ) {}
 
   async report(query: ReconciliationQuery): Promise<Page<ReconciliationRowDto>> {
-    const { clientPattern: client, heldPattern: held, moderatorPattern: moderator } = LedgerAccountSql;
     const rows = await this.transactions.manager.query<Row[]>(
       `
       WITH credited AS (
         SELECT t.*,
                CASE WHEN t.status IN ('completed', 'refunded') THEN t.points_amount - t.refunded_points - t.disputed_points ELSE 0 END AS expected,
-               coalesce(sum(CASE WHEN l.credit_account LIKE ${client} THEN l.points
-                                 WHEN l.debit_account  LIKE ${client} THEN -l.points END), 0) AS client_credited,
-               coalesce(sum(CASE WHEN l.credit_account LIKE ${moderator} OR l.credit_account LIKE ${held} THEN l.points
-                                 WHEN l.debit_account  LIKE ${moderator} OR l.debit_account  LIKE ${held} THEN -l.points END), 0) AS moderator_credited
+               l.client_credited, l.moderator_credited
           FROM profile_point_transactions t
-          LEFT JOIN ledger_transfers l ON l.transaction_id = t.id
+          CROSS JOIN LATERAL (${LedgerSql.creditedForPurchase('t.id')}) l
          WHERE ($1::bigint IS NULL OR t.id < $1)
-         GROUP BY t.id
       ), flagged AS (
         SELECT c.*, array_remove(ARRAY[
                  CASE WHEN c.client_credited <> c.expected THEN '${ReconciliationFlag.ClientCredit}' END,

@@ -1,0 +1,51 @@
+import { LedgerAccountSql } from './ledger-accounts';
+
+/**
+ * Pieces of SQL over the ledger for statements that other modules run: a moderator's earnings page
+ * reads its ledger, its checkpoint and its cached balance in one statement (one snapshot), and the
+ * reconciliation report pairs each purchase with what the ledger credited for it. The points module
+ * writes every text that names `ledger_transfers`; callers only place it. Builders take SQL
+ * expressions (a column, `$1`), never values.
+ */
+export const LedgerSql = {
+  /**
+   * Rows (id, at, points) of the transfers of `account` with an id above `afterId`: at is created_at
+   * in µs since the epoch, points signed (credits positive). Two index range scans, in no order.
+   */
+  movementsAfter: (account: string, afterId: string) =>
+    `SELECT id, (extract(epoch FROM created_at) * 1000000)::bigint AS at, points
+       FROM ledger_transfers WHERE credit_account = ${account} AND id > ${afterId}
+     UNION ALL
+     SELECT id, (extract(epoch FROM created_at) * 1000000)::bigint, -points
+       FROM ledger_transfers WHERE debit_account = ${account} AND id > ${afterId}`,
+
+  /**
+   * Rows (id, kind, points, transaction_id, created_at) of the newest `limit` transfers of `account`,
+   * below `beforeId` when given (a keyset page), newest first; each side takes at most `limit` rows
+   * from its own index.
+   */
+  historyPage: (account: string, beforeId: string | null, limit: string) => {
+    const before = beforeId === null ? '' : `AND id < ${beforeId}`;
+    return `(SELECT id, kind, points, transaction_id, created_at FROM ledger_transfers
+              WHERE credit_account = ${account} ${before} ORDER BY id DESC LIMIT ${limit})
+            UNION ALL
+            (SELECT id, kind, -points AS points, transaction_id, created_at FROM ledger_transfers
+              WHERE debit_account = ${account} ${before} ORDER BY id DESC LIMIT ${limit})
+            ORDER BY id DESC LIMIT ${limit}`;
+  },
+
+  /**
+   * One row (client_credited, moderator_credited) of what the ledger holds for the purchase
+   * `transactionId`: net points on client accounts, and on moderator or held accounts (0 when none).
+   * For a LATERAL join.
+   */
+  creditedForPurchase: (transactionId: string) => {
+    const { clientPattern: client, heldPattern: held, moderatorPattern: moderator } = LedgerAccountSql;
+    return `SELECT coalesce(sum(CASE WHEN l.credit_account LIKE ${client} THEN l.points
+                                     WHEN l.debit_account  LIKE ${client} THEN -l.points END), 0) AS client_credited,
+                   coalesce(sum(CASE WHEN l.credit_account LIKE ${moderator} OR l.credit_account LIKE ${held} THEN l.points
+                                     WHEN l.debit_account  LIKE ${moderator} OR l.debit_account  LIKE ${held} THEN -l.points END), 0) AS moderator_credited
+              FROM ledger_transfers l
+             WHERE l.transaction_id = ${transactionId}`;
+  },
+} as const;
