@@ -3,18 +3,21 @@ import { TransactionRunner } from '../database/transaction';
 import { User } from './user.entity';
 import { Role } from './user-role';
 import { ExpiringLookupCache, USER_LOOKUP_CACHE_MAX_ENTRIES, USER_LOOKUP_CACHE_SECONDS } from './user-lookup-cache';
+import { UserIdentity, UsersRepository } from './users.repository';
 
-/** What authentication needs of a user. */
-export type UserIdentity = Pick<User, 'id' | 'role' | 'email'>;
+export type { UserIdentity } from './users.repository';
 
 @Injectable()
 export class UsersService {
   private readonly identities = new ExpiringLookupCache<UserIdentity>(USER_LOOKUP_CACHE_SECONDS * 1000, USER_LOOKUP_CACHE_MAX_ENTRIES);
 
-  constructor(private readonly transactions: TransactionRunner) {}
+  constructor(
+    private readonly transactions: TransactionRunner,
+    private readonly repository: UsersRepository,
+  ) {}
 
   findById(id: string): Promise<User | null> {
-    return this.transactions.repository(User).findOneBy({ id });
+    return this.repository.findById(id);
   }
 
   /**
@@ -23,10 +26,7 @@ export class UsersService {
    * handshake asks, and a deleted user (or a changed role) takes effect within that time.
    */
   findIdentity(id: string): Promise<UserIdentity | null> {
-    return this.identities.get(id, async (key) => {
-      const user = await this.transactions.repository(User).findOne({ where: { id: key }, select: { id: true, role: true, email: true } });
-      return user && { id: user.id, role: user.role, email: user.email };
-    });
+    return this.identities.get(id, (key) => this.repository.findIdentity(key));
   }
 
   async isModerator(id: string): Promise<boolean> {
@@ -58,21 +58,7 @@ export class UsersService {
    * transactions never lock moderators in opposite orders. A negative result is kept: it records
    * points paid out then taken back.
    */
-  async addPoints(deltas: ReadonlyMap<string, number>): Promise<Map<string, number>> {
-    if (deltas.size === 0) return new Map();
-    const ids = [...deltas.keys()];
-    if (ids.length > 1) await this.transactions.manager.query(`SELECT id FROM users WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE`, [ids]);
-    const rows = await this.transactions.manager.query<Array<{ id: string; points: string }>>(
-      // In a WITH, so that the driver answers the rows themselves (for an UPDATE it adds the count).
-      `WITH changed AS (
-         UPDATE users u SET points = u.points + x.delta, updated_at = now()
-           FROM unnest($1::bigint[], $2::bigint[]) AS x(id, delta)
-          WHERE u.id = x.id
-         RETURNING u.id, u.points
-       )
-       SELECT id, points FROM changed`,
-      [ids, ids.map((id) => Math.trunc(deltas.get(id)!))],
-    );
-    return new Map(rows.map((row) => [row.id, Number(row.points)]));
+  addPoints(deltas: ReadonlyMap<string, number>): Promise<Map<string, number>> {
+    return this.repository.addPoints(deltas);
   }
 }
