@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { validateEnv } from '../src/config/env.schema';
-import { ledgerDrift } from '../src/points/ledger-verifier';
+import { ledgerDrift } from '../src/points/ledger-drift.queries';
 
 /** `npm run ledger:verify`: recomputes every balance from the ledger; exit code 1 on any drift. */
 async function main(): Promise<number> {

@@ -1,1 +1,1 @@
-export { ledgerDrift } from '../../src/points/ledger-verifier';
+export { ledgerDrift } from '../../src/points/ledger-drift.queries';

@@ -1,4 +1,7 @@
 import { DataSource, EntityManager } from 'typeorm';
+import { InteractionsSql } from '../interactions/interactions.sql';
+import { PurchaseSql } from '../payments/purchase-reports.queries';
+import { UsersSql } from '../users/users.sql';
 import { LedgerAccountSql, LedgerFigure, SOURCE_ACCOUNTS } from './ledger-accounts';
 
 export interface LedgerDrift {
@@ -10,21 +13,22 @@ export interface LedgerDrift {
 /**
  * Recomputes every cached balance from the ledger and returns the accounts that disagree (empty
  * when all is well). The ledger is the truth; the columns are caches written in the same
- * transactions, so any difference is a defect.
+ * transactions, so any difference is a defect. The caches belong to other modules (users,
+ * interactions, payments): each statement reads them through their owners' SQL, in its snapshot.
  */
 export async function ledgerDrift(db: DataSource | EntityManager): Promise<LedgerDrift[]> {
   const balances = await db.query<Array<{ account: string; ledger: string; cached: string }>>(
     `
-    WITH movements AS (
+    WITH interactions AS (${InteractionsSql.cachedBalances}), movements AS (
       SELECT credit_account AS account, points FROM ledger_transfers
       UNION ALL
       SELECT debit_account, -points FROM ledger_transfers
     ), ledger AS (
       SELECT account, sum(points)::bigint AS balance FROM movements GROUP BY account
     ), cached AS (
-      SELECT ${LedgerAccountSql.moderator('id')} AS account, points AS balance FROM users WHERE role = 'moderator' OR points <> 0
-      UNION ALL SELECT ${LedgerAccountSql.client('id')}, points_balance FROM profile_client_interactions
-      UNION ALL SELECT ${LedgerAccountSql.held('id')}, held_points FROM profile_client_interactions
+      SELECT ${LedgerAccountSql.moderator('u.id')} AS account, u.points AS balance FROM (${UsersSql.cachedPoints}) u
+      UNION ALL SELECT ${LedgerAccountSql.client('i.id')}, i.points_balance FROM interactions i
+      UNION ALL SELECT ${LedgerAccountSql.held('i.id')}, i.held_points FROM interactions i
     )
     SELECT coalesce(c.account, l.account) AS account, coalesce(l.balance, 0) AS ledger, coalesce(c.balance, 0) AS cached
       FROM cached c FULL JOIN ledger l ON l.account = c.account
@@ -38,11 +42,11 @@ export async function ledgerDrift(db: DataSource | EntityManager): Promise<Ledge
   const received = await db.query<Array<{ id: string; cached: string; ledger: string }>>(`
     SELECT i.id, i.total_points_received AS cached, coalesce(sum(
              CASE WHEN t.credit_account = ${clientAccount} THEN t.points ELSE -t.points END), 0) AS ledger
-      FROM profile_client_interactions i
+      FROM (${InteractionsSql.cachedBalances}) i
       LEFT JOIN ledger_transfers t
         ON t.interaction_id = i.id AND t.kind IN ('purchase', 'reversal', 'restore')
        AND ${clientAccount} IN (t.credit_account, t.debit_account)
-     GROUP BY i.id
+     GROUP BY i.id, i.total_points_received
     HAVING i.total_points_received <> coalesce(sum(
              CASE WHEN t.credit_account = ${clientAccount} THEN t.points ELSE -t.points END), 0)
      ORDER BY i.id`);
@@ -64,12 +68,12 @@ export async function ledgerDrift(db: DataSource | EntityManager): Promise<Ledge
 async function lotDrift(db: DataSource | EntityManager): Promise<LedgerDrift[]> {
   const rows = await db.query<Array<{ account: string; ledger: string; cached: string }>>(`
     SELECT ${LedgerAccountSql.lotsFigure('i.id')} AS account, greatest(i.points_balance, 0) AS ledger, coalesce(sum(l.remaining), 0) AS cached
-      FROM profile_client_interactions i LEFT JOIN point_lots l ON l.interaction_id = i.id
-     GROUP BY i.id HAVING greatest(i.points_balance, 0) <> coalesce(sum(l.remaining), 0)
+      FROM (${InteractionsSql.cachedBalances}) i LEFT JOIN point_lots l ON l.interaction_id = i.id
+     GROUP BY i.id, i.points_balance HAVING greatest(i.points_balance, 0) <> coalesce(sum(l.remaining), 0)
     UNION ALL
     SELECT 'lot:' || t.id || ':missing', t.points_amount, 0
-      FROM profile_point_transactions t
-     WHERE t.status IN ('completed', 'refunded') AND NOT EXISTS (SELECT 1 FROM point_lots l WHERE l.transaction_id = t.id)
+      FROM (${PurchaseSql.credited}) t
+     WHERE NOT EXISTS (SELECT 1 FROM point_lots l WHERE l.transaction_id = t.id)
     UNION ALL
     SELECT 'lot:' || l.transaction_id || ':' || part.name, part.entries, part.cached
       FROM point_lots l

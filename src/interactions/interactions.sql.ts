@@ -1,0 +1,9 @@
+/**
+ * Pieces of SQL over `profile_client_interactions` for statements other modules run in one
+ * snapshot with their own tables (the ledger verifier). The interactions module writes every text
+ * that names its table; callers only place it.
+ */
+export const InteractionsSql = {
+  /** Rows (id, points_balance, held_points, total_points_received): every conversation's cached balances. */
+  cachedBalances: `SELECT id, points_balance, held_points, total_points_received FROM profile_client_interactions`,
+} as const;
