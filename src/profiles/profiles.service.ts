@@ -1,33 +1,30 @@
 import { Injectable } from '@nestjs/common';
-import { TransactionRunner } from '../database/transaction';
+import { isId } from '../common/ids';
 import { Profile } from './profile.entity';
 import { ProfilesError } from './profiles.errors';
-import { isId } from '../common/ids';
+import { ProfilesRepository } from './profiles.repository';
 
 @Injectable()
 export class ProfilesService {
-  constructor(private readonly transactions: TransactionRunner) {}
+  constructor(private readonly repository: ProfilesRepository) {}
 
-  /** The profile, read FOR SHARE: its moderator cannot change until the caller's transaction ends. */
-  async getShared(profileId: string): Promise<Profile> {
-    const profile = isId(profileId)
-      ? await this.transactions.repository(Profile).findOne({ where: { id: profileId }, lock: { mode: 'pessimistic_read' } })
-      : null;
+  async get(profileId: string): Promise<Profile> {
+    const profile = isId(profileId) ? await this.repository.findById(profileId) : null;
     if (!profile) throw ProfilesError.notFound(profileId);
     return profile;
   }
 
   /** Sets who handles the profile's new conversations; inside the caller's transaction, locking the row. */
   async setModerator(profileId: string, moderatorId: string | null): Promise<void> {
-    const result = isId(profileId) ? await this.transactions.repository(Profile).update({ id: profileId }, { moderatorId }) : undefined;
-    if (!result?.affected) throw ProfilesError.notFound(profileId);
+    if (!(isId(profileId) && (await this.repository.setModerator(profileId, moderatorId)))) throw ProfilesError.notFound(profileId);
   }
 
-  async get(profileId: string): Promise<Profile> {
-    const profile = isId(profileId)
-      ? await this.transactions.repository(Profile).findOneBy({ id: profileId })
-      : null;
-    if (!profile) throw ProfilesError.notFound(profileId);
-    return profile;
+  /**
+   * The moderators of the existing profiles among `profileIds`, keyed by profile id, read FOR SHARE
+   * in id order: none of them can change until the caller's transaction ends. A profile that does
+   * not exist is left out. One statement however many profiles; one profile is a batch of one.
+   */
+  lockModeratorsForShare(profileIds: readonly string[]): Promise<Map<string, string | null>> {
+    return this.repository.lockModeratorsForShare(profileIds.filter(isId));
   }
 }
