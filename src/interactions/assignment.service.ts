@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
-import { IsNull, QueryFailedError } from 'typeorm';
+import { QueryFailedError } from 'typeorm';
 import { isId } from '../common/ids';
 import { TransactionRunner } from '../database/transaction';
 import { EventBus } from '../events/event-bus';
@@ -9,6 +9,7 @@ import { UsersService } from '../users/users.service';
 import { AssignmentResultDto } from './dto/assign-moderator.dto';
 import { Interaction } from './entities/interaction.entity';
 import { InteractionsError } from './interactions.errors';
+import { InteractionsRepository } from './interactions.repository';
 
 /** Attempts of an assignment that found a purchase it releases busy (lock_not_available). */
 const ATTEMPTS = 6;
@@ -27,6 +28,7 @@ const RETRY_DELAY_MS = 10;
 export class AssignmentService {
   constructor(
     private readonly transactions: TransactionRunner,
+    private readonly interactions: InteractionsRepository,
     private readonly profiles: ProfilesService,
     private readonly users: UsersService,
     private readonly events: EventBus,
@@ -38,11 +40,7 @@ export class AssignmentService {
     return this.run(async () => {
       await this.profiles.setModerator(profileId, moderatorId);
       if (!moderatorId) return { moderatorId, interactionIds: [], releasedPoints: 0 };
-      const unhandled = await this.transactions.repository(Interaction).find({
-        where: { profileId, moderatorId: IsNull() },
-        order: { id: 'ASC' },
-        lock: { mode: 'pessimistic_write' },
-      });
+      const unhandled = await this.interactions.lockUnhandledOfProfile(profileId);
       let releasedPoints = 0;
       for (const interaction of unhandled) releasedPoints += await this.assign(interaction, moderatorId);
       return { moderatorId, interactionIds: unhandled.map((interaction) => interaction.id), releasedPoints };
@@ -53,9 +51,7 @@ export class AssignmentService {
   async assignInteraction(interactionId: string, moderatorId: string | null): Promise<AssignmentResultDto> {
     await this.requireModerator(moderatorId);
     return this.run(async () => {
-      const interaction = isId(interactionId)
-        ? await this.transactions.repository(Interaction).findOne({ where: { id: interactionId }, lock: { mode: 'pessimistic_write' } })
-        : null;
+      const interaction = isId(interactionId) ? await this.interactions.lockById(interactionId) : null;
       if (!interaction) throw InteractionsError.notFound(interactionId);
       const releasedPoints = interaction.moderatorId === moderatorId ? 0 : await this.assign(interaction, moderatorId);
       return { moderatorId, interactionIds: [interaction.id], releasedPoints };
@@ -63,7 +59,7 @@ export class AssignmentService {
   }
 
   private async assign(interaction: Interaction, moderatorId: string | null): Promise<number> {
-    await this.transactions.repository(Interaction).update({ id: interaction.id }, { moderatorId });
+    await this.interactions.setModerator(interaction.id, moderatorId);
     await this.events.emitInTransaction('interaction.moderator_assigned', {
       interactionId: interaction.id,
       clientId: interaction.clientId,

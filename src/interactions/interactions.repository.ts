@@ -1,0 +1,139 @@
+import { Injectable } from '@nestjs/common';
+import { IsNull } from 'typeorm';
+import { TransactionRunner } from '../database/transaction';
+import { Interaction } from './entities/interaction.entity';
+
+/** A client×profile pair, as conversations are looked up. */
+export interface ConversationPair {
+  clientId: string;
+  profileId: string;
+}
+
+/** A conversation as a set-based credit needs it: locked, with its balance before the change. */
+export interface LockedConversation {
+  id: string;
+  clientId: string;
+  profileId: string;
+  moderatorId: string | null;
+  pointsBalance: number;
+}
+
+export interface BalanceChange {
+  /** The client's spendable points for the profile. */
+  balance?: number;
+  /** Points bought for the profile, net of reversals. */
+  received?: number;
+  /** Earnings waiting for a moderator. */
+  held?: number;
+}
+
+export function conversationKey(clientId: string, profileId: string): string {
+  return `${clientId}:${profileId}`;
+}
+
+/** Every statement on `profile_client_interactions`, inside the caller's transaction when there is one. */
+@Injectable()
+export class InteractionsRepository {
+  constructor(private readonly transactions: TransactionRunner) {}
+
+  findByClientAndProfile(clientId: string, profileId: string): Promise<Interaction | null> {
+    return this.transactions.repository(Interaction).findOneBy({ clientId, profileId });
+  }
+
+  /** The pairs among `pairs` that have no conversation yet, as this statement sees them; locks nothing. */
+  async findMissing(pairs: readonly ConversationPair[]): Promise<ConversationPair[]> {
+    if (pairs.length === 0) return [];
+    const rows = await this.transactions.manager.query<Array<{ client_id: string; profile_id: string }>>(
+      `SELECT x.client_id, x.profile_id
+         FROM unnest($1::bigint[], $2::bigint[]) AS x(client_id, profile_id)
+        WHERE NOT EXISTS (SELECT 1 FROM profile_client_interactions i WHERE i.client_id = x.client_id AND i.profile_id = x.profile_id)`,
+      [pairs.map((pair) => pair.clientId), pairs.map((pair) => pair.profileId)],
+    );
+    return rows.map((row) => ({ clientId: row.client_id, profileId: row.profile_id }));
+  }
+
+  /**
+   * Creates the conversations that do not exist yet, with the moderator given for each, in one
+   * statement; the identities are drawn in (profile, client) order. A pair that another transaction
+   * is creating at this moment makes the INSERT wait for it, then skip it.
+   */
+  async createMissing(conversations: ReadonlyArray<ConversationPair & { moderatorId: string | null }>): Promise<void> {
+    if (conversations.length === 0) return;
+    await this.transactions.manager.query(
+      `INSERT INTO profile_client_interactions (client_id, profile_id, moderator_id)
+       SELECT x.client_id, x.profile_id, x.moderator_id
+         FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS x(client_id, profile_id, moderator_id)
+        WHERE NOT EXISTS (SELECT 1 FROM profile_client_interactions i WHERE i.client_id = x.client_id AND i.profile_id = x.profile_id)
+        ORDER BY x.profile_id, x.client_id
+       ON CONFLICT (client_id, profile_id) DO NOTHING`,
+      [
+        conversations.map((conversation) => conversation.clientId),
+        conversations.map((conversation) => conversation.profileId),
+        conversations.map((conversation) => conversation.moderatorId),
+      ],
+    );
+  }
+
+  /**
+   * The existing conversations of `pairs`, locked FOR UPDATE in id order in one statement, keyed by
+   * `conversationKey`; a pair without a conversation is missing. One conversation is a batch of one.
+   */
+  async lockAll(pairs: readonly ConversationPair[]): Promise<Map<string, LockedConversation>> {
+    if (pairs.length === 0) return new Map();
+    const locked = await this.transactions.manager.query<
+      Array<{ id: string; client_id: string; profile_id: string; moderator_id: string | null; points_balance: string }>
+    >(
+      `SELECT i.id, i.client_id, i.profile_id, i.moderator_id, i.points_balance
+         FROM profile_client_interactions i
+         JOIN unnest($1::bigint[], $2::bigint[]) AS x(client_id, profile_id) ON i.client_id = x.client_id AND i.profile_id = x.profile_id
+        ORDER BY i.id
+          FOR UPDATE OF i`,
+      [pairs.map((pair) => pair.clientId), pairs.map((pair) => pair.profileId)],
+    );
+    return new Map(
+      locked.map((row) => [
+        conversationKey(row.client_id, row.profile_id),
+        { id: row.id, clientId: row.client_id, profileId: row.profile_id, moderatorId: row.moderator_id, pointsBalance: Number(row.points_balance) },
+      ]),
+    );
+  }
+
+  /**
+   * Applies changes of the cached balances in one statement, whatever their number (one row per
+   * conversation: sum the changes first). `touchedAt`, when given, becomes their last_interaction_at.
+   */
+  async applyBalanceChanges(changes: ReadonlyMap<string, BalanceChange>, touchedAt?: Date): Promise<void> {
+    if (changes.size === 0) return;
+    const ids = [...changes.keys()];
+    const of = (field: keyof BalanceChange) => ids.map((id) => Math.trunc(changes.get(id)![field] ?? 0));
+    await this.transactions.manager.query(
+      `UPDATE profile_client_interactions i
+          SET points_balance = i.points_balance + x.balance,
+              total_points_received = i.total_points_received + x.received,
+              held_points = i.held_points + x.held,
+              last_interaction_at = coalesce($5::timestamptz, i.last_interaction_at),
+              updated_at = now()
+         FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) AS x(id, balance, received, held)
+        WHERE i.id = x.id`,
+      [ids, of('balance'), of('received'), of('held'), touchedAt ?? null],
+    );
+  }
+
+  /** The conversation, locked FOR UPDATE; null when there is none. */
+  lockById(id: string): Promise<Interaction | null> {
+    return this.transactions.repository(Interaction).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  /** The profile's conversations handled by nobody, locked FOR UPDATE in id order. */
+  lockUnhandledOfProfile(profileId: string): Promise<Interaction[]> {
+    return this.transactions.repository(Interaction).find({
+      where: { profileId, moderatorId: IsNull() },
+      order: { id: 'ASC' },
+      lock: { mode: 'pessimistic_write' },
+    });
+  }
+
+  async setModerator(id: string, moderatorId: string | null): Promise<void> {
+    await this.transactions.repository(Interaction).update({ id }, { moderatorId });
+  }
+}
