@@ -10,6 +10,7 @@ import { handshakeLimiterProvider } from './handshake-limit';
 import { NOTIFICATION_LISTENERS } from './listeners/notify-users';
 import { NotificationsController } from './notifications.controller';
 import { NotificationsGateway } from './notifications.gateway';
+import { NotificationsRepository } from './notifications.repository';
 import { NotificationsService } from './notifications.service';
 import { Notifier } from './notifier';
 import { RealtimeClusterLifecycle, realtimeClusterProvider } from './realtime-cluster';
@@ -35,6 +36,7 @@ import { socketQuotaProvider } from './socket-quota';
     socketQuotaProvider,
     handshakeLimiterProvider,
     NotificationsService,
+    NotificationsRepository,
     NotificationsGateway,
     Notifier,
     ...NOTIFICATION_LISTENERS,

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { FindOptionsWhere, IsNull, LessThan, MoreThan, QueryFailedError } from 'typeorm';
+import { QueryFailedError } from 'typeorm';
 import { AuthUser } from '../auth/auth-user';
 import { batchOrEach } from '../common/batch-or-each';
 import { MicroBatcher } from '../common/micro-batcher';
@@ -8,6 +8,7 @@ import { TransactionRunner } from '../database/transaction';
 import { MarkReadResponseDto, NotificationDto, NotificationsQuery } from './dto/notification.dto';
 import { Notification } from './entities/notification.entity';
 import { NOTIFICATIONS, NotificationPayload, NotificationType, PushedNotification } from './notification-events';
+import { NewNotification, NotificationsRepository } from './notifications.repository';
 
 /** A stored notification as the socket sends it: the event name and the pushed payload. */
 export interface NotificationMessage<K extends NotificationType = NotificationType> {
@@ -17,19 +18,15 @@ export interface NotificationMessage<K extends NotificationType = NotificationTy
 
 const MAX_BIGINT = 9_223_372_036_854_775_807n;
 
-interface RecordRequest {
-  userId: string;
-  type: NotificationType;
-  payload: NotificationPayload<NotificationType>;
-  eventId: string;
-}
-
 /** The store behind GET /notifications, POST /notifications/read and the socket replay. */
 @Injectable()
 export class NotificationsService {
   private readonly logger = new Logger(NotificationsService.name);
 
-  constructor(private readonly transactions: TransactionRunner) {}
+  constructor(
+    private readonly transactions: TransactionRunner,
+    private readonly repository: NotificationsRepository,
+  ) {}
 
   /**
    * Stores the notification of one event for one user and returns it, or null when that event was
@@ -41,22 +38,22 @@ export class NotificationsService {
    */
   record<K extends NotificationType>(userId: string, type: K, payload: NotificationPayload<K>, eventId: string): Promise<NotificationMessage<K> | null> {
     if (this.transactions.inTransaction) throw new Error('notifications are stored in their own transaction, then pushed');
-    const request: RecordRequest = { userId, type, payload: contractFields(type, payload), eventId };
+    const request: NewNotification = { userId, type, payload: contractFields(type, payload), eventId };
     return this.recorder.submit(request) as Promise<NotificationMessage<K> | null>;
   }
 
-  private readonly recorder = new MicroBatcher<RecordRequest, NotificationMessage | null>((requests) => this.recordAll(requests), {
+  private readonly recorder = new MicroBatcher<NewNotification, NotificationMessage | null>((requests) => this.recordAll(requests), {
     maxBatch: 200,
     concurrency: 1,
   });
 
   /** One INSERT for all; if it fails (say, one user was deleted meanwhile), one INSERT each, in order. */
-  private recordAll(requests: RecordRequest[]): Promise<Array<PromiseSettledResult<NotificationMessage | null>>> {
+  private recordAll(requests: NewNotification[]): Promise<Array<PromiseSettledResult<NotificationMessage | null>>> {
     // Alone one after another, so that ids still follow the order of the events.
     return batchOrEach(requests, (batch) => this.insert(batch), (request) => this.recordOne(request), { sequential: true });
   }
 
-  private async recordOne(request: RecordRequest): Promise<NotificationMessage | null> {
+  private async recordOne(request: NewNotification): Promise<NotificationMessage | null> {
     try {
       return (await this.insert([request]))[0];
     } catch (error) {
@@ -68,50 +65,27 @@ export class NotificationsService {
     }
   }
 
-  private async insert(requests: RecordRequest[]): Promise<Array<NotificationMessage | null>> {
-    const rows = await this.transactions.manager.query<Array<{ id: string; user_id: string; event_id: string }>>(
-      `INSERT INTO notifications (user_id, type, payload, event_id)
-       SELECT user_id, type, payload, event_id
-         FROM unnest($1::bigint[], $2::text[], $3::jsonb[], $4::uuid[]) WITH ORDINALITY AS r(user_id, type, payload, event_id, n)
-        ORDER BY n
-       ON CONFLICT ON CONSTRAINT uq_notifications_event_user DO NOTHING
-       RETURNING id, user_id, event_id`,
-      [
-        requests.map((request) => request.userId),
-        requests.map((request) => request.type),
-        requests.map((request) => JSON.stringify(request.payload)),
-        requests.map((request) => request.eventId),
-      ],
-    );
-    // (event, user) is unique: a key stored now belongs to the first request that carries it.
-    const stored = new Map(rows.map((row) => [`${row.event_id}/${row.user_id}`, row.id]));
-    return requests.map((request) => {
-      const key = `${request.eventId.toLowerCase()}/${request.userId}`;
-      const id = stored.get(key);
-      stored.delete(key);
-      return id === undefined ? null : { type: request.type, notification: { id, ...request.payload } };
+  private async insert(requests: NewNotification[]): Promise<Array<NotificationMessage | null>> {
+    const ids = await this.repository.insertAll(requests);
+    return requests.map((request, i) => {
+      const id = ids[i];
+      return id === null ? null : { type: request.type, notification: { id, ...request.payload } };
     });
   }
 
   /** The caller's notifications, newest first, keyset-paginated; optionally only the unread ones. */
   async list(user: AuthUser, query: NotificationsQuery): Promise<Page<NotificationDto>> {
-    const where: FindOptionsWhere<Notification> = { userId: user.id };
-    if (query.unread) where.readAt = IsNull();
-    if (query.cursor) where.id = LessThan(clampId(query.cursor));
-    const rows = await this.transactions.repository(Notification).find({ where, order: { id: 'DESC' }, take: query.limit + 1 });
+    const rows = await this.repository.listNewestFirst(user.id, {
+      take: query.limit + 1,
+      beforeId: query.cursor && clampId(query.cursor),
+      unreadOnly: query.unread,
+    });
     return Page.of(rows.map(toDto), query.limit);
   }
 
   /** Marks the caller's own notifications among `ids` read; any other id is ignored. */
   async markRead(user: AuthUser, ids: string[]): Promise<MarkReadResponseDto> {
-    const result = await this.transactions
-      .repository(Notification)
-      .createQueryBuilder()
-      .update()
-      .set({ readAt: () => 'now()' })
-      .where('user_id = :userId AND id IN (:...ids) AND read_at IS NULL', { userId: user.id, ids: [...new Set(ids)] })
-      .execute();
-    return { updated: result.affected ?? 0 };
+    return { updated: await this.repository.markRead(user.id, ids) };
   }
 
   /**
@@ -119,12 +93,8 @@ export class NotificationsService {
    * socket missed, or its most recent part (the older ones are read with `list`).
    */
   async after(userId: string, afterId: string, limit: number): Promise<NotificationMessage[]> {
-    const rows = await this.transactions.repository(Notification).find({
-      where: { userId, id: MoreThan(clampId(afterId)) },
-      order: { id: 'DESC' },
-      take: limit,
-    });
-    return rows.reverse().map(toMessage);
+    const rows = await this.repository.newestAfter(userId, clampId(afterId), limit);
+    return rows.map(toMessage);
   }
 }
 

@@ -1,0 +1,81 @@
+import { Injectable } from '@nestjs/common';
+import { FindOptionsWhere, IsNull, LessThan, MoreThan } from 'typeorm';
+import { TransactionRunner } from '../database/transaction';
+import { Notification } from './entities/notification.entity';
+import { NotificationPayload, NotificationType } from './notification-events';
+
+export interface NewNotification {
+  userId: string;
+  type: NotificationType;
+  payload: NotificationPayload<NotificationType>;
+  eventId: string;
+}
+
+/** Every statement on `notifications`, inside the caller's transaction when there is one. */
+@Injectable()
+export class NotificationsRepository {
+  constructor(private readonly transactions: TransactionRunner) {}
+
+  /**
+   * Inserts the notifications in one statement, in the order given (their ids follow it), and returns
+   * the id stored for each, in that order: null for one whose (event, user) was already stored, before
+   * or earlier in the same list. A user that does not exist fails the whole statement
+   * (fk_notifications_user).
+   */
+  async insertAll(notifications: readonly NewNotification[]): Promise<Array<string | null>> {
+    if (notifications.length === 0) return [];
+    const rows = await this.transactions.manager.query<Array<{ id: string; user_id: string; event_id: string }>>(
+      `INSERT INTO notifications (user_id, type, payload, event_id)
+       SELECT user_id, type, payload, event_id
+         FROM unnest($1::bigint[], $2::text[], $3::jsonb[], $4::uuid[]) WITH ORDINALITY AS r(user_id, type, payload, event_id, n)
+        ORDER BY n
+       ON CONFLICT ON CONSTRAINT uq_notifications_event_user DO NOTHING
+       RETURNING id, user_id, event_id`,
+      [
+        notifications.map((notification) => notification.userId),
+        notifications.map((notification) => notification.type),
+        notifications.map((notification) => JSON.stringify(notification.payload)),
+        notifications.map((notification) => notification.eventId),
+      ],
+    );
+    // (event, user) is unique: a key stored now belongs to the first notification that carries it.
+    const stored = new Map(rows.map((row) => [`${row.event_id}/${row.user_id}`, row.id]));
+    return notifications.map((notification) => {
+      const key = `${notification.eventId.toLowerCase()}/${notification.userId}`;
+      const id = stored.get(key);
+      stored.delete(key);
+      return id ?? null;
+    });
+  }
+
+  /** A page of the user's notifications, newest first: up to `take` with ids below `beforeId`; only unread ones if asked. */
+  listNewestFirst(userId: string, page: { take: number; beforeId?: string; unreadOnly?: boolean }): Promise<Notification[]> {
+    const where: FindOptionsWhere<Notification> = { userId };
+    if (page.unreadOnly) where.readAt = IsNull();
+    if (page.beforeId) where.id = LessThan(page.beforeId);
+    return this.transactions.repository(Notification).find({ where, order: { id: 'DESC' }, take: page.take });
+  }
+
+  /** Marks the user's unread notifications among `ids` read and returns how many it marked; other ids are ignored. */
+  async markRead(userId: string, ids: readonly string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const result = await this.transactions
+      .repository(Notification)
+      .createQueryBuilder()
+      .update()
+      .set({ readAt: () => 'now()' })
+      .where('user_id = :userId AND id IN (:...ids) AND read_at IS NULL', { userId, ids: [...new Set(ids)] })
+      .execute();
+    return result.affected ?? 0;
+  }
+
+  /** The newest `limit` of the user's notifications with ids above `afterId`, in id order. */
+  async newestAfter(userId: string, afterId: string, limit: number): Promise<Notification[]> {
+    const rows = await this.transactions.repository(Notification).find({
+      where: { userId, id: MoreThan(afterId) },
+      order: { id: 'DESC' },
+      take: limit,
+    });
+    return rows.reverse();
+  }
+}
