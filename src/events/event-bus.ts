@@ -2,12 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { TransactionRunner } from '../database/transaction';
 import { IntegrationEvents, TransactionEvents } from './event-map';
-import { OUTBOX_CHANNEL, OutboxRelay } from './outbox-relay';
-
-interface PendingEvent {
-  type: string;
-  payload: Record<string, unknown>;
-}
+import { OutboxRelay } from './outbox-relay';
+import { NewOutboxEvent, OutboxRepository } from './outbox.repository';
 
 @Injectable()
 export class EventBus {
@@ -15,6 +11,7 @@ export class EventBus {
     private readonly emitter: EventEmitter2,
     private readonly transactions: TransactionRunner,
     private readonly relay: OutboxRelay,
+    private readonly outbox: OutboxRepository,
   ) {}
 
   /** Runs every listener of `name` inside the caller's transaction; any failure rolls it back. */
@@ -31,25 +28,14 @@ export class EventBus {
   publishAfterCommit<K extends keyof IntegrationEvents>(name: K, payload: IntegrationEvents[K]): Promise<void> {
     this.requireTransaction(name);
     // Written in one statement, with one NOTIFY, when the transaction is about to commit.
-    const pending = this.transactions.deferUntilCommit('outbox', () => [] as PendingEvent[], (events) =>
-      this.store(events),
-    );
+    const pending = this.transactions.deferUntilCommit('outbox', () => [] as NewOutboxEvent[], (events) => this.store(events));
     pending.push({ type: name, payload: { ...payload } });
     return Promise.resolve();
   }
 
-  private async store(events: PendingEvent[]): Promise<void> {
+  private async store(events: NewOutboxEvent[]): Promise<void> {
     if (events.length === 0) return;
-    // The rows and the NOTIFY in one round trip (a data-modifying CTE always runs to completion).
-    await this.transactions.manager.query(
-      `WITH stored AS (
-         INSERT INTO outbox_events (type, payload)
-         SELECT type, payload FROM unnest($1::text[], $2::jsonb[]) WITH ORDINALITY AS e(type, payload, n) ORDER BY n
-         RETURNING id
-       )
-       SELECT pg_notify($3, '') WHERE EXISTS (SELECT 1 FROM stored)`,
-      [events.map((event) => event.type), events.map((event) => JSON.stringify(event.payload)), OUTBOX_CHANNEL],
-    );
+    await this.outbox.store(events);
     this.transactions.onCommit(() => this.relay.wake());
   }
 

@@ -4,11 +4,12 @@ import { EventBus } from './event-bus';
 import { OutboxEvent } from './outbox-event.entity';
 import { OutboxQueries } from './outbox.queries';
 import { OutboxRelay } from './outbox-relay';
+import { OutboxRepository } from './outbox.repository';
 
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([OutboxEvent])],
-  providers: [EventBus, OutboxRelay, OutboxQueries],
+  providers: [EventBus, OutboxRelay, OutboxRepository, OutboxQueries],
   exports: [EventBus, OutboxRelay, OutboxQueries],
 })
 export class EventsModule {}
