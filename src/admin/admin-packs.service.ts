@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { PointPack } from '../points/entities/point-pack.entity';
-import { PackChanges, PacksService } from '../points/packs.service';
+import { Pack, PackChanges, PacksService } from '../points/packs.service';
 import { AdminError } from './admin.errors';
 import { AdminPackDto, CreatePackDto, UpdatePackDto } from './dto/admin-pack.dto';
 
@@ -32,7 +31,7 @@ export class AdminPacksService {
   }
 }
 
-function toDto(pack: PointPack): AdminPackDto {
+function toDto(pack: Pack): AdminPackDto {
   return {
     code: pack.code,
     points: pack.points,

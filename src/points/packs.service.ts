@@ -1,7 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionRunner } from '../database/transaction';
-import { PointPack } from './entities/point-pack.entity';
+import { PacksRepository } from './packs.repository';
 import { PointsError } from './points.errors';
+
+/** A pack of the catalogue, as other modules see it. */
+export interface Pack {
+  /** What clients send as `pack`: "100", "500", "1000". */
+  code: string;
+  points: number;
+  amountCents: number;
+  currency: string;
+  active: boolean;
+  sortOrder: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
 
 export interface NewPack {
   code: string;
@@ -10,54 +23,49 @@ export interface NewPack {
   currency: string;
 }
 
-export type PackChanges = Partial<Pick<PointPack, 'points' | 'amountCents' | 'active'>>;
+export type PackChanges = Partial<Pick<Pack, 'points' | 'amountCents' | 'active'>>;
 
 @Injectable()
 export class PacksService {
-  constructor(private readonly transactions: TransactionRunner) {}
+  constructor(
+    private readonly transactions: TransactionRunner,
+    private readonly packs: PacksRepository,
+  ) {}
 
-  listActive(): Promise<PointPack[]> {
-    return this.transactions.repository(PointPack).find({ where: { active: true }, order: { sortOrder: 'ASC', points: 'ASC' } });
+  listActive(): Promise<Pack[]> {
+    return this.packs.listActive();
   }
 
   /** The pack a client may buy now; its price is copied onto the checkout so later changes never affect it. */
-  async getActive(code: string): Promise<PointPack> {
-    const pack = await this.transactions.repository(PointPack).findOneBy({ code, active: true });
+  async getActive(code: string): Promise<Pack> {
+    const pack = await this.packs.findActive(code);
     if (pack) return pack;
     const codes = (await this.listActive()).map((available) => available.code);
     throw PointsError.unknownPack(code, codes);
   }
 
   /** The whole catalogue, inactive packs included. */
-  listAll(): Promise<PointPack[]> {
-    return this.transactions.repository(PointPack).find({ order: { sortOrder: 'ASC', points: 'ASC', id: 'ASC' } });
+  listAll(): Promise<Pack[]> {
+    return this.packs.listAll();
   }
 
-  /** Adds an active pack at the end of the catalogue; null, writing nothing, when its code is taken (uq_point_packs_code). */
-  async create(pack: NewPack): Promise<PointPack | null> {
-    const rows = await this.transactions.manager.query<Array<{ id: string }>>(
-      `INSERT INTO point_packs (code, points, amount_cents, currency, sort_order)
-       SELECT $1, $2, $3, $4, coalesce(max(sort_order), 0) + 1 FROM point_packs
-       ON CONFLICT ON CONSTRAINT uq_point_packs_code DO NOTHING
-       RETURNING id`,
-      [pack.code, pack.points, pack.amountCents, pack.currency],
-    );
-    return rows.length === 0 ? null : this.transactions.repository(PointPack).findOneByOrFail({ id: rows[0].id });
+  /** Adds an active pack at the end of the catalogue; null, writing nothing, when its code is taken. */
+  create(pack: NewPack): Promise<Pack | null> {
+    return this.packs.insertLast(pack);
   }
 
   /**
    * Changes a pack for future checkouts; null when no pack has this code. A pending checkout keeps
    * the points and price copied onto its transaction, so it is never affected.
    */
-  update(code: string, changes: PackChanges): Promise<PointPack | null> {
+  update(code: string, changes: PackChanges): Promise<Pack | null> {
     return this.transactions.run(async () => {
-      const repository = this.transactions.repository(PointPack);
-      const pack = await repository.findOne({ where: { code }, lock: { mode: 'pessimistic_write' } });
+      const pack = await this.packs.lockByCode(code);
       if (!pack) return null;
       for (const [key, value] of Object.entries(changes) as Array<[keyof PackChanges, never]>) {
         if (value !== undefined) pack[key] = value;
       }
-      return repository.save(pack);
+      return this.packs.save(pack);
     });
   }
 }

@@ -13,6 +13,7 @@ import { PointSpend } from './entities/point-spend.entity';
 import { CreditPointsWhenPaymentsCaptured } from './listeners/credit-points-when-payments-captured';
 import { ReleaseHeldPointsWhenModeratorAssigned } from './listeners/release-held-points-when-moderator-assigned';
 import { RestorePointsWhenPaymentRestored, ReversePointsWhenPaymentReversed } from './listeners/reverse-points-when-payment-reversed';
+import { PacksRepository } from './packs.repository';
 import { PacksService } from './packs.service';
 import { PointsController } from './points.controller';
 import { PointsService } from './points.service';
@@ -23,6 +24,7 @@ import { SpendService } from './spend.service';
   imports: [TypeOrmModule.forFeature([PointPack, LedgerTransfer, PointSpend, PointLot, PointLotEntry]), InteractionsModule, ProfilesModule, UsersModule],
   controllers: [PointsController],
   providers: [
+    PacksRepository,
     PointsService,
     PacksService,
     LedgerService,
