@@ -8,6 +8,7 @@ import { PointLot, PointLotEntry } from './entities/point-lot.entity';
 import { PointPack } from './entities/point-pack.entity';
 import { LedgerReports } from './ledger-reports.queries';
 import { LedgerService } from './ledger.service';
+import { LotsRepository } from './lots/lots.repository';
 import { LotsService } from './lots/lots.service';
 import { PointSpend } from './entities/point-spend.entity';
 import { CreditPointsWhenPaymentsCaptured } from './listeners/credit-points-when-payments-captured';
@@ -24,6 +25,7 @@ import { SpendService } from './spend.service';
   imports: [TypeOrmModule.forFeature([PointPack, LedgerTransfer, PointSpend, PointLot, PointLotEntry]), InteractionsModule, ProfilesModule, UsersModule],
   controllers: [PointsController],
   providers: [
+    LotsRepository,
     PacksRepository,
     PointsService,
     PacksService,
