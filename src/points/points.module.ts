@@ -7,6 +7,7 @@ import { LedgerTransfer } from './entities/ledger-transfer.entity';
 import { PointLot, PointLotEntry } from './entities/point-lot.entity';
 import { PointPack } from './entities/point-pack.entity';
 import { LedgerReports } from './ledger-reports.queries';
+import { LedgerTransfersRepository } from './ledger-transfers.repository';
 import { LedgerService } from './ledger.service';
 import { LotsRepository } from './lots/lots.repository';
 import { LotsService } from './lots/lots.service';
@@ -20,13 +21,16 @@ import { PointsController } from './points.controller';
 import { PointsService } from './points.service';
 import { PurchaseBalances } from './purchase-balances';
 import { SpendService } from './spend.service';
+import { SpendsRepository } from './spends.repository';
 
 @Module({
   imports: [TypeOrmModule.forFeature([PointPack, LedgerTransfer, PointSpend, PointLot, PointLotEntry]), InteractionsModule, ProfilesModule, UsersModule],
   controllers: [PointsController],
   providers: [
+    LedgerTransfersRepository,
     LotsRepository,
     PacksRepository,
+    SpendsRepository,
     PointsService,
     PacksService,
     LedgerService,

@@ -11,11 +11,13 @@ import { LedgerAccount } from './ledger-accounts';
 import { LedgerService } from './ledger.service';
 import { LotsService } from './lots/lots.service';
 import { PointsError } from './points.errors';
+import { SpendsRepository } from './spends.repository';
 
 @Injectable()
 export class SpendService {
   constructor(
     private readonly transactions: TransactionRunner,
+    private readonly spends: SpendsRepository,
     private readonly profiles: ProfilesService,
     private readonly interactions: InteractionsService,
     private readonly ledger: LedgerService,
@@ -33,52 +35,42 @@ export class SpendService {
     const profile = await this.profiles.get(request.profile_id);
     return this.transactions.run(async () => {
       const interaction = await this.interactions.lockExisting(client.id, profile.id);
-      const previous = await this.findByKey(client.id, request.idempotency_key);
+      const previous = await this.spends.findByKey(client.id, request.idempotency_key);
       if (previous) return this.replay(previous, profile.id, request);
 
       const balance = interaction?.pointsBalance ?? 0;
       if (!interaction || balance < request.points) throw PointsError.insufficientPoints(request.points, balance);
 
-      const inserted = await this.transactions
-        .repository(PointSpend)
-        .createQueryBuilder()
-        .insert()
-        .values({
-          clientId: client.id,
-          profileId: profile.id,
-          interactionId: interaction.id,
-          points: request.points,
-          reason: request.reason,
-          idempotencyKey: request.idempotency_key,
-          balanceAfter: balance - request.points,
-        })
-        .orIgnore()
-        .returning(['id'])
-        .execute();
-      const [row] = inserted.raw as Array<{ id: string }>;
-      if (!row) {
+      const spendId = await this.spends.insertUnlessKeyUsed({
+        clientId: client.id,
+        profileId: profile.id,
+        interactionId: interaction.id,
+        points: request.points,
+        reason: request.reason,
+        idempotencyKey: request.idempotency_key,
+        balanceAfter: balance - request.points,
+      });
+      if (!spendId) {
         // The same key is being used for another profile's balance at this very moment.
-        const concurrent = await this.findByKey(client.id, request.idempotency_key);
+        const concurrent = await this.spends.findByKey(client.id, request.idempotency_key);
         return this.replay(concurrent!, profile.id, request);
       }
 
-      await this.ledger.transfer({
-        key: `spend:${row.id}`,
-        kind: TransferKind.Spend,
-        debit: LedgerAccount.client(interaction.id),
-        credit: LedgerAccount.platformSpent,
-        points: request.points,
-        interactionId: interaction.id,
-      });
+      await this.ledger.transferAll([
+        {
+          key: `spend:${spendId}`,
+          kind: TransferKind.Spend,
+          debit: LedgerAccount.client(interaction.id),
+          credit: LedgerAccount.platformSpent,
+          points: request.points,
+          interactionId: interaction.id,
+        },
+      ]);
       await this.interactions.applyBalanceChanges(new Map([[interaction.id, { balance: -request.points }]]), new Date());
-      const allocations = await this.lots.consume(interaction.id, row.id, request.points);
-      await this.events.emitInTransaction('points.spent', { spendId: row.id, interactionId: interaction.id, points: request.points });
-      return { spendId: row.id, points: request.points, balance: balance - request.points, replayed: false, allocations };
+      const allocations = await this.lots.consume(interaction.id, spendId, request.points);
+      await this.events.emitInTransaction('points.spent', { spendId, interactionId: interaction.id, points: request.points });
+      return { spendId, points: request.points, balance: balance - request.points, replayed: false, allocations };
     });
-  }
-
-  private findByKey(clientId: string, idempotencyKey: string): Promise<PointSpend | null> {
-    return this.transactions.repository(PointSpend).findOneBy({ clientId, idempotencyKey });
   }
 
   private async replay(previous: PointSpend, profileId: string, request: SpendRequestDto): Promise<SpendResponseDto> {

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { TransactionRunner } from '../../database/transaction';
 import { EventBus, OnTransactionEvent } from '../../events/event-bus';
 import { InteractionModeratorAssignedEvent } from '../../events/event-map';
 import { InteractionsService } from '../../interactions/interactions.service';
 import { UsersService } from '../../users/users.service';
 import { TransferKind } from '../transfer-kind';
 import { LedgerAccount } from '../ledger-accounts';
+import { LedgerTransfersRepository } from '../ledger-transfers.repository';
 import { LedgerService } from '../ledger.service';
 import { LotsService } from '../lots/lots.service';
 
@@ -19,7 +19,7 @@ import { LotsService } from '../lots/lots.service';
 @Injectable()
 export class ReleaseHeldPointsWhenModeratorAssigned {
   constructor(
-    private readonly transactions: TransactionRunner,
+    private readonly transfers: LedgerTransfersRepository,
     private readonly ledger: LedgerService,
     private readonly interactions: InteractionsService,
     private readonly users: UsersService,
@@ -31,39 +31,30 @@ export class ReleaseHeldPointsWhenModeratorAssigned {
   async handle(assignment: InteractionModeratorAssignedEvent): Promise<void> {
     if (!assignment.moderatorId) return;
     const held = LedgerAccount.held(assignment.interactionId);
-    const purchases = await this.transactions.manager.query<Array<{ transaction_id: string; points: string }>>(
-      `SELECT transaction_id, sum(CASE WHEN credit_account = $1 THEN points ELSE -points END) AS points
-         FROM ledger_transfers
-        WHERE (credit_account = $1 OR debit_account = $1) AND transaction_id IS NOT NULL
-        GROUP BY transaction_id
-       HAVING sum(CASE WHEN credit_account = $1 THEN points ELSE -points END) > 0
-        ORDER BY transaction_id`,
-      [held],
-    );
-
+    const purchases = await this.transfers.heldPurchases(held);
     if (purchases.length === 0) return;
     // Those purchases come before this (locked) conversation in the lock order: never wait for them.
-    await this.events.emitInTransaction('points.releasing', { transactionIds: purchases.map((purchase) => purchase.transaction_id) });
+    await this.events.emitInTransaction('points.releasing', { transactionIds: purchases.map((purchase) => purchase.transactionId) });
 
     const moderator = LedgerAccount.moderator(assignment.moderatorId);
     const written = await this.ledger.transferAll(
       purchases.map((purchase) => ({
-        key: `release:${purchase.transaction_id}`,
+        key: `release:${purchase.transactionId}`,
         kind: TransferKind.Release,
         debit: held,
         credit: moderator,
-        points: Number(purchase.points),
-        transactionId: purchase.transaction_id,
+        points: purchase.points,
+        transactionId: purchase.transactionId,
         interactionId: assignment.interactionId,
       })),
     );
     const credits = purchases
-      .filter((purchase) => written.has(`release:${purchase.transaction_id}`))
+      .filter((purchase) => written.has(`release:${purchase.transactionId}`))
       .map((purchase) => ({
-        transactionId: purchase.transaction_id,
+        transactionId: purchase.transactionId,
         interactionId: assignment.interactionId,
         moderatorId: assignment.moderatorId!,
-        points: Number(purchase.points),
+        points: purchase.points,
       }));
     if (credits.length === 0) return;
     const released = credits.reduce((sum, credit) => sum + credit.points, 0);
