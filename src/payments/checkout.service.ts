@@ -7,9 +7,8 @@ import { TransactionRunner } from '../database/transaction';
 import { PacksService } from '../points/packs.service';
 import { ProfilesService } from '../profiles/profiles.service';
 import { CheckoutRequestDto, CheckoutResponseDto } from './dto/checkout.dto';
-import { PointTransaction } from './entities/point-transaction.entity';
-import { TransactionStatus } from './purchase-status';
 import { PaymentsError } from './payments.errors';
+import { PurchasesRepository } from './purchases.repository';
 import { RateLimitError } from '../rate-limit/rate-limit.errors';
 import { STRIPE } from './stripe.client';
 
@@ -28,6 +27,7 @@ export class CheckoutService {
   constructor(
     @Inject(STRIPE) private readonly stripe: Stripe,
     private readonly transactions: TransactionRunner,
+    private readonly purchases: PurchasesRepository,
     private readonly packs: PacksService,
     private readonly profiles: ProfilesService,
     private readonly config: ConfigService<Env, true>,
@@ -42,20 +42,16 @@ export class CheckoutService {
     const profile = await this.profiles.get(request.profile_id);
     const pack = await this.packs.getActive(request.pack);
 
-    const repository = this.transactions.repository(PointTransaction);
     const purchase = await this.transactions.run(async () => {
       await this.refuseTooManyPending(client.id);
-      return repository.save(
-        repository.create({
-          clientId: client.id,
-          profileId: profile.id,
-          packCode: pack.code,
-          pointsAmount: pack.points,
-          amountCents: pack.amountCents,
-          currency: pack.currency,
-          status: TransactionStatus.Pending,
-        }),
-      );
+      return this.purchases.createPending({
+        clientId: client.id,
+        profileId: profile.id,
+        packCode: pack.code,
+        pointsAmount: pack.points,
+        amountCents: pack.amountCents,
+        currency: pack.currency,
+      });
     });
 
     const metadata = {
@@ -92,14 +88,11 @@ export class CheckoutService {
       );
     } catch (error) {
       this.logger.error(`Stripe refused or failed checkout of transaction ${purchase.id}: ${(error as Error).message}`);
-      await repository.update(
-        { id: purchase.id, status: TransactionStatus.Pending },
-        { status: TransactionStatus.Failed, failureReason: 'checkout_session_not_created' },
-      );
+      await this.purchases.markCheckoutFailed(purchase.id);
       throw PaymentsError.stripeUnavailable();
     }
 
-    await repository.update({ id: purchase.id }, { stripeSessionId: session.id });
+    await this.purchases.attachSession(purchase.id, session.id);
     return { sessionId: session.id, url: session.url ?? '', transactionId: purchase.id };
   }
 
@@ -108,14 +101,8 @@ export class CheckoutService {
    * all see room under the cap. Only the client's newest purchases are read, through its index.
    */
   private async refuseTooManyPending(clientId: string): Promise<void> {
-    const manager = this.transactions.manager;
-    await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('checkout:' || $1::text, 0))`, [clientId]);
-    const [{ pending }] = await manager.query<Array<{ pending: number }>>(
-      `SELECT count(*)::int AS pending
-         FROM (SELECT status, created_at FROM profile_point_transactions WHERE client_id = $1 ORDER BY id DESC LIMIT 200) recent
-        WHERE status = 'pending' AND created_at > now() - make_interval(secs => $2)`,
-      [clientId, CHECKOUT_LIFETIME_SECONDS],
-    );
+    await this.purchases.lockCheckoutsOf(clientId);
+    const pending = await this.purchases.countRecentPending(clientId, CHECKOUT_LIFETIME_SECONDS);
     if (pending >= MAX_PENDING_CHECKOUTS) {
       throw RateLimitError.tooMany(`checkouts waiting for payment (${MAX_PENDING_CHECKOUTS}); pay or let one expire`, 60);
     }

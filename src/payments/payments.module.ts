@@ -8,8 +8,8 @@ import { StripeEventRecord } from './entities/stripe-event.entity';
 import { LockPurchasesWhenPointsReleasing } from './listeners/lock-purchases-when-points-releasing';
 import { RecordModeratorWhenPointsCredited } from './listeners/record-moderator-when-points-credited';
 import { PaymentOutcomes } from './outcomes/payment-outcomes.service';
-import { PurchaseWrites } from './purchase-writes';
 import { PaymentsController } from './payments.controller';
+import { PurchasesRepository } from './purchases.repository';
 import { PurchaseReports } from './purchase-reports.queries';
 import { PurchaseSearch } from './purchase-search.queries';
 import { ReconciliationReport } from './reconciliation/reconciliation-report.queries';
@@ -17,6 +17,7 @@ import { ReconciliationController } from './reconciliation/reconciliation.contro
 import { ReconciliationService } from './reconciliation/reconciliation.service';
 import { stripeProvider } from './stripe.client';
 import { TransactionsService } from './transactions.service';
+import { StripeEventsRepository } from './webhook/stripe-events.repository';
 import { StripeSignatureGuard } from './webhook/stripe-signature.guard';
 import { StripeWebhookController } from './webhook/stripe-webhook.controller';
 import { StripeWebhookService } from './webhook/stripe-webhook.service';
@@ -35,7 +36,8 @@ import { StripeWebhookService } from './webhook/stripe-webhook.service';
     StripeSignatureGuard,
     RecordModeratorWhenPointsCredited,
     LockPurchasesWhenPointsReleasing,
-    PurchaseWrites,
+    PurchasesRepository,
+    StripeEventsRepository,
     PurchaseReports,
     PurchaseSearch,
   ],

@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { FindOptionsWhere, LessThan } from 'typeorm';
 import { AuthUser } from '../auth/auth-user';
 import { Page, PageQuery } from '../common/pagination';
-import { TransactionRunner } from '../database/transaction';
 import { ProfilesService } from '../profiles/profiles.service';
 import { LotsService, LotSummary } from '../points/lots/lots.service';
 import { Role } from '../users/user-role';
@@ -10,12 +8,13 @@ import { TransactionDto } from './dto/transaction.dto';
 import { PointTransaction } from './entities/point-transaction.entity';
 import { TransactionStatus } from './purchase-status';
 import { PaymentsError } from './payments.errors';
+import { HistoryFilter, PurchasesRepository } from './purchases.repository';
 import { ReconciliationService } from './reconciliation/reconciliation.service';
 
 @Injectable()
 export class TransactionsService {
   constructor(
-    private readonly transactions: TransactionRunner,
+    private readonly purchases: PurchasesRepository,
     private readonly profiles: ProfilesService,
     private readonly reconciliation: ReconciliationService,
     private readonly lots: LotsService,
@@ -26,14 +25,14 @@ export class TransactionsService {
    * is pending, Stripe itself is asked (the webhook may be late) and only what Stripe says is applied.
    */
   async bySessionForClient(client: AuthUser, sessionId: string): Promise<TransactionDto> {
-    const repository = this.transactions.repository(PointTransaction);
-    const purchase = await repository.findOneBy({ stripeSessionId: sessionId, clientId: client.id });
+    const purchase = await this.purchases.findBySessionForClient(sessionId, client.id);
     if (!purchase) throw PaymentsError.transactionNotFound();
     if (purchase.status === TransactionStatus.Pending) {
       // Stripe unreachable: the stored status is still a true answer, and the job will retry.
       await this.reconciliation.reconcileOnce(purchase).catch(() => undefined);
     }
-    const [dto] = await this.withLots([await repository.findOneByOrFail({ id: purchase.id })]);
+    // Read after reconciliation's transaction committed: its staged writes are in the row.
+    const [dto] = await this.withLots([await this.purchases.get(purchase.id)]);
     return dto;
   }
 
@@ -49,12 +48,8 @@ export class TransactionsService {
     throw PaymentsError.notProfileModerator(profile.id);
   }
 
-  private async list(filter: FindOptionsWhere<PointTransaction>, page: PageQuery): Promise<Page<TransactionDto>> {
-    const rows = await this.transactions.repository(PointTransaction).find({
-      where: page.cursor ? { ...filter, id: LessThan(page.cursor) } : filter,
-      order: { id: 'DESC' },
-      take: page.limit + 1,
-    });
+  private async list(filter: HistoryFilter, page: PageQuery): Promise<Page<TransactionDto>> {
+    const rows = await this.purchases.page(filter, page.cursor, page.limit + 1);
     return Page.of(await this.withLots(rows), page.limit);
   }
 

@@ -1,4 +1,4 @@
-import { refundedPointsFor } from './payment-outcomes.service';
+import { refundedPointsFor } from './decide';
 
 describe(refundedPointsFor.name, () => {
   it.each([

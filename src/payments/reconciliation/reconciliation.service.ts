@@ -6,7 +6,9 @@ import { Env } from '../../config/env.schema';
 import { TransactionRunner } from '../../database/transaction';
 import { PointTransaction } from '../entities/point-transaction.entity';
 import { TransactionStatus } from '../purchase-status';
-import { Outcome, PaymentOutcomes, SessionOutcomeTrigger } from '../outcomes/payment-outcomes.service';
+import { Outcome, SessionOutcomeTrigger } from '../outcomes/decide';
+import { PaymentOutcomes } from '../outcomes/payment-outcomes.service';
+import { PurchasesRepository } from '../purchases.repository';
 import { STRIPE } from '../stripe.client';
 
 const JOB = 'reconcile-pending-purchases';
@@ -41,6 +43,7 @@ export class ReconciliationService implements OnApplicationBootstrap, OnApplicat
   constructor(
     @Inject(STRIPE) private readonly stripe: Stripe,
     private readonly transactions: TransactionRunner,
+    private readonly purchases: PurchasesRepository,
     private readonly outcomes: PaymentOutcomes,
     private readonly config: ConfigService<Env, true>,
     private readonly scheduler: SchedulerRegistry,
@@ -113,16 +116,7 @@ export class ReconciliationService implements OnApplicationBootstrap, OnApplicat
     let after = '0';
     let rateLimited = false;
     while (!rateLimited) {
-      const batch = await this.transactions
-        .repository(PointTransaction)
-        .createQueryBuilder('t')
-        .where('t.status = :pending', { pending: TransactionStatus.Pending })
-        .andWhere('t.stripe_session_id IS NOT NULL')
-        .andWhere(`t.created_at <= now() - make_interval(secs => :age)`, { age: olderThanSeconds })
-        .andWhere('t.id > :after', { after })
-        .orderBy('t.id', 'ASC')
-        .limit(BATCH)
-        .getMany();
+      const batch = await this.purchases.stalePending(olderThanSeconds, after, BATCH);
       let next = 0;
       const worker = async () => {
         while (!rateLimited && next < batch.length) {

@@ -6,12 +6,14 @@ import { batchOrEach } from '../../common/batch-or-each';
 import { MicroBatcher } from '../../common/micro-batcher';
 import { Env } from '../../config/env.schema';
 import { TransactionRunner } from '../../database/transaction';
-import { PointTransaction } from '../entities/point-transaction.entity';
-import { AppliedOutcome, Outcome, PaymentOutcomes, SessionFact, SessionOutcomeTrigger } from '../outcomes/payment-outcomes.service';
+import { Outcome, SessionOutcomeTrigger } from '../outcomes/decide';
+import { AppliedOutcome, PaymentOutcomes, SessionFact } from '../outcomes/payment-outcomes.service';
 import { PaymentsError } from '../payments.errors';
+import { PurchasesRepository } from '../purchases.repository';
 import { STRIPE } from '../stripe.client';
 import { isId } from '../../common/ids';
 import { checkStripeEvent, SESSION_EVENT_TYPES, StripeEventShape } from './stripe-event-shape';
+import { StripeEventsRepository } from './stripe-events.repository';
 import { UNPARSABLE_PAYLOAD } from './stripe-signature.guard';
 
 /** Every answer the webhook gives; `malformed`: signed, but it can never be applied (see stripe-event-shape.ts). */
@@ -65,6 +67,8 @@ export class StripeWebhookService {
   constructor(
     @Inject(STRIPE) private readonly stripe: Stripe,
     private readonly transactions: TransactionRunner,
+    private readonly stripeEvents: StripeEventsRepository,
+    private readonly purchases: PurchasesRepository,
     private readonly outcomes: PaymentOutcomes,
     config: ConfigService<Env, true>,
   ) {
@@ -89,7 +93,7 @@ export class StripeWebhookService {
     await this.refuseIfNotYetCredited(event);
 
     return this.transactions.run(async () => {
-      const [fresh] = await this.record([event]);
+      const [fresh] = await this.stripeEvents.recordNew([event]);
       if (!fresh) return 'duplicate';
       const applied = await this.apply(event);
       await this.saveOutcomes([event], [applied]);
@@ -104,14 +108,7 @@ export class StripeWebhookService {
    */
   private async recordMalformed(shape: Extract<StripeEventShape, { kind: 'malformed' }>, rawBody: Buffer): Promise<WebhookOutcome> {
     const key = shape.id ?? `malformed:${createHash('sha256').update(rawBody).digest('hex')}`;
-    const rows = await this.transactions.manager.query<Array<{ id: string }>>(
-      `INSERT INTO stripe_events (id, type, stripe_created_at, outcome)
-       VALUES ($1, $2, coalesce(to_timestamp($3::bigint), now()), 'malformed')
-       ON CONFLICT (id) DO NOTHING
-       RETURNING id`,
-      [key, shape.type ?? NO_TYPE, shape.created],
-    );
-    if (rows.length === 0) return 'duplicate';
+    if (!(await this.stripeEvents.recordMalformed(key, shape.type ?? NO_TYPE, shape.created))) return 'duplicate';
     this.logger.error(
       `ALERT malformed Stripe event ${shape.id ?? '(no usable id)'} of type ${shape.type ?? NO_TYPE}: ${shape.problem}; ` +
         `acknowledged and recorded as ${key}, nothing applied`,
@@ -129,7 +126,7 @@ export class StripeWebhookService {
   /** One transaction: record the events, apply the new ones in order, store their outcomes. */
   private applySessionsTogether(events: Stripe.Event[]): Promise<WebhookOutcome[]> {
     return this.transactions.run(async () => {
-      const fresh = await this.record(events);
+      const fresh = await this.stripeEvents.recordNew(events);
       const facts: SessionFact[] = [];
       const freshEvents: Stripe.Event[] = [];
       events.forEach((event, i) => {
@@ -144,36 +141,12 @@ export class StripeWebhookService {
     });
   }
 
-  /**
-   * Inserts the events' ids (in id order, so concurrent transactions never wait on each other in a
-   * cycle) and tells, per event, whether it is new. A repeated id in the same call is new only once.
-   */
-  private async record(events: readonly Stripe.Event[]): Promise<boolean[]> {
-    const unique = [...new Map(events.map((event) => [event.id, event])).values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const rows = await this.transactions.manager.query<Array<{ id: string }>>(
-      `INSERT INTO stripe_events (id, type, stripe_created_at, outcome)
-       SELECT id, type, to_timestamp(created), 'processing'
-         FROM unnest($1::text[], $2::text[], $3::bigint[]) WITH ORDINALITY AS e(id, type, created, n)
-        ORDER BY n
-       ON CONFLICT (id) DO NOTHING
-       RETURNING id`,
-      [unique.map((event) => event.id), unique.map((event) => event.type), unique.map((event) => event.created)],
-    );
-    const inserted = new Set(rows.map((row) => row.id));
-    return events.map((event) => inserted.delete(event.id));
-  }
-
   private async saveOutcomes(events: readonly Stripe.Event[], applied: readonly AppliedOutcome[]): Promise<void> {
     if (events.length === 0) return;
     events.forEach((event, i) => {
       if (applied[i].outcome === 'unknown_transaction') this.logger.warn(`${event.type} ${event.id} names no purchase of this service`);
     });
-    await this.transactions.manager.query(
-      `UPDATE stripe_events s SET outcome = x.outcome, transaction_id = x.transaction_id
-         FROM unnest($1::text[], $2::text[], $3::bigint[]) AS x(id, outcome, transaction_id)
-        WHERE s.id = x.id`,
-      [events.map((event) => event.id), applied.map((result) => result.outcome), applied.map((result) => result.transactionId)],
-    );
+    await this.stripeEvents.saveOutcomes(events.map((event, i) => ({ id: event.id, outcome: applied[i].outcome, transactionId: applied[i].transactionId })));
   }
 
   private apply(event: Stripe.Event): Promise<AppliedOutcome> {
@@ -198,12 +171,11 @@ export class StripeWebhookService {
     const object = event.data.object as { payment_intent?: string | { id: string } | null };
     const paymentIntentId = typeof object.payment_intent === 'string' ? object.payment_intent : object.payment_intent?.id;
     if (!paymentIntentId) return;
-    const repository = this.transactions.repository(PointTransaction);
-    if (await repository.existsBy({ stripePaymentId: paymentIntentId })) return;
+    if (await this.purchases.existsByPayment(paymentIntentId)) return;
 
     const paymentIntent = await this.retrievePaymentIntent(paymentIntentId);
     const transactionId = paymentIntent?.metadata?.transaction_id;
-    if (isId(transactionId) && (await repository.existsBy({ id: transactionId }))) {
+    if (isId(transactionId) && (await this.purchases.exists(transactionId))) {
       throw PaymentsError.purchaseNotYetCredited(transactionId);
     }
   }

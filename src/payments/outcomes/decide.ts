@@ -1,0 +1,248 @@
+import type Stripe from 'stripe';
+import type { PaymentFailureReason, ReversalReason } from '../../events/event-map';
+import type { PointTransaction } from '../entities/point-transaction.entity';
+import { DisputeStatus, TransactionStatus } from '../purchase-status';
+import type { PurchaseColumns } from '../purchases.repository';
+
+export type SessionOutcomeTrigger =
+  | 'checkout.session.completed'
+  | 'checkout.session.async_payment_succeeded'
+  | 'checkout.session.async_payment_failed'
+  | 'checkout.session.expired';
+
+export type Outcome =
+  | 'credited'
+  | 'awaiting_payment'
+  | 'already_final'
+  | 'failed'
+  | 'expired'
+  | 'amount_mismatch'
+  | 'currency_mismatch'
+  | 'refunded'
+  | 'partially_refunded'
+  | 'disputed'
+  | 'dispute_won'
+  | 'dispute_lost'
+  | 'already_applied'
+  | 'not_credited'
+  | 'unknown_transaction';
+
+/** What a decision reads of a purchase: its current state, as locked by the caller. */
+export type PurchaseState = Readonly<
+  Pick<
+    PointTransaction,
+    | 'id'
+    | 'status'
+    | 'pointsAmount'
+    | 'amountCents'
+    | 'currency'
+    | 'stripeAmountPaidCents'
+    | 'stripeAmountRefundedCents'
+    | 'refundedPoints'
+    | 'disputedPoints'
+    | 'disputeId'
+    | 'disputeStatus'
+  >
+>;
+
+/** One thing Stripe says about a payment, with only the fields a decision reads. */
+export type StripeFact =
+  | {
+      kind: 'session';
+      trigger: SessionOutcomeTrigger;
+      session: Pick<Stripe.Checkout.Session, 'id' | 'payment_intent' | 'payment_status' | 'amount_total' | 'currency'>;
+    }
+  | { kind: 'refund'; charge: Pick<Stripe.Charge, 'id' | 'amount_refunded'> }
+  | { kind: 'dispute_created'; dispute: Pick<Stripe.Dispute, 'id' | 'charge'> }
+  | { kind: 'dispute_closed'; dispute: Pick<Stripe.Dispute, 'id' | 'status'> };
+
+export type Mismatch = 'amount_mismatch' | 'currency_mismatch';
+
+/** What the caller carries out after staging the changes, in this order. */
+export type Effect =
+  /** The fact came before its payment was credited: refuse it so that Stripe delivers it again later. Always alone. */
+  | { kind: 'retry_later' }
+  /** Credit the purchase (with the other captures of the same batch). */
+  | { kind: 'capture' }
+  /** Paid, but not what the purchase asked for: someone must look. */
+  | { kind: 'mismatch_alert'; mismatch: Mismatch; sessionId: string; paidCents: number | null; paidCurrency: string | null }
+  /** Tell the client the purchase will not be credited. */
+  | { kind: 'payment_failed'; reason: PaymentFailureReason }
+  /** Take points back from both sides. */
+  | { kind: 'reverse'; points: number; reason: ReversalReason; reversalKey: string }
+  /** Give back what a dispute took. */
+  | { kind: 'restore'; points: number; restoreKey: string; reversalKey: string };
+
+export interface Decision {
+  outcome: Outcome;
+  /** Columns of the purchase to change; absent ones keep their value. */
+  changes: PurchaseColumns;
+  effects: Effect[];
+}
+
+const CREDITED: ReadonlySet<TransactionStatus> = new Set([TransactionStatus.Completed, TransactionStatus.Refunded]);
+
+/**
+ * What one Stripe fact does to a purchase in its current state: the outcome, the columns to change
+ * and the effects to carry out. Pure: `now` is when the caller applies the fact (a credited
+ * purchase's credited_at). Finding the purchase is the caller's job: a fact naming none of ours
+ * is `unknown_transaction` without a decision. A `retry_later` decision changes nothing; its
+ * outcome (`not_credited`) is never stored, because the caller refuses the fact.
+ */
+export function decide(purchase: PurchaseState, fact: StripeFact, now: Date): Decision {
+  switch (fact.kind) {
+    case 'session':
+      return decideSession(purchase, fact.trigger, fact.session, now);
+    case 'refund':
+      return decideRefund(purchase, fact.charge);
+    case 'dispute_created':
+      return decideDisputeCreated(purchase, fact.dispute);
+    case 'dispute_closed':
+      return decideDisputeClosed(purchase, fact.dispute);
+  }
+}
+
+function decideSession(
+  purchase: PurchaseState,
+  trigger: SessionOutcomeTrigger,
+  session: Extract<StripeFact, { kind: 'session' }>['session'],
+  now: Date,
+): Decision {
+  if (purchase.status !== TransactionStatus.Pending) return unchanged('already_final');
+  const paymentId = idOf(session.payment_intent);
+  const references: PurchaseColumns = { stripeSessionId: session.id, ...(paymentId !== null && { stripePaymentId: paymentId }) };
+
+  switch (trigger) {
+    case 'checkout.session.expired':
+      return { outcome: 'expired', changes: { ...references, status: TransactionStatus.Expired }, effects: [] };
+    case 'checkout.session.async_payment_failed':
+      return failed('failed', 'async_payment_failed', references);
+    case 'checkout.session.completed':
+    case 'checkout.session.async_payment_succeeded':
+      break;
+  }
+  if (session.payment_status !== 'paid') return { outcome: 'awaiting_payment', changes: references, effects: [] };
+
+  const paid = session.amount_total !== null ? { stripeAmountPaidCents: session.amount_total } : {};
+  const mismatch: Mismatch | null =
+    session.currency?.toLowerCase() !== purchase.currency
+      ? 'currency_mismatch'
+      : session.amount_total !== purchase.amountCents
+        ? 'amount_mismatch'
+        : null;
+  if (mismatch) {
+    const decision = failed(mismatch, mismatch, { ...references, ...paid });
+    const alert: Effect = { kind: 'mismatch_alert', mismatch, sessionId: session.id, paidCents: session.amount_total, paidCurrency: session.currency };
+    return { ...decision, effects: [alert, ...decision.effects] };
+  }
+  return {
+    outcome: 'credited',
+    changes: { ...references, ...paid, status: TransactionStatus.Completed, creditedAt: now },
+    effects: [{ kind: 'capture' }],
+  };
+}
+
+/** `charge.refunded`: Stripe's amount_refunded is cumulative, so only the newly refunded part is reversed. */
+function decideRefund(purchase: PurchaseState, charge: Extract<StripeFact, { kind: 'refund' }>['charge']): Decision {
+  const refused = refuseUncredited(purchase);
+  if (refused) return refused;
+  if (charge.amount_refunded <= purchase.stripeAmountRefundedCents) return unchanged('already_applied');
+
+  const paid = purchase.stripeAmountPaidCents ?? purchase.amountCents;
+  const fullyRefunded = charge.amount_refunded >= paid;
+  const points = fullyRefunded
+    ? purchase.pointsAmount - purchase.refundedPoints
+    : refundedPointsFor(purchase.pointsAmount, paid, charge.amount_refunded) - purchase.refundedPoints;
+  // A dispute may hold some of them already: only what is still credited can be taken back.
+  const reversed = Math.max(0, Math.min(points, reversibleOf(purchase)));
+
+  return {
+    outcome: fullyRefunded ? 'refunded' : 'partially_refunded',
+    changes: {
+      stripeChargeId: charge.id,
+      stripeAmountRefundedCents: charge.amount_refunded,
+      refundedPoints: purchase.refundedPoints + reversed,
+      ...(fullyRefunded && { status: TransactionStatus.Refunded }),
+    },
+    effects: reversed > 0 ? [{ kind: 'reverse', points: reversed, reason: 'refund', reversalKey: `refund:${purchase.id}:${charge.amount_refunded}` }] : [],
+  };
+}
+
+function decideDisputeCreated(purchase: PurchaseState, dispute: Extract<StripeFact, { kind: 'dispute_created' }>['dispute']): Decision {
+  const refused = refuseUncredited(purchase);
+  if (refused) return refused;
+  if (purchase.disputeId === dispute.id) return unchanged('already_applied');
+
+  const reversible = reversibleOf(purchase);
+  const chargeId = idOf(dispute.charge);
+  return {
+    outcome: 'disputed',
+    changes: {
+      disputeId: dispute.id,
+      disputeStatus: DisputeStatus.Open,
+      disputedPoints: purchase.disputedPoints + reversible,
+      ...(chargeId !== null && { stripeChargeId: chargeId }),
+    },
+    effects: reversible > 0 ? [{ kind: 'reverse', points: reversible, reason: 'dispute', reversalKey: disputeReversalKey(dispute.id) }] : [],
+  };
+}
+
+function decideDisputeClosed(purchase: PurchaseState, dispute: Extract<StripeFact, { kind: 'dispute_closed' }>['dispute']): Decision {
+  if (purchase.disputeId !== dispute.id || purchase.disputeStatus !== DisputeStatus.Open) return unchanged('already_applied');
+  // `warning_closed` ends an inquiry without a chargeback: the money stays, like a won dispute.
+  if (dispute.status !== 'won' && dispute.status !== 'warning_closed') {
+    return { outcome: 'dispute_lost', changes: { disputeStatus: DisputeStatus.Lost }, effects: [] };
+  }
+  const restored = purchase.disputedPoints;
+  return {
+    outcome: 'dispute_won',
+    changes: { disputeStatus: DisputeStatus.Won, disputedPoints: 0 },
+    effects:
+      restored > 0 ? [{ kind: 'restore', points: restored, restoreKey: `dispute-won:${dispute.id}`, reversalKey: disputeReversalKey(dispute.id) }] : [],
+  };
+}
+
+/** A refund or dispute needs a credited purchase: a pending one is retried later, a failed or expired one had nothing credited. */
+function refuseUncredited(purchase: PurchaseState): Decision | null {
+  if (purchase.status === TransactionStatus.Pending) return { outcome: 'not_credited', changes: {}, effects: [{ kind: 'retry_later' }] };
+  if (!CREDITED.has(purchase.status)) return unchanged('not_credited');
+  return null;
+}
+
+function failed(outcome: Outcome, reason: PaymentFailureReason, references: PurchaseColumns): Decision {
+  return {
+    outcome,
+    changes: { ...references, status: TransactionStatus.Failed, failureReason: reason },
+    effects: [{ kind: 'payment_failed', reason }],
+  };
+}
+
+function unchanged(outcome: Outcome): Decision {
+  return { outcome, changes: {}, effects: [] };
+}
+
+/** Points of the purchase still credited: neither refunded nor held by a dispute. */
+function reversibleOf(purchase: PurchaseState): number {
+  return purchase.pointsAmount - purchase.refundedPoints - purchase.disputedPoints;
+}
+
+/**
+ * Points reversed for a cumulative refund, in proportion to the money and rounded up: the platform
+ * never keeps a fraction of a point the client was refunded for. Integer arithmetic only.
+ */
+export function refundedPointsFor(points: number, paidCents: number, refundedCents: number): number {
+  if (refundedCents <= 0) return 0;
+  if (refundedCents >= paidCents) return points;
+  const scaled = points * refundedCents;
+  const remainder = scaled % paidCents;
+  return (scaled - remainder) / paidCents + (remainder === 0 ? 0 : 1);
+}
+
+function disputeReversalKey(disputeId: string): string {
+  return `dispute:${disputeId}`;
+}
+
+export function idOf(value: string | { id: string } | null | undefined): string | null {
+  if (!value) return null;
+  return typeof value === 'string' ? value : value.id;
+}
