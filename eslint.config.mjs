@@ -21,6 +21,13 @@ export default tseslint.config(
     },
   },
   {
+    // The project's own lint rules: CommonJS, outside the TypeScript project.
+    files: ['eslint-rules/**/*.cjs'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // One owner per table (ARCHITECTURE.md, "Module ownership"); the map is eslint-rules/modules.cjs.
     files: ['src/**/*.ts'],
     plugins: { local: { rules: { 'module-boundaries': moduleBoundaries } } },

@@ -10,7 +10,7 @@ const rule = require('../../eslint-rules/module-boundaries.cjs') as import('esli
 const root = join(__dirname, '..', '..');
 const at = (file: string) => join(root, 'src', file);
 
-const tester = new RuleTester({ languageOptions: { parser: tseslint.parser as never, sourceType: 'module' } });
+const tester = new RuleTester({ languageOptions: { parser: tseslint.parser, sourceType: 'module' } });
 
 /** The rule on its own, over the three things it refuses and what it lets through. */
 tester.run('module-boundaries', rule, {
