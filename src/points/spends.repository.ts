@@ -19,7 +19,15 @@ export class SpendsRepository {
    * idempotency key (the unique constraint on client and key decides, even between concurrent requests).
    */
   async insertUnlessKeyUsed(spend: NewSpend): Promise<string | null> {
-    const inserted = await this.transactions.repository(PointSpend).createQueryBuilder().insert().values(spend).orIgnore().returning(['id']).execute();
+    // A copy: TypeORM writes the returned id into the values it was given.
+    const inserted = await this.transactions
+      .repository(PointSpend)
+      .createQueryBuilder()
+      .insert()
+      .values({ ...spend })
+      .orIgnore()
+      .returning(['id'])
+      .execute();
     const [row] = inserted.raw as Array<{ id: string }>;
     return row?.id ?? null;
   }
