@@ -1,0 +1,223 @@
+import { QueryFailedError } from 'typeorm';
+import { InteractionsRepository } from '../../src/interactions/interactions.repository';
+import { conversationKey } from '../../src/interactions/interactions.service';
+import { createProfile, createUser, TestProfile, TestUser } from '../factories';
+import { useOwnerDatabase } from '../support/owner-database';
+
+interface ConversationRow {
+  id: string;
+  client_id: string;
+  profile_id: string;
+  moderator_id: string | null;
+  points_balance: string;
+  total_points_received: string;
+  held_points: string;
+  last_interaction_at: Date | null;
+}
+
+describe(InteractionsRepository.name, () => {
+  const owner = useOwnerDatabase();
+  let sut: InteractionsRepository;
+  let moderator: TestUser;
+  let profile: TestProfile;
+
+  beforeAll(async () => {
+    sut = new InteractionsRepository(owner.transactions);
+    moderator = await createUser(owner.db, 'moderator');
+    profile = await createProfile(owner.db, moderator);
+  });
+
+  async function conversation(client: TestUser, of: TestProfile = profile, moderatorId: string | null = of.moderatorId): Promise<ConversationRow> {
+    const [row] = await owner.db.query<ConversationRow[]>(
+      `INSERT INTO profile_client_interactions (client_id, profile_id, moderator_id) VALUES ($1, $2, $3) RETURNING *`,
+      [client.id, of.id, moderatorId],
+    );
+    return row;
+  }
+
+  async function rowsOf(clients: TestUser[]): Promise<ConversationRow[]> {
+    return owner.db.query<ConversationRow[]>(`SELECT * FROM profile_client_interactions WHERE client_id = ANY($1::bigint[]) ORDER BY id`, [
+      clients.map((client) => client.id),
+    ]);
+  }
+
+  async function clients(count: number): Promise<TestUser[]> {
+    const made: TestUser[] = [];
+    for (let i = 0; i < count; i++) made.push(await createUser(owner.db, 'client'));
+    return made;
+  }
+
+  /** Whether another session can lock the conversation right now (it fails at once if this one holds it). */
+  async function lockableElsewhere(id: string): Promise<boolean> {
+    try {
+      await owner.db.query(`SELECT id FROM profile_client_interactions WHERE id = $1 FOR UPDATE NOWAIT`, [id]);
+      return true;
+    } catch (error) {
+      if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '55P03') return false;
+      throw error;
+    }
+  }
+
+  describe('findMissing', () => {
+    it('answers the pairs that have no conversation yet', async () => {
+      const [known, unknown] = await clients(2);
+      await conversation(known);
+
+      const missing = await sut.findMissing([
+        { clientId: known.id, profileId: profile.id },
+        { clientId: unknown.id, profileId: profile.id },
+      ]);
+
+      expect(missing).toEqual([{ clientId: unknown.id, profileId: profile.id }]);
+    });
+  });
+
+  describe('createMissing', () => {
+    it('creates every conversation in one call, each with its moderator, in (profile, client) order', async () => {
+      const other = await createProfile(owner.db, null);
+      const [first, second] = await clients(2);
+
+      await sut.createMissing([
+        { clientId: second.id, profileId: other.id, moderatorId: null },
+        { clientId: second.id, profileId: profile.id, moderatorId: moderator.id },
+        { clientId: first.id, profileId: profile.id, moderatorId: moderator.id },
+      ]);
+
+      const rows = await rowsOf([first, second]);
+      expect(rows.map((row) => [row.client_id, row.profile_id, row.moderator_id, row.points_balance])).toEqual([
+        [first.id, profile.id, moderator.id, '0'],
+        [second.id, profile.id, moderator.id, '0'],
+        [second.id, other.id, null, '0'],
+      ]);
+    });
+
+    it('leaves an existing conversation as it is, and creates a pair given twice once', async () => {
+      const [known, fresh] = await clients(2);
+      const existing = await conversation(known, profile, null);
+
+      await sut.createMissing([
+        { clientId: known.id, profileId: profile.id, moderatorId: moderator.id },
+        { clientId: fresh.id, profileId: profile.id, moderatorId: moderator.id },
+        { clientId: fresh.id, profileId: profile.id, moderatorId: null },
+      ]);
+
+      const rows = await rowsOf([known, fresh]);
+      expect(rows.map((row) => [row.id === existing.id, row.client_id, row.moderator_id])).toEqual([
+        [true, known.id, null],
+        [false, fresh.id, moderator.id],
+      ]);
+    });
+  });
+
+  describe('lockAll', () => {
+    it('answers the existing conversations of many pairs, keyed by client and profile, with their balances; a missing pair is absent', async () => {
+      const [first, second, absent] = await clients(3);
+      const one = await conversation(first);
+      const two = await conversation(second, profile, null);
+      await owner.db.query(`UPDATE profile_client_interactions SET points_balance = 70 WHERE id = $1`, [two.id]);
+
+      const locked = await owner.transactions.run(() =>
+        sut.lockAll([
+          { clientId: second.id, profileId: profile.id },
+          { clientId: absent.id, profileId: profile.id },
+          { clientId: first.id, profileId: profile.id },
+        ]),
+      );
+
+      expect(locked).toEqual(
+        new Map([
+          [conversationKey(first.id, profile.id), { id: one.id, clientId: first.id, profileId: profile.id, moderatorId: moderator.id, pointsBalance: 0 }],
+          [conversationKey(second.id, profile.id), { id: two.id, clientId: second.id, profileId: profile.id, moderatorId: null, pointsBalance: 70 }],
+        ]),
+      );
+    });
+
+    it("holds every conversation FOR UPDATE until the caller's transaction ends", async () => {
+      const [first, second] = await clients(2);
+      const [one, two] = [await conversation(first), await conversation(second)];
+      const seen: boolean[] = [];
+
+      await owner.transactions.run(async () => {
+        await sut.lockAll([
+          { clientId: first.id, profileId: profile.id },
+          { clientId: second.id, profileId: profile.id },
+        ]);
+        seen.push(await lockableElsewhere(one.id), await lockableElsewhere(two.id));
+      });
+
+      expect(seen).toEqual([false, false]);
+      expect(await lockableElsewhere(one.id)).toBe(true);
+    });
+  });
+
+  describe('applyBalanceChanges', () => {
+    it('applies the changes of many conversations in one call, each field to its column', async () => {
+      const [first, second] = await clients(2);
+      const [one, two] = [await conversation(first), await conversation(second)];
+      const touchedAt = new Date('2026-01-02T03:04:05.000Z');
+
+      await sut.applyBalanceChanges(
+        new Map([
+          [one.id, { balance: 100, received: 100 }],
+          [two.id, { balance: -5, held: 40 }],
+        ]),
+        touchedAt,
+      );
+      await sut.applyBalanceChanges(new Map([[one.id, { balance: -30 }]]));
+
+      const rows = await rowsOf([first, second]);
+      expect(rows.map((row) => [row.points_balance, row.total_points_received, row.held_points, row.last_interaction_at?.toISOString()])).toEqual([
+        ['70', '100', '0', touchedAt.toISOString()],
+        ['-5', '0', '40', touchedAt.toISOString()],
+      ]);
+    });
+  });
+
+  describe('findByClientAndProfile', () => {
+    it("reads the client's conversation with the profile, or null", async () => {
+      const [known, unknown] = await clients(2);
+      const existing = await conversation(known);
+
+      expect(await sut.findByClientAndProfile(known.id, profile.id)).toMatchObject({ id: existing.id, moderatorId: moderator.id, pointsBalance: 0 });
+      expect(await sut.findByClientAndProfile(unknown.id, profile.id)).toBeNull();
+    });
+  });
+
+  describe('assignment', () => {
+    it("locks the profile's conversations handled by nobody, in id order, and only those", async () => {
+      const own = await createProfile(owner.db, null);
+      const [first, second, third] = await clients(3);
+      const one = await conversation(first, own, null);
+      await conversation(second, own, moderator.id);
+      const three = await conversation(third, own, null);
+      const seen: boolean[] = [];
+
+      const unhandled = await owner.transactions.run(async () => {
+        const found = await sut.lockUnhandledOfProfile(own.id);
+        seen.push(await lockableElsewhere(one.id), await lockableElsewhere(three.id));
+        return found;
+      });
+
+      expect(unhandled.map((row) => row.id)).toEqual([one.id, three.id]);
+      expect(seen).toEqual([false, false]);
+    });
+
+    it('locks one conversation by id, and sets its moderator', async () => {
+      const [client] = await clients(1);
+      const row = await conversation(client, profile, null);
+      let lockable: boolean | undefined;
+
+      const found = await owner.transactions.run(async () => {
+        const interaction = await sut.lockById(row.id);
+        lockable = await lockableElsewhere(row.id);
+        await sut.setModerator(row.id, moderator.id);
+        return interaction;
+      });
+
+      expect(found).toMatchObject({ id: row.id, clientId: client.id, moderatorId: null });
+      expect(lockable).toBe(false);
+      expect((await rowsOf([client]))[0].moderator_id).toBe(moderator.id);
+      expect(await owner.transactions.run(() => sut.lockById('900000000000000001'))).toBeNull();
+    });
+  });
+});

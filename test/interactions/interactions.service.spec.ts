@@ -1,0 +1,90 @@
+import { QueryFailedError } from 'typeorm';
+import { InteractionsRepository } from '../../src/interactions/interactions.repository';
+import { conversationKey, InteractionsService } from '../../src/interactions/interactions.service';
+import { ProfilesRepository } from '../../src/profiles/profiles.repository';
+import { ProfilesService } from '../../src/profiles/profiles.service';
+import { createProfile, createUser } from '../factories';
+import { useOwnerDatabase } from '../support/owner-database';
+
+/** Conversations created and locked through the profiles module's locks, on the real database. */
+describe(InteractionsService.name, () => {
+  const owner = useOwnerDatabase();
+  let sut: InteractionsService;
+
+  beforeAll(() => {
+    sut = new InteractionsService(new InteractionsRepository(owner.transactions), new ProfilesService(new ProfilesRepository(owner.transactions)));
+  });
+
+  /** Whether another session can lock the profile FOR UPDATE right now (it cannot while this one reads it FOR SHARE). */
+  async function profileLockableElsewhere(id: string): Promise<boolean> {
+    try {
+      await owner.db.query(`SELECT id FROM profiles WHERE id = $1 FOR UPDATE NOWAIT`, [id]);
+      return true;
+    } catch (error) {
+      if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '55P03') return false;
+      throw error;
+    }
+  }
+
+  describe('lockOrCreateAll', () => {
+    it("creates the missing conversations with their profile's moderator, keeps the existing ones, and leaves out a profile that does not exist", async () => {
+      const moderator = await createUser(owner.db, 'moderator');
+      const [handled, unhandled] = [await createProfile(owner.db, moderator), await createProfile(owner.db, null)];
+      const [client, other] = [await createUser(owner.db), await createUser(owner.db)];
+      const [existing] = await owner.db.query<Array<{ id: string }>>(
+        `INSERT INTO profile_client_interactions (client_id, profile_id, moderator_id, points_balance) VALUES ($1, $2, NULL, 12) RETURNING id`,
+        [other.id, handled.id],
+      );
+
+      const locked = await owner.transactions.run(() =>
+        sut.lockOrCreateAll([
+          { clientId: client.id, profileId: handled.id },
+          { clientId: client.id, profileId: unhandled.id },
+          { clientId: other.id, profileId: handled.id },
+          { clientId: client.id, profileId: '900000000000000001' },
+          { clientId: client.id, profileId: handled.id },
+        ]),
+      );
+
+      expect([...locked.keys()].sort()).toEqual(
+        [conversationKey(client.id, handled.id), conversationKey(client.id, unhandled.id), conversationKey(other.id, handled.id)].sort(),
+      );
+      expect(locked.get(conversationKey(client.id, handled.id))).toMatchObject({ moderatorId: moderator.id, pointsBalance: 0 });
+      expect(locked.get(conversationKey(client.id, unhandled.id))).toMatchObject({ moderatorId: null, pointsBalance: 0 });
+      expect(locked.get(conversationKey(other.id, handled.id))).toEqual({
+        id: existing.id,
+        clientId: other.id,
+        profileId: handled.id,
+        moderatorId: null,
+        pointsBalance: 12,
+      });
+    });
+
+    it('reads FOR SHARE the profile of a conversation it creates, and no profile when every conversation exists', async () => {
+      const profile = await createProfile(owner.db, null);
+      const client = await createUser(owner.db);
+      const seen: boolean[] = [];
+
+      for (let i = 0; i < 2; i++) {
+        await owner.transactions.run(async () => {
+          await sut.lockOrCreateAll([{ clientId: client.id, profileId: profile.id }]);
+          seen.push(await profileLockableElsewhere(profile.id));
+        });
+      }
+
+      expect(seen).toEqual([false, true]);
+    });
+  });
+
+  describe('lockExisting', () => {
+    it('locks the conversation when there is one, and creates none', async () => {
+      const profile = await createProfile(owner.db, null);
+      const [client, stranger] = [await createUser(owner.db), await createUser(owner.db)];
+      const created = await owner.transactions.run(() => sut.lockOrCreateAll([{ clientId: client.id, profileId: profile.id }]));
+
+      expect(await owner.transactions.run(() => sut.lockExisting(client.id, profile.id))).toEqual(created.get(conversationKey(client.id, profile.id)));
+      expect(await owner.transactions.run(() => sut.lockExisting(stranger.id, profile.id))).toBeNull();
+      expect(await sut.findByClientAndProfile(stranger.id, profile.id)).toBeNull();
+    });
+  });
+});
