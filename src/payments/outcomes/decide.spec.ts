@@ -1,0 +1,302 @@
+import { DisputeStatus, TransactionStatus } from '../purchase-status';
+import { decide, Decision, PurchaseState, SessionOutcomeTrigger, StripeFact } from './decide';
+
+const NOW = new Date('2026-03-04T05:06:07.000Z');
+
+/** A pending purchase of 500 points for 9.99 EUR. */
+function purchase(state: Partial<PurchaseState> = {}): PurchaseState {
+  return Object.freeze({
+    id: '42',
+    status: TransactionStatus.Pending,
+    pointsAmount: 500,
+    amountCents: 999,
+    currency: 'eur',
+    stripeAmountPaidCents: null,
+    stripeAmountRefundedCents: 0,
+    refundedPoints: 0,
+    disputedPoints: 0,
+    disputeId: null,
+    disputeStatus: null,
+    ...state,
+  });
+}
+
+/** The same purchase once credited for what it asked. */
+const credited = (state: Partial<PurchaseState> = {}) => purchase({ status: TransactionStatus.Completed, stripeAmountPaidCents: 999, ...state });
+
+type Session = Extract<StripeFact, { kind: 'session' }>['session'];
+
+function sessionFact(trigger: SessionOutcomeTrigger, session: Partial<Session> = {}): StripeFact {
+  return {
+    kind: 'session',
+    trigger,
+    session: { id: 'cs_1', payment_intent: 'pi_1', payment_status: 'paid', amount_total: 999, currency: 'eur', ...session },
+  };
+}
+
+const refund = (amountRefunded: number): StripeFact => ({ kind: 'refund', charge: { id: 'ch_1', amount_refunded: amountRefunded } });
+const disputeCreated = (id = 'dp_1', charge: string | { id: string } = 'ch_1'): StripeFact =>
+  ({ kind: 'dispute_created', dispute: { id, charge } }) as StripeFact;
+const disputeClosed = (status: string, id = 'dp_1'): StripeFact => ({ kind: 'dispute_closed', dispute: { id, status } });
+
+const unchanged = (outcome: Decision['outcome']): Decision => ({ outcome, changes: {}, effects: [] });
+
+const TRIGGERS: SessionOutcomeTrigger[] = [
+  'checkout.session.completed',
+  'checkout.session.async_payment_succeeded',
+  'checkout.session.async_payment_failed',
+  'checkout.session.expired',
+];
+const FINAL = [TransactionStatus.Completed, TransactionStatus.Failed, TransactionStatus.Expired, TransactionStatus.Refunded];
+const NOT_CREDITED = [TransactionStatus.Failed, TransactionStatus.Expired];
+
+describe(decide.name, () => {
+  describe('checkout sessions', () => {
+    it.each(['checkout.session.completed', 'checkout.session.async_payment_succeeded'] as const)(
+      '%s, paid what was asked: credited, completed now, captured',
+      (trigger) => {
+        expect(decide(purchase(), sessionFact(trigger), NOW)).toEqual({
+          outcome: 'credited',
+          changes: {
+            stripeSessionId: 'cs_1',
+            stripePaymentId: 'pi_1',
+            stripeAmountPaidCents: 999,
+            status: TransactionStatus.Completed,
+            creditedAt: NOW,
+          },
+          effects: [{ kind: 'capture' }],
+        });
+      },
+    );
+
+    it('reads the payment intent of an expanded session by its id', () => {
+      expect(decide(purchase(), sessionFact('checkout.session.completed', { payment_intent: { id: 'pi_9' } as Session['payment_intent'] }), NOW).changes)
+        .toMatchObject({ stripePaymentId: 'pi_9' });
+    });
+
+    it('compares the currency without regard to case', () => {
+      expect(decide(purchase(), sessionFact('checkout.session.completed', { currency: 'EUR' }), NOW).outcome).toBe('credited');
+    });
+
+    it.each(['unpaid', 'no_payment_required'] as const)('completed but %s: awaiting payment, the session and payment remembered', (paymentStatus) => {
+      expect(decide(purchase(), sessionFact('checkout.session.completed', { payment_status: paymentStatus }), NOW)).toEqual({
+        outcome: 'awaiting_payment',
+        changes: { stripeSessionId: 'cs_1', stripePaymentId: 'pi_1' },
+        effects: [],
+      });
+    });
+
+    it('awaiting payment without a payment intent yet: only the session is remembered', () => {
+      expect(
+        decide(purchase(), sessionFact('checkout.session.async_payment_succeeded', { payment_status: 'unpaid', payment_intent: null }), NOW),
+      ).toEqual({ outcome: 'awaiting_payment', changes: { stripeSessionId: 'cs_1' }, effects: [] });
+    });
+
+    it('async payment failed: failed, and the client is told', () => {
+      expect(decide(purchase(), sessionFact('checkout.session.async_payment_failed', { payment_status: 'unpaid' }), NOW)).toEqual({
+        outcome: 'failed',
+        changes: { stripeSessionId: 'cs_1', stripePaymentId: 'pi_1', status: TransactionStatus.Failed, failureReason: 'async_payment_failed' },
+        effects: [{ kind: 'payment_failed', reason: 'async_payment_failed' }],
+      });
+    });
+
+    it('expired: expired, nobody is told', () => {
+      expect(
+        decide(purchase(), sessionFact('checkout.session.expired', { payment_status: 'unpaid', payment_intent: null, amount_total: null }), NOW),
+      ).toEqual({
+        outcome: 'expired',
+        changes: { stripeSessionId: 'cs_1', status: TransactionStatus.Expired },
+        effects: [],
+      });
+    });
+
+    it('paid a different amount: amount_mismatch, failed with what was paid, an alert and the client told', () => {
+      expect(decide(purchase(), sessionFact('checkout.session.completed', { amount_total: 1 }), NOW)).toEqual({
+        outcome: 'amount_mismatch',
+        changes: {
+          stripeSessionId: 'cs_1',
+          stripePaymentId: 'pi_1',
+          stripeAmountPaidCents: 1,
+          status: TransactionStatus.Failed,
+          failureReason: 'amount_mismatch',
+        },
+        effects: [
+          { kind: 'mismatch_alert', mismatch: 'amount_mismatch', sessionId: 'cs_1', paidCents: 1, paidCurrency: 'eur' },
+          { kind: 'payment_failed', reason: 'amount_mismatch' },
+        ],
+      });
+    });
+
+    it('paid in another currency: currency_mismatch, even when the amount is also different', () => {
+      for (const amount of [999, 5]) {
+        expect(decide(purchase(), sessionFact('checkout.session.async_payment_succeeded', { currency: 'usd', amount_total: amount }), NOW)).toEqual({
+          outcome: 'currency_mismatch',
+          changes: {
+            stripeSessionId: 'cs_1',
+            stripePaymentId: 'pi_1',
+            stripeAmountPaidCents: amount,
+            status: TransactionStatus.Failed,
+            failureReason: 'currency_mismatch',
+          },
+          effects: [
+            { kind: 'mismatch_alert', mismatch: 'currency_mismatch', sessionId: 'cs_1', paidCents: amount, paidCurrency: 'usd' },
+            { kind: 'payment_failed', reason: 'currency_mismatch' },
+          ],
+        });
+      }
+    });
+
+    it.each(TRIGGERS.flatMap((trigger) => FINAL.map((status) => [trigger, status] as const)))('%s on a %s purchase: already final, nothing changes', (trigger, status) => {
+      expect(decide(purchase({ status }), sessionFact(trigger), NOW)).toEqual(unchanged('already_final'));
+    });
+  });
+
+  describe('charge.refunded', () => {
+    it('before the payment is credited: retry later, nothing changes', () => {
+      expect(decide(purchase(), refund(999), NOW)).toEqual({ outcome: 'not_credited', changes: {}, effects: [{ kind: 'retry_later' }] });
+    });
+
+    it.each(NOT_CREDITED)('on a %s purchase: not credited, nothing to take back', (status) => {
+      expect(decide(purchase({ status }), refund(999), NOW)).toEqual(unchanged('not_credited'));
+    });
+
+    it.each([300, 299])('a cumulative amount already applied (%i of 300): already applied', (amount) => {
+      expect(decide(credited({ stripeAmountRefundedCents: 300, refundedPoints: 151 }), refund(amount), NOW)).toEqual(unchanged('already_applied'));
+    });
+
+    it('partial: the refunded share of the points, rounded up, taken back', () => {
+      expect(decide(credited(), refund(300), NOW)).toEqual({
+        outcome: 'partially_refunded',
+        changes: { stripeChargeId: 'ch_1', stripeAmountRefundedCents: 300, refundedPoints: 151 },
+        effects: [{ kind: 'reverse', points: 151, reason: 'refund', reversalKey: 'refund:42:300' }],
+      });
+    });
+
+    it('a second partial refund takes back only what the new cumulative amount adds', () => {
+      expect(decide(credited({ stripeAmountRefundedCents: 300, refundedPoints: 151 }), refund(600), NOW)).toEqual({
+        outcome: 'partially_refunded',
+        changes: { stripeChargeId: 'ch_1', stripeAmountRefundedCents: 600, refundedPoints: 301 },
+        effects: [{ kind: 'reverse', points: 150, reason: 'refund', reversalKey: 'refund:42:600' }],
+      });
+    });
+
+    it('full: refunded, every point taken back', () => {
+      expect(decide(credited(), refund(999), NOW)).toEqual({
+        outcome: 'refunded',
+        changes: { stripeChargeId: 'ch_1', stripeAmountRefundedCents: 999, refundedPoints: 500, status: TransactionStatus.Refunded },
+        effects: [{ kind: 'reverse', points: 500, reason: 'refund', reversalKey: 'refund:42:999' }],
+      });
+    });
+
+    it('full after a partial: the rest of the points', () => {
+      expect(decide(credited({ stripeAmountRefundedCents: 300, refundedPoints: 151 }), refund(999), NOW)).toEqual({
+        outcome: 'refunded',
+        changes: { stripeChargeId: 'ch_1', stripeAmountRefundedCents: 999, refundedPoints: 500, status: TransactionStatus.Refunded },
+        effects: [{ kind: 'reverse', points: 349, reason: 'refund', reversalKey: 'refund:42:999' }],
+      });
+    });
+
+    it('measures the share against what Stripe said was paid, else against the price', () => {
+      expect(decide(credited({ stripeAmountPaidCents: 600 }), refund(300), NOW).effects).toEqual([
+        { kind: 'reverse', points: 250, reason: 'refund', reversalKey: 'refund:42:300' },
+      ]);
+      expect(decide(credited({ stripeAmountPaidCents: null }), refund(999), NOW).outcome).toBe('refunded');
+    });
+
+    it('after a dispute took points: only the reversible remainder is taken back', () => {
+      expect(decide(credited({ disputedPoints: 200, disputeId: 'dp_1', disputeStatus: DisputeStatus.Lost }), refund(999), NOW)).toEqual({
+        outcome: 'refunded',
+        changes: { stripeChargeId: 'ch_1', stripeAmountRefundedCents: 999, refundedPoints: 300, status: TransactionStatus.Refunded },
+        effects: [{ kind: 'reverse', points: 300, reason: 'refund', reversalKey: 'refund:42:999' }],
+      });
+    });
+
+    it('after a dispute took every point: the refund is recorded, nothing is taken back', () => {
+      expect(decide(credited({ disputedPoints: 500, disputeId: 'dp_1', disputeStatus: DisputeStatus.Open }), refund(300), NOW)).toEqual({
+        outcome: 'partially_refunded',
+        changes: { stripeChargeId: 'ch_1', stripeAmountRefundedCents: 300, refundedPoints: 0 },
+        effects: [],
+      });
+    });
+  });
+
+  describe('charge.dispute.created', () => {
+    it('before the payment is credited: retry later, nothing changes', () => {
+      expect(decide(purchase(), disputeCreated(), NOW)).toEqual({ outcome: 'not_credited', changes: {}, effects: [{ kind: 'retry_later' }] });
+    });
+
+    it.each(NOT_CREDITED)('on a %s purchase: not credited', (status) => {
+      expect(decide(purchase({ status }), disputeCreated(), NOW)).toEqual(unchanged('not_credited'));
+    });
+
+    it('the same dispute again: already applied', () => {
+      expect(decide(credited({ disputeId: 'dp_1', disputeStatus: DisputeStatus.Open, disputedPoints: 500 }), disputeCreated(), NOW)).toEqual(
+        unchanged('already_applied'),
+      );
+    });
+
+    it('open: every credited point held by the dispute and taken back', () => {
+      expect(decide(credited(), disputeCreated(), NOW)).toEqual({
+        outcome: 'disputed',
+        changes: { disputeId: 'dp_1', disputeStatus: DisputeStatus.Open, disputedPoints: 500, stripeChargeId: 'ch_1' },
+        effects: [{ kind: 'reverse', points: 500, reason: 'dispute', reversalKey: 'dispute:dp_1' }],
+      });
+    });
+
+    it('after a partial refund: only the reversible remainder, on an expanded charge', () => {
+      expect(decide(credited({ refundedPoints: 151, stripeAmountRefundedCents: 300 }), disputeCreated('dp_2', { id: 'ch_7' }), NOW)).toEqual({
+        outcome: 'disputed',
+        changes: { disputeId: 'dp_2', disputeStatus: DisputeStatus.Open, disputedPoints: 349, stripeChargeId: 'ch_7' },
+        effects: [{ kind: 'reverse', points: 349, reason: 'dispute', reversalKey: 'dispute:dp_2' }],
+      });
+    });
+
+    it('on a fully refunded purchase: disputed, nothing left to take back', () => {
+      expect(decide(credited({ status: TransactionStatus.Refunded, refundedPoints: 500, stripeAmountRefundedCents: 999 }), disputeCreated(), NOW)).toEqual({
+        outcome: 'disputed',
+        changes: { disputeId: 'dp_1', disputeStatus: DisputeStatus.Open, disputedPoints: 0, stripeChargeId: 'ch_1' },
+        effects: [],
+      });
+    });
+  });
+
+  describe('charge.dispute.closed', () => {
+    const open = (disputedPoints = 349) => credited({ disputeId: 'dp_1', disputeStatus: DisputeStatus.Open, disputedPoints, refundedPoints: 500 - disputedPoints });
+
+    it.each(['won', 'warning_closed'])('%s: won, the disputed points restored', (status) => {
+      expect(decide(open(), disputeClosed(status), NOW)).toEqual({
+        outcome: 'dispute_won',
+        changes: { disputeStatus: DisputeStatus.Won, disputedPoints: 0 },
+        effects: [{ kind: 'restore', points: 349, restoreKey: 'dispute-won:dp_1', reversalKey: 'dispute:dp_1' }],
+      });
+    });
+
+    it('won when the dispute had taken nothing: won, nothing to restore', () => {
+      expect(decide(open(0), disputeClosed('won'), NOW)).toEqual({
+        outcome: 'dispute_won',
+        changes: { disputeStatus: DisputeStatus.Won, disputedPoints: 0 },
+        effects: [],
+      });
+    });
+
+    it.each(['lost', 'prevented'])('%s: lost, the points stay taken', (status) => {
+      expect(decide(open(), disputeClosed(status), NOW)).toEqual({ outcome: 'dispute_lost', changes: { disputeStatus: DisputeStatus.Lost }, effects: [] });
+    });
+
+    it.each([
+      ['another dispute', open(), 'dp_9'],
+      ['no dispute at all', credited(), 'dp_1'],
+      ['a dispute already won', credited({ disputeId: 'dp_1', disputeStatus: DisputeStatus.Won }), 'dp_1'],
+      ['a dispute already lost', credited({ disputeId: 'dp_1', disputeStatus: DisputeStatus.Lost, disputedPoints: 500 }), 'dp_1'],
+      ['a pending purchase', purchase(), 'dp_1'],
+    ] as const)('closing %s: already applied', (_, state, disputeId) => {
+      expect(decide(state, disputeClosed('won', disputeId), NOW)).toEqual(unchanged('already_applied'));
+    });
+  });
+
+  it('is pure: the same answer twice, the purchase untouched (it is frozen)', () => {
+    const state = credited();
+    expect(decide(state, refund(300), NOW)).toEqual(decide(state, refund(300), NOW));
+    expect(state.refundedPoints).toBe(0);
+  });
+});
