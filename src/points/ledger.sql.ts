@@ -37,14 +37,16 @@ export const LedgerSql = {
   /**
    * One row (client_credited, moderator_credited) of what the ledger holds for the purchase
    * `transactionId`: net points on client accounts, and on moderator or held accounts (0 when none).
+   * Each side of a transfer counts on its own, so a release (held → moderator) nets to nothing.
    * For a LATERAL join.
    */
   creditedForPurchase: (transactionId: string) => {
     const { clientPattern: client, heldPattern: held, moderatorPattern: moderator } = LedgerAccountSql;
-    return `SELECT coalesce(sum(CASE WHEN l.credit_account LIKE ${client} THEN l.points
-                                     WHEN l.debit_account  LIKE ${client} THEN -l.points END), 0) AS client_credited,
-                   coalesce(sum(CASE WHEN l.credit_account LIKE ${moderator} OR l.credit_account LIKE ${held} THEN l.points
-                                     WHEN l.debit_account  LIKE ${moderator} OR l.debit_account  LIKE ${held} THEN -l.points END), 0) AS moderator_credited
+    const net = (matches: (column: string) => string) =>
+      `coalesce(sum(CASE WHEN ${matches('l.credit_account')} THEN l.points ELSE 0 END
+                    - CASE WHEN ${matches('l.debit_account')} THEN l.points ELSE 0 END), 0)`;
+    return `SELECT ${net((column) => `${column} LIKE ${client}`)} AS client_credited,
+                   ${net((column) => `(${column} LIKE ${moderator} OR ${column} LIKE ${held})`)} AS moderator_credited
               FROM ledger_transfers l
              WHERE l.transaction_id = ${transactionId}`;
   },
