@@ -1,3 +1,4 @@
+import { EntityManager } from 'typeorm';
 import { PurchaseReports, PurchaseSql } from '../../src/payments/purchase-reports.queries';
 import { PurchaseSearch } from '../../src/payments/purchase-search.queries';
 import { TransactionStatus } from '../../src/payments/purchase-status';
@@ -16,7 +17,7 @@ interface Row {
   failureReason?: string | null;
 }
 
-/** The payments module's read-only query services, on the run's database. */
+/** The payments module's read-only query services, on the run's database, each test rolled back. */
 describe('PurchaseReports and PurchaseSearch', () => {
   const owner = useOwnerDatabase();
   let reports: PurchaseReports;
@@ -29,8 +30,8 @@ describe('PurchaseReports and PurchaseSearch', () => {
     cast = await createScenario(owner.db);
   });
 
-  const insert = async (row: Row): Promise<string> => {
-    const [{ id }] = await owner.db.query<Array<{ id: string }>>(
+  const insert = async (db: EntityManager, row: Row): Promise<string> => {
+    const [{ id }] = await db.query<Array<{ id: string }>>(
       `INSERT INTO profile_point_transactions
          (client_id, profile_id, moderator_id, pack_code, points_amount, amount_cents, currency, status, refunded_points,
           stripe_amount_refunded_cents, created_at, credited_at, failure_reason)
@@ -54,96 +55,108 @@ describe('PurchaseReports and PurchaseSearch', () => {
   };
 
   it('sums revenue by currency over purchases credited in the range, refunds included, minor units as integers', async () => {
-    // A day of 2001 that no other test writes to.
-    await insert({ status: TransactionStatus.Completed, currency: 'eur', points: 100, amountCents: 500, createdAt: '2001-03-01T10:00Z', creditedAt: '2001-03-01T10:01Z' });
-    await insert({
-      status: TransactionStatus.Refunded,
-      currency: 'eur',
-      points: 300,
-      amountCents: 1200,
-      refundedPoints: 300,
-      refundedCents: 1200,
-      createdAt: '2001-03-01T11:00Z',
-      creditedAt: '2001-03-01T11:01Z',
-    });
-    await insert({ status: TransactionStatus.Completed, currency: 'jpy', points: 50, amountCents: 700, createdAt: '2001-03-01T12:00Z', creditedAt: '2001-03-01T12:01Z' });
-    await insert({ status: TransactionStatus.Completed, currency: 'eur', points: 999, amountCents: 999, createdAt: '2001-03-01T23:00Z', creditedAt: '2001-03-02T00:00Z' });
-    await insert({ status: TransactionStatus.Pending, createdAt: '2001-03-01T13:00Z' });
+    await owner.rolledBack(async (db) => {
+      // A day of 2001 that no other test writes to.
+      await insert(db, { status: TransactionStatus.Completed, currency: 'eur', points: 100, amountCents: 500, createdAt: '2001-03-01T10:00Z', creditedAt: '2001-03-01T10:01Z' });
+      await insert(db, {
+        status: TransactionStatus.Refunded,
+        currency: 'eur',
+        points: 300,
+        amountCents: 1200,
+        refundedPoints: 300,
+        refundedCents: 1200,
+        createdAt: '2001-03-01T11:00Z',
+        creditedAt: '2001-03-01T11:01Z',
+      });
+      await insert(db, { status: TransactionStatus.Completed, currency: 'jpy', points: 50, amountCents: 700, createdAt: '2001-03-01T12:00Z', creditedAt: '2001-03-01T12:01Z' });
+      await insert(db, { status: TransactionStatus.Completed, currency: 'eur', points: 999, amountCents: 999, createdAt: '2001-03-01T23:00Z', creditedAt: '2001-03-02T00:00Z' });
+      await insert(db, { status: TransactionStatus.Pending, createdAt: '2001-03-01T13:00Z' });
 
-    const revenue = await reports.revenueByCurrency(new Date('2001-03-01T00:00Z'), new Date('2001-03-02T00:00Z'));
-    expect(revenue).toEqual([
-      { currency: 'eur', purchases: 2, points: 400, refundedPoints: 300, grossCents: 1700, refundedCents: 1200 },
-      { currency: 'jpy', purchases: 1, points: 50, refundedPoints: 0, grossCents: 700, refundedCents: 0 },
-    ]);
+      const revenue = await reports.revenueByCurrency(new Date('2001-03-01T00:00Z'), new Date('2001-03-02T00:00Z'));
+      expect(revenue).toEqual([
+        { currency: 'eur', purchases: 2, points: 400, refundedPoints: 300, grossCents: 1700, refundedCents: 1200 },
+        { currency: 'jpy', purchases: 1, points: 50, refundedPoints: 0, grossCents: 700, refundedCents: 0 },
+      ]);
+    });
   });
 
   it('counts purchases created in the range by status, every status present', async () => {
-    await insert({ status: TransactionStatus.Failed, createdAt: '2001-04-01T10:00Z', failureReason: 'amount_mismatch' });
-    await insert({ status: TransactionStatus.Expired, createdAt: '2001-04-01T11:00Z' });
-    await insert({ status: TransactionStatus.Expired, createdAt: '2001-04-01T12:00Z' });
-    await insert({ status: TransactionStatus.Expired, createdAt: '2001-04-02T00:00Z' });
+    await owner.rolledBack(async (db) => {
+      await insert(db, { status: TransactionStatus.Failed, createdAt: '2001-04-01T10:00Z', failureReason: 'amount_mismatch' });
+      await insert(db, { status: TransactionStatus.Expired, createdAt: '2001-04-01T11:00Z' });
+      await insert(db, { status: TransactionStatus.Expired, createdAt: '2001-04-01T12:00Z' });
+      await insert(db, { status: TransactionStatus.Expired, createdAt: '2001-04-02T00:00Z' });
 
-    expect(await reports.statusCounts(new Date('2001-04-01T00:00Z'), new Date('2001-04-02T00:00Z'))).toEqual({
-      pending: 0,
-      completed: 0,
-      failed: 1,
-      expired: 2,
-      refunded: 0,
+      expect(await reports.statusCounts(new Date('2001-04-01T00:00Z'), new Date('2001-04-02T00:00Z'))).toEqual({
+        pending: 0,
+        completed: 0,
+        failed: 1,
+        expired: 2,
+        refunded: 0,
+      });
     });
   });
 
   it('counts stale pending purchases and recent paid-but-refused ones', async () => {
-    const before = await reports.mismatchCounts(60, 24);
-    const now = Date.now();
-    await insert({ status: TransactionStatus.Pending, createdAt: new Date(now - 121_000).toISOString() });
-    await insert({ status: TransactionStatus.Pending, createdAt: new Date(now - 60_000).toISOString() });
-    await insert({ status: TransactionStatus.Failed, failureReason: 'currency_mismatch', createdAt: new Date(now - 3_600_000).toISOString() });
-    await insert({ status: TransactionStatus.Failed, failureReason: 'amount_mismatch', createdAt: new Date(now - 25 * 3_600_000).toISOString() });
-    await insert({ status: TransactionStatus.Failed, failureReason: 'async_payment_failed', createdAt: new Date(now - 60_000).toISOString() });
+    await owner.rolledBack(async (db) => {
+      const before = await reports.mismatchCounts(60, 24);
+      const now = Date.now();
+      await insert(db, { status: TransactionStatus.Pending, createdAt: new Date(now - 121_000).toISOString() });
+      await insert(db, { status: TransactionStatus.Pending, createdAt: new Date(now - 60_000).toISOString() });
+      await insert(db, { status: TransactionStatus.Failed, failureReason: 'currency_mismatch', createdAt: new Date(now - 3_600_000).toISOString() });
+      await insert(db, { status: TransactionStatus.Failed, failureReason: 'amount_mismatch', createdAt: new Date(now - 25 * 3_600_000).toISOString() });
+      await insert(db, { status: TransactionStatus.Failed, failureReason: 'async_payment_failed', createdAt: new Date(now - 60_000).toISOString() });
 
-    const after = await reports.mismatchCounts(60, 24);
-    expect(after).toEqual({ stalePending: before.stalePending + 1, paidNotCredited: before.paidNotCredited + 1 });
+      const after = await reports.mismatchCounts(60, 24);
+      expect(after).toEqual({ stalePending: before.stalePending + 1, paidNotCredited: before.paidNotCredited + 1 });
+    });
   });
 
   it('lists credited purchases for the verifier through its SQL', async () => {
-    const credited = await insert({ status: TransactionStatus.Refunded, points: 70, createdAt: '2001-05-01T00:00Z', creditedAt: '2001-05-01T00:00Z' });
-    const pending = await insert({ status: TransactionStatus.Pending, createdAt: '2001-05-01T00:00Z' });
-    const rows = await owner.db.query<Array<{ id: string; points_amount: string }>>(`SELECT * FROM (${PurchaseSql.credited}) t WHERE t.id = ANY($1)`, [
-      [credited, pending],
-    ]);
-    expect(rows).toEqual([{ id: credited, points_amount: '70' }]);
+    await owner.rolledBack(async (db) => {
+      const credited = await insert(db, { status: TransactionStatus.Refunded, points: 70, createdAt: '2001-05-01T00:00Z', creditedAt: '2001-05-01T00:00Z' });
+      const pending = await insert(db, { status: TransactionStatus.Pending, createdAt: '2001-05-01T00:00Z' });
+      const rows = await db.query<Array<{ id: string; points_amount: string }>>(`SELECT * FROM (${PurchaseSql.credited}) t WHERE t.id = ANY($1)`, [
+        [credited, pending],
+      ]);
+      expect(rows).toEqual([{ id: credited, points_amount: '70' }]);
+    });
   });
 
   it('searches with every filter as a keyset page, newest first', async () => {
-    const ids: string[] = [];
-    for (const hour of ['10', '11', '12', '13']) {
-      ids.push(await insert({ status: TransactionStatus.Completed, createdAt: `2001-06-01T${hour}:00Z`, creditedAt: `2001-06-01T${hour}:00Z` }));
-    }
-    await insert({ status: TransactionStatus.Failed, createdAt: '2001-06-01T12:30Z' });
-    const filter = {
-      status: TransactionStatus.Completed,
-      clientId: cast.client.id,
-      profileId: cast.profile.id,
-      moderatorId: cast.moderator.id,
-      from: new Date('2001-06-01T11:00Z'),
-      to: new Date('2001-06-01T13:00Z'),
-    };
+    await owner.rolledBack(async (db) => {
+      const ids: string[] = [];
+      for (const hour of ['10', '11', '12', '13']) {
+        ids.push(await insert(db, { status: TransactionStatus.Completed, createdAt: `2001-06-01T${hour}:00Z`, creditedAt: `2001-06-01T${hour}:00Z` }));
+      }
+      await insert(db, { status: TransactionStatus.Failed, createdAt: '2001-06-01T12:30Z' });
+      const filter = {
+        status: TransactionStatus.Completed,
+        clientId: cast.client.id,
+        profileId: cast.profile.id,
+        moderatorId: cast.moderator.id,
+        from: new Date('2001-06-01T11:00Z'),
+        to: new Date('2001-06-01T13:00Z'),
+      };
 
-    const first = await search.find(filter, undefined, 1);
-    expect(first.map((row) => row.id)).toEqual([ids[2]]);
-    const next = await search.find(filter, first[0].id, 5);
-    expect(next.map((row) => row.id)).toEqual([ids[1]]);
-    expect(await search.find({ ...filter, moderatorId: cast.client.id }, undefined, 5)).toEqual([]);
+      const first = await search.find(filter, undefined, 1);
+      expect(first.map((row) => row.id)).toEqual([ids[2]]);
+      const next = await search.find(filter, first[0].id, 5);
+      expect(next.map((row) => row.id)).toEqual([ids[1]]);
+      expect(await search.find({ ...filter, moderatorId: cast.client.id }, undefined, 5)).toEqual([]);
+    });
   });
 
   it('finds stuck purchases: pending past the delay, or failed, newest first', async () => {
-    const old = await insert({ status: TransactionStatus.Pending, createdAt: new Date(Date.now() - 10 * 60_000).toISOString() });
-    const fresh = await insert({ status: TransactionStatus.Pending, createdAt: new Date().toISOString() });
-    const failed = await insert({ status: TransactionStatus.Failed, createdAt: new Date().toISOString() });
+    await owner.rolledBack(async (db) => {
+      const old = await insert(db, { status: TransactionStatus.Pending, createdAt: new Date(Date.now() - 10 * 60_000).toISOString() });
+      const fresh = await insert(db, { status: TransactionStatus.Pending, createdAt: new Date().toISOString() });
+      const failed = await insert(db, { status: TransactionStatus.Failed, createdAt: new Date().toISOString() });
 
-    const stuck = (await search.stuck(300, undefined, 1000)).map((row) => row.id);
-    expect(stuck).toEqual(expect.arrayContaining([old, failed]));
-    expect(stuck).not.toContain(fresh);
-    expect(stuck.indexOf(failed)).toBeLessThan(stuck.indexOf(old));
+      const stuck = (await search.stuck(300, undefined, 1000)).map((row) => row.id);
+      expect(stuck).toEqual(expect.arrayContaining([old, failed]));
+      expect(stuck).not.toContain(fresh);
+      expect(stuck.indexOf(failed)).toBeLessThan(stuck.indexOf(old));
+    });
   });
 });
