@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { TransactionRunner } from '../../src/database/transaction';
 
 /** Anything that runs SQL: the test's own connection, or the manager of a transaction in progress. */
 export type Sql = Pick<EntityManager, 'query'>;
@@ -42,27 +41,6 @@ async function insertUser(db: Sql, role: 'client' | 'moderator'): Promise<string
     role,
   ]);
   return row.id;
-}
-
-class RolledBack extends Error {}
-
-/**
- * Runs `work` in a transaction of `transactions` that is always rolled back, and answers its result.
- * The run's database is shared with the e2e suites, which check after each test that the whole
- * ledger adds up: rows written here for one repository (a lot without its balance, a transfer
- * without its cached side) must not outlive the test.
- */
-export async function rolledBack<T>(transactions: TransactionRunner, work: (db: EntityManager) => Promise<T>): Promise<T> {
-  let result: { value: T } | undefined;
-  try {
-    await transactions.run(async (manager) => {
-      result = { value: await work(manager) };
-      throw new RolledBack();
-    });
-  } catch (error) {
-    if (!(error instanceof RolledBack)) throw error;
-  }
-  return result!.value;
 }
 
 /**

@@ -3,7 +3,7 @@ import { LedgerAccount } from '../../src/points/ledger-accounts';
 import { LedgerTransfersRepository, TransferRequest } from '../../src/points/ledger-transfers.repository';
 import { TransferKind } from '../../src/points/transfer-kind';
 import { useOwnerDatabase } from '../support/owner-database';
-import { createConversation, createPurchase, gate, rolledBack, Sql, stillPendingAfter } from './conversations';
+import { createConversation, createPurchase, gate, Sql, stillPendingAfter } from './conversations';
 
 describe(LedgerTransfersRepository.name, () => {
   const owner = useOwnerDatabase();
@@ -36,7 +36,7 @@ describe(LedgerTransfersRepository.name, () => {
 
   describe('insertNewKeys', () => {
     it('writes every transfer of the batch with its columns and answers their keys', () =>
-      rolledBack(owner.transactions, async (db) => {
+      owner.rolledBack(async (db) => {
         const c = await createConversation(db);
         const purchaseId = await createPurchase(db, c);
         const client = LedgerAccount.client(c.interactionId);
@@ -53,7 +53,7 @@ describe(LedgerTransfersRepository.name, () => {
       }));
 
     it('skips a transfer whose key was used before, keeps the first one, and writes the rest of the batch', () =>
-      rolledBack(owner.transactions, async (db) => {
+      owner.rolledBack(async (db) => {
         const used = transfer({ points: 5 });
         await sut.insertNewKeys([used]);
         const fresh = transfer();
@@ -72,7 +72,7 @@ describe(LedgerTransfersRepository.name, () => {
     });
 
     it("writes inside the caller's transaction: nobody else sees the transfer before it commits", () =>
-      rolledBack(owner.transactions, async (db) => {
+      owner.rolledBack(async (db) => {
         const request = transfer();
 
         expect(await sut.insertNewKeys([request])).toEqual(new Set([request.key]));
@@ -125,7 +125,7 @@ describe(LedgerTransfersRepository.name, () => {
 
   describe('heldPurchases', () => {
     it("answers each purchase's points still on the held account, net of what left it, by purchase id", () =>
-      rolledBack(owner.transactions, async (db) => {
+      owner.rolledBack(async (db) => {
         const c = await createConversation(db);
         const held = LedgerAccount.held(c.interactionId);
         const kept = await createPurchase(db, c);
@@ -159,7 +159,7 @@ describe(LedgerTransfersRepository.name, () => {
       }));
 
     it('answers nothing for a held account without points', () =>
-      rolledBack(owner.transactions, async (db) => {
+      owner.rolledBack(async (db) => {
         const c = await createConversation(db);
         expect(await sut.heldPurchases(LedgerAccount.held(c.interactionId))).toEqual([]);
       }));

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { LotEntryKind } from '../../src/points/entities/point-lot.entity';
 import { LotsRepository, LotToOpen } from '../../src/points/lots/lots.repository';
 import { useOwnerDatabase } from '../support/owner-database';
-import { createConversation, createPurchase, failureOf, rolledBack, Sql, TestConversation } from './conversations';
+import { createConversation, createPurchase, failureOf, Sql, TestConversation } from './conversations';
 
 describe(LotsRepository.name, () => {
   const owner = useOwnerDatabase();
@@ -66,7 +66,7 @@ describe(LotsRepository.name, () => {
 
   describe('insertAll', () => {
     it('opens the lots in the order given, each net of the debt it absorbed, with an absorb entry only where it absorbed some', () =>
-      rolledBack(owner.transactions, async (db) => {
+      owner.rolledBack(async (db) => {
         const c = await createConversation(db);
         const older = await createPurchase(db, c, 100);
         const newer = await createPurchase(db, c, 500);
@@ -87,7 +87,7 @@ describe(LotsRepository.name, () => {
       }));
 
     it('refuses a second lot for a purchase (uq_point_lots_transaction) and opens none of its batch', () =>
-      rolledBack(owner.transactions, async (db) => {
+      owner.rolledBack(async (db) => {
         const c = await createConversation(db);
         const [{ transactionId }] = await openLots(db, c, [{}]);
         const fresh = await createPurchase(db, c);
@@ -102,7 +102,7 @@ describe(LotsRepository.name, () => {
 
   describe('unspentOldestFirst', () => {
     it("answers the conversation's lots that still hold points, oldest first", () =>
-      rolledBack(owner.transactions, async (db) => {
+      owner.rolledBack(async (db) => {
         const c = await createConversation(db);
         const [spentLot, partly, full] = await openLots(db, c, [{ points: 100 }, { points: 200, amountCents: 550, absorbed: 20 }, { points: 300, moderatorId: null }]);
         await openLots(db, await createConversation(db), [{}]);
@@ -125,7 +125,7 @@ describe(LotsRepository.name, () => {
 
   describe('reversibleOwnFirst', () => {
     it("answers the reversed purchase's own lot first, even spent, then the other lots with points, oldest first", () =>
-      rolledBack(owner.transactions, async (db) => {
+      owner.rolledBack(async (db) => {
         const c = await createConversation(db);
         const [older, own, emptied, newer] = await openLots(db, c, [{ points: 50 }, { points: 100 }, { points: 10 }, { points: 20 }]);
         await sut.shift(
@@ -149,7 +149,7 @@ describe(LotsRepository.name, () => {
 
   describe('takenNewestFirst', () => {
     it('answers the lots that lost points, newest first, with what the given reversal took from each', () =>
-      rolledBack(owner.transactions, async (db) => {
+      owner.rolledBack(async (db) => {
         const c = await createConversation(db);
         const [first, second, third, absorbing, untouched] = await openLots(db, c, [{}, {}, {}, { absorbed: 15 }, {}]);
         const reversal = `refund:${randomUUID()}`;
@@ -178,7 +178,7 @@ describe(LotsRepository.name, () => {
 
   describe('shift', () => {
     it("spends from several lots: their remaining and spent parts move, and each gets an entry with the spend's id and value", () =>
-      rolledBack(owner.transactions, async (db) => {
+      owner.rolledBack(async (db) => {
         const c = await createConversation(db);
         const [a, b] = await openLots(db, c, [{ points: 100 }, { points: 50 }]);
         const spendId = await createSpend(db, c, 120);
@@ -203,7 +203,7 @@ describe(LotsRepository.name, () => {
       }));
 
     it('takes back and gives back: remaining and taken move the other way, entries carry no spend nor value', () =>
-      rolledBack(owner.transactions, async (db) => {
+      owner.rolledBack(async (db) => {
         const c = await createConversation(db);
         const [a] = await openLots(db, c, [{ points: 100 }]);
         const key = `dispute:${randomUUID()}`;
@@ -220,7 +220,7 @@ describe(LotsRepository.name, () => {
       }));
 
     it('refuses to take more than a lot holds (ck_point_lots_parts), changing no lot of the batch', () =>
-      rolledBack(owner.transactions, async (db) => {
+      owner.rolledBack(async (db) => {
         const c = await createConversation(db);
         const [a, b] = await openLots(db, c, [{ points: 100 }, { points: 10 }]);
 
@@ -242,7 +242,7 @@ describe(LotsRepository.name, () => {
       }));
 
     it("refuses a second entry of one key and kind on a lot (uq_point_lot_entries_source): the caller's transaction undoes the lot's change with it", () =>
-      rolledBack(owner.transactions, async (db) => {
+      owner.rolledBack(async (db) => {
         const c = await createConversation(db);
         const [a] = await openLots(db, c, [{ points: 100 }]);
         const key = `refund:${randomUUID()}`;
@@ -257,7 +257,7 @@ describe(LotsRepository.name, () => {
 
   describe('attributeHeld', () => {
     it('names the moderator on the held lots of the purchases given, and only there', () =>
-      rolledBack(owner.transactions, async (db) => {
+      owner.rolledBack(async (db) => {
         const c = await createConversation(db);
         const [heldA, heldB, earned, heldElsewhere] = await openLots(db, c, [{ moderatorId: null }, { moderatorId: null }, {}, { moderatorId: null }]);
         const next = await createConversation(db);
@@ -273,7 +273,7 @@ describe(LotsRepository.name, () => {
 
   describe('entriesOfSpend', () => {
     it("answers a spend's parts, oldest lot first, with their purchase, value, currency and moderator", () =>
-      rolledBack(owner.transactions, async (db) => {
+      owner.rolledBack(async (db) => {
         const c = await createConversation(db);
         const [a, b] = await openLots(db, c, [{ points: 100, currency: 'usd' }, { points: 100, moderatorId: null }]);
         const spendId = await createSpend(db, c, 130);
@@ -298,7 +298,7 @@ describe(LotsRepository.name, () => {
 
   describe('countsOf', () => {
     it('answers the parts of the lots of the purchases given; a purchase without a lot has none', () =>
-      rolledBack(owner.transactions, async (db) => {
+      owner.rolledBack(async (db) => {
         const c = await createConversation(db);
         const [a, b] = await openLots(db, c, [{ points: 100, absorbed: 10 }, { points: 40 }]);
         const noLot = await createPurchase(db, c);

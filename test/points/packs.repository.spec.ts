@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PacksRepository } from '../../src/points/packs.repository';
 import { useOwnerDatabase } from '../support/owner-database';
-import { failureOf, gate, rolledBack, Sql, stillPendingAfter } from './conversations';
+import { failureOf, gate, Sql, stillPendingAfter } from './conversations';
 
 describe(PacksRepository.name, () => {
   const owner = useOwnerDatabase();
@@ -35,7 +35,7 @@ describe(PacksRepository.name, () => {
 
   describe('listActive and listAll', () => {
     it('answer the catalogue by sort order, then points, then id; listActive leaves inactive packs out', () =>
-      rolledBack(owner.transactions, async (db) => {
+      owner.rolledBack(async (db) => {
         const big = await insertPack(db, { points: 200, sortOrder: 900 });
         const small = await insertPack(db, { points: 100, sortOrder: 900 });
         const hidden = await insertPack(db, { points: 500, sortOrder: 800, active: false });
@@ -53,7 +53,7 @@ describe(PacksRepository.name, () => {
 
   describe('findActive', () => {
     it('answers the active pack of a code, with numbers for its amounts; null for an inactive or unknown code', () =>
-      rolledBack(owner.transactions, async (db) => {
+      owner.rolledBack(async (db) => {
         const code = await insertPack(db, { points: 250, amountCents: 650, sortOrder: 5 });
         const inactive = await insertPack(db, { points: 250, sortOrder: 5, active: false });
 
@@ -65,7 +65,7 @@ describe(PacksRepository.name, () => {
 
   describe('insertLast', () => {
     it('adds an active pack after the last one of the catalogue, inactive packs included, and answers it', () =>
-      rolledBack(owner.transactions, async (db) => {
+      owner.rolledBack(async (db) => {
         const [{ max: before }] = await db.query<Array<{ max: number }>>(`SELECT max(sort_order) AS max FROM point_packs`);
         await insertPack(db, { points: 10, sortOrder: before + 10, active: false });
         const code = newCode();
@@ -77,7 +77,7 @@ describe(PacksRepository.name, () => {
       }));
 
     it('answers null and writes nothing when the code is taken (uq_point_packs_code)', () =>
-      rolledBack(owner.transactions, async (db) => {
+      owner.rolledBack(async (db) => {
         const code = await insertPack(db, { points: 100, amountCents: 299, sortOrder: 3 });
 
         expect(await sut.insertLast({ code, points: 999, amountCents: 1999, currency: 'eur' })).toBeNull();
@@ -88,7 +88,7 @@ describe(PacksRepository.name, () => {
       }));
 
     it('skips only a taken code: any other violation fails (ck_point_packs_currency)', () =>
-      rolledBack(owner.transactions, async (db) => {
+      owner.rolledBack(async (db) => {
         const code = newCode();
         expect(await failureOf(db, () => sut.insertLast({ code, points: 100, amountCents: 299, currency: 'EUR' }))).toMatchObject({ constraint: 'ck_point_packs_currency' });
         expect(await packRow(db, code)).toBeUndefined();
@@ -97,12 +97,12 @@ describe(PacksRepository.name, () => {
 
   describe('lockByCode and save', () => {
     it('answers null for an unknown code', () =>
-      rolledBack(owner.transactions, async () => {
+      owner.rolledBack(async () => {
         expect(await sut.lockByCode(newCode())).toBeNull();
       }));
 
     it('saves the changes of a pack and moves its updated_at', () =>
-      rolledBack(owner.transactions, async (db) => {
+      owner.rolledBack(async (db) => {
         const code = await insertPack(db, { points: 100, amountCents: 299, sortOrder: 3 });
         await db.query(`UPDATE point_packs SET updated_at = now() - interval '1 hour' WHERE code = $1`, [code]);
         const before = await packRow(db, code);

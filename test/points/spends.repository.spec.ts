@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { NewSpend, SpendsRepository } from '../../src/points/spends.repository';
 import { useOwnerDatabase } from '../support/owner-database';
-import { createConversation, gate, rolledBack, Sql, stillPendingAfter, TestConversation } from './conversations';
+import { createConversation, gate, Sql, stillPendingAfter, TestConversation } from './conversations';
 
 describe(SpendsRepository.name, () => {
   const owner = useOwnerDatabase();
@@ -33,7 +33,7 @@ describe(SpendsRepository.name, () => {
 
   describe('insertUnlessKeyUsed', () => {
     it('writes the spend and answers its id, leaving the values it was given as they were', () =>
-      rolledBack(owner.transactions, async (db) => {
+      owner.rolledBack(async (db) => {
         const c = await createConversation(db);
         const request = spend(c, { points: 25, reason: 'gift', balanceAfter: 75 });
 
@@ -44,7 +44,7 @@ describe(SpendsRepository.name, () => {
       }));
 
     it('answers null and writes nothing when the client used the key before (uq_point_spends_client_key)', () =>
-      rolledBack(owner.transactions, async (db) => {
+      owner.rolledBack(async (db) => {
         const c = await createConversation(db);
         const request = spend(c);
         const first = await sut.insertUnlessKeyUsed(request);
@@ -55,7 +55,7 @@ describe(SpendsRepository.name, () => {
       }));
 
     it("writes another client's spend with the same key: a key is the client's own", () =>
-      rolledBack(owner.transactions, async (db) => {
+      owner.rolledBack(async (db) => {
         const c = await createConversation(db);
         const other = await createConversation(db);
         const request = spend(c);
@@ -121,7 +121,7 @@ describe(SpendsRepository.name, () => {
 
   describe('findByKey', () => {
     it("answers the client's spend made with the key, with numbers for its amounts", () =>
-      rolledBack(owner.transactions, async (db) => {
+      owner.rolledBack(async (db) => {
         const c = await createConversation(db);
         const request = spend(c, { points: 15, balanceAfter: 85 });
         const id = await sut.insertUnlessKeyUsed(request);
@@ -139,7 +139,7 @@ describe(SpendsRepository.name, () => {
       }));
 
     it('answers null for a key the client never used, even if another client did', () =>
-      rolledBack(owner.transactions, async (db) => {
+      owner.rolledBack(async (db) => {
         const c = await createConversation(db);
         const other = await createConversation(db);
         const request = spend(c);
