@@ -22,12 +22,14 @@ const ANY_NUMBER = 100_000;
 /**
  * The outbox's statements and the relay's session on the run's database. Other suites of the run may
  * have left events in the outbox: each test claims with room for all of them, looks only at its own
- * (by a type of its own) and frees what it claimed when it ends.
+ * (by a type of its own), and when it ends frees what it claimed and deletes its own events, which
+ * no relay of a later suite should meet.
  */
 describe(OutboxRepository.name, () => {
   const owner = useOwnerDatabase();
   let sut: OutboxRepository;
   const sessions: Array<{ client: Client; token: number }> = [];
+  const types: string[] = [];
 
   beforeAll(() => {
     sut = new OutboxRepository(owner.transactions, owner.db);
@@ -38,7 +40,15 @@ describe(OutboxRepository.name, () => {
       await sut.releaseClaims(session.token);
       await session.client.end().catch(() => undefined);
     }
+    await owner.db.query(`DELETE FROM outbox_events WHERE type = ANY($1::text[])`, [types.splice(0)]);
   });
+
+  /** A type of the test's own, so that its events are told apart from any other suite's. */
+  function ownType(): string {
+    const type = `test.${randomUUID()}`;
+    types.push(type);
+    return type;
+  }
 
   /** A relay session: a connection holding the advisory lock of its token and LISTENing. */
   async function relaySession(): Promise<{ client: Client; token: number; notifications: Notification[] }> {
@@ -53,7 +63,7 @@ describe(OutboxRepository.name, () => {
 
   /** Stores `count` events of a type of their own in one transaction; answers the type and their ids in order. */
   async function storeEvents(count: number): Promise<{ type: string; ids: string[] }> {
-    const type = `test.${randomUUID()}`;
+    const type = ownType();
     await owner.transactions.run(() => sut.store(Array.from({ length: count }, (_, n) => ({ type, payload: { n } }))));
     const rows = await rowsOf(type);
     return { type, ids: rows.map((row) => row.id) };
@@ -75,7 +85,7 @@ describe(OutboxRepository.name, () => {
   describe('store', () => {
     it("writes the events in the caller's transaction, in order, and NOTIFYs the relays when it commits", async () => {
       const listener = await relaySession();
-      const type = `test.${randomUUID()}`;
+      const type = ownType();
       let seenBeforeCommit = -1;
 
       await owner.transactions.run(async () => {
@@ -100,7 +110,7 @@ describe(OutboxRepository.name, () => {
 
     it('stores nothing and NOTIFYs nobody when the transaction rolls back', async () => {
       const listener = await relaySession();
-      const type = `test.${randomUUID()}`;
+      const type = ownType();
 
       await expect(
         owner.transactions.run(async () => {

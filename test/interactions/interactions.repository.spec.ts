@@ -1,4 +1,4 @@
-import { QueryFailedError } from 'typeorm';
+import { EntityManager, QueryFailedError } from 'typeorm';
 import { InteractionsRepository } from '../../src/interactions/interactions.repository';
 import { conversationKey } from '../../src/interactions/interactions.service';
 import { createProfile, createUser, TestProfile, TestUser } from '../factories';
@@ -14,6 +14,8 @@ interface ConversationRow {
   held_points: string;
   last_interaction_at: Date | null;
 }
+
+class RolledBack extends Error {}
 
 describe(InteractionsRepository.name, () => {
   const owner = useOwnerDatabase();
@@ -35,8 +37,23 @@ describe(InteractionsRepository.name, () => {
     return row;
   }
 
-  async function rowsOf(clients: TestUser[]): Promise<ConversationRow[]> {
-    return owner.db.query<ConversationRow[]>(`SELECT * FROM profile_client_interactions WHERE client_id = ANY($1::bigint[]) ORDER BY id`, [
+  /**
+   * Runs `work` in a transaction that is then rolled back: the suites of the run that check the
+   * ledger against the cached balances find no balance this one changed without ledger rows.
+   */
+  async function rolledBack(work: (sql: EntityManager) => Promise<void>): Promise<void> {
+    try {
+      await owner.transactions.run(async (manager) => {
+        await work(manager);
+        throw new RolledBack();
+      });
+    } catch (error) {
+      if (!(error instanceof RolledBack)) throw error;
+    }
+  }
+
+  async function rowsOf(clients: TestUser[], sql: Pick<EntityManager, 'query'> = owner.db): Promise<ConversationRow[]> {
+    return sql.query<ConversationRow[]>(`SELECT * FROM profile_client_interactions WHERE client_id = ANY($1::bigint[]) ORDER BY id`, [
       clients.map((client) => client.id),
     ]);
   }
@@ -114,22 +131,23 @@ describe(InteractionsRepository.name, () => {
       const [first, second, absent] = await clients(3);
       const one = await conversation(first);
       const two = await conversation(second, profile, null);
-      await owner.db.query(`UPDATE profile_client_interactions SET points_balance = 70 WHERE id = $1`, [two.id]);
 
-      const locked = await owner.transactions.run(() =>
-        sut.lockAll([
+      await rolledBack(async (sql) => {
+        await sql.query(`UPDATE profile_client_interactions SET points_balance = 70 WHERE id = $1`, [two.id]);
+
+        const locked = await sut.lockAll([
           { clientId: second.id, profileId: profile.id },
           { clientId: absent.id, profileId: profile.id },
           { clientId: first.id, profileId: profile.id },
-        ]),
-      );
+        ]);
 
-      expect(locked).toEqual(
-        new Map([
-          [conversationKey(first.id, profile.id), { id: one.id, clientId: first.id, profileId: profile.id, moderatorId: moderator.id, pointsBalance: 0 }],
-          [conversationKey(second.id, profile.id), { id: two.id, clientId: second.id, profileId: profile.id, moderatorId: null, pointsBalance: 70 }],
-        ]),
-      );
+        expect(locked).toEqual(
+          new Map([
+            [conversationKey(first.id, profile.id), { id: one.id, clientId: first.id, profileId: profile.id, moderatorId: moderator.id, pointsBalance: 0 }],
+            [conversationKey(second.id, profile.id), { id: two.id, clientId: second.id, profileId: profile.id, moderatorId: null, pointsBalance: 70 }],
+          ]),
+        );
+      });
     });
 
     it("holds every conversation FOR UPDATE until the caller's transaction ends", async () => {
@@ -156,20 +174,22 @@ describe(InteractionsRepository.name, () => {
       const [one, two] = [await conversation(first), await conversation(second)];
       const touchedAt = new Date('2026-01-02T03:04:05.000Z');
 
-      await sut.applyBalanceChanges(
-        new Map([
-          [one.id, { balance: 100, received: 100 }],
-          [two.id, { balance: -5, held: 40 }],
-        ]),
-        touchedAt,
-      );
-      await sut.applyBalanceChanges(new Map([[one.id, { balance: -30 }]]));
+      await rolledBack(async (sql) => {
+        await sut.applyBalanceChanges(
+          new Map([
+            [one.id, { balance: 100, received: 100 }],
+            [two.id, { balance: -5, held: 40 }],
+          ]),
+          touchedAt,
+        );
+        await sut.applyBalanceChanges(new Map([[one.id, { balance: -30 }]]));
 
-      const rows = await rowsOf([first, second]);
-      expect(rows.map((row) => [row.points_balance, row.total_points_received, row.held_points, row.last_interaction_at?.toISOString()])).toEqual([
-        ['70', '100', '0', touchedAt.toISOString()],
-        ['-5', '0', '40', touchedAt.toISOString()],
-      ]);
+        const rows = await rowsOf([first, second], sql);
+        expect(rows.map((row) => [row.points_balance, row.total_points_received, row.held_points, row.last_interaction_at?.toISOString()])).toEqual([
+          ['70', '100', '0', touchedAt.toISOString()],
+          ['-5', '0', '40', touchedAt.toISOString()],
+        ]);
+      });
     });
   });
 

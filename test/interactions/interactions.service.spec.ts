@@ -1,6 +1,6 @@
 import { QueryFailedError } from 'typeorm';
 import { InteractionsRepository } from '../../src/interactions/interactions.repository';
-import { conversationKey, InteractionsService } from '../../src/interactions/interactions.service';
+import { conversationKey, InteractionsService, LockedConversation } from '../../src/interactions/interactions.service';
 import { ProfilesRepository } from '../../src/profiles/profiles.repository';
 import { ProfilesService } from '../../src/profiles/profiles.service';
 import { createProfile, createUser } from '../factories';
@@ -31,20 +31,28 @@ describe(InteractionsService.name, () => {
       const moderator = await createUser(owner.db, 'moderator');
       const [handled, unhandled] = [await createProfile(owner.db, moderator), await createProfile(owner.db, null)];
       const [client, other] = [await createUser(owner.db), await createUser(owner.db)];
-      const [existing] = await owner.db.query<Array<{ id: string }>>(
-        `INSERT INTO profile_client_interactions (client_id, profile_id, moderator_id, points_balance) VALUES ($1, $2, NULL, 12) RETURNING id`,
-        [other.id, handled.id],
-      );
 
-      const locked = await owner.transactions.run(() =>
-        sut.lockOrCreateAll([
-          { clientId: client.id, profileId: handled.id },
-          { clientId: client.id, profileId: unhandled.id },
-          { clientId: other.id, profileId: handled.id },
-          { clientId: client.id, profileId: '900000000000000001' },
-          { clientId: client.id, profileId: handled.id },
-        ]),
-      );
+      // Rolled back: a balance without its ledger rows must not outlive the test (the run's e2e
+      // suites check the ledger against the cached balances).
+      const rollback = new Error('rolled back');
+      let existing: { id: string } | undefined;
+      let locked = new Map<string, LockedConversation>();
+      await expect(
+        owner.transactions.run(async (manager) => {
+          [existing] = await manager.query<Array<{ id: string }>>(
+            `INSERT INTO profile_client_interactions (client_id, profile_id, moderator_id, points_balance) VALUES ($1, $2, NULL, 12) RETURNING id`,
+            [other.id, handled.id],
+          );
+          locked = await sut.lockOrCreateAll([
+            { clientId: client.id, profileId: handled.id },
+            { clientId: client.id, profileId: unhandled.id },
+            { clientId: other.id, profileId: handled.id },
+            { clientId: client.id, profileId: '900000000000000001' },
+            { clientId: client.id, profileId: handled.id },
+          ]);
+          throw rollback;
+        }),
+      ).rejects.toBe(rollback);
 
       expect([...locked.keys()].sort()).toEqual(
         [conversationKey(client.id, handled.id), conversationKey(client.id, unhandled.id), conversationKey(other.id, handled.id)].sort(),
@@ -52,7 +60,7 @@ describe(InteractionsService.name, () => {
       expect(locked.get(conversationKey(client.id, handled.id))).toMatchObject({ moderatorId: moderator.id, pointsBalance: 0 });
       expect(locked.get(conversationKey(client.id, unhandled.id))).toMatchObject({ moderatorId: null, pointsBalance: 0 });
       expect(locked.get(conversationKey(other.id, handled.id))).toEqual({
-        id: existing.id,
+        id: existing?.id,
         clientId: other.id,
         profileId: handled.id,
         moderatorId: null,

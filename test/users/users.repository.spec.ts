@@ -1,10 +1,12 @@
-import { QueryFailedError } from 'typeorm';
+import { EntityManager, QueryFailedError } from 'typeorm';
 import { UsersRepository } from '../../src/users/users.repository';
 import { createUser } from '../factories';
 import { useOwnerDatabase } from '../support/owner-database';
 
 /** An id no user has: beyond any identity this test run draws. */
 const UNKNOWN_ID = '900000000000000001';
+
+class RolledBack extends Error {}
 
 describe(UsersRepository.name, () => {
   const owner = useOwnerDatabase();
@@ -14,8 +16,23 @@ describe(UsersRepository.name, () => {
     sut = new UsersRepository(owner.transactions);
   });
 
-  async function pointsOf(ids: string[]): Promise<Record<string, number>> {
-    const rows = await owner.db.query<Array<{ id: string; points: string }>>(`SELECT id, points FROM users WHERE id = ANY($1::bigint[])`, [ids]);
+  /**
+   * Runs `work` in a transaction that is then rolled back: the suites of the run that check the
+   * ledger against the cached balances find no balance this one changed without ledger rows.
+   */
+  async function rolledBack(work: (sql: EntityManager) => Promise<void>): Promise<void> {
+    try {
+      await owner.transactions.run(async (manager) => {
+        await work(manager);
+        throw new RolledBack();
+      });
+    } catch (error) {
+      if (!(error instanceof RolledBack)) throw error;
+    }
+  }
+
+  async function pointsOf(ids: string[], sql: Pick<EntityManager, 'query'> = owner.db): Promise<Record<string, number>> {
+    const rows = await sql.query<Array<{ id: string; points: string }>>(`SELECT id, points FROM users WHERE id = ANY($1::bigint[])`, [ids]);
     return Object.fromEntries(rows.map((row) => [row.id, Number(row.points)]));
   }
 
@@ -59,27 +76,34 @@ describe(UsersRepository.name, () => {
   describe('addPoints', () => {
     it('applies every delta in one call and answers the new balances, keyed by user', async () => {
       const [first, second, third] = [await createUser(owner.db, 'moderator'), await createUser(owner.db, 'moderator'), await createUser(owner.db, 'moderator')];
-      await sut.addPoints(new Map([[third.id, 40]]));
 
-      const balances = await sut.addPoints(new Map([[second.id, 25], [first.id, 100], [third.id, -15]]));
+      await rolledBack(async (sql) => {
+        await sut.addPoints(new Map([[third.id, 40]]));
 
-      expect(balances).toEqual(new Map([[first.id, 100], [second.id, 25], [third.id, 25]]));
-      expect(await pointsOf([first.id, second.id, third.id])).toEqual({ [first.id]: 100, [second.id]: 25, [third.id]: 25 });
+        const balances = await sut.addPoints(new Map([[second.id, 25], [first.id, 100], [third.id, -15]]));
+
+        expect(balances).toEqual(new Map([[first.id, 100], [second.id, 25], [third.id, 25]]));
+        expect(await pointsOf([first.id, second.id, third.id], sql)).toEqual({ [first.id]: 100, [second.id]: 25, [third.id]: 25 });
+      });
     });
 
     it('keeps a negative balance: points paid out, then taken back', async () => {
       const moderator = await createUser(owner.db, 'moderator');
 
-      expect(await sut.addPoints(new Map([[moderator.id, -30]]))).toEqual(new Map([[moderator.id, -30]]));
-      expect(await pointsOf([moderator.id])).toEqual({ [moderator.id]: -30 });
+      await rolledBack(async (sql) => {
+        expect(await sut.addPoints(new Map([[moderator.id, -30]]))).toEqual(new Map([[moderator.id, -30]]));
+        expect(await pointsOf([moderator.id], sql)).toEqual({ [moderator.id]: -30 });
+      });
     });
 
     it('leaves out a user that does not exist and changes the others', async () => {
       const moderator = await createUser(owner.db, 'moderator');
 
-      const balances = await sut.addPoints(new Map([[UNKNOWN_ID, 5], [moderator.id, 5]]));
+      await rolledBack(async () => {
+        const balances = await sut.addPoints(new Map([[UNKNOWN_ID, 5], [moderator.id, 5]]));
 
-      expect(balances).toEqual(new Map([[moderator.id, 5]]));
+        expect(balances).toEqual(new Map([[moderator.id, 5]]));
+      });
     });
 
     it('changes nothing for no deltas', async () => {
