@@ -15,6 +15,7 @@ import { JwtService } from '@nestjs/jwt';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import type { Logger, QueryRunner } from 'typeorm';
+import { LedgerAccount, LedgerAccountSql } from '../src/points/ledger-accounts';
 import { AuthPathResult, compareAuthPaths } from './ab';
 import { HttpClient, HttpResult, percentile } from './http-load';
 import { LoadProcess, LoadRequest } from './load-process';
@@ -253,25 +254,24 @@ async function load(db: Client, rows: number, print: (line?: string) => void): P
        FROM generate_series(1, $2::int + $3::int) AS g
       CROSS JOIN LATERAL (
         SELECT CASE WHEN g % 2 = 1 OR g % ${2 * REVERSAL_EVERY} <> 0 THEN 'attribution' ELSE 'reversal' END AS kind,
-               CASE WHEN g % 2 = 1 THEN 'moderator:' || ($1::bigint[])[2 + g % (cardinality($1::bigint[]) - 1)]
-                    ELSE 'moderator:' || ($1::bigint[])[1] END AS account,
+               ${LedgerAccountSql.moderator(`CASE WHEN g % 2 = 1 THEN ($1::bigint[])[2 + g % (cardinality($1::bigint[]) - 1)] ELSE ($1::bigint[])[1] END`)} AS account,
                CASE WHEN g % 2 = 0 AND g % ${2 * REVERSAL_EVERY} = 0 THEN 50 ELSE 100 END AS points) AS a
       CROSS JOIN LATERAL (
         SELECT a.kind, a.points,
-               CASE WHEN a.kind = 'reversal' THEN a.account ELSE 'platform:earnings' END AS debit,
-               CASE WHEN a.kind = 'reversal' THEN 'platform:earnings' ELSE a.account END AS credit) AS t`,
-    [moderators, HOT_MODERATOR_TRANSFERS, OTHER_MODERATOR_TRANSFERS, process.pid],
+               CASE WHEN a.kind = 'reversal' THEN a.account ELSE $5 END AS debit,
+               CASE WHEN a.kind = 'reversal' THEN $5 ELSE a.account END AS credit) AS t`,
+    [moderators, HOT_MODERATOR_TRANSFERS, OTHER_MODERATOR_TRANSFERS, process.pid, LedgerAccount.platformEarnings],
   );
   // The cache the route reads: users.points of a moderator is the balance of its ledger account.
   await db.query(
     `UPDATE users u SET points = b.balance
-       FROM (SELECT substr(account, length('moderator:') + 1)::bigint AS id, sum(delta) AS balance
+       FROM (SELECT ${LedgerAccountSql.moderatorIdOf('account')}::bigint AS id, sum(delta) AS balance
                FROM (SELECT credit_account AS account, points AS delta FROM ledger_transfers WHERE credit_account = ANY($1::text[])
                      UNION ALL
                      SELECT debit_account, -points FROM ledger_transfers WHERE debit_account = ANY($1::text[])) m
               GROUP BY account) b
       WHERE u.id = b.id`,
-    [moderators.map((id) => `moderator:${id}`)],
+    [moderators.map((id) => LedgerAccount.moderator(id))],
   );
   // The hot client's notifications (every 4th row), one in ten unread, among three times as many for the other clients.
   await db.query(
@@ -301,7 +301,7 @@ async function load(db: Client, rows: number, print: (line?: string) => void): P
             (SELECT count(*) FROM notifications)::int AS notifications,
             (SELECT count(*) FROM users)::int AS users,
             (SELECT count(*) FROM profiles)::int AS profiles`,
-    [clients[0], profiles[0], `moderator:${moderators[0]}`],
+    [clients[0], profiles[0], LedgerAccount.moderator(moderators[0])],
   );
   return { clients, profiles, profileModerators, moderators, admin, counts: counts[0] };
 }
