@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { IsNull } from 'typeorm';
 import { TransactionRunner } from '../database/transaction';
+import { ProfilesSql } from '../profiles/profiles.sql';
 import { Interaction } from './entities/interaction.entity';
 
 /** A client×profile pair, as conversations are looked up. */
@@ -40,37 +41,29 @@ export class InteractionsRepository {
     return this.transactions.repository(Interaction).findOneBy({ clientId, profileId });
   }
 
-  /** The pairs among `pairs` that have no conversation yet, as this statement sees them; locks nothing. */
-  async findMissing(pairs: readonly ConversationPair[]): Promise<ConversationPair[]> {
-    if (pairs.length === 0) return [];
-    const rows = await this.transactions.manager.query<Array<{ client_id: string; profile_id: string }>>(
-      `SELECT x.client_id, x.profile_id
-         FROM unnest($1::bigint[], $2::bigint[]) AS x(client_id, profile_id)
-        WHERE NOT EXISTS (SELECT 1 FROM profile_client_interactions i WHERE i.client_id = x.client_id AND i.profile_id = x.profile_id)`,
-      [pairs.map((pair) => pair.clientId), pairs.map((pair) => pair.profileId)],
-    );
-    return rows.map((row) => ({ clientId: row.client_id, profileId: row.profile_id }));
-  }
-
   /**
-   * Creates the conversations that do not exist yet, with the moderator given for each, in one
-   * statement; the identities are drawn in (profile, client) order. A pair that another transaction
-   * is creating at this moment makes the INSERT wait for it, then skip it.
+   * Creates the conversations of `pairs` that do not exist yet, each with its profile's moderator,
+   * in one statement. Only the profiles of missing conversations are read, FOR SHARE in id order
+   * (the profiles module's SQL): an assignment of such a profile either committed before, and its
+   * moderator is used, or waits for this transaction and then finds the new conversation among
+   * those to assign. No profile is locked for a conversation that exists (a popular profile's row
+   * would otherwise be locked by every purchase). A pair whose profile does not exist is skipped; one
+   * that another transaction is creating at this moment makes the INSERT wait for it, then skip it.
    */
-  async createMissing(conversations: ReadonlyArray<ConversationPair & { moderatorId: string | null }>): Promise<void> {
-    if (conversations.length === 0) return;
+  async createMissing(pairs: readonly ConversationPair[]): Promise<void> {
+    if (pairs.length === 0) return;
     await this.transactions.manager.query(
-      `INSERT INTO profile_client_interactions (client_id, profile_id, moderator_id)
-       SELECT x.client_id, x.profile_id, x.moderator_id
-         FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS x(client_id, profile_id, moderator_id)
-        WHERE NOT EXISTS (SELECT 1 FROM profile_client_interactions i WHERE i.client_id = x.client_id AND i.profile_id = x.profile_id)
-        ORDER BY x.profile_id, x.client_id
+      `WITH missing AS (
+         SELECT x.client_id, x.profile_id
+           FROM unnest($1::bigint[], $2::bigint[]) AS x(client_id, profile_id)
+          WHERE NOT EXISTS (SELECT 1 FROM profile_client_interactions i WHERE i.client_id = x.client_id AND i.profile_id = x.profile_id)
+       ), profile AS (${ProfilesSql.moderatorsForShare('ARRAY(SELECT profile_id FROM missing)')})
+       INSERT INTO profile_client_interactions (client_id, profile_id, moderator_id)
+       SELECT m.client_id, m.profile_id, p.moderator_id
+         FROM missing m JOIN profile p ON p.id = m.profile_id
+        ORDER BY p.id, m.client_id
        ON CONFLICT (client_id, profile_id) DO NOTHING`,
-      [
-        conversations.map((conversation) => conversation.clientId),
-        conversations.map((conversation) => conversation.profileId),
-        conversations.map((conversation) => conversation.moderatorId),
-      ],
+      [pairs.map((pair) => pair.clientId), pairs.map((pair) => pair.profileId)],
     );
   }
 

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { ProfilesService } from '../profiles/profiles.service';
 import { Interaction } from './entities/interaction.entity';
 import { BalanceChange, ConversationPair, conversationKey, InteractionsRepository, LockedConversation } from './interactions.repository';
 
@@ -8,10 +7,7 @@ export { conversationKey } from './interactions.repository';
 
 @Injectable()
 export class InteractionsService {
-  constructor(
-    private readonly repository: InteractionsRepository,
-    private readonly profiles: ProfilesService,
-  ) {}
+  constructor(private readonly repository: InteractionsRepository) {}
 
   findByClientAndProfile(clientId: string, profileId: string): Promise<Interaction | null> {
     return this.repository.findByClientAndProfile(clientId, profileId);
@@ -36,21 +32,7 @@ export class InteractionsService {
    */
   async lockOrCreateAll(pairs: readonly ConversationPair[]): Promise<Map<string, LockedConversation>> {
     const unique = [...new Map(pairs.map((pair) => [conversationKey(pair.clientId, pair.profileId), pair])).values()];
-    // The profiles module owns `profiles`, so the one INSERT … JOIN profiles … FOR SHARE of before is
-    // three statements, and only when a conversation is missing: which pairs are missing (no lock),
-    // their profiles' moderators FOR SHARE, the INSERT. No profile is locked for a conversation that
-    // exists, as before (a popular profile's row would otherwise be locked by every purchase). A
-    // conversation another transaction creates in between is no harm: its profile was locked FOR
-    // SHARE for nothing, with no conversation locked yet, and the INSERT waits for it and skips it.
-    // When every conversation exists — every purchase but a client's first for the profile — this
-    // is two round trips, as before.
-    const missing = await this.repository.findMissing(unique);
-    if (missing.length > 0) {
-      const moderators = await this.profiles.lockModeratorsForShare(missing.map((pair) => pair.profileId));
-      await this.repository.createMissing(
-        missing.filter((pair) => moderators.has(pair.profileId)).map((pair) => ({ ...pair, moderatorId: moderators.get(pair.profileId) ?? null })),
-      );
-    }
+    await this.repository.createMissing(unique);
     return this.repository.lockAll(unique);
   }
 

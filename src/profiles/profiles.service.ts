@@ -19,12 +19,4 @@ export class ProfilesService {
     if (!(isId(profileId) && (await this.repository.setModerator(profileId, moderatorId)))) throw ProfilesError.notFound(profileId);
   }
 
-  /**
-   * The moderators of the existing profiles among `profileIds`, keyed by profile id, read FOR SHARE
-   * in id order: none of them can change until the caller's transaction ends. A profile that does
-   * not exist is left out. One statement however many profiles; one profile is a batch of one.
-   */
-  lockModeratorsForShare(profileIds: readonly string[]): Promise<Map<string, string | null>> {
-    return this.repository.lockModeratorsForShare(profileIds.filter(isId));
-  }
 }

@@ -75,29 +75,15 @@ describe(InteractionsRepository.name, () => {
     }
   }
 
-  describe('findMissing', () => {
-    it('answers the pairs that have no conversation yet', async () => {
-      const [known, unknown] = await clients(2);
-      await conversation(known);
-
-      const missing = await sut.findMissing([
-        { clientId: known.id, profileId: profile.id },
-        { clientId: unknown.id, profileId: profile.id },
-      ]);
-
-      expect(missing).toEqual([{ clientId: unknown.id, profileId: profile.id }]);
-    });
-  });
-
   describe('createMissing', () => {
-    it('creates every conversation in one call, each with its moderator, in (profile, client) order', async () => {
+    it("creates every missing conversation in one call with its profile's moderator, in (profile, client) order", async () => {
       const other = await createProfile(owner.db, null);
       const [first, second] = await clients(2);
 
       await sut.createMissing([
-        { clientId: second.id, profileId: other.id, moderatorId: null },
-        { clientId: second.id, profileId: profile.id, moderatorId: moderator.id },
-        { clientId: first.id, profileId: profile.id, moderatorId: moderator.id },
+        { clientId: second.id, profileId: other.id },
+        { clientId: second.id, profileId: profile.id },
+        { clientId: first.id, profileId: profile.id },
       ]);
 
       const rows = await rowsOf([first, second]);
@@ -108,14 +94,15 @@ describe(InteractionsRepository.name, () => {
       ]);
     });
 
-    it('leaves an existing conversation as it is, and creates a pair given twice once', async () => {
+    it('leaves an existing conversation as it is, creates a pair given twice once, and skips a profile that does not exist', async () => {
       const [known, fresh] = await clients(2);
       const existing = await conversation(known, profile, null);
 
       await sut.createMissing([
-        { clientId: known.id, profileId: profile.id, moderatorId: moderator.id },
-        { clientId: fresh.id, profileId: profile.id, moderatorId: moderator.id },
-        { clientId: fresh.id, profileId: profile.id, moderatorId: null },
+        { clientId: known.id, profileId: profile.id },
+        { clientId: fresh.id, profileId: profile.id },
+        { clientId: fresh.id, profileId: profile.id },
+        { clientId: fresh.id, profileId: '900000000000000001' },
       ]);
 
       const rows = await rowsOf([known, fresh]);

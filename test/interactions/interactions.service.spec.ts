@@ -1,18 +1,16 @@
 import { QueryFailedError } from 'typeorm';
 import { InteractionsRepository } from '../../src/interactions/interactions.repository';
 import { conversationKey, InteractionsService, LockedConversation } from '../../src/interactions/interactions.service';
-import { ProfilesRepository } from '../../src/profiles/profiles.repository';
-import { ProfilesService } from '../../src/profiles/profiles.service';
 import { createProfile, createUser } from '../factories';
 import { useOwnerDatabase } from '../support/owner-database';
 
-/** Conversations created and locked through the profiles module's locks, on the real database. */
+/** Conversations created (their profiles read through the profiles module's SQL) and locked, on the real database. */
 describe(InteractionsService.name, () => {
   const owner = useOwnerDatabase();
   let sut: InteractionsService;
 
   beforeAll(() => {
-    sut = new InteractionsService(new InteractionsRepository(owner.transactions), new ProfilesService(new ProfilesRepository(owner.transactions)));
+    sut = new InteractionsService(new InteractionsRepository(owner.transactions));
   });
 
   /** Whether another session can lock the profile FOR UPDATE right now (it cannot while this one reads it FOR SHARE). */
