@@ -11,8 +11,8 @@ runDevScript('demo:seed', async () => {
     production: 'demo users with known emails never go into a real database',
     noDatabase: 'DATABASE_URL must name the database to seed (npm start seeds its embedded database itself)',
   });
-  return withDatabase(env.DATABASE_URL, async (db) => {
-    const data = await seedDemoData(db);
+  return withDatabase(env.DATABASE_URL, async (owners) => {
+    const data = await seedDemoData(owners);
     process.stdout.write(demoBanner((env.APP_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''), data, env));
     return 0;
   });

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { DEMO_USERS, DemoRole, devScriptEnv, runDevScript, signToken, withDatabase } from '../src/dev/demo-seed';
+import { DEMO_USERS, devScriptEnv, runDevScript, signToken, withDatabase } from '../src/dev/demo-seed';
 
 const USAGE = `Usage: npm run token -- [--role client|moderator|admin] [--user <id>] [--ttl <seconds>]
   --role   the demo user of that role (default client; npm run demo:seed creates them)
@@ -21,7 +21,7 @@ runDevScript('token', async () => {
     production: 'production tokens come from the platform that signs them',
     noDatabase: 'DATABASE_URL must name the database of the user (with npm start alone, its banner and the reference client give tokens)',
   });
-  const demo = DEMO_USERS.find((user) => user.role === values.role);
+  const demo = DEMO_USERS.find((user) => String(user.role) === values.role);
   if (values.user === undefined && demo === undefined) {
     console.error(`--role must be client, moderator or admin\n${USAGE}`);
     return 2;
@@ -36,12 +36,9 @@ runDevScript('token', async () => {
     return 2;
   }
 
-  return withDatabase(env.DATABASE_URL, async (db) => {
-    const [user] =
-      values.user === undefined
-        ? await db.query<Array<{ id: string; role: DemoRole }>>(`SELECT id, role FROM users WHERE email = $1`, [demo!.email])
-        : await db.query<Array<{ id: string; role: DemoRole }>>(`SELECT id, role FROM users WHERE id = $1`, [values.user]);
-    if (user === undefined) {
+  return withDatabase(env.DATABASE_URL, async ({ users }) => {
+    const user = values.user === undefined ? (await users.findByEmails([demo!.email]))[0] : await users.findById(values.user);
+    if (!user) {
       console.error(values.user === undefined ? `No demo ${values.role} in this database: run npm run demo:seed first` : `No user ${values.user}`);
       return 1;
     }

@@ -1,15 +1,19 @@
-import { INestApplication } from '@nestjs/common';
+import { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import { existsSync } from 'node:fs';
-import { DataSource } from 'typeorm';
 import { Env, validateEnv } from '../config/env.schema';
+import { ProfilesService } from '../profiles/profiles.service';
+import { Role } from '../users/user-role';
+import { UsersService } from '../users/users.service';
+import { DemoDataModule } from './demo-data.module';
 
-export type DemoRole = 'client' | 'moderator' | 'admin';
+export type DemoRole = Role;
 
 export const DEMO_USERS: ReadonlyArray<{ email: string; name: string; role: DemoRole }> = [
-  { email: 'client@demo.local', name: 'Demo Client', role: 'client' },
-  { email: 'moderator@demo.local', name: 'Demo Moderator', role: 'moderator' },
-  { email: 'admin@demo.local', name: 'Demo Admin', role: 'admin' },
+  { email: 'client@demo.local', name: 'Demo Client', role: Role.Client },
+  { email: 'moderator@demo.local', name: 'Demo Moderator', role: Role.Moderator },
+  { email: 'admin@demo.local', name: 'Demo Admin', role: Role.Admin },
 ];
 export const DEMO_PROFILE_NAME = 'Sophie (demo)';
 
@@ -27,35 +31,35 @@ export interface DemoData {
 
 export type TokenSettings = Pick<Env, 'JWT_SECRET' | 'JWT_MAX_TTL_SECONDS' | 'JWT_ISSUER' | 'JWT_AUDIENCE'>;
 
+/** The modules that own the demo data: it is written and read through their services. */
+export interface DemoOwners {
+  users: UsersService;
+  profiles: ProfilesService;
+}
+
+/** The owners' services of a running application (the service itself, or DemoDataModule's context). */
+export function demoOwners(app: INestApplicationContext): DemoOwners {
+  return { users: app.get(UsersService), profiles: app.get(ProfilesService) };
+}
+
 /** Creates the demo users and the demo profile (run by its demo moderator) unless they exist. */
-export async function seedDemoData(db: DataSource): Promise<DemoData> {
-  for (const user of DEMO_USERS) {
-    await db.query(`INSERT INTO users (email, name, role) VALUES ($1, $2, $3) ON CONFLICT ON CONSTRAINT uq_users_email DO NOTHING`, [
-      user.email,
-      user.name,
-      user.role,
-    ]);
-  }
-  const moderator = await db.query<Array<{ id: string }>>(`SELECT id FROM users WHERE email = $1`, [
-    DEMO_USERS.find((user) => user.role === 'moderator')!.email,
-  ]);
-  await db.query(`INSERT INTO profiles (name, moderator_id) SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM profiles WHERE name = $1)`, [
-    DEMO_PROFILE_NAME,
-    moderator[0].id,
-  ]);
-  return (await findDemoData(db))!;
+export async function seedDemoData({ users, profiles }: DemoOwners): Promise<DemoData> {
+  const seeded = await users.ensure(DEMO_USERS);
+  const moderator = seeded.find((user) => user.role === Role.Moderator)!;
+  const profile = await profiles.ensureNamed(DEMO_PROFILE_NAME, moderator.id);
+  return { profile: { id: profile.id, name: profile.name }, users: seeded.map(demoUser) };
 }
 
 /** The demo data if it was seeded, else null. */
-export async function findDemoData(db: DataSource): Promise<DemoData | null> {
-  const users = await db.query<DemoUser[]>(`SELECT id, email, name, role FROM users WHERE email = ANY($1) ORDER BY id`, [
-    DEMO_USERS.map((user) => user.email),
-  ]);
-  const profiles = await db.query<Array<{ id: string; name: string }>>(`SELECT id, name FROM profiles WHERE name = $1 ORDER BY id LIMIT 1`, [
-    DEMO_PROFILE_NAME,
-  ]);
-  if (users.length < DEMO_USERS.length || profiles.length === 0) return null;
-  return { profile: profiles[0], users };
+export async function findDemoData({ users, profiles }: DemoOwners): Promise<DemoData | null> {
+  const found = await users.findByEmails(DEMO_USERS.map((user) => user.email));
+  const profile = await profiles.findByName(DEMO_PROFILE_NAME);
+  if (found.length < DEMO_USERS.length || profile === null) return null;
+  return { profile: { id: profile.id, name: profile.name }, users: found.map(demoUser) };
+}
+
+function demoUser({ id, email, name, role }: DemoUser): DemoUser {
+  return { id, email, name, role };
 }
 
 /**
@@ -103,8 +107,8 @@ export function demoBanner(baseUrl: string | undefined, data: DemoData, settings
 }
 
 /** `npm start` on the embedded database: creates the demo data once, then prints the banner. */
-export async function seedDemo(app: INestApplication, baseUrl: string, settings: TokenSettings): Promise<void> {
-  const data = await seedDemoData(app.get(DataSource));
+export async function seedDemo(app: INestApplicationContext, baseUrl: string, settings: TokenSettings): Promise<void> {
+  const data = await seedDemoData(demoOwners(app));
   process.stdout.write(demoBanner(baseUrl, data, settings));
 }
 
@@ -123,13 +127,13 @@ export function devScriptEnv(script: string, why: { production: string; noDataba
   return { ...env, DATABASE_URL: env.DATABASE_URL };
 }
 
-/** Runs `work` on a connection to `url`, closed whatever happens. */
-export async function withDatabase<T>(url: string, work: (db: DataSource) => Promise<T>): Promise<T> {
-  const db = await new DataSource({ type: 'postgres', url }).initialize();
+/** Runs `work` with the demo data's owners on the database of `url`, closed whatever happens. */
+export async function withDatabase<T>(url: string, work: (owners: DemoOwners) => Promise<T>): Promise<T> {
+  const app = await NestFactory.createApplicationContext(DemoDataModule.forDatabase(url), { logger: false });
   try {
-    return await work(db);
+    return await work(demoOwners(app));
   } finally {
-    await db.destroy();
+    await app.close();
   }
 }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { Env } from '../config/env.schema';
+import { ProfilesService } from '../profiles/profiles.service';
+import { UsersService } from '../users/users.service';
 import { findDemoData, signToken } from './demo-seed';
 import { DemoSessionDto } from './demo-session.dto';
 import { DevelopmentError } from './development.errors';
@@ -10,7 +11,8 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 @Injectable()
 export class DemoSessionService {
   constructor(
-    private readonly db: DataSource,
+    private readonly users: UsersService,
+    private readonly profiles: ProfilesService,
     private readonly env: Env,
   ) {}
 
@@ -21,7 +23,7 @@ export class DemoSessionService {
    */
   async session(remoteAddress: string | undefined): Promise<DemoSessionDto> {
     if (remoteAddress === undefined || !LOOPBACK.has(remoteAddress)) throw DevelopmentError.localOnly();
-    const data = await findDemoData(this.db);
+    const data = await findDemoData({ users: this.users, profiles: this.profiles });
     if (data === null) throw DevelopmentError.demoDataMissing();
     return {
       profileId: data.profile.id,

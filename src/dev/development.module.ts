@@ -1,10 +1,13 @@
 import { Module, Type } from '@nestjs/common';
 import { Env } from '../config/env.schema';
+import { ProfilesModule } from '../profiles/profiles.module';
+import { UsersModule } from '../users/users.module';
 import { DemoSessionController } from './demo-session.controller';
 import { DemoSessionService } from './demo-session.service';
 
 /** What only a development server has: the demo picker's tokens (GET /dev/demo-session). */
 @Module({
+  imports: [UsersModule, ProfilesModule],
   controllers: [DemoSessionController],
   providers: [DemoSessionService],
 })

@@ -14,6 +14,17 @@ export class ProfilesService {
     return profile;
   }
 
+  /** The first profile with this name, by id, or null. */
+  findByName(name: string): Promise<Pick<Profile, 'id' | 'name'> | null> {
+    return this.repository.findByName(name);
+  }
+
+  /** The profile with this name, created first, run by `moderatorId`, when none has it (seeding a known profile). */
+  async ensureNamed(name: string, moderatorId: string | null): Promise<Pick<Profile, 'id' | 'name'>> {
+    await this.repository.createNamedIfAbsent(name, moderatorId);
+    return (await this.repository.findByName(name))!;
+  }
+
   /** Sets who handles the profile's new conversations; inside the caller's transaction, locking the row. */
   async setModerator(profileId: string, moderatorId: string | null): Promise<void> {
     if (!(isId(profileId) && (await this.repository.setModerator(profileId, moderatorId)))) throw ProfilesError.notFound(profileId);

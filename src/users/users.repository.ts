@@ -5,6 +5,9 @@ import { User } from './user.entity';
 /** What authentication needs of a user. */
 export type UserIdentity = Pick<User, 'id' | 'role' | 'email'>;
 
+/** Who a user is, without the cached balance. */
+export type UserProfile = Pick<User, 'id' | 'email' | 'name' | 'role'>;
+
 /** Every statement on `users`, inside the caller's transaction when there is one. */
 @Injectable()
 export class UsersRepository {
@@ -12,6 +15,22 @@ export class UsersRepository {
 
   findById(id: string): Promise<User | null> {
     return this.transactions.repository(User).findOneBy({ id });
+  }
+
+  /** The users with these emails, in id order. */
+  findByEmails(emails: readonly string[]): Promise<UserProfile[]> {
+    return this.transactions.manager.query<UserProfile[]>(`SELECT id, email, name, role FROM users WHERE email = ANY($1::text[]) ORDER BY id`, [emails]);
+  }
+
+  /** Creates the users whose email is not taken yet, in one statement; the others are left as they are. */
+  async createMissing(users: ReadonlyArray<Omit<UserProfile, 'id'>>): Promise<void> {
+    if (users.length === 0) return;
+    await this.transactions.manager.query(
+      `INSERT INTO users (email, name, role)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+       ON CONFLICT ON CONSTRAINT uq_users_email DO NOTHING`,
+      [users.map((user) => user.email), users.map((user) => user.name), users.map((user) => user.role)],
+    );
   }
 
   /** Only the columns authentication reads. */

@@ -3,9 +3,9 @@ import { TransactionRunner } from '../database/transaction';
 import { User } from './user.entity';
 import { Role } from './user-role';
 import { ExpiringLookupCache, USER_LOOKUP_CACHE_MAX_ENTRIES, USER_LOOKUP_CACHE_SECONDS } from './user-lookup-cache';
-import { UserIdentity, UsersRepository } from './users.repository';
+import { UserIdentity, UserProfile, UsersRepository } from './users.repository';
 
-export type { UserIdentity } from './users.repository';
+export type { UserIdentity, UserProfile } from './users.repository';
 
 @Injectable()
 export class UsersService {
@@ -27,6 +27,17 @@ export class UsersService {
    */
   findIdentity(id: string): Promise<UserIdentity | null> {
     return this.identities.get(id, (key) => this.repository.findIdentity(key));
+  }
+
+  /** The users with these emails, in id order. */
+  findByEmails(emails: readonly string[]): Promise<UserProfile[]> {
+    return this.repository.findByEmails(emails);
+  }
+
+  /** The users with these emails, created first where the email is not taken (seeding known accounts). */
+  async ensure(users: ReadonlyArray<Omit<UserProfile, 'id'>>): Promise<UserProfile[]> {
+    await this.repository.createMissing(users);
+    return this.repository.findByEmails(users.map((user) => user.email));
   }
 
   async isModerator(id: string): Promise<boolean> {

@@ -1,5 +1,5 @@
 import { Browser, Page } from 'playwright-core';
-import { DemoData, seedDemoData } from '../../src/dev/demo-seed';
+import { DemoData, demoOwners, seedDemoData } from '../../src/dev/demo-seed';
 import { DevelopmentModule, developmentModules } from '../../src/dev/development.module';
 import { lineItemName } from '../../src/payments/checkout.service';
 import { classifyPath, isPageNavigation } from '../../src/web-client/client-pages';
@@ -30,7 +30,7 @@ async function startClient(env: Record<string, string> = {}): Promise<Client> {
   const frontDoor = await openFrontDoor();
   const t = await startTestApp({ ...DEVELOPMENT, APP_URL: frontDoor.url, ...env });
   frontDoor.forwardTo(t.url);
-  return { frontDoor, t, demo: await seedDemoData(t.db) };
+  return { frontDoor, t, demo: await seedDemoData(demoOwners(t.app)) };
 }
 
 async function stopClient(client: Client | undefined): Promise<void> {
@@ -39,7 +39,7 @@ async function stopClient(client: Client | undefined): Promise<void> {
 }
 
 function demoUser(demo: DemoData, role: 'client' | 'moderator') {
-  const user = demo.users.find((candidate) => candidate.role === role)!;
+  const user = demo.users.find((candidate) => String(candidate.role) === role)!;
   return { ...user, token: tokenFor(user) };
 }
 

@@ -1,0 +1,24 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { dataSourceOptions } from '../database/data-source-options';
+import { TransactionRunner } from '../database/transaction';
+import { ProfilesModule } from '../profiles/profiles.module';
+import { UsersModule } from '../users/users.module';
+
+/**
+ * The owners of the demo data (users, profiles) on their own, for the development scripts that seed
+ * it or sign a token without starting the service (`npm run demo:seed`, `npm run token`). The
+ * database is already migrated: these scripts never migrate it.
+ */
+@Module({})
+export class DemoDataModule {
+  static forDatabase(url: string): DynamicModule {
+    return {
+      module: DemoDataModule,
+      global: true,
+      imports: [TypeOrmModule.forRoot({ ...dataSourceOptions(url), autoLoadEntities: true }), UsersModule, ProfilesModule],
+      providers: [TransactionRunner],
+      exports: [TransactionRunner],
+    };
+  }
+}
