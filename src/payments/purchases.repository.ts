@@ -52,8 +52,9 @@ type StagedWrites = Map<string, PurchaseColumns>;
  * are staged (`stage`) and written together in one UPDATE just before commit (the `purchase.writes`
  * step): a purchase decided, credited and attributed in one transaction is rewritten once, and
  * every rewrite of a row touches each of the table's indexes. Staging needs the rows locked first
- * (`lockBySessions`, `lockByCharge`, `lockForRelease`); nothing in those transactions reads a
- * purchase row back from the database, they keep working on the rows they locked.
+ * (`lockBySessions`, `lockByCharge`, `lockForRelease`). The paths that stage lock their rows once
+ * and then work on the loaded rows; should a read of purchases come after a staged change in the
+ * same transaction, the changes staged so far are written first, so that it reads them.
  */
 @Injectable()
 export class PurchasesRepository {
@@ -75,6 +76,7 @@ export class PurchasesRepository {
 
   /** The client's purchases still pending and younger than `withinSeconds`, among its newest 200 (read through its index). */
   async countRecentPending(clientId: string, withinSeconds: number): Promise<number> {
+    await this.writeStaged();
     const [{ pending }] = await this.transactions.manager.query<Array<{ pending: number }>>(
       `SELECT count(*)::int AS pending
          FROM (SELECT status, created_at FROM profile_point_transactions WHERE client_id = $1 ORDER BY id DESC LIMIT 200) recent
@@ -93,30 +95,36 @@ export class PurchasesRepository {
     await this.rows.update({ id }, { stripeSessionId: sessionId });
   }
 
-  findBySessionForClient(sessionId: string, clientId: string): Promise<PointTransaction | null> {
+  async findBySessionForClient(sessionId: string, clientId: string): Promise<PointTransaction | null> {
+    await this.writeStaged();
     return this.rows.findOneBy({ stripeSessionId: sessionId, clientId });
   }
 
-  get(id: string): Promise<PointTransaction> {
+  async get(id: string): Promise<PointTransaction> {
+    await this.writeStaged();
     return this.rows.findOneByOrFail({ id });
   }
 
   /** Newest first, ids below `cursor`; `take` rows at most. */
-  page(filter: HistoryFilter, cursor: string | undefined, take: number): Promise<PointTransaction[]> {
+  async page(filter: HistoryFilter, cursor: string | undefined, take: number): Promise<PointTransaction[]> {
+    await this.writeStaged();
     const where: FindOptionsWhere<PointTransaction> = { ...filter };
     return this.rows.find({ where: cursor ? { ...where, id: LessThan(cursor) } : where, order: { id: 'DESC' }, take });
   }
 
-  existsByPayment(paymentIntentId: string): Promise<boolean> {
+  async existsByPayment(paymentIntentId: string): Promise<boolean> {
+    await this.writeStaged();
     return this.rows.existsBy({ stripePaymentId: paymentIntentId });
   }
 
-  exists(id: string): Promise<boolean> {
+  async exists(id: string): Promise<boolean> {
+    await this.writeStaged();
     return this.rows.existsBy({ id });
   }
 
   /** Pending purchases with a session, created `olderThanSeconds` ago or more, in id order after `after`. */
-  stalePending(olderThanSeconds: number, after: string, limit: number): Promise<PointTransaction[]> {
+  async stalePending(olderThanSeconds: number, after: string, limit: number): Promise<PointTransaction[]> {
+    await this.writeStaged();
     return this.rows
       .createQueryBuilder('t')
       .where('t.status = :pending', { pending: TransactionStatus.Pending })
@@ -133,7 +141,8 @@ export class PurchasesRepository {
    * session id, or by client_reference_id (when the session id was never stored: a crash after
    * Stripe answered).
    */
-  lockBySessions(sessions: readonly SessionKey[]): Promise<PointTransaction[]> {
+  async lockBySessions(sessions: readonly SessionKey[]): Promise<PointTransaction[]> {
+    await this.writeStaged();
     const references = sessions.map((session) => session.client_reference_id).filter((reference): reference is string => isId(reference));
     return this.rows.find({
       where: [{ stripeSessionId: In(sessions.map((session) => session.id)) }, ...(references.length > 0 ? [{ id: In(references) }] : [])],
@@ -144,6 +153,7 @@ export class PurchasesRepository {
 
   /** The purchase a charge paid, locked FOR UPDATE: by its payment intent, else by the charge id a refund or dispute stored. */
   async lockByCharge(chargeId: string | null, paymentIntentId: string | null): Promise<PointTransaction | null> {
+    await this.writeStaged();
     const lock = { mode: 'pessimistic_write' } as const;
     if (paymentIntentId) {
       const byPayment = await this.rows.findOne({ where: { stripePaymentId: paymentIntentId }, lock });
@@ -177,8 +187,26 @@ export class PurchasesRepository {
   stageColumns(purchaseId: string, changes: PurchaseColumns): void {
     const present = presentColumns(changes);
     if (Object.keys(present).length === 0) return;
-    const staged = this.transactions.deferUntilCommit('purchase.writes', (): StagedWrites => new Map(), (writes) => this.flush(writes));
+    const staged = this.staged();
     staged.set(purchaseId, { ...staged.get(purchaseId), ...present });
+  }
+
+  /** The current transaction's staged writes, created on first use and written at its `purchase.writes` step. */
+  private staged(): StagedWrites {
+    return this.transactions.deferUntilCommit('purchase.writes', (): StagedWrites => new Map(), (writes) => this.flush(writes));
+  }
+
+  /**
+   * Writes what the current transaction staged so far, before it reads purchases: a read must see
+   * them. A no-op outside a transaction and when nothing is staged, which is every path today.
+   */
+  private async writeStaged(): Promise<void> {
+    if (!this.transactions.inTransaction) return;
+    const staged = this.staged();
+    if (staged.size === 0) return;
+    const writes = new Map(staged);
+    staged.clear();
+    await this.flush(writes);
   }
 
   /** One UPDATE for every purchase the transaction changed; coalesce keeps the columns a purchase did not change. */
