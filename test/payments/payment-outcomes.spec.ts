@@ -14,6 +14,8 @@ import { useOwnerDatabase } from '../support/owner-database';
 
 type Cast = Awaited<ReturnType<typeof createScenario>>;
 
+class RolledBack extends Error {}
+
 /**
  * PaymentOutcomes with its repository on the run's database: lock, decide, stage, effects. The
  * event bus is the real one; the outbox store only records what would be published (the outbox is
@@ -68,70 +70,108 @@ describe(PaymentOutcomes.name, () => {
 
   const unique = (prefix: string) => `${prefix}_${randomUUID().replaceAll('-', '')}`;
 
-  async function seedPending(sessionId: string | null = unique('cs')): Promise<{ id: string; sessionId: string | null }> {
-    const [{ id }] = await owner.db.query<Array<{ id: string }>>(
-      `INSERT INTO profile_point_transactions (client_id, profile_id, pack_code, points_amount, amount_cents, currency, status, stripe_session_id)
-       VALUES ($1, $2, 'starter', 500, 999, 'eur', 'pending', $3) RETURNING id`,
-      [cast.client.id, cast.profile.id, sessionId],
+  /** In the transaction in progress (the test's own, rolled back at its end). */
+  async function seedPending(sessionId: string | null = unique('cs'), paymentId: string | null = null): Promise<{ id: string; sessionId: string | null }> {
+    const [{ id }] = await owner.transactions.manager.query<Array<{ id: string }>>(
+      `INSERT INTO profile_point_transactions
+         (client_id, profile_id, pack_code, points_amount, amount_cents, currency, status, stripe_session_id, stripe_payment_id)
+       VALUES ($1, $2, 'starter', 500, 999, 'eur', 'pending', $3, $4) RETURNING id`,
+      [cast.client.id, cast.profile.id, sessionId, paymentId],
     );
     return { id, sessionId };
+  }
+
+  /** A purchase credited earlier and attributed to the cast's moderator, paid through `payment`. */
+  async function seedCredited(payment: string): Promise<string> {
+    const [{ id }] = await owner.transactions.manager.query<Array<{ id: string }>>(
+      `INSERT INTO profile_point_transactions
+         (client_id, profile_id, moderator_id, pack_code, points_amount, amount_cents, currency, status, credited_at,
+          stripe_session_id, stripe_payment_id, stripe_amount_paid_cents)
+       VALUES ($1, $2, $3, 'starter', 500, 999, 'eur', 'completed', now(), $4, $5, 999) RETURNING id`,
+      [cast.client.id, cast.profile.id, cast.moderator.id, unique('cs'), payment],
+    );
+    return id;
   }
 
   const session = (id: string, fields: Partial<Stripe.Checkout.Session> = {}) =>
     ({ id, client_reference_id: null, payment_intent: unique('pi'), payment_status: 'paid', amount_total: 999, currency: 'eur', ...fields }) as Stripe.Checkout.Session;
 
-  async function read(id: string) {
-    const [row] = await owner.db.query<Array<Record<string, unknown>>>(
-      `SELECT status, failure_reason, moderator_id, stripe_session_id, stripe_payment_id, credited_at IS NOT NULL AS credited,
+  interface Row {
+    status: string;
+    failure_reason: string | null;
+    moderator_id: string | null;
+    stripe_session_id: string | null;
+    stripe_payment_id: string | null;
+    credited: boolean;
+    refunded_points: number;
+    stripe_amount_refunded_cents: number;
+  }
+
+  async function readAll(ids: string[]): Promise<Map<string, Row>> {
+    const rows = await owner.transactions.manager.query<Array<Row & { id: string }>>(
+      `SELECT id, status, failure_reason, moderator_id, stripe_session_id, stripe_payment_id, credited_at IS NOT NULL AS credited,
               refunded_points::int, stripe_amount_refunded_cents::int
-         FROM profile_point_transactions WHERE id = $1`,
-      [id],
+         FROM profile_point_transactions WHERE id = ANY($1::bigint[])`,
+      [ids],
     );
-    return row;
+    return new Map(rows.map(({ id, ...row }) => [id, row]));
   }
 
   /**
-   * Runs `work` in a transaction and tells how many purchase rows it rewrote, counted by PostgreSQL in
-   * its last before-commit step (no moderator balance is written here), after the purchases' writes.
+   * Runs `work` in a transaction through its before-commit steps, then rolls it back (the run's
+   * database is shared with the e2e suites, which check every credited purchase has its lot). In the
+   * last step, after the purchases' writes and the outbox's, it reads the purchases `ids()` names
+   * and counts the purchase rows the transaction rewrote.
    */
-  async function inTransaction<T>(work: () => Promise<T>): Promise<{ result: T; rewrites: number }> {
-    let rewrites = -1;
-    const result = await owner.transactions.run(async () => {
-      const start = await rowsUpdated();
-      owner.transactions.deferUntilCommit('users.points', () => null, async () => void (rewrites = (await rowsUpdated()) - start));
-      return work();
-    });
-    return { result, rewrites };
+  async function untilCommit<T>(work: () => Promise<T>, ids: () => string[]): Promise<{ result: T; rewrites: number; rows: Map<string, Row> }> {
+    let seen: { result: T; rewrites: number; rows: Map<string, Row> } | undefined;
+    try {
+      await owner.transactions.run(async () => {
+        const start = await rowsUpdated();
+        const result = await work();
+        owner.transactions.deferUntilCommit('users.points', () => null, async () => {
+          seen = { result, rewrites: (await rowsUpdated()) - start, rows: await readAll(ids()) };
+          throw new RolledBack();
+        });
+      });
+    } catch (error) {
+      if (!(error instanceof RolledBack)) throw error;
+    }
+    if (!seen) throw new Error('the transaction never reached its commit');
+    return seen;
   }
 
-  it('decides a batch in order: a later fact sees what an earlier one decided, before anything is written', async () => {
-    const purchase = await seedPending();
-    const { result } = await inTransaction(() =>
-      sut.applySessions([
+  it('decides a batch in order: a later fact sees what an earlier one decided', async () => {
+    let purchase = { id: '', sessionId: '' as string | null };
+    const { result, rows } = await untilCommit(async () => {
+      purchase = await seedPending();
+      return sut.applySessions([
         { trigger: 'checkout.session.expired', session: session(purchase.sessionId!, { payment_intent: null, payment_status: 'unpaid' }) },
         { trigger: 'checkout.session.completed', session: session(purchase.sessionId!) },
-      ]),
-    );
+      ]);
+    }, () => [purchase.id]);
+
     expect(result).toEqual([
       { outcome: 'expired', transactionId: purchase.id },
       { outcome: 'already_final', transactionId: purchase.id },
     ]);
-    expect(await read(purchase.id)).toMatchObject({ status: 'expired', credited: false, stripe_payment_id: null });
+    expect(rows.get(purchase.id)).toMatchObject({ status: 'expired', credited: false, stripe_payment_id: null });
     expect(emitted).toEqual([]);
     expect(published).toEqual([]);
   });
 
   it('credits, fails and ignores in one batch; each purchase, its moderator included, is rewritten once at commit', async () => {
-    const [paid, failed, byReference] = [await seedPending(), await seedPending(), await seedPending(null)];
     const referenceSession = unique('cs');
-    const { result, rewrites } = await inTransaction(() =>
-      sut.applySessions([
+    let [paid, failed, byReference] = [{ id: '', sessionId: '' as string | null }, { id: '', sessionId: '' as string | null }, { id: '', sessionId: null as string | null }];
+    const { result, rewrites, rows } = await untilCommit(async () => {
+      [paid, failed, byReference] = [await seedPending(), await seedPending(), await seedPending(null)];
+      return sut.applySessions([
         { trigger: 'checkout.session.completed', session: session(paid.sessionId!) },
         { trigger: 'checkout.session.async_payment_failed', session: session(failed.sessionId!, { payment_status: 'unpaid' }) },
         { trigger: 'checkout.session.completed', session: session(unique('cs')) },
         { trigger: 'checkout.session.async_payment_succeeded', session: session(referenceSession, { client_reference_id: byReference.id }) },
-      ]),
-    );
+      ]);
+    }, () => [paid.id, failed.id, byReference.id]);
 
     expect(result).toEqual([
       { outcome: 'credited', transactionId: paid.id },
@@ -140,9 +180,9 @@ describe(PaymentOutcomes.name, () => {
       { outcome: 'credited', transactionId: byReference.id },
     ]);
     expect(rewrites).toBe(3);
-    expect(await read(paid.id)).toMatchObject({ status: 'completed', credited: true, moderator_id: cast.moderator.id });
-    expect(await read(byReference.id)).toMatchObject({ status: 'completed', credited: true, stripe_session_id: referenceSession, moderator_id: cast.moderator.id });
-    expect(await read(failed.id)).toMatchObject({ status: 'failed', failure_reason: 'async_payment_failed', moderator_id: null });
+    expect(rows.get(paid.id)).toMatchObject({ status: 'completed', credited: true, moderator_id: cast.moderator.id });
+    expect(rows.get(byReference.id)).toMatchObject({ status: 'completed', credited: true, stripe_session_id: referenceSession, moderator_id: cast.moderator.id });
+    expect(rows.get(failed.id)).toMatchObject({ status: 'failed', failure_reason: 'async_payment_failed', moderator_id: null });
 
     expect(emitted.map((event) => event.name)).toEqual(['payments.captured', 'points.credited']);
     expect((emitted[0].payload as TransactionEvents['payments.captured']).payments.map((payment) => payment.transactionId)).toEqual([paid.id, byReference.id]);
@@ -153,53 +193,55 @@ describe(PaymentOutcomes.name, () => {
     ]);
   });
 
-  it('refuses a refund of a purchase not credited yet, changing nothing', async () => {
-    const purchase = await seedPending();
+  it('refuses a refund of a purchase not credited yet, deciding no change', async () => {
+    let purchase = { id: '', sessionId: '' as string | null };
     const payment = unique('pi');
-    await owner.db.query(`UPDATE profile_point_transactions SET stripe_payment_id = $2 WHERE id = $1`, [purchase.id, payment]);
-    const before = await read(purchase.id);
+    const { result, rewrites, rows } = await untilCommit(async () => {
+      purchase = await seedPending(unique('cs'), payment);
+      // Caught here to look at the transaction afterwards; the webhook lets it roll everything back.
+      return sut.applyRefund({ id: unique('ch'), payment_intent: payment, amount_refunded: 999 } as Stripe.Charge).catch((error: unknown) => error);
+    }, () => [purchase.id]);
 
-    await expect(
-      inTransaction(() => sut.applyRefund({ id: unique('ch'), payment_intent: payment, amount_refunded: 999 } as Stripe.Charge)),
-    ).rejects.toMatchObject({ code: PaymentsErrorCode.PurchaseNotYetCredited });
-    expect(await read(purchase.id)).toEqual(before);
+    expect(result).toMatchObject({ code: PaymentsErrorCode.PurchaseNotYetCredited });
+    expect(rewrites).toBe(0);
+    expect(rows.get(purchase.id)).toMatchObject({ status: 'pending', refunded_points: 0, stripe_amount_refunded_cents: 0 });
     expect(emitted).toEqual([]);
   });
 
   it('reverses a partial refund and writes the purchase once at commit', async () => {
-    const purchase = await seedPending();
-    const payment = unique('pi');
-    await inTransaction(() => sut.applySession('checkout.session.completed', session(purchase.sessionId!, { payment_intent: payment })));
-    emitted = [];
+    const [payment, charge] = [unique('pi'), unique('ch')];
+    let purchase = '';
+    const { result, rewrites, rows } = await untilCommit(async () => {
+      purchase = await seedCredited(payment);
+      return sut.applyRefund({ id: charge, payment_intent: payment, amount_refunded: 300 } as Stripe.Charge);
+    }, () => [purchase]);
 
-    const charge = unique('ch');
-    const { result, rewrites } = await inTransaction(() => sut.applyRefund({ id: charge, payment_intent: payment, amount_refunded: 300 } as Stripe.Charge));
-
-    expect(result).toEqual({ outcome: 'partially_refunded', transactionId: purchase.id });
+    expect(result).toEqual({ outcome: 'partially_refunded', transactionId: purchase });
     expect(emitted).toEqual([
       {
         name: 'payment.reversed',
         payload: {
-          transactionId: purchase.id,
+          transactionId: purchase,
           clientId: cast.client.id,
           profileId: cast.profile.id,
           moderatorId: cast.moderator.id,
           points: 151,
           reason: 'refund',
-          reversalKey: `refund:${purchase.id}:300`,
+          reversalKey: `refund:${purchase}:300`,
           occurredAt: expect.any(String),
         },
       },
     ]);
     expect(rewrites).toBe(1);
-    expect(await read(purchase.id)).toMatchObject({ status: 'completed', refunded_points: 151, stripe_amount_refunded_cents: 300 });
-    expect(await inTransaction(() => sut.applyRefund({ id: charge, payment_intent: payment, amount_refunded: 300 } as Stripe.Charge))).toMatchObject({
-      result: { outcome: 'already_applied' },
-    });
+    expect(rows.get(purchase)).toMatchObject({ status: 'completed', refunded_points: 151, stripe_amount_refunded_cents: 300 });
   });
 
   it('names no purchase for a charge it does not know', async () => {
-    const { result } = await inTransaction(() => sut.applyDispute({ id: unique('dp'), charge: unique('ch'), payment_intent: null } as Stripe.Dispute, 'created'));
+    const { result, rewrites } = await untilCommit(
+      () => sut.applyDispute({ id: unique('dp'), charge: unique('ch'), payment_intent: null } as Stripe.Dispute, 'created'),
+      () => [],
+    );
     expect(result).toEqual({ outcome: 'unknown_transaction', transactionId: null });
+    expect(rewrites).toBe(0);
   });
 });

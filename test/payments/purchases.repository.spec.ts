@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { EntityManager, QueryFailedError } from 'typeorm';
 import { PointTransaction } from '../../src/payments/entities/point-transaction.entity';
 import { DisputeStatus, TransactionStatus } from '../../src/payments/purchase-status';
 import { PurchasesRepository } from '../../src/payments/purchases.repository';
@@ -7,6 +8,7 @@ import { useOwnerDatabase } from '../support/owner-database';
 import { waitUntil } from '../support/wait';
 
 type Cast = Awaited<ReturnType<typeof createScenario>>;
+type Sql = Pick<EntityManager, 'query'>;
 
 interface Seed {
   status?: TransactionStatus;
@@ -17,6 +19,11 @@ interface Seed {
   createdSecondsAgo?: number;
 }
 
+/** An id no purchase has: beyond any identity this test run draws. */
+const UNKNOWN_ID = '900000000000000001';
+
+class RolledBack extends Error {}
+
 /** A promise and the function that settles it: holds a transaction open until the test lets it go. */
 function gate(): { promise: Promise<void>; open: () => void } {
   let open!: () => void;
@@ -24,25 +31,36 @@ function gate(): { promise: Promise<void>; open: () => void } {
   return { promise, open };
 }
 
+/**
+ * The run's database is shared with the e2e suites, which check that every credited purchase has
+ * its lot and that no stale purchase waits for reconciliation. So a test writes its purchases in a
+ * transaction that is rolled back; only the lock tests, whose rows another session must see,
+ * commit theirs (never credited ones) and delete them when they end.
+ */
 describe(PurchasesRepository.name, () => {
   const owner = useOwnerDatabase();
   let sut: PurchasesRepository;
   let cast: Cast;
+  const committed: string[] = [];
 
   beforeAll(async () => {
     sut = new PurchasesRepository(owner.transactions);
     cast = await createScenario(owner.db);
   });
 
+  afterEach(async () => {
+    await owner.db.query(`DELETE FROM profile_point_transactions WHERE id = ANY($1::bigint[])`, [committed.splice(0)]);
+  });
+
   const unique = (prefix: string) => `${prefix}_${randomUUID().replaceAll('-', '')}`;
 
-  async function seed(row: Seed = {}, client = cast.client): Promise<string> {
-    const [{ id }] = await owner.db.query<Array<{ id: string }>>(
+  async function seed(sql: Sql, row: Seed = {}, client = cast.client): Promise<string> {
+    const [{ id }] = await sql.query<Array<{ id: string }>>(
       `INSERT INTO profile_point_transactions
          (client_id, profile_id, moderator_id, pack_code, points_amount, amount_cents, currency, status,
           stripe_session_id, stripe_payment_id, stripe_charge_id, credited_at, created_at)
        VALUES ($1, $2, $3, 'starter', 500, 999, 'eur', $4, $5, $6, $7,
-               CASE WHEN $4 = 'completed' THEN now() END, now() - make_interval(secs => $8))
+               CASE WHEN $4 IN ('completed', 'refunded') THEN now() END, now() - make_interval(secs => $8))
        RETURNING id`,
       [
         client.id,
@@ -58,8 +76,15 @@ describe(PurchasesRepository.name, () => {
     return id;
   }
 
-  async function read(id: string) {
-    const [row] = await owner.db.query<
+  /** A purchase another session can see and lock: committed, not credited, deleted after the test. */
+  async function seedCommitted(row: Seed = {}): Promise<string> {
+    const id = await seed(owner.db, { status: TransactionStatus.Failed, ...row });
+    committed.push(id);
+    return id;
+  }
+
+  async function read(sql: Sql, id: string) {
+    const [row] = await sql.query<
       Array<{
         status: string;
         credited_at: Date | null;
@@ -80,68 +105,105 @@ describe(PurchasesRepository.name, () => {
     return row;
   }
 
-  /** Whether another connection can lock the row right now (NOWAIT): false while a transaction of the test holds it. */
+  /** Runs `work` in a transaction of the repository's runner (its statements join it), then rolls it back. */
+  async function rolledBack(work: (sql: EntityManager) => Promise<void>): Promise<void> {
+    try {
+      await owner.transactions.run(async (manager) => {
+        await work(manager);
+        throw new RolledBack();
+      });
+    } catch (error) {
+      if (!(error instanceof RolledBack)) throw error;
+    }
+  }
+
+  /**
+   * Runs `work` in a transaction of the runner through its before-commit steps: `atCommit` runs in
+   * the last one (after the purchases' writes) and reads what the transaction wrote; then the
+   * transaction is rolled back instead of committed.
+   */
+  async function untilCommit(work: (sql: EntityManager) => Promise<void>, atCommit: (sql: EntityManager) => Promise<void>): Promise<void> {
+    let reached = false;
+    try {
+      await owner.transactions.run(async (manager) => {
+        await work(manager);
+        owner.transactions.deferUntilCommit('users.points', () => null, async () => {
+          reached = true;
+          await atCommit(manager);
+          throw new RolledBack();
+        });
+      });
+    } catch (error) {
+      if (!(error instanceof RolledBack)) throw error;
+    }
+    expect(reached).toBe(true);
+  }
+
+  /**
+   * Rows of purchases updated, by PostgreSQL's own count for this session (it may include earlier
+   * transactions' not yet reported, so a test compares it with itself within one transaction).
+   */
+  async function rowsUpdated(sql: Sql): Promise<number> {
+    const [{ updated }] = await sql.query<Array<{ updated: number }>>(
+      `SELECT coalesce(sum(n_tup_upd), 0)::int AS updated FROM pg_stat_xact_user_tables WHERE relname = 'profile_point_transactions'`,
+    );
+    return updated;
+  }
+
+  /** Whether another session can lock the row right now (NOWAIT): false while a transaction of the test holds it. */
   async function lockableElsewhere(id: string, mode = 'FOR UPDATE'): Promise<boolean> {
     try {
       await owner.db.transaction((manager) => manager.query(`SELECT id FROM profile_point_transactions WHERE id = $1 ${mode} NOWAIT`, [id]));
       return true;
     } catch (error) {
-      if ((error as { code?: string }).code === '55P03') return false;
+      if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '55P03') return false;
       throw error;
     }
   }
 
-  /** Runs `work` in a transaction of the repository's runner, then `whileOpen` before that transaction commits. */
-  async function inTransaction<T>(work: () => Promise<T>, whileOpen: (value: T) => Promise<void>): Promise<T> {
-    return owner.transactions.run(async () => {
-      const value = await work();
-      await whileOpen(value);
-      return value;
-    });
-  }
-
   describe('checkout', () => {
     it('createPending stores a pending purchase of the order and returns it with its id', async () => {
-      const purchase = await sut.createPending({
-        clientId: cast.client.id,
-        profileId: cast.profile.id,
-        packCode: 'starter',
-        pointsAmount: 300,
-        amountCents: 1234,
-        currency: 'jpy',
-      });
-      expect(purchase.id).toMatch(/^\d+$/);
-      const [row] = await owner.db.query(
-        `SELECT client_id, profile_id, pack_code, points_amount::int, amount_cents::int, currency, status, money_amount::text
-           FROM profile_point_transactions WHERE id = $1`,
-        [purchase.id],
-      );
-      expect(row).toEqual({
-        client_id: cast.client.id,
-        profile_id: cast.profile.id,
-        pack_code: 'starter',
-        points_amount: 300,
-        amount_cents: 1234,
-        currency: 'jpy',
-        status: 'pending',
-        money_amount: '1234',
+      await rolledBack(async (sql) => {
+        const purchase = await sut.createPending({
+          clientId: cast.client.id,
+          profileId: cast.profile.id,
+          packCode: 'starter',
+          pointsAmount: 300,
+          amountCents: 1234,
+          currency: 'jpy',
+        });
+        expect(purchase.id).toMatch(/^\d+$/);
+        const [row] = await sql.query(
+          `SELECT client_id, profile_id, pack_code, points_amount::int, amount_cents::int, currency, status, money_amount::text
+             FROM profile_point_transactions WHERE id = $1`,
+          [purchase.id],
+        );
+        expect(row).toEqual({
+          client_id: cast.client.id,
+          profile_id: cast.profile.id,
+          pack_code: 'starter',
+          points_amount: 300,
+          amount_cents: 1234,
+          currency: 'jpy',
+          status: 'pending',
+          money_amount: '1234',
+        });
       });
     });
 
     it('lockCheckoutsOf makes a second checkout of the same client wait until the first commits, not one of another client', async () => {
-      const client = await createUser(owner.db);
-      const other = await createUser(owner.db);
+      const [client, other] = ['900000000000000011', '900000000000000012'];
       const held = gate();
       const locked = gate();
       const first = owner.transactions.run(async () => {
-        await sut.lockCheckoutsOf(client.id);
+        await sut.lockCheckoutsOf(client);
         locked.open();
         await held.promise;
       });
       await locked.promise;
 
       let secondDone = false;
-      const second = owner.transactions.run(() => sut.lockCheckoutsOf(client.id)).then(() => (secondDone = true));
+      const second = owner.transactions.run(() => sut.lockCheckoutsOf(client)).then(() => (secondDone = true));
       await waitUntil(async () => {
         const [{ waiting }] = await owner.db.query<Array<{ waiting: number }>>(
           `SELECT count(*)::int AS waiting FROM pg_locks
@@ -149,7 +211,7 @@ describe(PurchasesRepository.name, () => {
         );
         return waiting > 0;
       });
-      await owner.transactions.run(() => sut.lockCheckoutsOf(other.id));
+      await owner.transactions.run(() => sut.lockCheckoutsOf(other));
       expect(secondDone).toBe(false);
 
       held.open();
@@ -160,133 +222,145 @@ describe(PurchasesRepository.name, () => {
 
     it('countRecentPending counts the client’s pending purchases younger than the window only', async () => {
       const client = await createUser(owner.db);
-      await seed({}, client);
-      await seed({ createdSecondsAgo: 100 }, client);
-      await seed({ createdSecondsAgo: 2000 }, client);
-      await seed({ status: TransactionStatus.Completed }, client);
-      await seed({ status: TransactionStatus.Failed }, client);
-      await seed({}, cast.client);
+      await rolledBack(async (sql) => {
+        await seed(sql, {}, client);
+        await seed(sql, { createdSecondsAgo: 100 }, client);
+        await seed(sql, { createdSecondsAgo: 2000 }, client);
+        await seed(sql, { status: TransactionStatus.Completed }, client);
+        await seed(sql, { status: TransactionStatus.Failed }, client);
+        await seed(sql, {}, cast.client);
 
-      expect(await sut.countRecentPending(client.id, 1800)).toBe(2);
-      expect(await sut.countRecentPending(client.id, 50)).toBe(1);
-      expect(await sut.countRecentPending((await createUser(owner.db)).id, 1800)).toBe(0);
+        expect(await sut.countRecentPending(client.id, 1800)).toBe(2);
+        expect(await sut.countRecentPending(client.id, 50)).toBe(1);
+        expect(await sut.countRecentPending(UNKNOWN_ID, 1800)).toBe(0);
+      });
     });
 
     it('markCheckoutFailed fails a pending purchase only', async () => {
-      const pending = await seed();
-      const completed = await seed({ status: TransactionStatus.Completed });
-      await sut.markCheckoutFailed(pending);
-      await sut.markCheckoutFailed(completed);
-      expect(await read(pending)).toMatchObject({ status: 'failed', failure_reason: 'checkout_session_not_created' });
-      expect(await read(completed)).toMatchObject({ status: 'completed', failure_reason: null });
+      await rolledBack(async (sql) => {
+        const pending = await seed(sql);
+        const expired = await seed(sql, { status: TransactionStatus.Expired });
+        await sut.markCheckoutFailed(pending);
+        await sut.markCheckoutFailed(expired);
+        expect(await read(sql, pending)).toMatchObject({ status: 'failed', failure_reason: 'checkout_session_not_created' });
+        expect(await read(sql, expired)).toMatchObject({ status: 'expired', failure_reason: null });
+      });
     });
 
     it('attachSession stores the session id', async () => {
-      const id = await seed();
-      const session = unique('cs');
-      await sut.attachSession(id, session);
-      expect((await read(id)).stripe_session_id).toBe(session);
+      await rolledBack(async (sql) => {
+        const id = await seed(sql);
+        const session = unique('cs');
+        await sut.attachSession(id, session);
+        expect((await read(sql, id)).stripe_session_id).toBe(session);
+      });
     });
   });
 
   describe('reads', () => {
     it('findBySessionForClient finds the purchase of that session for its own client only', async () => {
-      const session = unique('cs');
-      const id = await seed({ sessionId: session });
-      expect((await sut.findBySessionForClient(session, cast.client.id))?.id).toBe(id);
-      expect(await sut.findBySessionForClient(session, cast.moderator.id)).toBeNull();
-      expect(await sut.findBySessionForClient(unique('cs'), cast.client.id)).toBeNull();
+      await rolledBack(async (sql) => {
+        const session = unique('cs');
+        const id = await seed(sql, { sessionId: session });
+        expect((await sut.findBySessionForClient(session, cast.client.id))?.id).toBe(id);
+        expect(await sut.findBySessionForClient(session, cast.moderator.id)).toBeNull();
+        expect(await sut.findBySessionForClient(unique('cs'), cast.client.id)).toBeNull();
+      });
     });
 
     it('get returns the purchase or fails', async () => {
-      const id = await seed({ status: TransactionStatus.Completed });
-      expect(await sut.get(id)).toMatchObject({ id, status: TransactionStatus.Completed, pointsAmount: 500, amountCents: 999 });
-      await expect(sut.get('999999999999')).rejects.toThrow();
+      await rolledBack(async (sql) => {
+        const id = await seed(sql, { status: TransactionStatus.Completed });
+        expect(await sut.get(id)).toMatchObject({ id, status: TransactionStatus.Completed, pointsAmount: 500, amountCents: 999 });
+        await expect(sut.get(UNKNOWN_ID)).rejects.toThrow();
+      });
     });
 
     it('page lists newest first, below the cursor, at most `take`, by client and by profile', async () => {
       const { client, profile, moderator } = await createScenario(owner.db);
-      const ids: string[] = [];
-      for (let i = 0; i < 3; i++) {
-        const [{ id }] = await owner.db.query<Array<{ id: string }>>(
-          `INSERT INTO profile_point_transactions (client_id, profile_id, pack_code, points_amount, amount_cents, currency, status)
-           VALUES ($1, $2, 'starter', 100, 500, 'eur', 'pending') RETURNING id`,
-          [i === 2 ? moderator.id : client.id, profile.id],
-        );
-        ids.push(id);
-      }
-      const idsOf = (rows: PointTransaction[]) => rows.map((row) => row.id);
-      expect(idsOf(await sut.page({ profileId: profile.id }, undefined, 10))).toEqual([ids[2], ids[1], ids[0]]);
-      expect(idsOf(await sut.page({ profileId: profile.id }, undefined, 2))).toEqual([ids[2], ids[1]]);
-      expect(idsOf(await sut.page({ profileId: profile.id }, ids[2], 10))).toEqual([ids[1], ids[0]]);
-      expect(idsOf(await sut.page({ clientId: client.id }, undefined, 10))).toEqual([ids[1], ids[0]]);
-      expect(idsOf(await sut.page({ profileId: profile.id, clientId: moderator.id }, undefined, 10))).toEqual([ids[2]]);
+      await rolledBack(async (sql) => {
+        const ids: string[] = [];
+        for (const buyer of [client, client, moderator]) {
+          const [{ id }] = await sql.query<Array<{ id: string }>>(
+            `INSERT INTO profile_point_transactions (client_id, profile_id, pack_code, points_amount, amount_cents, currency, status)
+             VALUES ($1, $2, 'starter', 100, 500, 'eur', 'pending') RETURNING id`,
+            [buyer.id, profile.id],
+          );
+          ids.push(id);
+        }
+        const idsOf = (rows: PointTransaction[]) => rows.map((row) => row.id);
+        expect(idsOf(await sut.page({ profileId: profile.id }, undefined, 10))).toEqual([ids[2], ids[1], ids[0]]);
+        expect(idsOf(await sut.page({ profileId: profile.id }, undefined, 2))).toEqual([ids[2], ids[1]]);
+        expect(idsOf(await sut.page({ profileId: profile.id }, ids[2], 10))).toEqual([ids[1], ids[0]]);
+        expect(idsOf(await sut.page({ clientId: client.id }, undefined, 10))).toEqual([ids[1], ids[0]]);
+        expect(idsOf(await sut.page({ profileId: profile.id, clientId: moderator.id }, undefined, 10))).toEqual([ids[2]]);
+      });
     });
 
     it('existsByPayment and exists tell whether such a purchase is stored', async () => {
-      const payment = unique('pi');
-      const id = await seed({ paymentId: payment });
-      expect(await sut.existsByPayment(payment)).toBe(true);
-      expect(await sut.existsByPayment(unique('pi'))).toBe(false);
-      expect(await sut.exists(id)).toBe(true);
-      expect(await sut.exists('999999999999')).toBe(false);
+      await rolledBack(async (sql) => {
+        const payment = unique('pi');
+        const id = await seed(sql, { paymentId: payment });
+        expect(await sut.existsByPayment(payment)).toBe(true);
+        expect(await sut.existsByPayment(unique('pi'))).toBe(false);
+        expect(await sut.exists(id)).toBe(true);
+        expect(await sut.exists(UNKNOWN_ID)).toBe(false);
+      });
     });
 
     it('stalePending lists pending purchases with a session, old enough, in id order after `after`, `limit` at most', async () => {
       const client = await createUser(owner.db);
-      const old = { sessionId: null, createdSecondsAgo: 10_000_000 };
-      const a = await seed({ ...old, sessionId: unique('cs') }, client);
-      await seed(old, client);
-      await seed({ ...old, sessionId: unique('cs'), status: TransactionStatus.Expired }, client);
-      await seed({ sessionId: unique('cs'), createdSecondsAgo: 10 }, client);
-      const b = await seed({ ...old, sessionId: unique('cs') }, client);
-      const c = await seed({ ...old, sessionId: unique('cs') }, client);
+      await rolledBack(async (sql) => {
+        const old = { createdSecondsAgo: 10_000_000 };
+        const a = await seed(sql, { ...old, sessionId: unique('cs') }, client);
+        await seed(sql, { ...old, sessionId: null }, client);
+        await seed(sql, { ...old, sessionId: unique('cs'), status: TransactionStatus.Expired }, client);
+        await seed(sql, { sessionId: unique('cs'), createdSecondsAgo: 10 }, client);
+        const b = await seed(sql, { ...old, sessionId: unique('cs') }, client);
+        const c = await seed(sql, { ...old, sessionId: unique('cs') }, client);
+        const before = String(Number(a) - 1);
 
-      // Other suites' pending purchases may be stale too: only this client's count here.
-      const mine = async (after: string, limit: number) =>
-        (await sut.stalePending(9_000_000, after, limit)).filter((row) => row.clientId === client.id).map((row) => row.id);
-      expect(await mine(String(Number(a) - 1), 100)).toEqual([a, b, c]);
-      expect(await mine(a, 100)).toEqual([b, c]);
-      const limited = await sut.stalePending(9_000_000, String(Number(a) - 1), 2);
-      expect(limited.map((row) => row.id)).toEqual([a, b]);
+        // Another suite's stale purchases may have lower ids, never higher ones: ours are the newest.
+        const ids = async (after: string, limit: number) => (await sut.stalePending(9_000_000, after, limit)).map((row) => row.id);
+        expect(await ids(before, 100)).toEqual([a, b, c]);
+        expect(await ids(a, 100)).toEqual([b, c]);
+        expect(await ids(before, 2)).toEqual([a, b]);
+      });
     });
   });
 
   describe('locks', () => {
     it('lockBySessions locks, in id order, the purchases named by session id or by an id-shaped client_reference_id', async () => {
       const [s1, s2] = [unique('cs'), unique('cs')];
-      const bySession = await seed({ sessionId: s1 });
-      const byReference = await seed();
-      const unrelated = await seed({ sessionId: unique('cs') });
-      const locked = await inTransaction(
-        () =>
-          sut.lockBySessions([
-            { id: s2, client_reference_id: byReference },
-            { id: s1, client_reference_id: null },
-            { id: unique('cs'), client_reference_id: 'not-an-id' },
-          ]),
-        async () => {
-          expect(await lockableElsewhere(bySession)).toBe(false);
-          expect(await lockableElsewhere(byReference)).toBe(false);
-          expect(await lockableElsewhere(unrelated)).toBe(true);
-        },
-      );
+      const bySession = await seedCommitted({ sessionId: s1 });
+      const byReference = await seedCommitted();
+      const unrelated = await seedCommitted({ sessionId: unique('cs') });
+      const locked = await owner.transactions.run(async () => {
+        const rows = await sut.lockBySessions([
+          { id: s2, client_reference_id: byReference },
+          { id: s1, client_reference_id: null },
+          { id: unique('cs'), client_reference_id: 'not-an-id' },
+        ]);
+        expect(await lockableElsewhere(bySession)).toBe(false);
+        expect(await lockableElsewhere(byReference)).toBe(false);
+        expect(await lockableElsewhere(unrelated)).toBe(true);
+        return rows;
+      });
       expect(locked.map((row) => row.id)).toEqual([bySession, byReference].sort((x, y) => Number(x) - Number(y)));
       expect(await lockableElsewhere(bySession)).toBe(true);
     });
 
     it('lockByCharge finds by payment intent first, else by charge id, and locks what it finds', async () => {
       const [payment, charge] = [unique('pi'), unique('ch')];
-      const byPayment = await seed({ status: TransactionStatus.Completed, paymentId: payment, chargeId: unique('ch') });
-      const byCharge = await seed({ status: TransactionStatus.Completed, paymentId: unique('pi'), chargeId: charge });
+      const byPayment = await seedCommitted({ paymentId: payment, chargeId: unique('ch') });
+      const byCharge = await seedCommitted({ paymentId: unique('pi'), chargeId: charge });
 
-      const found = await inTransaction(
-        () => sut.lockByCharge(charge, payment),
-        async () => {
-          expect(await lockableElsewhere(byPayment)).toBe(false);
-          expect(await lockableElsewhere(byCharge)).toBe(true);
-        },
-      );
+      const found = await owner.transactions.run(async () => {
+        const row = await sut.lockByCharge(charge, payment);
+        expect(await lockableElsewhere(byPayment)).toBe(false);
+        expect(await lockableElsewhere(byCharge)).toBe(true);
+        return row;
+      });
       expect(found?.id).toBe(byPayment);
       expect((await owner.transactions.run(() => sut.lockByCharge(charge, unique('pi'))))?.id).toBe(byCharge);
       expect((await owner.transactions.run(() => sut.lockByCharge(charge, null)))?.id).toBe(byCharge);
@@ -295,11 +369,11 @@ describe(PurchasesRepository.name, () => {
     });
 
     it('lockForRelease locks without waiting: a purchase held elsewhere fails it with lock_not_available', async () => {
-      const [free, busy] = [await seed({ status: TransactionStatus.Completed }), await seed({ status: TransactionStatus.Completed })];
-      await inTransaction(
-        () => sut.lockForRelease([free]),
-        async () => expect(await lockableElsewhere(free, 'FOR NO KEY UPDATE')).toBe(false),
-      );
+      const [free, busy] = [await seedCommitted(), await seedCommitted()];
+      await owner.transactions.run(async () => {
+        await sut.lockForRelease([free]);
+        expect(await lockableElsewhere(free, 'FOR NO KEY UPDATE')).toBe(false);
+      });
 
       const held = gate();
       const locked = gate();
@@ -319,144 +393,159 @@ describe(PurchasesRepository.name, () => {
   });
 
   describe('staged writes', () => {
-    /**
-     * Rows of purchases updated, by PostgreSQL's own count for this backend (it may include earlier
-     * transactions' not yet reported, so the tests compare it with itself within one transaction).
-     */
-    async function rowsUpdatedInTransaction(): Promise<number> {
-      const [{ updated }] = await owner.transactions.manager.query<Array<{ updated: number }>>(
-        `SELECT coalesce(sum(n_tup_upd), 0)::int AS updated FROM pg_stat_xact_user_tables WHERE relname = 'profile_point_transactions'`,
-      );
-      return updated;
-    }
-
-    /** Stages in a transaction of its own, which then commits. */
-    const staging = (work: () => void) =>
-      owner.transactions.run(() => {
-        work();
-        return Promise.resolve();
-      });
-
     it('writes every change of every purchase of the transaction in one UPDATE at commit, one rewrite per row', async () => {
       const [session1, session2] = [unique('cs'), unique('cs')];
-      const first = await seed({ sessionId: session1 });
-      const second = await seed({ sessionId: session2 });
       const creditedAt = new Date('2026-05-06T07:08:09.000Z');
-      const observed: { beforeCommit?: number; atCommit?: number; statusSeenElsewhere?: string } = {};
-
-      await owner.transactions.run(async () => {
-        const start = await rowsUpdatedInTransaction();
-        const [a, b] = await sut.lockBySessions([
-          { id: session1, client_reference_id: null },
-          { id: session2, client_reference_id: null },
-        ]);
-        sut.stage(a, { status: TransactionStatus.Completed, creditedAt, stripePaymentId: 'pi_first', stripeAmountPaidCents: 999 });
-        sut.stage(b, { status: TransactionStatus.Failed, failureReason: 'amount_mismatch', stripeAmountPaidCents: 1 });
-        sut.stageColumns(first, { moderatorId: cast.moderator.id });
-        sut.stageColumns(second, { moderatorId: null });
-        observed.beforeCommit = (await rowsUpdatedInTransaction()) - start;
-        observed.statusSeenElsewhere = (await read(first)).status;
-        // The outbox step runs right after the purchases' writes, still inside the transaction.
-        owner.transactions.deferUntilCommit('outbox', () => null, async () => void (observed.atCommit = (await rowsUpdatedInTransaction()) - start));
-      });
-
-      expect(observed).toEqual({ beforeCommit: 0, atCommit: 2, statusSeenElsewhere: 'pending' });
-      expect(await read(first)).toMatchObject({
-        status: 'completed',
-        credited_at: creditedAt,
-        stripe_session_id: session1,
-        stripe_payment_id: 'pi_first',
-        stripe_amount_paid_cents: '999',
-        moderator_id: cast.moderator.id,
-      });
-      expect(await read(second)).toMatchObject({
-        status: 'failed',
-        failure_reason: 'amount_mismatch',
-        stripe_session_id: session2,
-        stripe_amount_paid_cents: '1',
-        moderator_id: null,
-      });
+      let first = '';
+      let second = '';
+      let start = 0;
+      await untilCommit(
+        async (sql) => {
+          first = await seed(sql, { sessionId: session1 });
+          second = await seed(sql, { sessionId: session2 });
+          const [a, b] = await sut.lockBySessions([
+            { id: session1, client_reference_id: null },
+            { id: session2, client_reference_id: null },
+          ]);
+          start = await rowsUpdated(sql);
+          sut.stage(a, { status: TransactionStatus.Completed, creditedAt, stripePaymentId: 'pi_first', stripeAmountPaidCents: 999 });
+          sut.stage(b, { status: TransactionStatus.Failed, failureReason: 'amount_mismatch', stripeAmountPaidCents: 1 });
+          sut.stageColumns(first, { moderatorId: cast.moderator.id });
+          sut.stageColumns(second, { moderatorId: null });
+          expect(await rowsUpdated(sql)).toBe(start);
+          expect((await read(sql, first)).status).toBe('pending');
+        },
+        async (sql) => {
+          expect((await rowsUpdated(sql)) - start).toBe(2);
+          expect(await read(sql, first)).toMatchObject({
+            status: 'completed',
+            credited_at: creditedAt,
+            stripe_session_id: session1,
+            stripe_payment_id: 'pi_first',
+            stripe_amount_paid_cents: '999',
+            moderator_id: cast.moderator.id,
+          });
+          expect(await read(sql, second)).toMatchObject({
+            status: 'failed',
+            failure_reason: 'amount_mismatch',
+            stripe_session_id: session2,
+            stripe_amount_paid_cents: '1',
+            moderator_id: null,
+          });
+        },
+      );
     });
 
     it('writes every column a decision changes', async () => {
-      const id = await seed({ status: TransactionStatus.Completed, paymentId: unique('pi') });
       const charge = unique('ch');
-      const before = await read(id);
-      await owner.transactions.run(async () => {
-        const purchase = (await sut.lockByCharge(null, before.stripe_payment_id))!;
-        sut.stage(purchase, {
-          status: TransactionStatus.Refunded,
-          stripeChargeId: charge,
-          stripeAmountRefundedCents: 300,
-          refundedPoints: 151,
-          disputedPoints: 349,
-          disputeId: 'dp_1',
-          disputeStatus: DisputeStatus.Open,
-        });
-      });
-      const after = await read(id);
-      expect(after).toMatchObject({
-        status: 'refunded',
-        stripe_charge_id: charge,
-        stripe_amount_refunded_cents: '300',
-        refunded_points: '151',
-        disputed_points: '349',
-        dispute_id: 'dp_1',
-        dispute_status: 'open',
-      });
-      expect(after.updated_at.getTime()).toBeGreaterThan(before.updated_at.getTime());
+      let id = '';
+      await untilCommit(
+        async (sql) => {
+          const payment = unique('pi');
+          id = await seed(sql, { status: TransactionStatus.Completed, paymentId: payment });
+          const purchase = (await sut.lockByCharge(null, payment))!;
+          sut.stage(purchase, {
+            status: TransactionStatus.Refunded,
+            stripeChargeId: charge,
+            stripeAmountRefundedCents: 300,
+            refundedPoints: 151,
+            disputedPoints: 349,
+            disputeId: 'dp_1',
+            disputeStatus: DisputeStatus.Open,
+          });
+        },
+        async (sql) => {
+          expect(await read(sql, id)).toMatchObject({
+            status: 'refunded',
+            stripe_charge_id: charge,
+            stripe_amount_refunded_cents: '300',
+            refunded_points: '151',
+            disputed_points: '349',
+            dispute_id: 'dp_1',
+            dispute_status: 'open',
+          });
+        },
+      );
     });
 
     it('keeps the columns a purchase did not change, and those staged as null', async () => {
-      const session = unique('cs');
-      const payment = unique('pi');
-      const id = await seed({ status: TransactionStatus.Completed, sessionId: session, paymentId: payment, moderatorId: cast.moderator.id });
-      const before = await read(id);
-      await staging(() => {
-        sut.stageColumns(id, { disputedPoints: 0, stripeChargeId: 'ch_kept' });
-        sut.stageColumns(id, { moderatorId: null, stripePaymentId: undefined });
-      });
-      expect(await read(id)).toEqual({ ...before, disputed_points: '0', stripe_charge_id: 'ch_kept', updated_at: expect.any(Date) });
+      let id = '';
+      let before: Awaited<ReturnType<typeof read>>;
+      await untilCommit(
+        async (sql) => {
+          id = await seed(sql, { status: TransactionStatus.Completed, sessionId: unique('cs'), paymentId: unique('pi'), moderatorId: cast.moderator.id });
+          before = await read(sql, id);
+          sut.stageColumns(id, { disputedPoints: 0, stripeChargeId: 'ch_kept' });
+          sut.stageColumns(id, { moderatorId: null, stripePaymentId: undefined });
+        },
+        async (sql) => {
+          expect(await read(sql, id)).toEqual({ ...before, disputed_points: '0', stripe_charge_id: 'ch_kept' });
+        },
+      );
     });
 
     it('merges what is staged for one purchase, the latest value of a column winning', async () => {
-      const id = await seed();
-      await staging(() => {
-        sut.stageColumns(id, { stripeSessionId: 'cs_first', status: TransactionStatus.Completed, creditedAt: new Date() });
-        sut.stageColumns(id, { stripeSessionId: 'cs_second', moderatorId: cast.moderator.id });
-      });
-      expect(await read(id)).toMatchObject({ stripe_session_id: 'cs_second', status: 'completed', moderator_id: cast.moderator.id });
+      let id = '';
+      await untilCommit(
+        async (sql) => {
+          id = await seed(sql);
+          sut.stageColumns(id, { stripeSessionId: 'cs_first', status: TransactionStatus.Failed, failureReason: 'expired' });
+          sut.stageColumns(id, { stripeSessionId: 'cs_second', moderatorId: cast.moderator.id });
+        },
+        async (sql) => {
+          expect(await read(sql, id)).toMatchObject({ stripe_session_id: 'cs_second', status: 'failed', failure_reason: 'expired', moderator_id: cast.moderator.id });
+        },
+      );
     });
 
-    it('writes nothing when the transaction rolls back', async () => {
-      const id = await seed();
-      const before = await read(id);
+    it('writes nothing when the transaction rolls back before its commit', async () => {
+      const id = await seedCommitted({ status: TransactionStatus.Pending });
+      const before = await read(owner.db, id);
       await expect(
         owner.transactions.run(() => {
           sut.stageColumns(id, { status: TransactionStatus.Expired, stripeSessionId: unique('cs') });
           return Promise.reject(new Error('refused'));
         }),
       ).rejects.toThrow('refused');
-      expect(await read(id)).toEqual(before);
+      expect(await read(owner.db, id)).toEqual(before);
     });
 
     it('keeps the staged changes on the loaded row, where a later fact of the transaction reads them; null changes nothing', async () => {
-      const session = unique('cs');
-      const id = await seed({ sessionId: session, paymentId: 'pi_stored' });
-      await owner.transactions.run(async () => {
+      await rolledBack(async (sql) => {
+        const session = unique('cs');
+        const id = await seed(sql, { sessionId: session, paymentId: 'pi_stored' });
         const [purchase] = await sut.lockBySessions([{ id: session, client_reference_id: null }]);
         sut.stage(purchase, { status: TransactionStatus.Expired, moderatorId: null });
         expect(purchase).toMatchObject({ id, status: TransactionStatus.Expired, stripePaymentId: 'pi_stored', moderatorId: null });
         sut.stage(purchase, { stripePaymentId: undefined, refundedPoints: 0 });
         expect(purchase).toMatchObject({ status: TransactionStatus.Expired, stripePaymentId: 'pi_stored', refundedPoints: 0 });
       });
-      expect(await read(id)).toMatchObject({ status: 'expired', stripe_payment_id: 'pi_stored' });
     });
 
-    it('needs an open transaction', async () => {
-      const id = await seed();
-      expect(() => sut.stageColumns(id, { status: TransactionStatus.Failed })).toThrow('needs an open transaction');
-      expect((await read(id)).status).toBe('pending');
+    it('writes what was staged before a later read of purchases in the same transaction, which then sees it', async () => {
+      let afterReads = 0;
+      await untilCommit(
+        async (sql) => {
+          const payment = unique('pi');
+          const id = await seed(sql, { sessionId: unique('cs') });
+          sut.stageColumns(id, { status: TransactionStatus.Completed, creditedAt: new Date(), stripePaymentId: payment });
+          const start = await rowsUpdated(sql);
+
+          const found = await sut.lockByCharge(null, payment);
+
+          expect(found).toMatchObject({ id, status: TransactionStatus.Completed, stripePaymentId: payment });
+          expect((await rowsUpdated(sql)) - start).toBe(1);
+          expect(await sut.get(id)).toMatchObject({ status: TransactionStatus.Completed });
+          afterReads = await rowsUpdated(sql);
+          expect(afterReads - start).toBe(1);
+        },
+        // Written once already: nothing is left for the commit step.
+        async (sql) => expect(await rowsUpdated(sql)).toBe(afterReads),
+      );
+    });
+
+    it('needs an open transaction', () => {
+      expect(() => sut.stageColumns(UNKNOWN_ID, { status: TransactionStatus.Failed })).toThrow('needs an open transaction');
     });
   });
 });
