@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { ConfigService } from '@nestjs/config';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import Stripe from 'stripe';
 import { EventBus } from '../../src/events/event-bus';
@@ -18,9 +19,9 @@ class RolledBack extends Error {}
 
 /**
  * PaymentOutcomes with its repository on the run's database: lock, decide, stage, effects. The
- * event bus is the real one; the outbox store only records what would be published (the outbox is
- * another module's, and its rows would reach other suites' relays), and no points listener runs:
- * `payments.captured` is answered with `points.credited` as the points module does.
+ * event bus and the outbox are the real ones (what would be published is read back from the outbox
+ * before the transaction rolls back), and no points listener runs: `payments.captured` is answered
+ * with `points.credited` as the points module does.
  */
 describe(PaymentOutcomes.name, () => {
   const owner = useOwnerDatabase();
@@ -40,13 +41,10 @@ describe(PaymentOutcomes.name, () => {
     cast = await createScenario(owner.db);
     const purchases = new PurchasesRepository(owner.transactions);
     const emitter = new EventEmitter2();
-    const outbox = {
-      store: (events: NewOutboxEvent[]) => {
-        published.push(...events);
-        return Promise.resolve();
-      },
-    } as unknown as OutboxRepository;
-    const relay = { wake: () => undefined } as unknown as OutboxRelay;
+    // The real outbox: its rows are written in the test's transaction and rolled back with it, so
+    // no relay ever sees them (the NOTIFY is transactional too); this relay is never started.
+    const outbox = new OutboxRepository(owner.transactions, owner.db);
+    const relay = new OutboxRelay(outbox, emitter, new ConfigService({ OUTBOX_RELAY_ENABLED: false }));
     const bus = new EventBus(emitter, owner.transactions, relay, outbox);
     sut = new PaymentOutcomes(purchases, bus);
 
@@ -120,16 +118,18 @@ describe(PaymentOutcomes.name, () => {
   /**
    * Runs `work` in a transaction through its before-commit steps, then rolls it back (the run's
    * database is shared with the e2e suites, which check every credited purchase has its lot). In the
-   * last step, after the purchases' writes and the outbox's, it reads the purchases `ids()` names
-   * and counts the purchase rows the transaction rewrote.
+   * last step, after the purchases' writes and the outbox's, it reads the purchases `ids()` names,
+   * counts the purchase rows the transaction rewrote and reads the events it stored.
    */
   async function untilCommit<T>(work: () => Promise<T>, ids: () => string[]): Promise<{ result: T; rewrites: number; rows: Map<string, Row> }> {
     let seen: { result: T; rewrites: number; rows: Map<string, Row> } | undefined;
     try {
       await owner.transactions.run(async () => {
         const start = await rowsUpdated();
+        const [{ last }] = await owner.transactions.manager.query<Array<{ last: string }>>(`SELECT coalesce(max(id), 0) AS last FROM outbox_events`);
         const result = await work();
         owner.transactions.deferUntilCommit('users.points', () => null, async () => {
+          published = await owner.transactions.manager.query<NewOutboxEvent[]>(`SELECT type, payload FROM outbox_events WHERE id > $1 ORDER BY id`, [last]);
           seen = { result, rewrites: (await rowsUpdated()) - start, rows: await readAll(ids()) };
           throw new RolledBack();
         });
