@@ -50,6 +50,8 @@ interface RouteRule {
 
 let sequence = 0;
 const unique = () => `${Date.now() % 100_000}${++sequence}`.slice(-9);
+/** Packs the admin calls create: removed after the suite, so that the shared catalogue other suites show stays as seeded. */
+const createdPacks: string[] = [];
 
 const ADMIN: Role[] = ['admin'];
 const CLIENT: Role[] = ['client'];
@@ -74,7 +76,11 @@ const RULES: Record<string, RouteRule> = {
   'post /admin/packs': {
     allowed: ADMIN,
     status: 201,
-    call: () => ({ method: 'post', url: '/admin/packs', body: { code: unique(), points: 42, amount_cents: 420, currency: 'eur' } }),
+    call: () => {
+      const code = unique();
+      createdPacks.push(code);
+      return { method: 'post', url: '/admin/packs', body: { code, points: 42, amount_cents: 420, currency: 'eur' } };
+    },
     state: (_f, t, call) => t.db.query(`SELECT * FROM point_packs WHERE code = $1`, [(call.body as { code: string }).code]),
   },
   'put /admin/packs/{code}': {
@@ -159,7 +165,8 @@ describe('Authorization: every route × every role', () => {
     };
   });
   afterAll(async () => {
-    await t.close();
+    await t?.db.query(`DELETE FROM point_packs WHERE code = ANY($1)`, [createdPacks]);
+    await t?.close();
   });
 
   function tokenOf(role: Role): string | undefined {
