@@ -2,16 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { TransactionRunner } from '../../database/transaction';
 import { LotEntryKind } from '../entities/point-lot.entity';
 import { Take } from './lot-plans';
-import type { LotSummary, SpendAllocation } from './lots.service';
+import type { LotSummary, NewLot, SpendAllocation } from './lots.service';
 
 /** A credited purchase about to become a lot; `absorbed` of its points pay off the conversation's debt. */
-export interface LotToOpen {
-  transactionId: string;
-  interactionId: string;
-  moderatorId: string | null;
-  points: number;
-  amountCents: number;
-  currency: string;
+export interface LotToOpen extends NewLot {
   absorbed: number;
 }
 
