@@ -1,4 +1,4 @@
-import { EntityManager, QueryFailedError } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { InteractionsRepository } from '../../src/interactions/interactions.repository';
 import { conversationKey } from '../../src/interactions/interactions.service';
 import { createProfile, createUser, TestProfile, TestUser } from '../factories';
@@ -15,7 +15,6 @@ interface ConversationRow {
   last_interaction_at: Date | null;
 }
 
-class RolledBack extends Error {}
 
 describe(InteractionsRepository.name, () => {
   const owner = useOwnerDatabase();
@@ -37,21 +36,6 @@ describe(InteractionsRepository.name, () => {
     return row;
   }
 
-  /**
-   * Runs `work` in a transaction that is then rolled back: the suites of the run that check the
-   * ledger against the cached balances find no balance this one changed without ledger rows.
-   */
-  async function rolledBack(work: (sql: EntityManager) => Promise<void>): Promise<void> {
-    try {
-      await owner.transactions.run(async (manager) => {
-        await work(manager);
-        throw new RolledBack();
-      });
-    } catch (error) {
-      if (!(error instanceof RolledBack)) throw error;
-    }
-  }
-
   async function rowsOf(clients: TestUser[], sql: Pick<EntityManager, 'query'> = owner.db): Promise<ConversationRow[]> {
     return sql.query<ConversationRow[]>(`SELECT * FROM profile_client_interactions WHERE client_id = ANY($1::bigint[]) ORDER BY id`, [
       clients.map((client) => client.id),
@@ -62,17 +46,6 @@ describe(InteractionsRepository.name, () => {
     const made: TestUser[] = [];
     for (let i = 0; i < count; i++) made.push(await createUser(owner.db, 'client'));
     return made;
-  }
-
-  /** Whether another session can lock the conversation right now (it fails at once if this one holds it). */
-  async function lockableElsewhere(id: string): Promise<boolean> {
-    try {
-      await owner.db.query(`SELECT id FROM profile_client_interactions WHERE id = $1 FOR UPDATE NOWAIT`, [id]);
-      return true;
-    } catch (error) {
-      if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '55P03') return false;
-      throw error;
-    }
   }
 
   describe('createMissing', () => {
@@ -119,7 +92,7 @@ describe(InteractionsRepository.name, () => {
       const one = await conversation(first);
       const two = await conversation(second, profile, null);
 
-      await rolledBack(async (sql) => {
+      await owner.rolledBack(async (sql) => {
         await sql.query(`UPDATE profile_client_interactions SET points_balance = 70 WHERE id = $1`, [two.id]);
 
         const locked = await sut.lockAll([
@@ -147,11 +120,11 @@ describe(InteractionsRepository.name, () => {
           { clientId: first.id, profileId: profile.id },
           { clientId: second.id, profileId: profile.id },
         ]);
-        seen.push(await lockableElsewhere(one.id), await lockableElsewhere(two.id));
+        seen.push(await owner.lockableElsewhere('profile_client_interactions', one.id), await owner.lockableElsewhere('profile_client_interactions', two.id));
       });
 
       expect(seen).toEqual([false, false]);
-      expect(await lockableElsewhere(one.id)).toBe(true);
+      expect(await owner.lockableElsewhere('profile_client_interactions', one.id)).toBe(true);
     });
   });
 
@@ -161,7 +134,7 @@ describe(InteractionsRepository.name, () => {
       const [one, two] = [await conversation(first), await conversation(second)];
       const touchedAt = new Date('2026-01-02T03:04:05.000Z');
 
-      await rolledBack(async (sql) => {
+      await owner.rolledBack(async (sql) => {
         await sut.applyBalanceChanges(
           new Map([
             [one.id, { balance: 100, received: 100 }],
@@ -201,7 +174,7 @@ describe(InteractionsRepository.name, () => {
 
       const unhandled = await owner.transactions.run(async () => {
         const found = await sut.lockUnhandledOfProfile(own.id);
-        seen.push(await lockableElsewhere(one.id), await lockableElsewhere(three.id));
+        seen.push(await owner.lockableElsewhere('profile_client_interactions', one.id), await owner.lockableElsewhere('profile_client_interactions', three.id));
         return found;
       });
 
@@ -216,7 +189,7 @@ describe(InteractionsRepository.name, () => {
 
       const found = await owner.transactions.run(async () => {
         const interaction = await sut.lockById(row.id);
-        lockable = await lockableElsewhere(row.id);
+        lockable = await owner.lockableElsewhere('profile_client_interactions', row.id);
         await sut.setModerator(row.id, moderator.id);
         return interaction;
       });

@@ -1,4 +1,3 @@
-import { QueryFailedError } from 'typeorm';
 import { InteractionsRepository } from '../../src/interactions/interactions.repository';
 import { conversationKey, InteractionsService, LockedConversation } from '../../src/interactions/interactions.service';
 import { createProfile, createUser } from '../factories';
@@ -12,17 +11,6 @@ describe(InteractionsService.name, () => {
   beforeAll(() => {
     sut = new InteractionsService(new InteractionsRepository(owner.transactions));
   });
-
-  /** Whether another session can lock the profile FOR UPDATE right now (it cannot while this one reads it FOR SHARE). */
-  async function profileLockableElsewhere(id: string): Promise<boolean> {
-    try {
-      await owner.db.query(`SELECT id FROM profiles WHERE id = $1 FOR UPDATE NOWAIT`, [id]);
-      return true;
-    } catch (error) {
-      if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '55P03') return false;
-      throw error;
-    }
-  }
 
   describe('lockOrCreateAll', () => {
     it("creates the missing conversations with their profile's moderator, keeps the existing ones, and leaves out a profile that does not exist", async () => {
@@ -74,7 +62,7 @@ describe(InteractionsService.name, () => {
       for (let i = 0; i < 2; i++) {
         await owner.transactions.run(async () => {
           await sut.lockOrCreateAll([{ clientId: client.id, profileId: profile.id }]);
-          seen.push(await profileLockableElsewhere(profile.id));
+          seen.push(await owner.lockableElsewhere('profiles', profile.id));
         });
       }
 

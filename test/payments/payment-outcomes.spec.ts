@@ -15,7 +15,6 @@ import { useOwnerDatabase } from '../support/owner-database';
 
 type Cast = Awaited<ReturnType<typeof createScenario>>;
 
-class RolledBack extends Error {}
 
 /**
  * PaymentOutcomes with its repository on the run's database: lock, decide, stage, effects. The
@@ -122,23 +121,17 @@ describe(PaymentOutcomes.name, () => {
    * counts the purchase rows the transaction rewrote and reads the events it stored.
    */
   async function untilCommit<T>(work: () => Promise<T>, ids: () => string[]): Promise<{ result: T; rewrites: number; rows: Map<string, Row> }> {
-    let seen: { result: T; rewrites: number; rows: Map<string, Row> } | undefined;
-    try {
-      await owner.transactions.run(async () => {
+    return owner.untilCommit(
+      async (manager) => {
         const start = await rowsUpdated();
-        const [{ last }] = await owner.transactions.manager.query<Array<{ last: string }>>(`SELECT coalesce(max(id), 0) AS last FROM outbox_events`);
-        const result = await work();
-        owner.transactions.deferUntilCommit('users.points', () => null, async () => {
-          published = await owner.transactions.manager.query<NewOutboxEvent[]>(`SELECT type, payload FROM outbox_events WHERE id > $1 ORDER BY id`, [last]);
-          seen = { result, rewrites: (await rowsUpdated()) - start, rows: await readAll(ids()) };
-          throw new RolledBack();
-        });
-      });
-    } catch (error) {
-      if (!(error instanceof RolledBack)) throw error;
-    }
-    if (!seen) throw new Error('the transaction never reached its commit');
-    return seen;
+        const [{ last }] = await manager.query<Array<{ last: string }>>(`SELECT coalesce(max(id), 0) AS last FROM outbox_events`);
+        return { start, last, result: await work() };
+      },
+      async (manager, { start, last, result }) => {
+        published = await manager.query<NewOutboxEvent[]>(`SELECT type, payload FROM outbox_events WHERE id > $1 ORDER BY id`, [last]);
+        return { result, rewrites: (await rowsUpdated()) - start, rows: await readAll(ids()) };
+      },
+    );
   }
 
   it('decides a batch in order: a later fact sees what an earlier one decided', async () => {

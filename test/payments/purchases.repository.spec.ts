@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EntityManager, QueryFailedError } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { PointTransaction } from '../../src/payments/entities/point-transaction.entity';
 import { DisputeStatus, TransactionStatus } from '../../src/payments/purchase-status';
 import { PurchasesRepository } from '../../src/payments/purchases.repository';
@@ -22,7 +22,6 @@ interface Seed {
 /** An id no purchase has: beyond any identity this test run draws. */
 const UNKNOWN_ID = '900000000000000001';
 
-class RolledBack extends Error {}
 
 /** A promise and the function that settles it: holds a transaction open until the test lets it go. */
 function gate(): { promise: Promise<void>; open: () => void } {
@@ -105,38 +104,9 @@ describe(PurchasesRepository.name, () => {
     return row;
   }
 
-  /** Runs `work` in a transaction of the repository's runner (its statements join it), then rolls it back. */
-  async function rolledBack(work: (sql: EntityManager) => Promise<void>): Promise<void> {
-    try {
-      await owner.transactions.run(async (manager) => {
-        await work(manager);
-        throw new RolledBack();
-      });
-    } catch (error) {
-      if (!(error instanceof RolledBack)) throw error;
-    }
-  }
-
-  /**
-   * Runs `work` in a transaction of the runner through its before-commit steps: `atCommit` runs in
-   * the last one (after the purchases' writes) and reads what the transaction wrote; then the
-   * transaction is rolled back instead of committed.
-   */
-  async function untilCommit(work: (sql: EntityManager) => Promise<void>, atCommit: (sql: EntityManager) => Promise<void>): Promise<void> {
-    let reached = false;
-    try {
-      await owner.transactions.run(async (manager) => {
-        await work(manager);
-        owner.transactions.deferUntilCommit('users.points', () => null, async () => {
-          reached = true;
-          await atCommit(manager);
-          throw new RolledBack();
-        });
-      });
-    } catch (error) {
-      if (!(error instanceof RolledBack)) throw error;
-    }
-    expect(reached).toBe(true);
+  /** What the transaction wrote, read in its last before-commit step; then it is rolled back. */
+  function untilCommit(work: (sql: EntityManager) => Promise<void>, atCommit: (sql: EntityManager) => Promise<void>): Promise<void> {
+    return owner.untilCommit(work, (sql) => atCommit(sql));
   }
 
   /**
@@ -150,20 +120,9 @@ describe(PurchasesRepository.name, () => {
     return updated;
   }
 
-  /** Whether another session can lock the row right now (NOWAIT): false while a transaction of the test holds it. */
-  async function lockableElsewhere(id: string, mode = 'FOR UPDATE'): Promise<boolean> {
-    try {
-      await owner.db.transaction((manager) => manager.query(`SELECT id FROM profile_point_transactions WHERE id = $1 ${mode} NOWAIT`, [id]));
-      return true;
-    } catch (error) {
-      if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '55P03') return false;
-      throw error;
-    }
-  }
-
   describe('checkout', () => {
     it('createPending stores a pending purchase of the order and returns it with its id', async () => {
-      await rolledBack(async (sql) => {
+      await owner.rolledBack(async (sql) => {
         const purchase = await sut.createPending({
           clientId: cast.client.id,
           profileId: cast.profile.id,
@@ -222,7 +181,7 @@ describe(PurchasesRepository.name, () => {
 
     it('countRecentPending counts the client’s pending purchases younger than the window only', async () => {
       const client = await createUser(owner.db);
-      await rolledBack(async (sql) => {
+      await owner.rolledBack(async (sql) => {
         await seed(sql, {}, client);
         await seed(sql, { createdSecondsAgo: 100 }, client);
         await seed(sql, { createdSecondsAgo: 2000 }, client);
@@ -237,7 +196,7 @@ describe(PurchasesRepository.name, () => {
     });
 
     it('markCheckoutFailed fails a pending purchase only', async () => {
-      await rolledBack(async (sql) => {
+      await owner.rolledBack(async (sql) => {
         const pending = await seed(sql);
         const expired = await seed(sql, { status: TransactionStatus.Expired });
         await sut.markCheckoutFailed(pending);
@@ -248,7 +207,7 @@ describe(PurchasesRepository.name, () => {
     });
 
     it('attachSession stores the session id', async () => {
-      await rolledBack(async (sql) => {
+      await owner.rolledBack(async (sql) => {
         const id = await seed(sql);
         const session = unique('cs');
         await sut.attachSession(id, session);
@@ -259,7 +218,7 @@ describe(PurchasesRepository.name, () => {
 
   describe('reads', () => {
     it('findBySessionForClient finds the purchase of that session for its own client only', async () => {
-      await rolledBack(async (sql) => {
+      await owner.rolledBack(async (sql) => {
         const session = unique('cs');
         const id = await seed(sql, { sessionId: session });
         expect((await sut.findBySessionForClient(session, cast.client.id))?.id).toBe(id);
@@ -269,7 +228,7 @@ describe(PurchasesRepository.name, () => {
     });
 
     it('get returns the purchase or fails', async () => {
-      await rolledBack(async (sql) => {
+      await owner.rolledBack(async (sql) => {
         const id = await seed(sql, { status: TransactionStatus.Completed });
         expect(await sut.get(id)).toMatchObject({ id, status: TransactionStatus.Completed, pointsAmount: 500, amountCents: 999 });
         await expect(sut.get(UNKNOWN_ID)).rejects.toThrow();
@@ -278,7 +237,7 @@ describe(PurchasesRepository.name, () => {
 
     it('page lists newest first, below the cursor, at most `take`, by client and by profile', async () => {
       const { client, profile, moderator } = await createScenario(owner.db);
-      await rolledBack(async (sql) => {
+      await owner.rolledBack(async (sql) => {
         const ids: string[] = [];
         for (const buyer of [client, client, moderator]) {
           const [{ id }] = await sql.query<Array<{ id: string }>>(
@@ -298,7 +257,7 @@ describe(PurchasesRepository.name, () => {
     });
 
     it('existsByPayment and exists tell whether such a purchase is stored', async () => {
-      await rolledBack(async (sql) => {
+      await owner.rolledBack(async (sql) => {
         const payment = unique('pi');
         const id = await seed(sql, { paymentId: payment });
         expect(await sut.existsByPayment(payment)).toBe(true);
@@ -310,7 +269,7 @@ describe(PurchasesRepository.name, () => {
 
     it('stalePending lists pending purchases with a session, old enough, in id order after `after`, `limit` at most', async () => {
       const client = await createUser(owner.db);
-      await rolledBack(async (sql) => {
+      await owner.rolledBack(async (sql) => {
         const old = { createdSecondsAgo: 10_000_000 };
         const a = await seed(sql, { ...old, sessionId: unique('cs') }, client);
         await seed(sql, { ...old, sessionId: null }, client);
@@ -341,13 +300,13 @@ describe(PurchasesRepository.name, () => {
           { id: s1, client_reference_id: null },
           { id: unique('cs'), client_reference_id: 'not-an-id' },
         ]);
-        expect(await lockableElsewhere(bySession)).toBe(false);
-        expect(await lockableElsewhere(byReference)).toBe(false);
-        expect(await lockableElsewhere(unrelated)).toBe(true);
+        expect(await owner.lockableElsewhere('profile_point_transactions', bySession)).toBe(false);
+        expect(await owner.lockableElsewhere('profile_point_transactions', byReference)).toBe(false);
+        expect(await owner.lockableElsewhere('profile_point_transactions', unrelated)).toBe(true);
         return rows;
       });
       expect(locked.map((row) => row.id)).toEqual([bySession, byReference].sort((x, y) => Number(x) - Number(y)));
-      expect(await lockableElsewhere(bySession)).toBe(true);
+      expect(await owner.lockableElsewhere('profile_point_transactions', bySession)).toBe(true);
     });
 
     it('lockByCharge finds by payment intent first, else by charge id, and locks what it finds', async () => {
@@ -357,8 +316,8 @@ describe(PurchasesRepository.name, () => {
 
       const found = await owner.transactions.run(async () => {
         const row = await sut.lockByCharge(charge, payment);
-        expect(await lockableElsewhere(byPayment)).toBe(false);
-        expect(await lockableElsewhere(byCharge)).toBe(true);
+        expect(await owner.lockableElsewhere('profile_point_transactions', byPayment)).toBe(false);
+        expect(await owner.lockableElsewhere('profile_point_transactions', byCharge)).toBe(true);
         return row;
       });
       expect(found?.id).toBe(byPayment);
@@ -372,7 +331,7 @@ describe(PurchasesRepository.name, () => {
       const [free, busy] = [await seedCommitted(), await seedCommitted()];
       await owner.transactions.run(async () => {
         await sut.lockForRelease([free]);
-        expect(await lockableElsewhere(free, 'FOR NO KEY UPDATE')).toBe(false);
+        expect(await owner.lockableElsewhere('profile_point_transactions', free, 'FOR NO KEY UPDATE')).toBe(false);
       });
 
       const held = gate();
@@ -511,7 +470,7 @@ describe(PurchasesRepository.name, () => {
     });
 
     it('keeps the staged changes on the loaded row, where a later fact of the transaction reads them; null changes nothing', async () => {
-      await rolledBack(async (sql) => {
+      await owner.rolledBack(async (sql) => {
         const session = unique('cs');
         const id = await seed(sql, { sessionId: session, paymentId: 'pi_stored' });
         const [purchase] = await sut.lockBySessions([{ id: session, client_reference_id: null }]);

@@ -5,7 +5,6 @@ import { createScenario } from '../factories';
 import { useOwnerDatabase } from '../support/owner-database';
 import { waitUntil } from '../support/wait';
 
-class RolledBack extends Error {}
 
 /**
  * The run's database is shared with the e2e suites: each test records its events in a transaction
@@ -24,18 +23,6 @@ describe(StripeEventsRepository.name, () => {
     await owner.db.query(`DELETE FROM stripe_events WHERE id = ANY($1::text[])`, [committed.splice(0)]);
   });
 
-  /** Runs `work` in a transaction of the repository's runner (its statements join it), then rolls it back. */
-  async function rolledBack(work: (sql: EntityManager) => Promise<void>): Promise<void> {
-    try {
-      await owner.transactions.run(async (manager) => {
-        await work(manager);
-        throw new RolledBack();
-      });
-    } catch (error) {
-      if (!(error instanceof RolledBack)) throw error;
-    }
-  }
-
   const eventId = () => `evt_${randomUUID().replaceAll('-', '')}`;
   const event = (id = eventId(), type = 'checkout.session.completed', created = 1_700_000_000) => ({ id, type, created });
 
@@ -48,7 +35,7 @@ describe(StripeEventsRepository.name, () => {
 
   describe('recordNew', () => {
     it('inserts new events as processing and tells, per event, whether it was new; a repeated id is new once', async () => {
-      await rolledBack(async (sql) => {
+      await owner.rolledBack(async (sql) => {
         const known = event();
         await sut.recordNew([known]);
         const [a, b] = [event(eventId(), 'charge.refunded', 1_700_000_001), event()];
@@ -74,7 +61,7 @@ describe(StripeEventsRepository.name, () => {
         }),
       ).rejects.toThrow('effect failed');
       expect(await stored([e.id])).toEqual([]);
-      await rolledBack(async () => expect(await sut.recordNew([e])).toEqual([true]));
+      await owner.rolledBack(async () => expect(await sut.recordNew([e])).toEqual([true]));
     });
 
     it('a concurrent duplicate waits for the first transaction, then finds the id taken', async () => {
@@ -111,7 +98,7 @@ describe(StripeEventsRepository.name, () => {
 
   describe('recordMalformed', () => {
     it('records the key once as malformed, with Stripe’s time when known, else now', async () => {
-      await rolledBack(async (sql) => {
+      await owner.rolledBack(async (sql) => {
         const [dated, undated] = [eventId(), `malformed:${randomUUID()}`];
 
         expect(await sut.recordMalformed(dated, 'charge.refunded', 1_700_000_002)).toBe(true);
@@ -132,7 +119,7 @@ describe(StripeEventsRepository.name, () => {
     });
 
     it('finds an id recorded by recordNew taken', async () => {
-      await rolledBack(async (sql) => {
+      await owner.rolledBack(async (sql) => {
         const e = event();
         await sut.recordNew([e]);
         expect(await sut.recordMalformed(e.id, e.type, e.created)).toBe(false);
@@ -144,7 +131,7 @@ describe(StripeEventsRepository.name, () => {
   describe('saveOutcomes', () => {
     it('stores each event’s outcome and purchase in one statement, leaving other events alone', async () => {
       const { client, profile } = await createScenario(owner.db);
-      await rolledBack(async (sql) => {
+      await owner.rolledBack(async (sql) => {
         const [{ id: purchase }] = await sql.query<Array<{ id: string }>>(
           `INSERT INTO profile_point_transactions (client_id, profile_id, pack_code, points_amount, amount_cents, currency, status)
            VALUES ($1, $2, 'starter', 500, 999, 'eur', 'pending') RETURNING id`,

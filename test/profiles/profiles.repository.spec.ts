@@ -1,4 +1,4 @@
-import { EntityManager, QueryFailedError } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { ProfilesError } from '../../src/profiles/profiles.errors';
 import { ProfilesRepository } from '../../src/profiles/profiles.repository';
 import { ProfilesService } from '../../src/profiles/profiles.service';
@@ -8,17 +8,6 @@ import { useOwnerDatabase } from '../support/owner-database';
 
 /** An id no profile has: beyond any identity this test run draws. */
 const UNKNOWN_ID = '900000000000000001';
-
-/** Whether another session can lock the profile's row FOR `mode` right now (it fails at once if a conflicting lock is held). */
-async function lockableElsewhere(db: { query: (sql: string, params: unknown[]) => Promise<unknown> }, id: string, mode: 'UPDATE' | 'SHARE'): Promise<boolean> {
-  try {
-    await db.query(`SELECT id FROM profiles WHERE id = $1 FOR ${mode} NOWAIT`, [id]);
-    return true;
-  } catch (error) {
-    if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '55P03') return false;
-    throw error;
-  }
-}
 
 describe(ProfilesRepository.name, () => {
   const owner = useOwnerDatabase();
@@ -68,11 +57,11 @@ describe(ProfilesRepository.name, () => {
 
       await owner.transactions.run(async () => {
         await sut.setModerator(profile.id, moderator.id);
-        lockable = await lockableElsewhere(owner.db, profile.id, 'SHARE');
+        lockable = await owner.lockableElsewhere('profiles', profile.id, 'FOR SHARE');
       });
 
       expect(lockable).toBe(false);
-      expect(await lockableElsewhere(owner.db, profile.id, 'SHARE')).toBe(true);
+      expect(await owner.lockableElsewhere('profiles', profile.id, 'FOR SHARE')).toBe(true);
     });
   });
 
@@ -98,14 +87,14 @@ describe(ProfilesRepository.name, () => {
       await owner.transactions.run(async (manager) => {
         await read(manager, [second.id, first.id]);
         seen.push(
-          await lockableElsewhere(owner.db, first.id, 'UPDATE'),
-          await lockableElsewhere(owner.db, second.id, 'UPDATE'),
-          await lockableElsewhere(owner.db, first.id, 'SHARE'),
+          await owner.lockableElsewhere('profiles', first.id, 'FOR UPDATE'),
+          await owner.lockableElsewhere('profiles', second.id, 'FOR UPDATE'),
+          await owner.lockableElsewhere('profiles', first.id, 'FOR SHARE'),
         );
       });
 
       expect(seen).toEqual([false, false, true]);
-      expect(await lockableElsewhere(owner.db, first.id, 'UPDATE')).toBe(true);
+      expect(await owner.lockableElsewhere('profiles', first.id, 'FOR UPDATE')).toBe(true);
     });
   });
 });

@@ -1,6 +1,6 @@
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { dataSourceOptions, ENTITY_FILES } from '../../src/database/data-source-options';
-import { TransactionRunner } from '../../src/database/transaction';
+import { BEFORE_COMMIT_STEPS, TransactionRunner } from '../../src/database/transaction';
 
 export interface OwnerDatabase {
   /** The test's own connection, for factories and for reading what a repository wrote. */
@@ -14,7 +14,20 @@ export interface OwnerDatabase {
    * without its cached balance) must not outlive the test.
    */
   rolledBack<T>(work: (db: EntityManager) => Promise<T>): Promise<T>;
+  /**
+   * Whether another session could lock the row `id` of `table` with `mode` right now: NOWAIT fails
+   * at once (lock_not_available) while a transaction of the test holds a conflicting lock.
+   */
+  lockableElsewhere(table: string, id: string, mode?: RowLock): Promise<boolean>;
+  /**
+   * Runs `work` in a transaction through its before-commit steps; `atCommit` runs in the last one
+   * (after the purchases' writes and the outbox's), sees what the transaction wrote, and gives the
+   * answer; then the transaction is rolled back instead of committed. Fails if it never got there.
+   */
+  untilCommit<T, R>(work: (db: EntityManager) => Promise<T>, atCommit: (db: EntityManager, done: T) => Promise<R>): Promise<R>;
 }
+
+export type RowLock = 'FOR UPDATE' | 'FOR NO KEY UPDATE' | 'FOR SHARE' | 'FOR KEY SHARE';
 
 class RolledBack extends Error {}
 
@@ -36,6 +49,32 @@ export function useOwnerDatabase(): OwnerDatabase {
           if (!(error instanceof RolledBack)) throw error;
         });
       return result!.value;
+    },
+    async untilCommit<T, R>(work: (db: EntityManager) => Promise<T>, atCommit: (db: EntityManager, done: T) => Promise<R>): Promise<R> {
+      let seen: { value: R } | undefined;
+      await handle.transactions
+        .run(async (manager) => {
+          const done = await work(manager);
+          const last = BEFORE_COMMIT_STEPS[BEFORE_COMMIT_STEPS.length - 1];
+          handle.transactions.deferUntilCommit(last, () => null, async () => {
+            seen = { value: await atCommit(manager, done) };
+            throw new RolledBack();
+          });
+        })
+        .catch((error: unknown) => {
+          if (!(error instanceof RolledBack)) throw error;
+        });
+      if (!seen) throw new Error('the transaction never reached its commit');
+      return seen.value;
+    },
+    async lockableElsewhere(table: string, id: string, mode: RowLock = 'FOR UPDATE'): Promise<boolean> {
+      try {
+        await handle.db.query(`SELECT id FROM ${table} WHERE id = $1 ${mode} NOWAIT`, [id]);
+        return true;
+      } catch (error) {
+        if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '55P03') return false;
+        throw error;
+      }
     },
   } as OwnerDatabase;
   beforeAll(async () => {

@@ -1,4 +1,4 @@
-import { EntityManager, QueryFailedError } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { UsersRepository } from '../../src/users/users.repository';
 import { createUser } from '../factories';
 import { useOwnerDatabase } from '../support/owner-database';
@@ -6,7 +6,6 @@ import { useOwnerDatabase } from '../support/owner-database';
 /** An id no user has: beyond any identity this test run draws. */
 const UNKNOWN_ID = '900000000000000001';
 
-class RolledBack extends Error {}
 
 describe(UsersRepository.name, () => {
   const owner = useOwnerDatabase();
@@ -16,35 +15,9 @@ describe(UsersRepository.name, () => {
     sut = new UsersRepository(owner.transactions);
   });
 
-  /**
-   * Runs `work` in a transaction that is then rolled back: the suites of the run that check the
-   * ledger against the cached balances find no balance this one changed without ledger rows.
-   */
-  async function rolledBack(work: (sql: EntityManager) => Promise<void>): Promise<void> {
-    try {
-      await owner.transactions.run(async (manager) => {
-        await work(manager);
-        throw new RolledBack();
-      });
-    } catch (error) {
-      if (!(error instanceof RolledBack)) throw error;
-    }
-  }
-
   async function pointsOf(ids: string[], sql: Pick<EntityManager, 'query'> = owner.db): Promise<Record<string, number>> {
     const rows = await sql.query<Array<{ id: string; points: string }>>(`SELECT id, points FROM users WHERE id = ANY($1::bigint[])`, [ids]);
     return Object.fromEntries(rows.map((row) => [row.id, Number(row.points)]));
-  }
-
-  /** Whether another session can lock the user's row right now (it fails at once if this one holds it). */
-  async function lockableElsewhere(id: string): Promise<boolean> {
-    try {
-      await owner.db.query(`SELECT id FROM users WHERE id = $1 FOR NO KEY UPDATE NOWAIT`, [id]);
-      return true;
-    } catch (error) {
-      if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '55P03') return false;
-      throw error;
-    }
   }
 
   describe('findById', () => {
@@ -77,7 +50,7 @@ describe(UsersRepository.name, () => {
     it('applies every delta in one call and answers the new balances, keyed by user', async () => {
       const [first, second, third] = [await createUser(owner.db, 'moderator'), await createUser(owner.db, 'moderator'), await createUser(owner.db, 'moderator')];
 
-      await rolledBack(async (sql) => {
+      await owner.rolledBack(async (sql) => {
         await sut.addPoints(new Map([[third.id, 40]]));
 
         const balances = await sut.addPoints(new Map([[second.id, 25], [first.id, 100], [third.id, -15]]));
@@ -90,7 +63,7 @@ describe(UsersRepository.name, () => {
     it('keeps a negative balance: points paid out, then taken back', async () => {
       const moderator = await createUser(owner.db, 'moderator');
 
-      await rolledBack(async (sql) => {
+      await owner.rolledBack(async (sql) => {
         expect(await sut.addPoints(new Map([[moderator.id, -30]]))).toEqual(new Map([[moderator.id, -30]]));
         expect(await pointsOf([moderator.id], sql)).toEqual({ [moderator.id]: -30 });
       });
@@ -99,7 +72,7 @@ describe(UsersRepository.name, () => {
     it('leaves out a user that does not exist and changes the others', async () => {
       const moderator = await createUser(owner.db, 'moderator');
 
-      await rolledBack(async () => {
+      await owner.rolledBack(async () => {
         const balances = await sut.addPoints(new Map([[UNKNOWN_ID, 5], [moderator.id, 5]]));
 
         expect(balances).toEqual(new Map([[moderator.id, 5]]));
@@ -117,13 +90,13 @@ describe(UsersRepository.name, () => {
       await expect(
         owner.transactions.run(async () => {
           await sut.addPoints(new Map([[first.id, 10], [second.id, 20]]));
-          seen.push(await lockableElsewhere(first.id), await lockableElsewhere(second.id));
+          seen.push(await owner.lockableElsewhere('users', first.id, 'FOR NO KEY UPDATE'), await owner.lockableElsewhere('users', second.id, 'FOR NO KEY UPDATE'));
           throw new Error('rolled back');
         }),
       ).rejects.toThrow('rolled back');
 
       expect(seen).toEqual([false, false]);
-      expect(await lockableElsewhere(first.id)).toBe(true);
+      expect(await owner.lockableElsewhere('users', first.id, 'FOR NO KEY UPDATE')).toBe(true);
       expect(await pointsOf([first.id, second.id])).toEqual({ [first.id]: 0, [second.id]: 0 });
     });
   });
