@@ -7,8 +7,7 @@ import { PurchaseFilter, PurchaseRecord, PurchaseSearch } from '../payments/purc
 import { csvLine } from './csv';
 import { parseRange } from './date-range';
 import { AdminTransactionDto, TransactionFilterQuery, TransactionSearchQuery } from './dto/admin-transactions.dto';
-import { toDto as toTransactionDto } from '../payments/transactions.service';
-import { LotsService, LotSummary } from '../points/lots/lots.service';
+import { TransactionsService } from '../payments/transactions.service';
 
 /** The most rows one CSV export holds; narrow the range (`to`) to export older rows. */
 export const CSV_MAX_ROWS = 100_000;
@@ -41,7 +40,7 @@ export class TransactionSearchService {
   constructor(
     private readonly purchases: PurchaseSearch,
     private readonly config: ConfigService<Env, true>,
-    private readonly lots: LotsService,
+    private readonly history: TransactionsService,
   ) {}
 
   async search(query: TransactionSearchQuery): Promise<Page<AdminTransactionDto>> {
@@ -49,11 +48,11 @@ export class TransactionSearchService {
     return this.page(rows, query.limit);
   }
 
-  /** A page of rows with what became of their points. */
+  /** A page of rows as their history shows them (with what became of their points), and what operators see besides. */
   private async page(rows: PurchaseRecord[], limit: number): Promise<Page<AdminTransactionDto>> {
-    const lots = await this.lots.summaries(rows.map((row) => row.id));
+    const shown = await this.history.withLots(rows);
     return Page.of(
-      rows.map((row) => toDto(row, lots.get(row.id))),
+      rows.map((row, index) => ({ ...shown[index], disputedPoints: row.disputedPoints, stripeSessionId: row.stripeSessionId, updatedAt: row.updatedAt.toISOString() })),
       limit,
     );
   }
@@ -92,14 +91,6 @@ function filterOf(query: TransactionFilterQuery): PurchaseFilter {
   return { status: query.status, clientId: query.client_id, profileId: query.profile_id, moderatorId: query.moderator_id, from, to };
 }
 
-function toDto(row: PurchaseRecord, lot: LotSummary | undefined): AdminTransactionDto {
-  return {
-    ...toTransactionDto(row, lot),
-    disputedPoints: row.disputedPoints,
-    stripeSessionId: row.stripeSessionId,
-    updatedAt: row.updatedAt.toISOString(),
-  };
-}
 
 function toCsv(row: PurchaseRecord): string {
   return csvLine([

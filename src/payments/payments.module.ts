@@ -41,6 +41,6 @@ import { StripeWebhookService } from './webhook/stripe-webhook.service';
     PurchaseReports,
     PurchaseSearch,
   ],
-  exports: [PurchaseReports, PurchaseSearch],
+  exports: [PurchaseReports, PurchaseSearch, TransactionsService],
 })
 export class PaymentsModule {}

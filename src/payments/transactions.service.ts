@@ -53,13 +53,14 @@ export class TransactionsService {
     return Page.of(await this.withLots(rows), page.limit);
   }
 
-  private async withLots(rows: PointTransaction[]): Promise<TransactionDto[]> {
+  /** Purchases as their history shows them, with what became of their points (one query for all their lots). */
+  async withLots(rows: readonly PointTransaction[]): Promise<TransactionDto[]> {
     const lots = await this.lots.summaries(rows.map((row) => row.id));
     return rows.map((row) => toDto(row, lots.get(row.id)));
   }
 }
 
-export function toDto(row: PointTransaction, lot: LotSummary | undefined): TransactionDto {
+function toDto(row: PointTransaction, lot: LotSummary | undefined): TransactionDto {
   return {
     id: row.id,
     status: row.status,
