@@ -49,6 +49,20 @@ module.exports = {
     if (!where) return {};
     const dataAccessAllowed = DATA_ACCESS_FILE.test(where.inside) || isInfrastructure(where);
 
+    const types = context.sourceCode.parserServices;
+    /**
+     * Whether `object` is a TransactionRunner: by its type when the lint has type information (as
+     * `npm run lint` has), else by the name every module gives it (`this.transactions`).
+     */
+    function isTransactionRunner(object) {
+      if (types?.program && types.esTreeNodeToTSNodeMap) {
+        const type = types.getTypeAtLocation(object);
+        return (type.getSymbol() ?? type.aliasSymbol)?.getName() === 'TransactionRunner';
+      }
+      const name = object.type === 'MemberExpression' ? object.property : object;
+      return name.type === 'Identifier' && name.name === 'transactions';
+    }
+
     function checkSource(node, source) {
       // The composition root (main.ts, app.module.ts, app.setup.ts) wires every module together.
       if (where.module === null || typeof source !== 'string' || !source.startsWith('.')) return;
@@ -95,9 +109,7 @@ module.exports = {
       },
       MemberExpression(node) {
         if (dataAccessAllowed || node.computed || node.property.type !== 'Identifier' || !RUNNER_DOORS.has(node.property.name)) return;
-        // `this.transactions.manager`, `transactions.repository(…)`: the TransactionRunner, by the name every module gives it.
-        const runner = node.object.type === 'MemberExpression' ? node.object.property : node.object;
-        if (runner.type === 'Identifier' && runner.name === 'transactions') {
+        if (isTransactionRunner(node.object)) {
           context.report({ node, messageId: 'dataAccess', data: { what: `TransactionRunner.${node.property.name}` } });
         }
       },

@@ -106,6 +106,13 @@ describe('the lint command on a planted violation', () => {
     expect(boundaryErrors(source)).toEqual({ status: 0, errors: [] });
   }, 60_000);
 
+  it('fails on the transaction manager taken outside a repository, whatever the runner is called', () => {
+    expect(source).toContain("import { TransactionRunner } from '../database/transaction';");
+    const { status, errors } = boundaryErrors(`${source}\nexport function planted(runner: TransactionRunner) {\n  return runner.manager;\n}\n`);
+    expect(status).toBe(1);
+    expect(errors).toEqual([expect.stringContaining('TransactionRunner.manager belongs in a repository or query service')]);
+  }, 60_000);
+
   it("fails on another module's entity imported into it, and on SQL naming another module's table", () => {
     const planted = `import { User } from '../users/user.entity';\nexport type Planted = User;\n${source}\nexport const plantedSql = \`SELECT points FROM ledger_transfers WHERE id = $1\`;\n`;
     const { status, errors } = boundaryErrors(planted);
