@@ -56,6 +56,24 @@ describe('Attribution that loses nothing: held points and moderator assignment',
     expect(await pointsOf(second)).toBe(100);
   });
 
+  it('reconciles a held-then-released purchase as credited once to the moderator side', async () => {
+    const profile = await createProfile(t.db, null);
+    const client = await createUser(t.db, 'client');
+    const moderator = await createUser(t.db, 'moderator');
+    const { transactionId } = await buy(t, client, profile.id, '500');
+    expect((await assignInteraction((await interactionOf(client, profile.id)).id, moderator.id)).body.releasedPoints).toBe(500);
+
+    const report = await api(t, admin.token).get('/admin/reconciliation?limit=100');
+    expect(report.status).toBe(200);
+    expect(report.body.items.find((row: { id: string }) => row.id === transactionId)).toMatchObject({
+      expectedPoints: 500,
+      clientCredited: 500,
+      moderatorId: moderator.id,
+      moderatorCredited: 500,
+      flags: [],
+    });
+  });
+
   it('takes a refund of a released purchase back from the moderator who received it', async () => {
     const profile = await createProfile(t.db, null);
     const client = await createUser(t.db, 'client');
