@@ -55,13 +55,21 @@ export interface PaymentRestoredEvent extends PurchaseRef {
   occurredAt: string;
 }
 
-/** A conversation is now handled by `moderatorId` (or by nobody): points held for it go to that moderator. */
-export interface InteractionModeratorAssignedEvent {
+/** One conversation of an assignment, and who handled it before. */
+export interface AssignedInteraction {
   interactionId: string;
   clientId: string;
   profileId: string;
-  moderatorId: string | null;
   previousModeratorId: string | null;
+}
+
+/**
+ * Conversations now handled by `moderatorId` (or by nobody), assigned together in one transaction
+ * (a profile's unhandled ones, or one): points held for them go to that moderator.
+ */
+export interface InteractionsModeratorAssignedEvent {
+  moderatorId: string | null;
+  interactions: AssignedInteraction[];
 }
 
 /** Payments captured together (one transaction); credited in one go, set-based. */
@@ -98,7 +106,7 @@ export interface TransactionEvents {
   'points.releasing': PointsReleasingEvent;
   'payment.reversed': PaymentReversedEvent;
   'payment.restored': PaymentRestoredEvent;
-  'interaction.moderator_assigned': InteractionModeratorAssignedEvent;
+  'interactions.moderator_assigned': InteractionsModeratorAssignedEvent;
 }
 
 export interface PurchaseCompletedEvent extends PurchaseRef, PurchaseOrder {

@@ -41,8 +41,7 @@ export class AssignmentService {
       await this.profiles.setModerator(profileId, moderatorId);
       if (!moderatorId) return { moderatorId, interactionIds: [], releasedPoints: 0 };
       const unhandled = await this.interactions.lockUnhandledOfProfile(profileId);
-      let releasedPoints = 0;
-      for (const interaction of unhandled) releasedPoints += await this.assign(interaction, moderatorId);
+      const releasedPoints = await this.assign(unhandled, moderatorId);
       return { moderatorId, interactionIds: unhandled.map((interaction) => interaction.id), releasedPoints };
     });
   }
@@ -53,21 +52,31 @@ export class AssignmentService {
     return this.run(async () => {
       const interaction = isId(interactionId) ? await this.interactions.lockById(interactionId) : null;
       if (!interaction) throw InteractionsError.notFound(interactionId);
-      const releasedPoints = interaction.moderatorId === moderatorId ? 0 : await this.assign(interaction, moderatorId);
+      const releasedPoints = interaction.moderatorId === moderatorId ? 0 : await this.assign([interaction], moderatorId);
       return { moderatorId, interactionIds: [interaction.id], releasedPoints };
     });
   }
 
-  private async assign(interaction: Interaction, moderatorId: string | null): Promise<number> {
-    await this.interactions.setModerator(interaction.id, moderatorId);
-    await this.events.emitInTransaction('interaction.moderator_assigned', {
-      interactionId: interaction.id,
-      clientId: interaction.clientId,
-      profileId: interaction.profileId,
+  /**
+   * Gives the (locked) conversations to `moderatorId` together, set-based: one UPDATE, one event
+   * whose listener releases all their held points at once. One conversation is a batch of one.
+   */
+  private async assign(interactions: readonly Interaction[], moderatorId: string | null): Promise<number> {
+    if (interactions.length === 0) return 0;
+    await this.interactions.setModerator(
+      interactions.map((interaction) => interaction.id),
       moderatorId,
-      previousModeratorId: interaction.moderatorId,
+    );
+    await this.events.emitInTransaction('interactions.moderator_assigned', {
+      moderatorId,
+      interactions: interactions.map((interaction) => ({
+        interactionId: interaction.id,
+        clientId: interaction.clientId,
+        profileId: interaction.profileId,
+        previousModeratorId: interaction.moderatorId,
+      })),
     });
-    return moderatorId ? interaction.heldPoints : 0;
+    return moderatorId ? interactions.reduce((sum, interaction) => sum + interaction.heldPoints, 0) : 0;
   }
 
   /** One transaction, started again (after a short, growing pause) while a purchase it releases is busy. */

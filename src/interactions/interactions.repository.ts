@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { IsNull } from 'typeorm';
+import { In, IsNull } from 'typeorm';
 import { TransactionRunner } from '../database/transaction';
 import { ProfilesSql } from '../profiles/profiles.sql';
 import { Interaction } from './entities/interaction.entity';
@@ -126,7 +126,9 @@ export class InteractionsRepository {
     });
   }
 
-  async setModerator(id: string, moderatorId: string | null): Promise<void> {
-    await this.transactions.repository(Interaction).update({ id }, { moderatorId });
+  /** Gives the conversations `ids` (locked by the caller) to `moderatorId`, in one statement. */
+  async setModerator(ids: readonly string[], moderatorId: string | null): Promise<void> {
+    if (ids.length === 0) return;
+    await this.transactions.repository(Interaction).update({ id: In([...ids]) }, { moderatorId });
   }
 }

@@ -15,6 +15,8 @@ export interface TransferRequest {
 
 /** What a purchase still holds on a conversation's held account, net of its reversals. */
 export interface HeldPurchase {
+  /** The held account. */
+  account: string;
   transactionId: string;
   points: number;
 }
@@ -50,17 +52,24 @@ export class LedgerTransfersRepository {
     return new Set(rows.map((row) => row.transfer_key));
   }
 
-  /** The purchases with points still on the held account `heldAccount`, by purchase id. */
-  async heldPurchases(heldAccount: string): Promise<HeldPurchase[]> {
-    const rows = await this.transactions.manager.query<Array<{ transaction_id: string; points: string }>>(
-      `SELECT transaction_id, sum(CASE WHEN credit_account = $1 THEN points ELSE -points END) AS points
-         FROM ledger_transfers
-        WHERE (credit_account = $1 OR debit_account = $1) AND transaction_id IS NOT NULL
-        GROUP BY transaction_id
-       HAVING sum(CASE WHEN credit_account = $1 THEN points ELSE -points END) > 0
+  /**
+   * The purchases with points still on any of the held accounts `heldAccounts`, by purchase id, in
+   * one statement: each side of the ledger read through its account index.
+   */
+  async heldPurchases(heldAccounts: readonly string[]): Promise<HeldPurchase[]> {
+    if (heldAccounts.length === 0) return [];
+    const rows = await this.transactions.manager.query<Array<{ account: string; transaction_id: string; points: string }>>(
+      `SELECT account, transaction_id, sum(points) AS points
+         FROM (SELECT credit_account AS account, transaction_id, points
+                 FROM ledger_transfers WHERE credit_account = ANY($1::text[]) AND transaction_id IS NOT NULL
+               UNION ALL
+               SELECT debit_account, transaction_id, -points
+                 FROM ledger_transfers WHERE debit_account = ANY($1::text[]) AND transaction_id IS NOT NULL) movement
+        GROUP BY account, transaction_id
+       HAVING sum(points) > 0
         ORDER BY transaction_id`,
-      [heldAccount],
+      [heldAccounts],
     );
-    return rows.map((row) => ({ transactionId: row.transaction_id, points: Number(row.points) }));
+    return rows.map((row) => ({ account: row.account, transactionId: row.transaction_id, points: Number(row.points) }));
   }
 }

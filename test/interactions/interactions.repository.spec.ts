@@ -182,21 +182,23 @@ describe(InteractionsRepository.name, () => {
       expect(seen).toEqual([false, false]);
     });
 
-    it('locks one conversation by id, and sets its moderator', async () => {
-      const [client] = await clients(1);
+    it('locks one conversation by id, and sets the moderator of many in one call', async () => {
+      const [client, other, untouched] = await clients(3);
       const row = await conversation(client, profile, null);
+      const second = await conversation(other, profile, null);
+      await conversation(untouched, profile, null);
       let lockable: boolean | undefined;
 
       const found = await owner.transactions.run(async () => {
         const interaction = await sut.lockById(row.id);
         lockable = await owner.lockableElsewhere('profile_client_interactions', row.id);
-        await sut.setModerator(row.id, moderator.id);
+        await sut.setModerator([row.id, second.id], moderator.id);
         return interaction;
       });
 
       expect(found).toMatchObject({ id: row.id, clientId: client.id, moderatorId: null });
       expect(lockable).toBe(false);
-      expect((await rowsOf([client]))[0].moderator_id).toBe(moderator.id);
+      expect((await rowsOf([client, other, untouched])).map((conversation) => conversation.moderator_id)).toEqual([moderator.id, moderator.id, null]);
       expect(await owner.transactions.run(() => sut.lockById('900000000000000001'))).toBeNull();
     });
   });

@@ -124,7 +124,7 @@ describe(LedgerTransfersRepository.name, () => {
   });
 
   describe('heldPurchases', () => {
-    it("answers each purchase's points still on the held account, net of what left it, by purchase id", () =>
+    it("answers each purchase's points still on the held accounts, net of what left them, by purchase id", () =>
       owner.rolledBack(async (db) => {
         const c = await createConversation(db);
         const held = LedgerAccount.held(c.interactionId);
@@ -149,19 +149,27 @@ describe(LedgerTransfersRepository.name, () => {
           transfer({ kind: TransferKind.Hold, debit: LedgerAccount.platformEarnings, credit: held, points: 8, ...refs }),
         ]);
 
-        const purchases = await sut.heldPurchases(held);
+        const purchases = await sut.heldPurchases([held]);
 
         expect(Number(kept)).toBeLessThan(Number(partlyReversed));
         expect(purchases).toEqual([
-          { transactionId: kept, points: 100 },
-          { transactionId: partlyReversed, points: 30 },
+          { account: held, transactionId: kept, points: 100 },
+          { account: held, transactionId: partlyReversed, points: 30 },
+        ]);
+
+        const both = await sut.heldPurchases([LedgerAccount.held(elsewhere.interactionId), held]);
+        expect(both).toEqual([
+          { account: held, transactionId: kept, points: 100 },
+          { account: held, transactionId: partlyReversed, points: 30 },
+          { account: LedgerAccount.held(elsewhere.interactionId), transactionId: otherPurchase, points: 60 },
         ]);
       }));
 
     it('answers nothing for a held account without points', () =>
       owner.rolledBack(async (db) => {
         const c = await createConversation(db);
-        expect(await sut.heldPurchases(LedgerAccount.held(c.interactionId))).toEqual([]);
+        expect(await sut.heldPurchases([LedgerAccount.held(c.interactionId)])).toEqual([]);
+        expect(await sut.heldPurchases([])).toEqual([]);
       }));
   });
 });

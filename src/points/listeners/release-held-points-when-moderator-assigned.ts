@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EventBus, OnTransactionEvent } from '../../events/event-bus';
-import { InteractionModeratorAssignedEvent } from '../../events/event-map';
-import { InteractionsService } from '../../interactions/interactions.service';
+import { InteractionsModeratorAssignedEvent } from '../../events/event-map';
+import { BalanceChange, InteractionsService } from '../../interactions/interactions.service';
 import { UsersService } from '../../users/users.service';
 import { TransferKind } from '../transfer-kind';
 import { LedgerAccount } from '../ledger-accounts';
@@ -10,11 +10,12 @@ import { LedgerService } from '../ledger.service';
 import { LotsService } from '../lots/lots.service';
 
 /**
- * Gives the points held for a conversation to the moderator now handling it: one `release:<purchase>`
- * transfer per purchase still held (net of its reversals), so each is attributed in full and once,
- * and later refunds of that purchase are taken back from this moderator. The purchases' lots name
- * the moderator from now on. Runs with the conversation locked: the purchases are locked after it,
- * without waiting (`points.releasing`).
+ * Gives the points held for the conversations now handled by a moderator to that moderator: one
+ * `release:<purchase>` transfer per purchase still held (net of its reversals), so each is
+ * attributed in full and once, and later refunds of that purchase are taken back from this
+ * moderator. The purchases' lots name the moderator from now on. All the conversations of one
+ * assignment (a profile's unhandled ones, or one) are released together, set-based. Runs with the
+ * conversations locked: the purchases are locked after them, without waiting (`points.releasing`).
  */
 @Injectable()
 export class ReleaseHeldPointsWhenModeratorAssigned {
@@ -27,43 +28,40 @@ export class ReleaseHeldPointsWhenModeratorAssigned {
     private readonly events: EventBus,
   ) {}
 
-  @OnTransactionEvent('interaction.moderator_assigned')
-  async handle(assignment: InteractionModeratorAssignedEvent): Promise<void> {
-    if (!assignment.moderatorId) return;
-    const held = LedgerAccount.held(assignment.interactionId);
-    const purchases = await this.transfers.heldPurchases(held);
+  @OnTransactionEvent('interactions.moderator_assigned')
+  async handle({ moderatorId, interactions }: InteractionsModeratorAssignedEvent): Promise<void> {
+    if (!moderatorId || interactions.length === 0) return;
+    const interactionOf = new Map(interactions.map(({ interactionId }) => [LedgerAccount.held(interactionId), interactionId]));
+    const purchases = await this.transfers.heldPurchases([...interactionOf.keys()]);
     if (purchases.length === 0) return;
-    // Those purchases come before this (locked) conversation in the lock order: never wait for them.
+    // Those purchases come before these (locked) conversations in the lock order: never wait for them.
     await this.events.emitInTransaction('points.releasing', { transactionIds: purchases.map((purchase) => purchase.transactionId) });
 
-    const moderator = LedgerAccount.moderator(assignment.moderatorId);
+    const moderator = LedgerAccount.moderator(moderatorId);
+    const released = purchases.map((purchase) => ({ ...purchase, interactionId: interactionOf.get(purchase.account)! }));
     const written = await this.ledger.transferAll(
-      purchases.map((purchase) => ({
+      released.map((purchase) => ({
         key: `release:${purchase.transactionId}`,
         kind: TransferKind.Release,
-        debit: held,
+        debit: purchase.account,
         credit: moderator,
         points: purchase.points,
         transactionId: purchase.transactionId,
-        interactionId: assignment.interactionId,
+        interactionId: purchase.interactionId,
       })),
     );
-    const credits = purchases
+    const credits = released
       .filter((purchase) => written.has(`release:${purchase.transactionId}`))
-      .map((purchase) => ({
-        transactionId: purchase.transactionId,
-        interactionId: assignment.interactionId,
-        moderatorId: assignment.moderatorId!,
-        points: purchase.points,
-      }));
+      .map(({ transactionId, interactionId, points }) => ({ transactionId, interactionId, moderatorId, points }));
     if (credits.length === 0) return;
-    const released = credits.reduce((sum, credit) => sum + credit.points, 0);
     await this.events.emitInTransaction('points.credited', { credits });
     await this.lots.attribute(
       credits.map((credit) => credit.transactionId),
-      assignment.moderatorId,
+      moderatorId,
     );
-    await this.interactions.applyBalanceChanges(new Map([[assignment.interactionId, { held: -released }]]));
-    await this.users.addPoints(new Map([[assignment.moderatorId, released]]));
+    const held = new Map<string, BalanceChange>();
+    for (const credit of credits) held.set(credit.interactionId, { held: (held.get(credit.interactionId)?.held ?? 0) - credit.points });
+    await this.interactions.applyBalanceChanges(held);
+    await this.users.addPoints(new Map([[moderatorId, credits.reduce((sum, credit) => sum + credit.points, 0)]]));
   }
 }
