@@ -1,27 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionRunner } from '../database/transaction';
+import { PointPack } from './entities/point-pack.entity';
 import { PacksRepository } from './packs.repository';
 import { PointsError } from './points.errors';
 
-/** A pack of the catalogue, as other modules see it. */
-export interface Pack {
-  /** What clients send as `pack`: "100", "500", "1000". */
-  code: string;
-  points: number;
-  amountCents: number;
-  currency: string;
-  active: boolean;
-  sortOrder: number;
-  createdAt: Date;
-  updatedAt: Date;
-}
+/** A pack of the catalogue, as other modules see it: the row, read only, without its internal id. */
+export type Pack = Readonly<Omit<PointPack, 'id'>>;
 
-export interface NewPack {
-  code: string;
-  points: number;
-  amountCents: number;
-  currency: string;
-}
+export type NewPack = Pick<PointPack, 'code' | 'points' | 'amountCents' | 'currency'>;
 
 export type PackChanges = Partial<Pick<Pack, 'points' | 'amountCents' | 'active'>>;
 
