@@ -107,6 +107,35 @@ describe('Attribution that loses nothing: held points and moderator assignment',
     expect((await interactionOf(a, profile.id)).moderatorId).toBe(keeper.id);
   });
 
+  it('releases every unhandled conversation of a profile together, each purchase once', async () => {
+    const profile = await createProfile(t.db, null);
+    const [a, b] = await Promise.all([createUser(t.db, 'client'), createUser(t.db, 'client')]);
+    const moderator = await createUser(t.db, 'moderator');
+    await buy(t, a, profile.id, '100');
+    await buy(t, a, profile.id, '500');
+    await buy(t, b, profile.id, '1000');
+    const [first, second] = [await interactionOf(a, profile.id), await interactionOf(b, profile.id)];
+    expect([first.held, second.held]).toEqual([600, 1000]);
+
+    const response = await assignProfile(profile.id, moderator.id);
+
+    expect(response.body).toEqual({ moderatorId: moderator.id, interactionIds: [first.id, second.id].sort((x, y) => Number(x) - Number(y)), releasedPoints: 1600 });
+    expect(await pointsOf(moderator)).toBe(1600);
+    expect([await interactionOf(a, profile.id), await interactionOf(b, profile.id)]).toMatchObject([
+      { moderatorId: moderator.id, held: 0 },
+      { moderatorId: moderator.id, held: 0 },
+    ]);
+    const releases = await t.db.query<Array<{ interaction_id: string; points: string }>>(
+      `SELECT interaction_id, points FROM ledger_transfers WHERE kind = 'release' AND interaction_id = ANY($1) ORDER BY transaction_id`,
+      [[first.id, second.id]],
+    );
+    expect(releases.map((row) => [row.interaction_id, Number(row.points)])).toEqual([
+      [first.id, 100],
+      [first.id, 500],
+      [second.id, 1000],
+    ]);
+  });
+
   it('never strands points when a first purchase and a profile assignment happen at the same time', async () => {
     const moderator = await createUser(t.db, 'moderator');
     const profiles = await Promise.all(Array.from({ length: 5 }, () => createProfile(t.db, null)));
