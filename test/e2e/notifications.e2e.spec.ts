@@ -279,8 +279,10 @@ describe('Notifications: stored, listed, pushed over /notifications, replayed', 
 
     it('closes the socket when its token expires', async () => {
       const moderator = await createUser(t.db, 'moderator');
-      const socket = await connect({ token: tokenFor(moderator, { expiresIn: 1 }) });
-      await expect(socket.disconnected(2500)).resolves.toBe('io server disconnect');
+      // Token times are whole seconds: a lifetime of 1 s can end a few ms after signing, before the
+      // handshake. With 2 s it ends between 1 and 2 s from now, after the socket is open.
+      const socket = await connect({ token: tokenFor(moderator, { expiresIn: 2 }) });
+      await expect(socket.disconnected(3500)).resolves.toBe('io server disconnect');
       expect((await NotificationsClient.refusal(t.url, { token: tokenFor(moderator, { expiresIn: -1 }) })).data?.error).toBe('UNAUTHORIZED');
     });
   });
