@@ -8,7 +8,10 @@ import { fileURLToPath } from 'node:url';
 const webDir = dirname(fileURLToPath(import.meta.url));
 const outDir = join(webDir, 'dist');
 const built = join(outDir, 'index.html');
-const sources = ['index.html', 'vite.config.mts', 'src', 'public', '../package-lock.json'].map((path) => join(webDir, path));
+// The server's money formatting is part of the client too (web/src/format.ts imports it).
+const sources = ['index.html', 'vite.config.mts', 'src', 'public', '../src/common/currencies.ts', '../src/common/money.ts', '../package-lock.json'].map(
+  (path) => join(webDir, path),
+);
 
 /** @param {string} path @returns {number} the newest modification time under path, 0 if absent */
 function newest(path) {

@@ -13,8 +13,8 @@ export const STRIPE_CURRENCIES: readonly string[] = (
 /**
  * How many decimals Stripe's integer `amount` carries per currency (docs.stripe.com/currencies,
  * "Minor units in API amounts"): 10^digits minor units make one unit. This is the only table of
- * it; every amount that becomes text or a decimal goes through `minorUnitDigits`, and
- * web/src/format.ts keeps a copy that test/web-format.spec.ts holds equal to this one.
+ * it; every amount that becomes text or a decimal goes through `minorUnitDigits`, in the service
+ * and in the reference client (web/src/format.ts imports this file).
  *
  * Stripe's table, not ISO 4217 or Intl/CLDR: they disagree for HUF, ISK, TWD (Stripe's "special
  * cases", counted in hundredths in the API even where only whole units can be paid out or charged)

@@ -3,8 +3,9 @@ import { minorUnitDigits } from './currencies';
 /*
  * Money is integer minor units everywhere; these two functions turn it into text, with the number
  * of decimals Stripe counts for the currency (src/common/currencies.ts). The reference client
- * formats for the reader's locale with Intl (web/src/format.ts) from a copy of the same table, and
+ * hands `decimalAmount` to Intl for the reader's locale (web/src/format.ts imports this file), and
  * the database derives `money_amount` by the same rule (decimalAmountSql).
+ * This file and currencies.ts import nothing else: the client's build takes them as they are.
  */
 
 /**

@@ -1,28 +1,14 @@
 /** Formatting that depends only on its arguments (no DOM): used by the pages and unit-tested as is. */
 
-/**
- * How many decimals Stripe's integer `amount` carries per currency: a copy of the table in
- * src/common/currencies.ts (the server's formatter, the admin CSV and the database use that one),
- * which test/web-format.spec.ts holds equal to it. A copy, because the client is built and
- * type-checked from web/ alone and web/build.mjs rebuilds it only when a file under web/ changes.
- * Not Intl's digits: Intl shows HUF, ISK, IDR, COP and others without decimals while Stripe counts
- * them in hundredths, which made their prices 100 times too high.
- */
-export const ZERO_DECIMAL_CURRENCIES: readonly string[] = [
-  'bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf',
-];
-export const THREE_DECIMAL_CURRENCIES: readonly string[] = ['bhd', 'jod', 'kwd', 'omr', 'tnd'];
-
-export function minorUnitDigits(currency: string): 0 | 2 | 3 {
-  const code = currency.toLowerCase();
-  if (ZERO_DECIMAL_CURRENCIES.includes(code)) return 0;
-  return THREE_DECIMAL_CURRENCIES.includes(code) ? 3 : 2;
-}
+import { minorUnitDigits } from '../../src/common/currencies';
+import { decimalAmount } from '../../src/common/money';
 
 /**
  * An amount in minor units, formatted for `locale` in `currency`, with as many decimals as Stripe
- * counts (2 for eur and huf, 0 for jpy, 3 for kwd). The amount is handed to Intl as an exact
- * decimal string: no floating-point division of money.
+ * counts (2 for eur and huf, 0 for jpy, 3 for kwd): the server's table (src/common/currencies.ts),
+ * which the admin CSV and the database use too. Not Intl's digits: Intl shows HUF, ISK, IDR, COP and
+ * others without decimals while Stripe counts them in hundredths. The amount reaches Intl as the
+ * exact decimal string the CSV writes: no floating-point division of money.
  */
 export function formatMoney(amountMinor: number, currency: string, locale: string): string {
   const digits = minorUnitDigits(currency);
@@ -32,16 +18,7 @@ export function formatMoney(amountMinor: number, currency: string, locale: strin
     minimumFractionDigits: digits,
     maximumFractionDigits: digits,
   });
-  return format.format(minorToDecimal(amountMinor, digits));
-}
-
-/** 999 with 2 digits → "9.99"; -5 with 2 → "-0.05"; 500 with 0 → "500". */
-export function minorToDecimal(amountMinor: number, digits: number): Intl.StringNumericLiteral {
-  if (!Number.isSafeInteger(amountMinor)) throw new RangeError(`Not an amount in minor units: ${amountMinor}`);
-  const sign = amountMinor < 0 ? '-' : '';
-  const text = Math.abs(amountMinor).toString().padStart(digits + 1, '0');
-  const decimal = digits === 0 ? text : `${text.slice(0, -digits)}.${text.slice(-digits)}`;
-  return `${sign}${decimal}` as Intl.StringNumericLiteral;
+  return format.format(decimalAmount(amountMinor, currency) as Intl.StringNumericLiteral);
 }
 
 export function formatPoints(points: number, locale: string): string {
