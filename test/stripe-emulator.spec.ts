@@ -221,6 +221,14 @@ describe(StripeEmulator.name, () => {
       expect(typo).toMatchObject({ statusCode: 400, message: 'Received unknown parameter: metdata' });
     });
 
+    it('charges a three-decimal currency only in steps of 10 thousandths', async () => {
+      const item = (unit_amount: number) => ({ quantity: 1, price_data: { currency: 'kwd', unit_amount, product_data: { name: 'Points' } } });
+      const offStep = await rejectionOf(createSession({ line_items: [item(5125)] }));
+      expect(offStep).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+      expect(offStep).toMatchObject({ statusCode: 400, code: 'invalid_amount', param: 'line_items' });
+      await expect(createSession({ line_items: [item(5120)] })).resolves.toMatchObject({ amount_total: 5120, currency: 'kwd' });
+    });
+
     it('answers an unknown id with 404 resource_missing', async () => {
       const error = await rejectionOf(stripe.checkout.sessions.retrieve('cs_test_doesnotexist'));
 

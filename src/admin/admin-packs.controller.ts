@@ -32,7 +32,7 @@ export class AdminPacksController {
   @Auth(Role.Admin)
   @ApiOperation({ summary: 'Add a pack to the catalogue (active, last in order)' })
   @ApiCreatedResponse({ type: AdminPackDto })
-  @ApiBadRequestResponse({ type: ApiErrorResponse, description: 'VALIDATION_FAILED or MALFORMED_JSON' })
+  @ApiBadRequestResponse({ type: ApiErrorResponse, description: 'VALIDATION_FAILED, MALFORMED_JSON, or AMOUNT_NOT_CHARGEABLE (a three-decimal currency priced off its step of 10)' })
   @ApiConflictResponse({ type: ApiErrorResponse, description: 'PACK_CODE_TAKEN' })
   create(@Body() body: CreatePackDto): Promise<AdminPackDto> {
     return this.packs.create(body);
@@ -45,7 +45,7 @@ export class AdminPacksController {
     description: 'Applies to checkouts started afterwards: a pending checkout keeps the points and price copied onto it when it started.',
   })
   @ApiOkResponse({ type: AdminPackDto })
-  @ApiBadRequestResponse({ type: ApiErrorResponse, description: 'VALIDATION_FAILED, MALFORMED_JSON or NOTHING_TO_CHANGE' })
+  @ApiBadRequestResponse({ type: ApiErrorResponse, description: 'VALIDATION_FAILED, MALFORMED_JSON, NOTHING_TO_CHANGE or AMOUNT_NOT_CHARGEABLE' })
   @ApiNotFoundResponse({ type: ApiErrorResponse, description: 'PACK_NOT_FOUND' })
   update(@Param() params: PackCodeParams, @Body() body: UpdatePackDto): Promise<AdminPackDto> {
     return this.packs.update(params.code, body);

@@ -1,4 +1,4 @@
-import { minorUnitDigits, STRIPE_CURRENCIES, THREE_DECIMAL_CURRENCIES, ZERO_DECIMAL_CURRENCIES } from './currencies';
+import { chargeableStep, minorUnitDigits, STRIPE_CURRENCIES, THREE_DECIMAL_CURRENCIES, ZERO_DECIMAL_CURRENCIES } from './currencies';
 
 describe(minorUnitDigits.name, () => {
   it.each(['bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf'])(
@@ -20,10 +20,16 @@ describe(minorUnitDigits.name, () => {
     for (const bad of ['', 'eu', 'euro', 'e1r', 'not-a-currency']) expect(() => minorUnitDigits(bad)).toThrow(RangeError);
   });
 
-  it('keeps the lists lowercase, disjoint and within what Stripe accepts or its three-decimal list', () => {
+  it('keeps the lists lowercase, disjoint and within what Stripe accepts', () => {
     const all = [...ZERO_DECIMAL_CURRENCIES, ...THREE_DECIMAL_CURRENCIES];
     expect(new Set(all).size).toBe(all.length);
     expect(all.every((code) => /^[a-z]{3}$/.test(code))).toBe(true);
-    expect(ZERO_DECIMAL_CURRENCIES.filter((code) => !STRIPE_CURRENCIES.includes(code))).toEqual([]);
+    expect(all.filter((code) => !STRIPE_CURRENCIES.includes(code))).toEqual([]);
+    expect(new Set(STRIPE_CURRENCIES).size).toBe(STRIPE_CURRENCIES.length);
+  });
+
+  it('gives the step Stripe charges in: 10 thousandths for three-decimal currencies, one minor unit otherwise', () => {
+    expect(THREE_DECIMAL_CURRENCIES.map(chargeableStep)).toEqual([10, 10, 10, 10, 10]);
+    expect(['eur', 'jpy', 'huf', 'usd'].map(chargeableStep)).toEqual([1, 1, 1, 1]);
   });
 });

@@ -1,12 +1,13 @@
 /**
  * The currencies Stripe accepts for payments (its "supported currencies" list, lowercase ISO 4217
- * codes as Stripe writes them). A pack in any other currency could never be paid.
+ * codes as Stripe writes them, the three-decimal ones included). A pack in any other currency could
+ * never be paid.
  */
 export const STRIPE_CURRENCIES: readonly string[] = (
-  'usd aed afn all amd ang aoa ars aud awg azn bam bbd bdt bgn bif bmd bnd bob brl bsd bwp byn bzd cad cdf chf clp cny cop ' +
+  'usd aed afn all amd ang aoa ars aud awg azn bam bbd bdt bgn bhd bif bmd bnd bob brl bsd bwp byn bzd cad cdf chf clp cny cop ' +
   'crc cve czk djf dkk dop dzd egp etb eur fjd fkp gbp gel gip gmd gnf gtq gyd hkd hnl htg huf idr ils inr isk jmd jpy kes ' +
-  'kgs khr kmf krw kyd kzt lak lbp lkr lrd lsl mad mdl mga mkd mmk mnt mop mur mvr mwk mxn myr mzn nad ngn nio nok npr nzd ' +
-  'pab pen pgk php pkr pln pyg qar ron rsd rub rwf sar sbd scr sek sgd shp sle sos srd std szl thb tjs top try ttd twd tzs ' +
+  'jod kgs khr kmf krw kwd kyd kzt lak lbp lkr lrd lsl mad mdl mga mkd mmk mnt mop mur mvr mwk mxn myr mzn nad ngn nio nok npr nzd ' +
+  'omr pab pen pgk php pkr pln pyg qar ron rsd rub rwf sar sbd scr sek sgd shp sle sos srd std szl thb tjs tnd top try ttd twd tzs ' +
   'uah ugx uyu uzs vnd vuv wst xaf xcd xof xpf yer zar zmw'
 ).split(' ');
 
@@ -26,7 +27,10 @@ export const ZERO_DECIMAL_CURRENCIES: readonly string[] = [
   'bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf',
 ];
 
-/** Stripe counts these in thousandths and requires the last digit of an amount to be 0. */
+/**
+ * Stripe counts these in thousandths, but charges them only in steps of 10 (the last digit of an
+ * amount must be 0: 5.120 KWD is `5120`, 5.125 KWD cannot be charged).
+ */
 export const THREE_DECIMAL_CURRENCIES: readonly string[] = ['bhd', 'jod', 'kwd', 'omr', 'tnd'];
 
 export type MinorUnitDigits = 0 | 2 | 3;
@@ -40,6 +44,11 @@ export function minorUnitDigits(currency: string): MinorUnitDigits {
   const code = currency.toLowerCase();
   if (ZERO.has(code)) return 0;
   return THREE.has(code) ? 3 : 2;
+}
+
+/** The smallest step between two amounts Stripe can charge in `currency`, in minor units: 10 or 1. */
+export function chargeableStep(currency: string): 1 | 10 {
+  return minorUnitDigits(currency) === 3 ? 10 : 1;
 }
 
 /**

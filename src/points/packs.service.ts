@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { chargeableStep } from '../common/currencies';
 import { TransactionRunner } from '../database/transaction';
 import { PointPack } from './entities/point-pack.entity';
 import { PacksRepository } from './packs.repository';
@@ -35,8 +36,12 @@ export class PacksService {
     return this.packs.listAll();
   }
 
-  /** Adds an active pack at the end of the catalogue; null, writing nothing, when its code is taken. */
+  /**
+   * Adds an active pack at the end of the catalogue; null, writing nothing, when its code is taken.
+   * A price Stripe cannot charge in the pack's currency is refused (AMOUNT_NOT_CHARGEABLE).
+   */
   create(pack: NewPack): Promise<Pack | null> {
+    assertChargeable(pack.amountCents, pack.currency);
     return this.packs.insertLast(pack);
   }
 
@@ -48,10 +53,17 @@ export class PacksService {
     return this.transactions.run(async () => {
       const pack = await this.packs.lockByCode(code);
       if (!pack) return null;
+      if (changes.amountCents !== undefined) assertChargeable(changes.amountCents, pack.currency);
       for (const [key, value] of Object.entries(changes) as Array<[keyof PackChanges, never]>) {
         if (value !== undefined) pack[key] = value;
       }
       return this.packs.save(pack);
     });
   }
+}
+
+/** Stripe charges three-decimal currencies only in steps of 10 thousandths (src/common/currencies.ts). */
+function assertChargeable(amountMinor: number, currency: string): void {
+  const step = chargeableStep(currency);
+  if (amountMinor % step !== 0) throw PointsError.amountNotChargeable(amountMinor, currency, step);
 }

@@ -1,16 +1,19 @@
 import { HttpStatus } from '@nestjs/common';
 import { moduleError } from '../common/app-error';
+import { decimalAmount } from '../common/money';
 
 export enum PointsErrorCode {
   UnknownPack = 'UNKNOWN_PACK',
   InsufficientPoints = 'INSUFFICIENT_POINTS',
   IdempotencyKeyReused = 'IDEMPOTENCY_KEY_REUSED',
+  AmountNotChargeable = 'AMOUNT_NOT_CHARGEABLE',
 }
 
 export class PointsError extends moduleError<PointsErrorCode>({
   [PointsErrorCode.UnknownPack]: HttpStatus.BAD_REQUEST,
   [PointsErrorCode.InsufficientPoints]: HttpStatus.CONFLICT,
   [PointsErrorCode.IdempotencyKeyReused]: HttpStatus.UNPROCESSABLE_ENTITY,
+  [PointsErrorCode.AmountNotChargeable]: HttpStatus.BAD_REQUEST,
 }) {
   static unknownPack(code: string, available: string[]): PointsError {
     return new PointsError(
@@ -30,6 +33,15 @@ export class PointsError extends moduleError<PointsErrorCode>({
     return new PointsError(
       PointsErrorCode.IdempotencyKeyReused,
       `idempotency_key "${key}" was already used for a different spend`,
+    );
+  }
+
+  static amountNotChargeable(amountMinor: number, currency: string, step: number): PointsError {
+    const below = amountMinor - (amountMinor % step);
+    return new PointsError(
+      PointsErrorCode.AmountNotChargeable,
+      `amount_cents ${amountMinor} cannot be charged in ${currency}: Stripe takes ${currency} amounts in steps of ${step} minor units ` +
+        `(${decimalAmount(below, currency)} or ${decimalAmount(below + step, currency)})`,
     );
   }
 }

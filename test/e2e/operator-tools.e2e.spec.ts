@@ -1,4 +1,4 @@
-import { STRIPE_CURRENCIES, THREE_DECIMAL_CURRENCIES, decimalAmountSql } from '../../src/common/currencies';
+import { STRIPE_CURRENCIES, decimalAmountSql } from '../../src/common/currencies';
 import { decimalAmount } from '../../src/common/money';
 import { createProfile, createScenario, createUser, TestUser } from '../factories';
 import { api } from '../support/http';
@@ -119,6 +119,25 @@ describe('Operator tools (admin)', () => {
 
       await asAdmin().put('/admin/packs/3000').send({ active: true }).expect(200);
       await api(t, client.token).post('/profile-points/checkout').send({ profile_id: profile.id, pack: '3000' }).expect(201);
+    });
+
+    it('refuses a three-decimal price Stripe cannot charge (steps of 10), on creation and on change, writing nothing', async () => {
+      const offStep = await asAdmin().post('/admin/packs').send({ code: '6000', points: 60, amount_cents: 5125, currency: 'kwd' });
+      expect(offStep.body).toEqual({
+        status: 400,
+        error: 'AMOUNT_NOT_CHARGEABLE',
+        message: 'amount_cents 5125 cannot be charged in kwd: Stripe takes kwd amounts in steps of 10 minor units (5.120 or 5.130)',
+        correlationId: expect.any(String),
+      });
+      expect((await asAdmin().get('/admin/packs')).body.map((pack: { code: string }) => pack.code)).not.toContain('6000');
+
+      await asAdmin().post('/admin/packs').send({ code: '6000', points: 60, amount_cents: 5130, currency: 'bhd' }).expect(201);
+      const changed = await asAdmin().put('/admin/packs/6000').send({ points: 61, amount_cents: 5131 });
+      expect([changed.status, changed.body.error]).toEqual([400, 'AMOUNT_NOT_CHARGEABLE']);
+      const [pack] = (await asAdmin().get('/admin/packs')).body.filter((listed: { code: string }) => listed.code === '6000');
+      expect(pack).toMatchObject({ points: 60, amountCents: 5130, currency: 'bhd' });
+      // The same price is fine where a minor unit is the step.
+      await asAdmin().post('/admin/packs').send({ code: '6001', points: 60, amount_cents: 5125, currency: 'eur' }).expect(201);
     });
 
     it.each([
@@ -253,28 +272,33 @@ describe('Operator tools (admin)', () => {
       expect(unknown.body).toMatchObject({ status: 400, message: 'property limit should not exist' });
     });
 
-    it("writes amounts in Stripe's minor units of their currency: 500 JPY is 500, 50000 HUF is 500.00", async () => {
+    it("writes amounts in Stripe's minor units of their currency: 500 JPY is 500, 50000 HUF is 500.00, 5120 KWD is 5.120", async () => {
       await asAdmin().post('/admin/packs').send({ code: '5000', points: 50, amount_cents: 500, currency: 'jpy' }).expect(201);
       await asAdmin().post('/admin/packs').send({ code: '5001', points: 60, amount_cents: 50_000, currency: 'huf' }).expect(201);
+      await asAdmin().post('/admin/packs').send({ code: '5002', points: 70, amount_cents: 5120, currency: 'kwd' }).expect(201);
       const { profile, client } = await createScenario(t.db);
       const yen = await buy(t, client, profile.id, '5000');
       const forint = await buy(t, client, profile.id, '5001');
+      const dinar = await buy(t, client, profile.id, '5002');
+      expect(await stateOf(t, dinar.transactionId)).toMatchObject({ status: 'completed', clientPoints: 50 + 60 + 70 });
 
       const response = await asAdmin().get(`/admin/transactions.csv?client_id=${client.id}`);
       const rows = response.text.split('\r\n').slice(1, -1).map((line) => line.split(','));
       expect(rows.map((row) => [row[0], row[10], row[11]])).toEqual([
+        [dinar.transactionId, '5.120', 'kwd'],
         [forint.transactionId, '500.00', 'huf'],
         [yen.transactionId, '500', 'jpy'],
       ]);
       expect(await t.db.query(`SELECT id, money_amount FROM profile_point_transactions WHERE client_id = $1 ORDER BY id`, [client.id])).toEqual([
         { id: yen.transactionId, money_amount: '500' },
         { id: forint.transactionId, money_amount: '500.00' },
+        { id: dinar.transactionId, money_amount: '5.120' },
       ]);
     });
 
     it('derives the stored money_amount by the rule the CSV follows, for every currency', async () => {
       const { profile, client } = await createScenario(t.db);
-      const currencies = [...STRIPE_CURRENCIES, ...THREE_DECIMAL_CURRENCIES];
+      const currencies = STRIPE_CURRENCIES;
       const rows = await t.db.query<Array<{ currency: string; money_amount: string }>>(
         `INSERT INTO profile_point_transactions (client_id, profile_id, pack_code, points_amount, amount_cents, currency, status, created_at)
          SELECT $1, $2, '100', 100, 99999990, c, 'expired', now() - interval '1 day' FROM unnest($3::text[]) c

@@ -1,3 +1,4 @@
+import { chargeableStep } from '../../common/currencies';
 import { StripeApiError } from './errors';
 import { newId, nowSeconds } from './ids';
 import { formatAmount, minimumChargeAmount } from './money';
@@ -388,6 +389,13 @@ function toLineItemObject(input: LineItemInput, index: number): CheckoutLineItem
 function assertChargeable(total: number, currency: string): void {
   if (!Number.isSafeInteger(total) || total > MAX_AMOUNT) {
     throw StripeApiError.invalid(`Amount must be no more than ${formatAmount(MAX_AMOUNT, currency)}`, 'line_items', 'amount_too_large');
+  }
+  if (total % chargeableStep(currency) !== 0) {
+    throw StripeApiError.invalid(
+      `Amounts in ${currency} must be multiples of ${chargeableStep(currency)}: the last of the three decimals must be 0`,
+      'line_items',
+      'invalid_amount',
+    );
   }
   const minimum = minimumChargeAmount(currency);
   if (minimum !== undefined && total < minimum) {
