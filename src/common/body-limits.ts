@@ -26,7 +26,9 @@ export function limitBodies(fastify: FastifyInstance): void {
 /**
  * The one body parser of every route and content type (given to Nest's `useBodyParser('*', rawBody)`,
  * which keeps `request.rawBody`):
- * - the webhook parses any content type as JSON (its bytes are what Stripe signed);
+ * - the webhook's body, of any content type, is left as bytes: its signature guard parses them as
+ *   JSON only once their signature is verified, so that nobody can make the service parse a
+ *   megabyte of JSON without Stripe's secret;
  * - the API routes take JSON only (what OpenAPI documents); any other type, forms included, is a 415:
  *   a form is what a page of another origin can post without a CORS preflight;
  * - JSON must be an object or an array at the top level (strict, as body-parser was), and an API body
@@ -34,14 +36,14 @@ export function limitBodies(fastify: FastifyInstance): void {
  * An empty body is `{}`, so that a missing field is reported as such by the validation pipe.
  */
 export function parseBody(request: FastifyRequest, body: Buffer): unknown {
-  const webhook = request.routeOptions.url === WEBHOOK_PATH;
+  if (request.routeOptions.url === WEBHOOK_PATH) return undefined;
   const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-  if (!webhook && !JSON_TYPE.test(type)) {
+  if (!JSON_TYPE.test(type)) {
     throw new UnsupportedMediaTypeException({ message: `Send the request body as application/json (got ${type || 'no Content-Type'})`, code: 'UNSUPPORTED_MEDIA_TYPE' });
   }
   if (body.length === 0) return {};
   const parsed = parseStrictJson(body);
-  if (!webhook && depthExceeds(parsed, MAX_BODY_DEPTH)) {
+  if (depthExceeds(parsed, MAX_BODY_DEPTH)) {
     throw new BadRequestException({ message: `The request body is nested deeper than ${MAX_BODY_DEPTH} levels`, code: 'BODY_TOO_DEEP' });
   }
   return parsed;

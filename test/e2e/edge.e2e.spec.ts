@@ -105,6 +105,32 @@ describe('The edge: browsers by list, bodies and ids answered sanely, connection
       expect(((await response.json()) as { outcome: string }).outcome).toBe('ignored');
     });
 
+    it('checks the signature before parsing a webhook body: an unsigned megabyte is refused unread', async () => {
+      // Not JSON at all: a parser that ran first would answer MALFORMED_JSON, having parsed it.
+      const junk = '{"a":' + '1'.repeat(1_000_000);
+      for (const signature of [undefined, 't=1764000000,v1=' + 'ab'.repeat(32)]) {
+        const response = await fetch(`${t.url}/stripe/webhook`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', ...(signature && { 'Stripe-Signature': signature }) },
+          body: junk,
+        });
+        expect([response.status, ((await response.json()) as { error: string }).error]).toEqual([400, 'INVALID_STRIPE_SIGNATURE']);
+      }
+    });
+
+    it.each([
+      ['a bare number', '42'],
+      ['a string', '"evt"'],
+      ['not JSON', '{"id": "evt_'],
+    ])('acknowledges a signed body that is %s as malformed (2xx: Stripe need not retry), changing nothing', async (_, payload) => {
+      const response = await fetch(`${t.url}/stripe/webhook`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Stripe-Signature': t.emulator.signPayload(payload) },
+        body: payload,
+      });
+      expect([response.status, ((await response.json()) as { outcome: string }).outcome]).toEqual([200, 'malformed']);
+    });
+
     it('refuses a pack in a currency Stripe does not accept', async () => {
       const admin = await createUser(t.db, 'admin');
       const response = await api(t, admin.token).post('/admin/packs').send({ code: '777', points: 777, amount_cents: 777, currency: 'xyz' });

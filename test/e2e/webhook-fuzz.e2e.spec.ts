@@ -100,7 +100,7 @@ describe('Webhook fuzz: signed events of any shape never fail and never change a
     return { status: response.status, body: text.startsWith('{') ? (JSON.parse(text) as Json) : { text } };
   }
 
-  it('answers 200 (or 400 to JSON that is not an object) and leaves every balance, purchase and the ledger as they were', async () => {
+  it('answers every signed body 200 and leaves every balance, purchase and the ledger as they were', async () => {
     const before = await state();
     const tally = new Map<string, number>();
     const arbitrary = fuzzedEvent(pools);
@@ -114,13 +114,9 @@ describe('Webhook fuzz: signed events of any shape never fail and never change a
 
         answers.forEach((answer, i) => {
           const context = { kind: events[i % events.length].kind, answer };
-          if (answer.status === 200) {
-            expect({ ...context, harmless: HARMLESS.includes(answer.body.outcome as never) }).toMatchObject({ harmless: true });
-            tally.set(String(answer.body.outcome), (tally.get(String(answer.body.outcome)) ?? 0) + 1);
-          } else {
-            // body-parser's strict mode takes only objects and arrays at the top level.
-            expect(context).toMatchObject({ kind: 'raw', answer: { status: 400, body: { error: 'MALFORMED_JSON' } } });
-          }
+          // Validly signed, so Stripe's: whatever it holds, acknowledged (a bare JSON value as malformed).
+          expect({ ...context, harmless: HARMLESS.includes(answer.body.outcome as never) }).toMatchObject({ answer: { status: 200 }, harmless: true });
+          tally.set(String(answer.body.outcome), (tally.get(String(answer.body.outcome)) ?? 0) + 1);
         });
         expect(await state()).toEqual(before);
       }),

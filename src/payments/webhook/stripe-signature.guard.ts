@@ -46,8 +46,9 @@ export class StripeSignatureGuard implements CanActivate {
     if (!Number.isSafeInteger(timestamp) || timestamp - Math.floor(Date.now() / 1000) > tolerance) {
       throw PaymentsError.invalidSignature('Timestamp outside the tolerance zone (in the future)');
     }
-    // The body parser has parsed these very bytes (src/common/body-limits.ts): not parsed twice.
-    request.stripePayload = request.body !== undefined ? request.body : parse(request.rawBody);
+    // Parsed only now that Stripe's signature is verified (the body parser leaves the webhook's bytes
+    // alone: src/common/body-limits.ts). Any JSON value or none: the service records what it cannot apply.
+    request.stripePayload = parse(request.rawBody);
     return true;
   }
 }
