@@ -1,4 +1,4 @@
-import { createScenario, createUser } from '../factories';
+import { createProfile, createScenario, createUser } from '../factories';
 import { appWithBalancedLedger } from '../support/app-per-suite';
 import { api } from '../support/http';
 import { buy, checkout, cutWebhooks, lastEvent, stateOf } from '../support/purchases';
@@ -129,6 +129,70 @@ describe('Every payment outcome (SPEC §7)', () => {
 
     expect(await stateOf(t, transactionId)).toMatchObject({ disputeStatus: 'won', disputedPoints: 0, moderatorPoints: 500, clientPoints: 500, received: 500 });
     expect(await outboxTypes(transactionId)).toContain('points.restored');
+  });
+
+  describe('refunds and disputes in the orders Stripe produces', () => {
+    /** A dispute event for the purchase's charge: the emulator cannot open an inquiry, which Stripe lets the merchant refund. */
+    function dispute(id: string, charge: string, paymentIntent: string, status: string) {
+      return { id, object: 'dispute', amount: 999, currency: 'eur', charge, payment_intent: paymentIntent, status, reason: 'general', created: Math.floor(Date.now() / 1000) };
+    }
+
+    it.each([
+      ['in full', undefined, { status: 'refunded', refundedPoints: 500, clientPoints: 0, moderatorPoints: 0, received: 0 }],
+      ['in part', 300, { status: 'completed', refundedPoints: 151, clientPoints: 349, moderatorPoints: 349, received: 349 }],
+    ] as const)('an inquiry refunded %s while open, then closed: the refunded points are never given back', async (_, cents, expected) => {
+      const { profile, client } = await createScenario(t.db);
+      const { transactionId, paymentIntentId, chargeId } = await buy(t, client, profile.id, '500');
+      const id = `du_inquiry_${transactionId}`;
+
+      expect((await t.emulator.sendEvent('charge.dispute.created', dispute(id, chargeId, paymentIntentId, 'warning_needs_response'))).status).toBe(200);
+      expect(await stateOf(t, transactionId)).toMatchObject({ disputeStatus: 'open', disputedPoints: 500, clientPoints: 0, moderatorPoints: 0 });
+      await t.emulator.refund(paymentIntentId, cents);
+      expect((await t.emulator.sendEvent('charge.dispute.closed', dispute(id, chargeId, paymentIntentId, 'warning_closed'))).status).toBe(200);
+
+      expect(await stateOf(t, transactionId)).toMatchObject({ ...expected, disputeStatus: 'won', disputedPoints: 0 });
+    });
+
+    it.each([
+      ['won', { disputeStatus: 'won', disputedPoints: 0, clientPoints: 500, moderatorPoints: 500 }],
+      ['lost', { disputeStatus: 'lost', disputedPoints: 500, clientPoints: 0, moderatorPoints: 0 }],
+    ] as const)('a dispute closed as %s before its creation arrives ends as if they came in order', async (status, expected) => {
+      const { profile, client } = await createScenario(t.db);
+      const { transactionId, paymentIntentId, chargeId } = await buy(t, client, profile.id, '500');
+      const id = `du_late_${transactionId}`;
+
+      const closed = await t.emulator.sendEvent('charge.dispute.closed', dispute(id, chargeId, paymentIntentId, status));
+      const created = await t.emulator.sendEvent('charge.dispute.created', dispute(id, chargeId, paymentIntentId, 'needs_response'));
+      expect([closed.status, created.status]).toEqual([200, 200]);
+
+      expect(await stateOf(t, transactionId)).toMatchObject(expected);
+    });
+
+    it('a held purchase disputed, a moderator assigned, the dispute won: the points go to that moderator, not back to the hold', async () => {
+      const admin = await adminToken();
+      const moderator = await createUser(t.db, 'moderator');
+      const profile = await createProfile(t.db, null);
+      const client = await createUser(t.db, 'client');
+      const { transactionId, chargeId } = await buy(t, client, profile.id, '500');
+      const [{ id: interactionId }] = await t.db.query<Array<{ id: string }>>(
+        `SELECT id FROM profile_client_interactions WHERE client_id = $1 AND profile_id = $2`,
+        [client.id, profile.id],
+      );
+
+      await t.emulator.createDispute(chargeId);
+      const { id } = lastEvent(t, 'charge.dispute.created', chargeId).data.object as { id: string };
+      await api(t, admin.token).put(`/interactions/${interactionId}/moderator`).send({ moderator_id: moderator.id }).expect(200);
+      await t.emulator.closeDispute(id, 'won');
+
+      const [conversation] = await t.db.query(
+        `SELECT i.held_points::int AS held, i.points_balance::int AS balance, u.points::int AS earned, p.moderator_id AS "purchaseModerator"
+           FROM profile_client_interactions i, users u, profile_point_transactions p WHERE i.id = $1 AND u.id = $2 AND p.id = $3`,
+        [interactionId, moderator.id, transactionId],
+      );
+      expect(conversation).toEqual({ held: 0, balance: 500, earned: 500, purchaseModerator: moderator.id });
+      const [lot] = await t.db.query(`SELECT moderator_id FROM point_lots WHERE transaction_id = $1`, [transactionId]);
+      expect(lot).toEqual({ moderator_id: moderator.id });
+    });
   });
 
   it('answers 503 to a refund that overtakes its payment webhook, then applies both in order', async () => {

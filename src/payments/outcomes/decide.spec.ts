@@ -37,7 +37,7 @@ function sessionFact(trigger: SessionOutcomeTrigger, session: Partial<Session> =
 const refund = (amountRefunded: number): StripeFact => ({ kind: 'refund', charge: { id: 'ch_1', amount_refunded: amountRefunded } });
 const disputeCreated = (id = 'dp_1', charge: string | { id: string } = 'ch_1'): StripeFact =>
   ({ kind: 'dispute_created', dispute: { id, charge } }) as StripeFact;
-const disputeClosed = (status: string, id = 'dp_1'): StripeFact => ({ kind: 'dispute_closed', dispute: { id, status } });
+const disputeClosed = (status: string, id = 'dp_1'): StripeFact => ({ kind: 'dispute_closed', dispute: { id, status, charge: 'ch_1' } }) as StripeFact;
 
 const unchanged = (outcome: Decision['outcome']): Decision => ({ outcome, changes: {}, effects: [] });
 
@@ -211,10 +211,25 @@ describe(decide.name, () => {
       });
     });
 
-    it('after a dispute took every point: the refund is recorded, nothing is taken back', () => {
+    it('while an open dispute holds every point: nothing to take back, the refunded share leaves the dispute for good', () => {
       expect(decide(credited({ disputedPoints: 500, disputeId: 'dp_1', disputeStatus: DisputeStatus.Open }), refund(300), NOW)).toEqual({
         outcome: 'partially_refunded',
-        changes: { stripeChargeId: 'ch_1', stripeAmountRefundedCents: 300, refundedPoints: 0 },
+        changes: { stripeChargeId: 'ch_1', stripeAmountRefundedCents: 300, refundedPoints: 151, disputedPoints: 349 },
+        effects: [],
+      });
+      expect(decide(credited({ disputedPoints: 500, disputeId: 'dp_1', disputeStatus: DisputeStatus.Open }), refund(999), NOW)).toEqual({
+        outcome: 'refunded',
+        changes: { stripeChargeId: 'ch_1', stripeAmountRefundedCents: 999, refundedPoints: 500, disputedPoints: 0, status: TransactionStatus.Refunded },
+        effects: [],
+      });
+    });
+
+    it('refunded in full during an inquiry, which then closes: nothing is given back', () => {
+      const inquiry = credited({ disputedPoints: 500, disputeId: 'dp_1', disputeStatus: DisputeStatus.Open });
+      const afterRefund = { ...inquiry, ...decide(inquiry, refund(999), NOW).changes } as PurchaseState;
+      expect(decide(afterRefund, disputeClosed('warning_closed'), NOW)).toEqual({
+        outcome: 'dispute_won',
+        changes: { disputeStatus: DisputeStatus.Won, disputedPoints: 0 },
         effects: [],
       });
     });
@@ -285,12 +300,37 @@ describe(decide.name, () => {
 
     it.each([
       ['another dispute', open(), 'dp_9'],
-      ['no dispute at all', credited(), 'dp_1'],
       ['a dispute already won', credited({ disputeId: 'dp_1', disputeStatus: DisputeStatus.Won }), 'dp_1'],
       ['a dispute already lost', credited({ disputeId: 'dp_1', disputeStatus: DisputeStatus.Lost, disputedPoints: 500 }), 'dp_1'],
-      ['a pending purchase', purchase(), 'dp_1'],
     ] as const)('closing %s: already applied', (_, state, disputeId) => {
       expect(decide(state, disputeClosed('won', disputeId), NOW)).toEqual(unchanged('already_applied'));
+    });
+
+    describe('before its creation was seen (Stripe does not order events)', () => {
+      it.each(['won', 'warning_closed'])('%s: recorded as won, nothing moves; its creation then finds it applied', (status) => {
+        const decision = decide(credited(), disputeClosed(status), NOW);
+        expect(decision).toEqual({
+          outcome: 'dispute_won',
+          changes: { disputeId: 'dp_1', stripeChargeId: 'ch_1', disputeStatus: DisputeStatus.Won },
+          effects: [],
+        });
+        expect(decide({ ...credited(), ...decision.changes } as PurchaseState, disputeCreated(), NOW)).toEqual(unchanged('already_applied'));
+      });
+
+      it('lost: what is still credited is reversed, as its creation would have; its creation then finds it applied', () => {
+        const decision = decide(credited({ refundedPoints: 151, stripeAmountRefundedCents: 300 }), disputeClosed('lost'), NOW);
+        expect(decision).toEqual({
+          outcome: 'dispute_lost',
+          changes: { disputeId: 'dp_1', stripeChargeId: 'ch_1', disputeStatus: DisputeStatus.Lost, disputedPoints: 349 },
+          effects: [{ kind: 'reverse', points: 349, reason: 'dispute', reversalKey: 'dispute:dp_1' }],
+        });
+        expect(decide({ ...credited(), ...decision.changes } as PurchaseState, disputeCreated(), NOW)).toEqual(unchanged('already_applied'));
+      });
+
+      it('on a pending purchase: retry later; on one never credited: not credited', () => {
+        expect(decide(purchase(), disputeClosed('won'), NOW)).toEqual({ outcome: 'not_credited', changes: {}, effects: [{ kind: 'retry_later' }] });
+        expect(decide(purchase({ status: TransactionStatus.Expired }), disputeClosed('lost'), NOW)).toEqual(unchanged('not_credited'));
+      });
     });
   });
 

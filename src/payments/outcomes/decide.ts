@@ -54,7 +54,7 @@ export type StripeFact =
     }
   | { kind: 'refund'; charge: Pick<Stripe.Charge, 'id' | 'amount_refunded'> }
   | { kind: 'dispute_created'; dispute: Pick<Stripe.Dispute, 'id' | 'charge'> }
-  | { kind: 'dispute_closed'; dispute: Pick<Stripe.Dispute, 'id' | 'status'> };
+  | { kind: 'dispute_closed'; dispute: Pick<Stripe.Dispute, 'id' | 'status' | 'charge'> };
 
 export type Mismatch = 'amount_mismatch' | 'currency_mismatch';
 
@@ -153,15 +153,21 @@ function decideRefund(purchase: PurchaseState, charge: Extract<StripeFact, { kin
   const points = fullyRefunded
     ? purchase.pointsAmount - purchase.refundedPoints
     : refundedPointsFor(purchase.pointsAmount, paid, charge.amount_refunded) - purchase.refundedPoints;
-  // A dispute may hold some of them already: only what is still credited can be taken back.
+  // Only what is still credited can be taken back now. The rest of the refunded points are held by
+  // an open dispute (an inquiry can be refunded while it is open): they are off both balances already,
+  // and become refunded points so that winning the dispute never gives them back. A lost dispute's
+  // points stay the chargeback's.
   const reversed = Math.max(0, Math.min(points, reversibleOf(purchase)));
+  const openDispute = purchase.disputeStatus === DisputeStatus.Open ? purchase.disputedPoints : 0;
+  const fromDispute = Math.max(0, Math.min(points - reversed, openDispute));
 
   return {
     outcome: fullyRefunded ? 'refunded' : 'partially_refunded',
     changes: {
       stripeChargeId: charge.id,
       stripeAmountRefundedCents: charge.amount_refunded,
-      refundedPoints: purchase.refundedPoints + reversed,
+      refundedPoints: purchase.refundedPoints + reversed + fromDispute,
+      ...(fromDispute > 0 && { disputedPoints: purchase.disputedPoints - fromDispute }),
       ...(fullyRefunded && { status: TransactionStatus.Refunded }),
     },
     effects: reversed > 0 ? [{ kind: 'reverse', points: reversed, reason: 'refund', reversalKey: `refund:${purchase.id}:${charge.amount_refunded}` }] : [],
@@ -188,9 +194,9 @@ function decideDisputeCreated(purchase: PurchaseState, dispute: Extract<StripeFa
 }
 
 function decideDisputeClosed(purchase: PurchaseState, dispute: Extract<StripeFact, { kind: 'dispute_closed' }>['dispute']): Decision {
-  if (purchase.disputeId !== dispute.id || purchase.disputeStatus !== DisputeStatus.Open) return unchanged('already_applied');
-  // `warning_closed` ends an inquiry without a chargeback: the money stays, like a won dispute.
-  if (dispute.status !== 'won' && dispute.status !== 'warning_closed') {
+  if (purchase.disputeId !== dispute.id) return decideDisputeClosedFirst(purchase, dispute);
+  if (purchase.disputeStatus !== DisputeStatus.Open) return unchanged('already_applied');
+  if (!keepsTheMoney(dispute.status)) {
     return { outcome: 'dispute_lost', changes: { disputeStatus: DisputeStatus.Lost }, effects: [] };
   }
   const restored = purchase.disputedPoints;
@@ -200,6 +206,32 @@ function decideDisputeClosed(purchase: PurchaseState, dispute: Extract<StripeFac
     effects:
       restored > 0 ? [{ kind: 'restore', points: restored, restoreKey: `dispute-won:${dispute.id}`, reversalKey: disputeReversalKey(dispute.id) }] : [],
   };
+}
+
+/**
+ * A dispute closed before its creation was seen (Stripe does not order its events): the whole
+ * dispute at once. Won, nothing moves; lost, what is still credited is reversed as the creation would
+ * have. Either way the dispute is recorded, so its `charge.dispute.created`, arriving later, finds it
+ * applied. A purchase already marked with another dispute keeps it.
+ */
+function decideDisputeClosedFirst(purchase: PurchaseState, dispute: Extract<StripeFact, { kind: 'dispute_closed' }>['dispute']): Decision {
+  if (purchase.disputeId !== null) return unchanged('already_applied');
+  const refused = refuseUncredited(purchase);
+  if (refused) return refused;
+  const chargeId = idOf(dispute.charge);
+  const recorded: PurchaseColumns = { disputeId: dispute.id, ...(chargeId !== null && { stripeChargeId: chargeId }) };
+  if (keepsTheMoney(dispute.status)) return { outcome: 'dispute_won', changes: { ...recorded, disputeStatus: DisputeStatus.Won }, effects: [] };
+  const reversible = reversibleOf(purchase);
+  return {
+    outcome: 'dispute_lost',
+    changes: { ...recorded, disputeStatus: DisputeStatus.Lost, disputedPoints: purchase.disputedPoints + reversible },
+    effects: reversible > 0 ? [{ kind: 'reverse', points: reversible, reason: 'dispute', reversalKey: disputeReversalKey(dispute.id) }] : [],
+  };
+}
+
+/** `won`, or `warning_closed`, which ends an inquiry without a chargeback: the money stays. */
+function keepsTheMoney(status: Stripe.Dispute.Status): boolean {
+  return status === 'won' || status === 'warning_closed';
 }
 
 /** A refund or dispute needs a credited purchase: a pending one is retried later, a failed or expired one had nothing credited. */

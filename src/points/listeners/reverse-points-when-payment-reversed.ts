@@ -59,7 +59,12 @@ export class ReversePointsWhenPaymentReversed {
   }
 }
 
-/** Gives back what a dispute reversed once the dispute is won, to the lots it was taken from. */
+/**
+ * Gives back what a dispute reversed once the dispute is won, to the lots it was taken from, and to
+ * whoever earned the purchase. A purchase whose points were held goes to the conversation's
+ * moderator if one was assigned meanwhile (the assignment found nothing to release while the
+ * dispute held the points), and is attributed to that moderator from now on.
+ */
 @Injectable()
 export class RestorePointsWhenPaymentRestored {
   constructor(
@@ -72,6 +77,8 @@ export class RestorePointsWhenPaymentRestored {
   async handle(restore: PaymentRestoredEvent): Promise<void> {
     const moved = await this.balances.move({
       ...restore,
+      // Undefined: the conversation's moderator now, or its hold if it still has none.
+      moderatorId: restore.moderatorId ?? undefined,
       direction: 'in',
       client: { key: `${restore.restoreKey}:client`, kind: TransferKind.Restore },
       earnings: { key: `${restore.restoreKey}:earnings`, kind: TransferKind.Restore },
@@ -82,6 +89,11 @@ export class RestorePointsWhenPaymentRestored {
       moved.clientBalanceBefore,
     );
     if (!moved.moderatorId) return;
+    if (restore.moderatorId === null) {
+      const credit = { transactionId: restore.transactionId, interactionId: moved.interactionId, moderatorId: moved.moderatorId, points: restore.points };
+      await this.events.emitInTransaction('points.credited', { credits: [credit] });
+      await this.lots.attribute([restore.transactionId], moved.moderatorId);
+    }
     await this.events.publishAfterCommit('points.restored', {
       transactionId: restore.transactionId,
       clientId: restore.clientId,
