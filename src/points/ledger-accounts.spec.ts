@@ -9,6 +9,8 @@ describe('LedgerAccount', () => {
     expect(LedgerAccount.moderator('7')).toBe('moderator:7');
     expect(LedgerFigure.received('12')).toBe('interaction:12:received');
     expect(LedgerFigure.lots('12')).toBe('interaction:12:lots');
+    expect(LedgerFigure.lot('31', 'missing')).toBe('lot:31:missing');
+    expect(LedgerFigure.spendAllocated('5')).toBe('spend:5:allocated');
   });
 
   it('counts as sources exactly the accounts no column caches', () => {
@@ -38,6 +40,8 @@ describe('LedgerAccountSql', () => {
     expect(await evaluate(LedgerAccountSql.held('$1::bigint'), ['12'])).toBe(LedgerAccount.held('12'));
     expect(await evaluate(LedgerAccountSql.moderator('$1::bigint'), ['7'])).toBe(LedgerAccount.moderator('7'));
     expect(await evaluate(LedgerAccountSql.lotsFigure('$1::bigint'), ['12'])).toBe(LedgerFigure.lots('12'));
+    expect(await evaluate(LedgerAccountSql.lotFigure('$1::bigint', "'taken'"), ['31'])).toBe(LedgerFigure.lot('31', 'taken'));
+    expect(await evaluate(LedgerAccountSql.spendAllocatedFigure('$1::bigint'), ['5'])).toBe(LedgerFigure.spendAllocated('5'));
   });
 
   it('parses the moderator id back out of a moderator account', async () => {

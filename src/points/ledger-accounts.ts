@@ -10,6 +10,8 @@ const CLIENT_SUFFIX = ':client';
 const HELD_SUFFIX = ':held';
 const RECEIVED_SUFFIX = ':received';
 const LOTS_SUFFIX = ':lots';
+const LOT_PREFIX = 'lot:';
+const SPEND_PREFIX = 'spend:';
 
 /** Ledger account names. */
 export const LedgerAccount = {
@@ -39,6 +41,10 @@ export const LedgerFigure = {
   received: (interactionId: string) => `${INTERACTION_PREFIX}${interactionId}${RECEIVED_SUFFIX}`,
   /** The unspent points of the conversation's lots. */
   lots: (interactionId: string) => `${INTERACTION_PREFIX}${interactionId}${LOTS_SUFFIX}`,
+  /** A part of a purchase's lot (`missing`, `spent`, `taken`) against its entries. */
+  lot: (transactionId: string, part: 'missing' | 'spent' | 'taken') => `${LOT_PREFIX}${transactionId}:${part}`,
+  /** A spend's allocations against its points. */
+  spendAllocated: (spendId: string) => `${SPEND_PREFIX}${spendId}:allocated`,
 } as const;
 
 /** The same names in SQL. Builders take SQL expressions (a column, `$1`), never values. */
@@ -51,6 +57,10 @@ export const LedgerAccountSql = {
   moderator: (idSql: string) => `${literal(MODERATOR_PREFIX)} || ${idSql}`,
   /** `LedgerFigure.lots` of the interaction id `idSql`. */
   lotsFigure: (idSql: string) => `${literal(INTERACTION_PREFIX)} || ${idSql} || ${literal(LOTS_SUFFIX)}`,
+  /** `LedgerFigure.lot` of the purchase id `idSql` and the part name `partSql` (an SQL text expression). */
+  lotFigure: (idSql: string, partSql: string) => `${literal(LOT_PREFIX)} || ${idSql} || ':' || ${partSql}`,
+  /** `LedgerFigure.spendAllocated` of the spend id `idSql`. */
+  spendAllocatedFigure: (idSql: string) => `${literal(SPEND_PREFIX)} || ${idSql} || ${literal(':allocated')}`,
   /** The moderator id (text) of the moderator account `accountSql`. */
   moderatorIdOf: (accountSql: string) => `substr(${accountSql}, length(${literal(MODERATOR_PREFIX)}) + 1)`,
   /** LIKE patterns, as SQL literals: every client account, every held account, every moderator account. */

@@ -1,6 +1,6 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { InteractionsSql } from '../interactions/interactions.sql';
-import { PurchaseSql } from '../payments/purchase-reports.queries';
+import { PurchaseSql } from '../payments/purchases.sql';
 import { UsersSql } from '../users/users.sql';
 import { LedgerAccountSql, LedgerFigure, SOURCE_ACCOUNTS } from './ledger-accounts';
 
@@ -71,11 +71,11 @@ async function lotDrift(db: DataSource | EntityManager): Promise<LedgerDrift[]> 
       FROM (${InteractionsSql.cachedBalances}) i LEFT JOIN point_lots l ON l.interaction_id = i.id
      GROUP BY i.id, i.points_balance HAVING greatest(i.points_balance, 0) <> coalesce(sum(l.remaining), 0)
     UNION ALL
-    SELECT 'lot:' || t.id || ':missing', t.points_amount, 0
+    SELECT ${LedgerAccountSql.lotFigure('t.id', "'missing'")}, t.points_amount, 0
       FROM (${PurchaseSql.credited}) t
      WHERE NOT EXISTS (SELECT 1 FROM point_lots l WHERE l.transaction_id = t.id)
     UNION ALL
-    SELECT 'lot:' || l.transaction_id || ':' || part.name, part.entries, part.cached
+    SELECT ${LedgerAccountSql.lotFigure('l.transaction_id', 'part.name')}, part.entries, part.cached
       FROM point_lots l
       CROSS JOIN LATERAL (
         SELECT coalesce(sum(points) FILTER (WHERE kind = 'spend'), 0) AS spent,
@@ -85,7 +85,7 @@ async function lotDrift(db: DataSource | EntityManager): Promise<LedgerDrift[]> 
       CROSS JOIN LATERAL (VALUES ('spent', e.spent, l.spent), ('taken', e.taken, l.taken)) AS part(name, entries, cached)
      WHERE part.entries <> part.cached
     UNION ALL
-    SELECT 'spend:' || s.id || ':allocated', s.points, sum(e.points)
+    SELECT ${LedgerAccountSql.spendAllocatedFigure('s.id')}, s.points, sum(e.points)
       FROM point_spends s JOIN point_lot_entries e ON e.spend_id = s.id
      GROUP BY s.id HAVING sum(e.points) <> s.points
     ORDER BY 1`);

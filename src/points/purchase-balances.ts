@@ -19,31 +19,31 @@ export interface PurchaseMovement {
   moderatorId?: string | null;
   client: { key: string; kind: TransferKind };
   earnings: { key: string; kind: TransferKind; heldKind?: TransferKind };
-  /** The moderator's new balance is needed now; otherwise it is written just before commit. */
-  needsModeratorBalance?: boolean;
-}
-
-export interface CreditResult {
-  transactionId: string;
-  interactionId: string;
-  /** Null when the points are held for the conversation's next moderator. */
-  moderatorId: string | null;
 }
 
 export interface MovementResult {
+  transactionId: string;
   interactionId: string;
+  /** Null when the points went to (or came from) the conversation's hold. */
   moderatorId: string | null;
-  /** The moderator's balance after the movement, when asked for with needsModeratorBalance. */
-  moderatorBalance: number | null;
-  /** The client's balance for the profile before the movement. */
+  /** The client's balance for the profile before this movement (after the earlier ones of the batch). */
   clientBalanceBefore: number;
 }
 
+export interface MoveOptions {
+  /**
+   * `at_commit` (the default): each moderator's balance is written once, summed, as the
+   * transaction's last step. `by_caller`: not written; the caller writes it with `settleModerator`
+   * once it has written the lots, and learns the new balance.
+   */
+  moderators?: 'at_commit' | 'by_caller';
+}
+
 /**
- * Moves a purchase's points on both sides at once: the client's balance for the profile and the
- * earnings of whoever handles the conversation. Two ledger transfers with unique keys, and the
- * cached balances updated with them; returns null, changing nothing, when the keys were used before.
- * Must run inside the caller's transaction. Locks the interaction, then the moderator.
+ * Moves purchases' points on both sides at once: the client's balance for the profile and the
+ * earnings of whoever handles the conversation (or its hold). Crediting, reversing and restoring are
+ * the same movement in a batch (of one, for a refund or a dispute). Must run inside the caller's
+ * transaction; follows the lock order (conversations, lots, then moderators).
  */
 @Injectable()
 export class PurchaseBalances {
@@ -55,96 +55,88 @@ export class PurchaseBalances {
   ) {}
 
   /**
-   * Credits captured payments, set-based: a fixed number of statements whatever their number. For
-   * each purchase, the client's balance for the profile and the earnings of whoever handles the
-   * conversation (or its hold), with the ledger keys `purchase:<id>` and `attribution:<id>`; then
-   * its lot. Purchases whose keys were used before are skipped: they were credited already. Returns
-   * the purchases credited now. Locks the conversations in id order; the moderators' balances are
-   * written just before commit, in id order, once per moderator.
+   * Credits captured payments: for each, a movement in with the ledger keys `purchase:<id>` and
+   * `attribution:<id>` (to the conversation's moderator, or its hold), then its lot. Purchases whose
+   * keys were used before are skipped: they were credited already. Returns the purchases credited now.
    */
-  async creditAll(payments: readonly PaymentCapturedEvent[]): Promise<CreditResult[]> {
-    if (payments.length === 0) return [];
-    const conversations = await this.interactions.lockOrCreateAll(payments);
-    const conversationOf = (payment: PaymentCapturedEvent) => conversations.get(conversationKey(payment.clientId, payment.profileId))!;
+  async creditAll(payments: readonly PaymentCapturedEvent[]): Promise<MovementResult[]> {
+    const moved = await this.moveAll(
+      payments.map((payment) => ({
+        ...payment,
+        direction: 'in' as const,
+        client: { key: `purchase:${payment.transactionId}`, kind: TransferKind.Purchase },
+        earnings: { key: `attribution:${payment.transactionId}`, kind: TransferKind.Attribution, heldKind: TransferKind.Hold },
+      })),
+    );
+    const byId = new Map(payments.map((payment) => [payment.transactionId, payment]));
+    await this.lots.openAll(moved.map((credit) => ({ ...byId.get(credit.transactionId)!, ...credit, balanceBefore: credit.clientBalanceBefore })));
+    return moved;
+  }
 
-    const transfers = payments.flatMap((payment): TransferRequest[] => {
-      const conversation = conversationOf(payment);
-      const refs = { transactionId: payment.transactionId, interactionId: conversation.id, points: payment.points };
-      return [
-        { key: `purchase:${payment.transactionId}`, kind: TransferKind.Purchase, debit: LedgerAccount.stripeSales, credit: LedgerAccount.client(conversation.id), ...refs },
-        {
-          key: `attribution:${payment.transactionId}`,
-          kind: conversation.moderatorId ? TransferKind.Attribution : TransferKind.Hold,
-          debit: LedgerAccount.platformEarnings,
-          credit: conversation.moderatorId ? LedgerAccount.moderator(conversation.moderatorId) : LedgerAccount.held(conversation.id),
-          ...refs,
-        },
-      ];
+  /**
+   * The movements, set-based: a fixed number of statements whatever their number. Locks the
+   * conversations in id order (creating missing ones), writes two ledger transfers per movement,
+   * then the conversations' balances in one statement. A movement whose client key was used before is
+   * skipped, changing nothing: both sides are always written together, so that key alone tells.
+   * Returns the movements made now, in the given order.
+   */
+  async moveAll(movements: readonly PurchaseMovement[], options: MoveOptions = {}): Promise<MovementResult[]> {
+    if (movements.length === 0) return [];
+    const conversations = await this.interactions.lockOrCreateAll(movements);
+    const planned = movements.map((movement) => {
+      const conversation = conversations.get(conversationKey(movement.clientId, movement.profileId));
+      if (!conversation) throw ProfilesError.notFound(movement.profileId);
+      const moderatorId = movement.moderatorId === undefined ? conversation.moderatorId : movement.moderatorId;
+      return { movement, conversation, moderatorId };
     });
-    const written = await this.ledger.transferAll(transfers);
-    const credited = payments.filter((payment) => written.has(`purchase:${payment.transactionId}`));
+    const written = await this.ledger.transferAll(planned.flatMap((plan) => transfersOf(plan.movement, plan.conversation.id, plan.moderatorId)));
 
     const changes = new Map<string, Required<BalanceChange>>();
-    const lots = credited.map((payment) => {
-      const conversation = conversationOf(payment);
+    const moved: MovementResult[] = [];
+    for (const { movement, conversation, moderatorId } of planned) {
+      if (!written.has(movement.client.key)) continue;
+      const delta = movement.direction === 'in' ? movement.points : -movement.points;
       const change = changes.get(conversation.id) ?? { balance: 0, received: 0, held: 0 };
-      const balanceBefore = conversation.pointsBalance + change.balance;
+      moved.push({ transactionId: movement.transactionId, interactionId: conversation.id, moderatorId, clientBalanceBefore: conversation.pointsBalance + change.balance });
       changes.set(conversation.id, {
-        balance: change.balance + payment.points,
-        received: change.received + payment.points,
-        held: change.held + (conversation.moderatorId ? 0 : payment.points),
+        balance: change.balance + delta,
+        received: change.received + delta,
+        held: change.held + (moderatorId ? 0 : delta),
       });
-      if (conversation.moderatorId) this.users.addPointsAtCommit(conversation.moderatorId, payment.points);
-      return { ...payment, interactionId: conversation.id, moderatorId: conversation.moderatorId, balanceBefore };
-    });
-    await this.interactions.applyBalanceChanges(changes);
-    await this.lots.openAll(lots);
-    return lots.map((lot) => ({ transactionId: lot.transactionId, interactionId: lot.interactionId, moderatorId: lot.moderatorId }));
-  }
-
-  async move(movement: PurchaseMovement): Promise<MovementResult | null> {
-    const conversations = await this.interactions.lockOrCreateAll([movement]);
-    const interaction = conversations.get(conversationKey(movement.clientId, movement.profileId));
-    if (!interaction) throw ProfilesError.notFound(movement.profileId);
-    const moderatorId = movement.moderatorId === undefined ? interaction.moderatorId : movement.moderatorId;
-    const refs = { transactionId: movement.transactionId, interactionId: interaction.id };
-    const inward = movement.direction === 'in';
-    const clientAccount = LedgerAccount.client(interaction.id);
-    const earner = moderatorId ? LedgerAccount.moderator(moderatorId) : LedgerAccount.held(interaction.id);
-
-    // Both sides in one statement. They are always written together, so the client side's key
-    // alone tells whether this movement happened before.
-    const written = await this.ledger.transferAll([
-      {
-        key: movement.client.key,
-        kind: movement.client.kind,
-        debit: inward ? LedgerAccount.stripeSales : clientAccount,
-        credit: inward ? clientAccount : LedgerAccount.stripeSales,
-        points: movement.points,
-        ...refs,
-      },
-      {
-        key: movement.earnings.key,
-        kind: moderatorId ? movement.earnings.kind : (movement.earnings.heldKind ?? movement.earnings.kind),
-        debit: inward ? LedgerAccount.platformEarnings : earner,
-        credit: inward ? earner : LedgerAccount.platformEarnings,
-        points: movement.points,
-        ...refs,
-      },
-    ]);
-    if (!written.has(movement.client.key)) return null;
-
-    const delta = inward ? movement.points : -movement.points;
-    await this.interactions.applyBalanceChanges(new Map([[interaction.id, { balance: delta, received: delta, held: moderatorId ? 0 : delta }]]));
-    const moved = { interactionId: interaction.id, moderatorId, moderatorBalance: null, clientBalanceBefore: interaction.pointsBalance };
-    if (!moderatorId) return moved;
-    if (!movement.needsModeratorBalance) {
-      this.users.addPointsAtCommit(moderatorId, delta);
-      return moved;
+      if (moderatorId && options.moderators !== 'by_caller') this.users.addPointsAtCommit(moderatorId, delta);
     }
-    const balances = await this.users.addPoints(new Map([[moderatorId, delta]]));
-    const moderatorBalance = balances.get(moderatorId);
-    if (moderatorBalance === undefined) throw new Error(`moderator ${moderatorId} of interaction ${interaction.id} does not exist`);
-    return { ...moved, moderatorBalance };
+    await this.interactions.applyBalanceChanges(changes);
+    return moved;
   }
+
+  /** Writes a moderator's balance now (after the lots, last in the lock order) and returns the new one. */
+  async settleModerator(moderatorId: string, delta: number): Promise<number> {
+    const balance = (await this.users.addPoints(new Map([[moderatorId, delta]]))).get(moderatorId);
+    if (balance === undefined) throw new Error(`moderator ${moderatorId} does not exist`);
+    return balance;
+  }
+}
+
+/** The movement's two transfers: the client's side, then the earner's (the moderator, or the hold). */
+function transfersOf(movement: PurchaseMovement, interactionId: string, moderatorId: string | null): TransferRequest[] {
+  const inward = movement.direction === 'in';
+  const clientAccount = LedgerAccount.client(interactionId);
+  const earner = moderatorId ? LedgerAccount.moderator(moderatorId) : LedgerAccount.held(interactionId);
+  const refs = { transactionId: movement.transactionId, interactionId, points: movement.points };
+  return [
+    {
+      key: movement.client.key,
+      kind: movement.client.kind,
+      debit: inward ? LedgerAccount.stripeSales : clientAccount,
+      credit: inward ? clientAccount : LedgerAccount.stripeSales,
+      ...refs,
+    },
+    {
+      key: movement.earnings.key,
+      kind: moderatorId ? movement.earnings.kind : (movement.earnings.heldKind ?? movement.earnings.kind),
+      debit: inward ? LedgerAccount.platformEarnings : earner,
+      credit: inward ? earner : LedgerAccount.platformEarnings,
+      ...refs,
+    },
+  ];
 }

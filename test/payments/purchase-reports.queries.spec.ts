@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
-import { PurchaseReports, PurchaseSql } from '../../src/payments/purchase-reports.queries';
+import { PurchaseReports } from '../../src/payments/purchase-reports.queries';
+import { PurchaseSql } from '../../src/payments/purchases.sql';
 import { PurchaseSearch } from '../../src/payments/purchase-search.queries';
 import { TransactionStatus } from '../../src/payments/purchase-status';
 import { createScenario } from '../factories';

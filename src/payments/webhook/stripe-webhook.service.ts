@@ -51,13 +51,14 @@ const NO_TYPE = '(none)';
  * Applies Stripe events exactly once. The event id is inserted under its primary key in the same
  * transaction as its effect: a concurrent duplicate waits on that key and then finds it taken, a
  * later one finds it at once. Any failure rolls everything back and surfaces as a 5xx so Stripe
- * retries. Lock order: stripe_events rows (id order) → purchase rows (id order) → (listeners)
- * conversations (id order) → moderators (id order, just before commit).
+ * retries. Locks follow the one order of ARCHITECTURE.md: stripe events → purchases → profiles
+ * (of conversations to create) → conversations → lots → moderators, each kind in id order.
  *
  * Checkout-session events that arrive together share one transaction (see MicroBatcher): their
  * purchases are credited set-based, in a fixed number of statements, and each answer still leaves
  * only after the commit that made its effect durable. If such a transaction fails, its events are
- * retried one by one, so one bad event never fails the others.
+ * retried one by one, so one bad event never fails the others. A charge event (refund, dispute)
+ * runs the same transaction as a batch of one.
  */
 @Injectable()
 export class StripeWebhookService {
@@ -91,14 +92,8 @@ export class StripeWebhookService {
     const { event } = shape;
     if (SESSION_EVENTS.has(event.type)) return this.sessions.submit(event);
     await this.refuseIfNotYetCredited(event);
-
-    return this.transactions.run(async () => {
-      const [fresh] = await this.stripeEvents.recordNew([event]);
-      if (!fresh) return 'duplicate';
-      const applied = await this.apply(event);
-      await this.saveOutcomes([event], [applied]);
-      return applied.outcome;
-    });
+    const [outcome] = await this.applyTogether([event]);
+    return outcome;
   }
 
   /**
@@ -117,24 +112,21 @@ export class StripeWebhookService {
   }
 
   private applySessionEvents(events: Stripe.Event[]): Promise<Array<PromiseSettledResult<WebhookOutcome>>> {
-    return batchOrEach(events, (batch) => this.applySessionsTogether(batch), async (event) => (await this.applySessionsTogether([event]))[0], {
+    return batchOrEach(events, (batch) => this.applyTogether(batch), async (event) => (await this.applyTogether([event]))[0], {
       sequential: false,
       onBatchError: (error, size) => this.logger.warn(`a batch of ${size} session events failed (${(error as Error).message}); applying them one by one`),
     });
   }
 
-  /** One transaction: record the events, apply the new ones in order, store their outcomes. */
-  private applySessionsTogether(events: Stripe.Event[]): Promise<WebhookOutcome[]> {
+  /**
+   * One transaction: record the events, apply the new ones in order, store their outcomes. Session
+   * events come in batches (applied set-based); a charge event always comes alone, a batch of one.
+   */
+  private applyTogether(events: Stripe.Event[]): Promise<WebhookOutcome[]> {
     return this.transactions.run(async () => {
       const fresh = await this.stripeEvents.recordNew(events);
-      const facts: SessionFact[] = [];
-      const freshEvents: Stripe.Event[] = [];
-      events.forEach((event, i) => {
-        if (!fresh[i]) return;
-        freshEvents.push(event);
-        facts.push({ trigger: event.type as SessionOutcomeTrigger, session: event.data.object as Stripe.Checkout.Session });
-      });
-      const applied = await this.outcomes.applySessions(facts);
+      const freshEvents = events.filter((_, i) => fresh[i]);
+      const applied = await this.apply(freshEvents);
       await this.saveOutcomes(freshEvents, applied);
       const byEvent = new Map(freshEvents.map((event, i) => [event, applied[i].outcome]));
       return events.map((event) => byEvent.get(event) ?? 'duplicate');
@@ -149,7 +141,14 @@ export class StripeWebhookService {
     await this.stripeEvents.saveOutcomes(events.map((event, i) => ({ id: event.id, outcome: applied[i].outcome, transactionId: applied[i].transactionId })));
   }
 
-  private apply(event: Stripe.Event): Promise<AppliedOutcome> {
+  private async apply(events: readonly Stripe.Event[]): Promise<AppliedOutcome[]> {
+    if (events.length === 1 && !SESSION_EVENTS.has(events[0].type)) return [await this.applyCharge(events[0])];
+    return this.outcomes.applySessions(
+      events.map((event): SessionFact => ({ trigger: event.type as SessionOutcomeTrigger, session: event.data.object as Stripe.Checkout.Session })),
+    );
+  }
+
+  private applyCharge(event: Stripe.Event): Promise<AppliedOutcome> {
     switch (event.type) {
       case 'charge.refunded':
         return this.outcomes.applyRefund(event.data.object);
@@ -158,7 +157,7 @@ export class StripeWebhookService {
       case 'charge.dispute.closed':
         return this.outcomes.applyDispute(event.data.object, 'closed');
       default:
-        return this.outcomes.applySession(event.type as SessionOutcomeTrigger, event.data.object as Stripe.Checkout.Session);
+        throw new Error(`${event.type} is not a charge event`);
     }
   }
 

@@ -23,7 +23,7 @@ export class CreditPointsWhenPaymentsCaptured {
 
     const byId = new Map(payments.map((payment) => [payment.transactionId, payment]));
     await this.events.emitInTransaction('points.credited', {
-      credits: credits.map((credit) => ({ ...credit, points: byId.get(credit.transactionId)!.points })),
+      credits: credits.map(({ transactionId, interactionId, moderatorId }) => ({ transactionId, interactionId, moderatorId, points: byId.get(transactionId)!.points })),
     });
     for (const credit of credits) {
       if (!credit.moderatorId) continue;

@@ -23,13 +23,17 @@ export class ReversePointsWhenPaymentReversed {
 
   @OnTransactionEvent('payment.reversed')
   async handle(reversal: PaymentReversedEvent): Promise<void> {
-    const moved = await this.balances.move({
-      ...reversal,
-      direction: 'out',
-      needsModeratorBalance: true,
-      client: { key: `${reversal.reversalKey}:client`, kind: TransferKind.Reversal },
-      earnings: { key: `${reversal.reversalKey}:earnings`, kind: TransferKind.Reversal },
-    });
+    const [moved] = await this.balances.moveAll(
+      [
+        {
+          ...reversal,
+          direction: 'out',
+          client: { key: `${reversal.reversalKey}:client`, kind: TransferKind.Reversal },
+          earnings: { key: `${reversal.reversalKey}:earnings`, kind: TransferKind.Reversal },
+        },
+      ],
+      { moderators: 'by_caller' },
+    );
     if (!moved) return;
     const lots = await this.lots.takeBack({
       transactionId: reversal.transactionId,
@@ -44,6 +48,8 @@ export class ReversePointsWhenPaymentReversed {
       );
     }
     if (!moved.moderatorId) return;
+    // After the lots, last in the lock order; the alert tells the moderator their new balance.
+    const moderatorBalance = await this.balances.settleModerator(moved.moderatorId, -reversal.points);
     await this.events.publishAfterCommit('points.reversed', {
       transactionId: reversal.transactionId,
       clientId: reversal.clientId,
@@ -51,7 +57,7 @@ export class ReversePointsWhenPaymentReversed {
       moderatorId: moved.moderatorId,
       points: reversal.points,
       reason: reversal.reason,
-      moderatorBalance: moved.moderatorBalance!,
+      moderatorBalance,
       alreadySpent: lots.alreadySpent,
       unrecovered: lots.unrecovered,
       reversedAt: reversal.occurredAt,
@@ -75,14 +81,16 @@ export class RestorePointsWhenPaymentRestored {
 
   @OnTransactionEvent('payment.restored')
   async handle(restore: PaymentRestoredEvent): Promise<void> {
-    const moved = await this.balances.move({
-      ...restore,
-      // Undefined: the conversation's moderator now, or its hold if it still has none.
-      moderatorId: restore.moderatorId ?? undefined,
-      direction: 'in',
-      client: { key: `${restore.restoreKey}:client`, kind: TransferKind.Restore },
-      earnings: { key: `${restore.restoreKey}:earnings`, kind: TransferKind.Restore },
-    });
+    const [moved] = await this.balances.moveAll([
+      {
+        ...restore,
+        // Undefined: the conversation's moderator now, or its hold if it still has none.
+        moderatorId: restore.moderatorId ?? undefined,
+        direction: 'in',
+        client: { key: `${restore.restoreKey}:client`, kind: TransferKind.Restore },
+        earnings: { key: `${restore.restoreKey}:earnings`, kind: TransferKind.Restore },
+      },
+    ]);
     if (!moved) return;
     await this.lots.giveBack(
       { interactionId: moved.interactionId, points: restore.points, key: restore.restoreKey, reversalKey: restore.reversalKey },
