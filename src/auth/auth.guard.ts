@@ -1,9 +1,10 @@
-import { ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard as PassportGuard } from '@nestjs/passport';
 import { Role } from '../users/user-role';
 import { IS_PUBLIC, ROLES } from './auth.decorators';
 import { AuthUser } from './auth-user';
+import { AuthError } from './auth.errors';
 import { nodeRequestOf } from '../common/request-id';
 
 /** Global: every HTTP route needs a valid bearer token unless marked @Public(); @Auth(roles) narrows it. */
@@ -24,16 +25,19 @@ export class AuthGuard extends PassportGuard('jwt') {
     // The request's log line, written from the Node request once the answer has left, names the user.
     nodeRequestOf<{ user?: AuthUser }>(request).user = user;
     if (roles.length > 0 && !roles.includes(user.role)) {
-      throw new ForbiddenException(`This route is for: ${roles.join(', ')}`);
+      throw AuthError.roleNotAllowed(roles);
     }
     return true;
   }
 
+  /**
+   * The strategy's own refusals (JwtStrategy.validate, resolveAuthUser) keep their reason; any other
+   * failure (no token, a bad or expired one, an error while resolving the user) is a plain 401.
+   */
   override handleRequest<TUser>(error: unknown, user: TUser, info: unknown): TUser {
-    if (error instanceof UnauthorizedException) throw error;
+    if (error instanceof AuthError) throw error;
     if (error || !user) {
-      const reason = info instanceof Error && info.name === 'TokenExpiredError' ? 'The bearer token has expired' : undefined;
-      throw new UnauthorizedException(reason ?? 'A valid bearer token is required (Authorization: Bearer <JWT>)');
+      throw info instanceof Error && info.name === 'TokenExpiredError' ? AuthError.tokenExpired() : AuthError.tokenRequired();
     }
     return user;
   }

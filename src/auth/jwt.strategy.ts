@@ -1,10 +1,11 @@
-import { Injectable, UnauthorizedException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { Env } from '../config/env.schema';
 import { UsersService } from '../users/users.service';
 import { AuthUser, JwtClaims } from './auth-user';
+import { AuthError } from './auth.errors';
 import { isId } from '../common/ids';
 import { refuseClaims, TokenClaims, tokenPolicy, TokenPolicy, verifyOptions } from './token-policy';
 import { hmacKey, verifiedClaimsFor } from './verified-token';
@@ -55,7 +56,7 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
 
   async validate(claims: TokenClaims): Promise<AuthUser> {
     const refusal = refuseClaims(claims, this.policy);
-    if (refusal) throw new UnauthorizedException(refusal);
+    if (refusal) throw AuthError.claimsRefused(refusal);
     return resolveAuthUser(this.users, claims);
   }
 }
@@ -66,10 +67,8 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
  * deleted user is refused at most that long after the deletion, a changed role applies within it.
  */
 export async function resolveAuthUser(users: UsersService, claims: Partial<JwtClaims>): Promise<AuthUser> {
-  if (!isId(claims.sub)) {
-    throw new UnauthorizedException('The token has no valid subject');
-  }
+  if (!isId(claims.sub)) throw AuthError.noValidSubject();
   const user = await users.findIdentity(claims.sub);
-  if (!user) throw new UnauthorizedException('The token names a user that does not exist');
+  if (!user) throw AuthError.unknownUser();
   return { id: user.id, role: user.role, email: user.email };
 }

@@ -5,6 +5,8 @@ export interface AppErrorOptions {
   /** The `Retry-After` header, in seconds: set on 429 and 503 answers. */
   retryAfterSeconds?: number;
   details?: Record<string, unknown>;
+  /** The error that led to this one, kept as the standard `cause`; never sent to the client. */
+  cause?: unknown;
 }
 
 /**
@@ -23,7 +25,7 @@ export abstract class AppError extends Error {
     message: string,
     options: AppErrorOptions = {},
   ) {
-    super(message);
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.details = options.details;

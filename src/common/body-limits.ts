@@ -1,5 +1,5 @@
-import { BadRequestException, PayloadTooLargeException, UnsupportedMediaTypeException } from '@nestjs/common';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { EdgeError } from './edge.errors';
 
 /** Stripe's largest events stay well under 1 MB; the webhook keeps its raw bytes for the signature. */
 export const WEBHOOK_PATH = '/stripe/webhook';
@@ -14,7 +14,8 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
 
 /**
  * Body limits of every route, set as Fastify registers it (`onRoute`): the webhook may send 1 MB, any
- * other route 64 KB. A larger body is refused with 413 while it arrives, before it is read to the end.
+ * other route 64 KB. A larger body is refused with 413 while it arrives, before it is read to the end
+ * (Fastify's own error, which the global filter answers as EdgeError.bodyTooLarge).
  * Must be added before the app registers its routes (createHttpAdapter does).
  */
 export function limitBodies(fastify: FastifyInstance): void {
@@ -39,19 +40,14 @@ export function parseBody(request: FastifyRequest, body: Buffer): unknown {
   if (request.routeOptions.url === WEBHOOK_PATH) return undefined;
   const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (!JSON_TYPE.test(type)) {
-    throw new UnsupportedMediaTypeException({ message: `Send the request body as application/json (got ${type || 'no Content-Type'})`, code: 'UNSUPPORTED_MEDIA_TYPE' });
+    throw EdgeError.unsupportedMediaType(type);
   }
   if (body.length === 0) return {};
   const parsed = parseStrictJson(body);
   if (depthExceeds(parsed, MAX_BODY_DEPTH)) {
-    throw new BadRequestException({ message: `The request body is nested deeper than ${MAX_BODY_DEPTH} levels`, code: 'BODY_TOO_DEEP' });
+    throw EdgeError.bodyTooDeep(MAX_BODY_DEPTH);
   }
   return parsed;
-}
-
-/** The message of a body refused for its size; the filter gives it to Fastify's own 413 too. */
-export function bodyTooLarge(limit: number): PayloadTooLargeException {
-  return new PayloadTooLargeException({ message: `The request body is larger than this route accepts (${limit} bytes)`, code: 'PAYLOAD_TOO_LARGE' });
 }
 
 /** A JSON object or array (not a bare string or number at the top level), or a 400 MALFORMED_JSON. */
@@ -62,7 +58,7 @@ function parseStrictJson(body: Buffer): unknown {
     if (first !== '{' && first !== '[') throw new SyntaxError('not an object or an array');
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new BadRequestException({ message: 'The request body is not valid JSON', code: 'MALFORMED_JSON' }, { cause: error });
+    throw EdgeError.malformedJson(error);
   }
 }
 

@@ -1,25 +1,16 @@
-import { ArgumentsHost, BadRequestException, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from './app-error';
-import { bodyTooLarge } from './body-limits';
+import { EdgeError, messagesOf, UNNAMED_HTTP_ERROR } from './edge.errors';
 import { ApiErrorResponse } from './error-response.dto';
 import { routeTemplateOf } from '../observability/route-label';
 import { nodeRequestOf, REQUEST_ID_HEADER, requestIdOf } from './request-id';
 
-const CODES: Partial<Record<number, string>> = {
-  400: 'BAD_REQUEST',
-  401: 'UNAUTHORIZED',
-  403: 'FORBIDDEN',
-  404: 'NOT_FOUND',
-  405: 'METHOD_NOT_ALLOWED',
-  409: 'CONFLICT',
-  413: 'PAYLOAD_TOO_LARGE',
-  415: 'UNSUPPORTED_MEDIA_TYPE',
-  422: 'UNPROCESSABLE_ENTITY',
-  429: 'TOO_MANY_REQUESTS',
-};
-
-/** One JSON error shape for every failure; unexpected errors are logged with a correlation id and hidden. */
+/**
+ * One JSON error shape for every failure: an AppError answers its own status, code and message; Nest's
+ * and Fastify's refusals are first turned into EdgeErrors; unexpected errors are logged with a
+ * correlation id and hidden.
+ */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpError');
@@ -30,7 +21,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
     const correlationId = requestIdOf(nodeRequestOf(request));
-    const body = this.toBody(asOurs(exception, request), correlationId);
+    const body = toBody(exception, request, correlationId);
     const retryAfter = exception instanceof AppError ? exception.retryAfterSeconds : undefined;
     if (retryAfter !== undefined) reply.header('Retry-After', String(retryAfter));
 
@@ -45,43 +36,39 @@ export class HttpExceptionFilter implements ExceptionFilter {
     reply.header(REQUEST_ID_HEADER, correlationId);
     reply.status(body.status).send(body);
   }
+}
 
-  private toBody(exception: unknown, correlationId: string): ApiErrorResponse {
-    if (exception instanceof AppError) {
-      return { status: exception.status, error: exception.code, message: exception.message, correlationId };
-    }
-    if (exception instanceof HttpException) {
-      const status = exception.getStatus();
-      const response = exception.getResponse();
-      const raw = typeof response === 'string' ? response : (response as { message?: unknown }).message;
-      const messages = Array.isArray(raw) ? raw.map(String) : [typeof raw === 'string' ? raw : exception.message];
-      const code =
-        (typeof response === 'object' && (response as { code?: string }).code) ||
-        (status === 400 && Array.isArray(raw) ? 'VALIDATION_FAILED' : (CODES[status] ?? 'HTTP_ERROR'));
-      return {
-        status,
-        error: code,
-        message: messages.join('; '),
-        ...(messages.length > 1 ? { details: messages } : {}),
-        correlationId,
-      };
-    }
+function toBody(exception: unknown, request: FastifyRequest, correlationId: string): ApiErrorResponse {
+  const error = asAppError(exception, request);
+  if (error) {
+    const details = error instanceof EdgeError ? error.problems : undefined;
+    return { status: error.status, error: error.code, message: error.message, ...(details ? { details: [...details] } : {}), correlationId };
+  }
+  if (exception instanceof HttpException) {
+    // A status no code names (none of the service's routes answers one today): its status, HTTP_ERROR.
+    const messages = messagesOf(exception).list;
     return {
-      status: HttpStatus.INTERNAL_SERVER_ERROR,
-      error: 'INTERNAL_ERROR',
-      message: 'Something went wrong on our side; nothing was charged twice. Please retry later.',
+      status: exception.getStatus(),
+      error: UNNAMED_HTTP_ERROR,
+      message: messages.join('; '),
+      ...(messages.length > 1 ? { details: messages } : {}),
       correlationId,
     };
   }
+  const internal = EdgeError.internal(exception);
+  return { status: internal.status, error: internal.code, message: internal.message, correlationId };
 }
 
-/** Fastify's own refusals, in the service's words (the 413 names the route's limit). */
-function asOurs(exception: unknown, request: FastifyRequest): unknown {
-  const code = exception instanceof HttpException ? (exception.cause as { code?: unknown } | undefined)?.code : undefined;
-  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return bodyTooLarge(request.routeOptions?.bodyLimit ?? 0);
+/**
+ * The exception as an AppError: itself, or Nest's and Fastify's refusals in the service's words (the
+ * 413 of Fastify's body limit names the route's limit); undefined for anything unexpected.
+ */
+function asAppError(exception: unknown, request: FastifyRequest): AppError | undefined {
+  if (exception instanceof AppError) return exception;
+  const fastifyCode = exception instanceof HttpException ? (exception.cause as { code?: unknown } | undefined)?.code : undefined;
+  if (fastifyCode === 'FST_ERR_CTP_BODY_TOO_LARGE') return EdgeError.bodyTooLarge(request.routeOptions?.bodyLimit ?? 0);
   // Node's error when the client closes the connection before its body has arrived: nobody reads this answer.
-  if ((exception as { code?: unknown } | null)?.code === 'ECONNRESET') {
-    return new BadRequestException({ message: 'The client closed the connection before the request body arrived', code: 'REQUEST_ABORTED' });
-  }
-  return exception;
+  if ((exception as { code?: unknown } | null)?.code === 'ECONNRESET') return EdgeError.requestAborted(exception);
+  if (exception instanceof HttpException) return EdgeError.fromHttpException(exception);
+  return undefined;
 }

@@ -1,8 +1,9 @@
-import { Inject, Logger, UnauthorizedException } from '@nestjs/common';
+import { Inject, Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
 import { AuthUser } from '../auth/auth-user';
+import { AuthError, AuthErrorCode } from '../auth/auth.errors';
 import { resolveAuthUser } from '../auth/jwt.strategy';
 import { refuseClaims, TokenClaims, tokenPolicy, TokenPolicy, verifyOptions } from '../auth/token-policy';
 import { Env } from '../config/env.schema';
@@ -159,7 +160,7 @@ export class NotificationsGateway implements OnGatewayInit, OnGatewayConnection,
     try {
       user = await resolveAuthUser(this.users, claims);
     } catch (error) {
-      if (error instanceof UnauthorizedException) throw NotificationsError.unauthorized(error.message);
+      if (error instanceof AuthError && error.code === AuthErrorCode.Unauthorized) throw NotificationsError.unauthorized(error.message);
       throw error;
     }
     await this.reserve(socket, user.id);

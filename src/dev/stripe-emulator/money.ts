@@ -1,4 +1,4 @@
-import { minorUnitDigits } from '../../common/currencies';
+import { decimalAmount } from '../../common/money';
 
 const SYMBOLS = new Map([
   ['eur', '€'],
@@ -16,22 +16,26 @@ const MINIMUM_CHARGE = new Map([
   ['gbp', 30],
 ]);
 
-/** "1.234,56 €" from integer minor units, by string slicing so no float ever touches money. */
+/** Any currency Stripe counts in hundredths: how an amount in a code that is not a currency code is shown. */
+const CENTS = 'usd';
+
+/**
+ * "1.234,56 €" from integer minor units: the service's decimal text (`decimalAmount`, with Stripe's
+ * decimals for the currency from its one table), its whole units grouped by thousands with '.' and
+ * its decimals after ','. A code that is not a currency code is shown as cents.
+ */
 export function formatAmount(amount: number, currency: string): string {
   const code = currency.toLowerCase();
   const symbol = SYMBOLS.get(code) ?? code.toUpperCase();
-  const sign = amount < 0 ? '-' : '';
-  // Stripe's decimals for the currency (the service's one table); an unknown code is shown as cents.
-  const decimals = /^[a-z]{3}$/.test(code) ? minorUnitDigits(code) : 2;
-  const digits = String(Math.abs(amount)).padStart(decimals + 1, '0');
-  if (decimals === 0) return `${sign}${groupThousands(digits)} ${symbol}`;
-  return `${sign}${groupThousands(digits.slice(0, -decimals))},${digits.slice(-decimals)} ${symbol}`;
+  const [whole, decimals] = decimalAmount(amount, /^[a-z]{3}$/.test(code) ? code : CENTS).split('.');
+  return `${groupThousands(whole)}${decimals === undefined ? '' : `,${decimals}`} ${symbol}`;
 }
 
 export function minimumChargeAmount(currency: string): number | undefined {
   return MINIMUM_CHARGE.get(currency.toLowerCase());
 }
 
+/** "-1234567" → "-1.234.567": no dot after the sign, which is not a digit (`\B`). */
 function groupThousands(digits: string): string {
   return digits.replace(/\B(?=(\d{3})+(?!\d))/g, '.');
 }
