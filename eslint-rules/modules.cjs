@@ -47,4 +47,10 @@ const PUBLIC_EXTRAS = {
 /** Files that hold data access: the owners' repositories and query services (and the database kernel). */
 const DATA_ACCESS_FILE = /\.(?:repository|queries)\.ts$/;
 
-module.exports = { TABLE_OWNERS, SHARED, PUBLIC_FILE, PUBLIC_EXTRAS, DATA_ACCESS_FILE };
+/**
+ * Tests beside the code: they may open their own database connection (a pg Client, a DataSource) to
+ * run the SQL they test, but still import only public files and name only their module's tables.
+ */
+const TEST_FILE = /\.spec\.ts$/;
+
+module.exports = { TABLE_OWNERS, SHARED, PUBLIC_FILE, PUBLIC_EXTRAS, DATA_ACCESS_FILE, TEST_FILE };

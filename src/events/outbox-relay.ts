@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import { Env } from '../config/env.schema';
 import { CLAIM_BATCH_SIZE, ClaimedEvent, OutboxRepository } from './outbox.repository';
 
