@@ -1,11 +1,13 @@
 import { Client } from 'pg';
+import Stripe from 'stripe';
 import { StripeEmulator } from '../../src/dev/stripe-emulator';
 import { CLAIM_LOCK_NAMESPACE, claimStatement } from '../../src/events/outbox-relay';
-import { createScenario, createUser, TestUser } from '../factories';
+import { createStripeClient } from '../../src/payments/stripe.client';
+import { createScenario, createUser } from '../factories';
 import { ChildApp, startChildApp } from '../support/child-process';
 import { createIsolatedDatabase, IsolatedDatabase } from '../support/isolated-database';
-import { checkout } from '../support/purchases';
-import { ids, NotificationsClient } from '../support/sockets';
+import { buy, checkout } from '../support/purchases';
+import { ids, userSockets } from '../support/sockets';
 import { TEST_WEBHOOK_SECRET, testServiceEnv } from '../support/test-app';
 import { sleep, waitUntil } from '../support/wait';
 
@@ -23,16 +25,18 @@ const RECOVERY_LIMIT_MS = 5000;
 describe('Crash recovery: SIGKILL after commit, before or while relaying', () => {
   let database: IsolatedDatabase;
   let emulator: StripeEmulator;
+  let stripe: Stripe;
   const children: ChildApp[] = [];
-  const sockets: NotificationsClient[] = [];
+  const { connect, closeAll } = userSockets();
 
   beforeAll(async () => {
     database = await createIsolatedDatabase('crash');
     emulator = await StripeEmulator.start({ webhookSecret: TEST_WEBHOOK_SECRET, retry: { attempts: 1, baseDelayMs: 50 } });
+    stripe = createStripeClient('sk_test_emulator', emulator.url);
   });
   afterAll(async () => {
     try {
-      for (const socket of sockets) socket.close();
+      closeAll();
       for (const child of children) await child.kill();
       await emulator?.stop();
     } finally {
@@ -47,22 +51,13 @@ describe('Crash recovery: SIGKILL after commit, before or while relaying', () =>
     return child;
   }
 
-  async function connect(child: ChildApp, user: TestUser, lastNotificationId?: string) {
-    const socket = await NotificationsClient.connect(child.url, { token: user.token, ...(lastNotificationId && { lastNotificationId }) });
-    sockets.push(socket);
-    return socket;
-  }
-
   async function pay(sessionId: string): Promise<void> {
     const [delivery] = await emulator.paySession(sessionId);
     expect(delivery.status).toBe(200); // answered after the commit
   }
 
-  async function buy(child: ChildApp, client: TestUser, profileId: string, pack: string): Promise<string> {
-    const { sessionId, transactionId } = await checkout(child, client, profileId, pack);
-    await pay(sessionId);
-    return transactionId;
-  }
+  /** `child` with the emulator that sends its webhooks (start() points them at the last one started). */
+  const paying = (child: ChildApp) => ({ url: child.url, emulator, stripe });
 
   async function outbox(transactionIds: string[]) {
     return database.db.query<Array<{ type: string; transaction_id: string; published: boolean }>>(
@@ -84,7 +79,8 @@ describe('Crash recovery: SIGKILL after commit, before or while relaying', () =>
 
     const first = await start(false);
     const online = await connect(first, moderator);
-    const purchases = [await buy(first, client, profile.id, '100'), await buy(first, client, profile.id, '500')];
+    const bought = [await buy(paying(first), client, profile.id, '100'), await buy(paying(first), client, profile.id, '500')];
+    const purchases = bought.map((purchase) => purchase.transactionId);
     await first.kill();
     expect(first.process.signalCode).toBe('SIGKILL');
 

@@ -7,6 +7,7 @@ import { createScenario, createUser, tokenFor, TestUser } from '../factories';
 import { api } from '../support/http';
 import { createIsolatedDatabase, IsolatedDatabase } from '../support/isolated-database';
 import { pointsPurchasedPayload, purchaseCompletedPayload } from '../support/purchase-alerts';
+import { buy } from '../support/purchases';
 import { ids, NotificationsClient } from '../support/sockets';
 import { startTestApp, TestApp } from '../support/test-app';
 import { sleep, waitUntil } from '../support/wait';
@@ -40,15 +41,6 @@ describe('Notifications: stored, listed, pushed over /notifications, replayed', 
     return client;
   }
 
-  async function buy(client: TestUser, profileId: string, pack = '500') {
-    const checkout = await api(t, client.token).post('/profile-points/checkout').send({ profile_id: profileId, pack });
-    expect(checkout.status).toBe(201);
-    const { sessionId, transactionId } = checkout.body as { sessionId: string; transactionId: string };
-    const [delivery] = await t.emulator.paySession(sessionId);
-    expect(delivery.status).toBe(200);
-    return { transactionId, paidAt: Date.now() };
-  }
-
   async function stored(userId: string) {
     return t.db.query<Array<{ id: string; type: string; event_id: string; payload: Record<string, unknown> }>>(
       `SELECT id, type, event_id, payload FROM notifications WHERE user_id = $1 ORDER BY id`,
@@ -69,7 +61,7 @@ describe('Notifications: stored, listed, pushed over /notifications, replayed', 
       const clientSocket = await connect({ token: client.token });
       const bystanders = [await connect({ token: otherModerator.token }), await connect({ token: otherClient.token })];
 
-      const { transactionId, paidAt } = await buy(client, profile.id, '1000');
+      const { transactionId, paidAt } = await buy(t, client, profile.id, '1000');
 
       const [alert] = await moderatorSocket.waitFor(1, { event: 'points.purchased', timeoutMs: 1000 });
       expect(alert.at - paidAt).toBeLessThan(1000);
@@ -171,7 +163,7 @@ describe('Notifications: stored, listed, pushed over /notifications, replayed', 
     it('stores and pushes a re-published event once: listeners are idempotent by event id', async () => {
       const { moderator, profile, client } = await createScenario(t.db);
       const moderatorSocket = await connect({ token: moderator.token });
-      const { transactionId } = await buy(client, profile.id, '100');
+      const { transactionId } = await buy(t, client, profile.id, '100');
       await moderatorSocket.waitFor(1, { event: 'points.purchased' });
 
       // What a relay that died after publishing but before marking the event done leaves behind.
@@ -291,11 +283,11 @@ describe('Notifications: stored, listed, pushed over /notifications, replayed', 
     it('sends exactly the notifications missed while disconnected, in order, before live ones', async () => {
       const { moderator, profile, client } = await createScenario(t.db);
       const first = await connect({ token: moderator.token });
-      await buy(client, profile.id, '100');
+      await buy(t, client, profile.id, '100');
       const [seen] = await first.waitFor(1, { event: 'points.purchased' });
       first.close();
 
-      const missed = [await buy(client, profile.id, '500'), await buy(client, profile.id, '1000')];
+      const missed = [await buy(t, client, profile.id, '500'), await buy(t, client, profile.id, '1000')];
       await waitUntil(async () => (await stored(moderator.id)).length === 3);
 
       const again = await connect({ token: moderator.token, lastNotificationId: seen.payload.id });
@@ -306,7 +298,7 @@ describe('Notifications: stored, listed, pushed over /notifications, replayed', 
       expect(ids(replayed)).toEqual([rows[1].id, rows[2].id]);
       expect(replayed[1].payload).toEqual({ id: rows[2].id, ...rows[2].payload });
 
-      await buy(client, profile.id, '100');
+      await buy(t, client, profile.id, '100');
       const all = await again.waitFor(3);
       await sleep(QUIET_MS);
       expect(again.events()).toHaveLength(3);
@@ -315,8 +307,8 @@ describe('Notifications: stored, listed, pushed over /notifications, replayed', 
 
     it('sends nothing old without lastNotificationId, and everything with lastNotificationId "0"', async () => {
       const { moderator, profile, client } = await createScenario(t.db);
-      await buy(client, profile.id, '100');
-      await buy(client, profile.id, '500');
+      await buy(t, client, profile.id, '100');
+      await buy(t, client, profile.id, '500');
       await waitUntil(async () => (await stored(moderator.id)).length === 2);
 
       const liveOnly = await connect({ token: moderator.token });
@@ -331,15 +323,15 @@ describe('Notifications: stored, listed, pushed over /notifications, replayed', 
     // purchase to its push from inside the replay, before or after the replay's query.
     async function replayInterleavedWith(when: 'before-query' | 'after-query') {
       const { moderator, profile, client } = await createScenario(t.db);
-      await buy(client, profile.id, '100');
-      await buy(client, profile.id, '500');
+      await buy(t, client, profile.id, '100');
+      await buy(t, client, profile.id, '500');
       await waitUntil(async () => (await stored(moderator.id)).length === 2);
       const [baseline] = await stored(moderator.id);
 
       const service = t.app.get(NotificationsService);
       const query = service.after.bind(service);
       const purchaseToPush = async () => {
-        await buy(client, profile.id, '1000');
+        await buy(t, client, profile.id, '1000');
         await waitUntil(async () => (await stored(moderator.id)).length === 3);
         await sleep(100); // the push follows the insert in the same listener: it reached the socket's delivery
       };

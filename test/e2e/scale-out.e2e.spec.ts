@@ -2,10 +2,10 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { EventBus } from '../../src/events/event-bus';
 import { Published } from '../../src/events/event-map';
 import { TransactionRunner } from '../../src/database/transaction';
-import { createScenario, createUser, TestUser } from '../factories';
-import { api } from '../support/http';
+import { createScenario, createUser } from '../factories';
 import { createIsolatedDatabase, IsolatedDatabase } from '../support/isolated-database';
-import { ids, NotificationsClient } from '../support/sockets';
+import { buy } from '../support/purchases';
+import { ids, userSockets } from '../support/sockets';
 import { startTestApp, TestApp } from '../support/test-app';
 import { sleep, waitUntil } from '../support/wait';
 
@@ -25,7 +25,7 @@ describe('Scale-out: instances sharing one PostgreSQL and one Redis', () => {
   let a: TestApp;
   let b: TestApp;
   let c: TestApp;
-  const sockets: NotificationsClient[] = [];
+  const { connect, closeAll } = userSockets();
 
   beforeAll(async () => {
     database = await createIsolatedDatabase('scaleout');
@@ -34,9 +34,7 @@ describe('Scale-out: instances sharing one PostgreSQL and one Redis', () => {
     b = await startTestApp({ ...shared, OUTBOX_RELAY_ENABLED: 'true' });
     c = await startTestApp({ ...shared, OUTBOX_RELAY_ENABLED: 'true' });
   });
-  afterEach(() => {
-    for (const socket of sockets.splice(0)) socket.close();
-  });
+  afterEach(closeAll);
   afterAll(async () => {
     try {
       for (const app of [a, b, c]) await app?.close();
@@ -44,22 +42,6 @@ describe('Scale-out: instances sharing one PostgreSQL and one Redis', () => {
       await database?.drop();
     }
   });
-
-  async function connect(on: TestApp, user: TestUser, lastNotificationId?: string) {
-    const socket = await NotificationsClient.connect(on.url, { token: user.token, ...(lastNotificationId && { lastNotificationId }) });
-    sockets.push(socket);
-    return socket;
-  }
-
-  /** Checkout and payment through `on`: its Stripe emulator sends the webhook to `on`. */
-  async function buy(on: TestApp, client: TestUser, profileId: string, pack = '500') {
-    const checkout = await api(on, client.token).post('/profile-points/checkout').send({ profile_id: profileId, pack });
-    expect(checkout.status).toBe(201);
-    const { sessionId, transactionId } = checkout.body as { sessionId: string; transactionId: string };
-    const [delivery] = await on.emulator.paySession(sessionId);
-    expect(delivery.status).toBe(200);
-    return { transactionId, paidAt: Date.now() };
-  }
 
   async function relayedBy(transactionId: string) {
     const rows = await database.db.query<Array<{ type: string; published: boolean }>>(

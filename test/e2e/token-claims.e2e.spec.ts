@@ -1,13 +1,9 @@
-import { JwtService } from '@nestjs/jwt';
 import { createUser, TestUser } from '../factories';
 import { api } from '../support/http';
-import { startTestApp, TEST_JWT_SECRET, TestApp } from '../support/test-app';
+import { startTestApp, TestApp } from '../support/test-app';
+import { signClaims } from '../support/tokens';
 
-/** Signs exactly the claims given: no defaults added (no exp unless given). */
-const raw = new JwtService({ secret: TEST_JWT_SECRET });
 const now = () => Math.floor(Date.now() / 1000);
-const sign = (claims: Record<string, unknown>) =>
-  raw.sign(Object.fromEntries(Object.entries(claims).filter(([, value]) => value !== undefined)), { algorithm: 'HS256' });
 
 describe('Bearer token claims', () => {
   let t: TestApp;
@@ -24,7 +20,7 @@ describe('Bearer token claims', () => {
   const valid = () => ({ sub: client.id, role: 'client', iat: now(), exp: now() + 600, iss: 'https://id.profile-points.test', aud: 'profile-points' });
 
   it('accepts a token with exp within the cap, the issuer and the audience', async () => {
-    const response = await api(t, sign(valid())).get('/profile-points/transactions/client');
+    const response = await api(t, signClaims(valid())).get('/profile-points/transactions/client');
     expect(response.status).toBe(200);
   });
 
@@ -38,12 +34,12 @@ describe('Bearer token claims', () => {
     ['no issuer', () => ({ ...valid(), iss: undefined })],
     ['another audience', () => ({ ...valid(), aud: 'another-service' })],
   ])('refuses a token with %s: 401, nothing served', async (_, claims) => {
-    const response = await api(t, sign(claims())).get('/profile-points/transactions/client');
+    const response = await api(t, signClaims(claims())).get('/profile-points/transactions/client');
     expect({ status: response.status, error: response.body.error }).toEqual({ status: 401, error: 'UNAUTHORIZED' });
   });
 
   it('says why a token without expiry is refused', async () => {
-    const response = await api(t, sign({ ...valid(), exp: undefined })).get('/profile-points/transactions/client');
+    const response = await api(t, signClaims({ ...valid(), exp: undefined })).get('/profile-points/transactions/client');
     expect(response.body.message).toMatch(/expir/);
   });
 });

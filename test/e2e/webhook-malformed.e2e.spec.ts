@@ -3,6 +3,7 @@ import Stripe from 'stripe';
 import { createScenario } from '../factories';
 import { appWithBalancedLedger } from '../support/app-per-suite';
 import { buy, checkout, stateOf } from '../support/purchases';
+import { sendSigned } from '../support/webhooks';
 
 type Json = Record<string, unknown>;
 
@@ -63,15 +64,6 @@ describe('Malformed signed Stripe events (SPEC §9): acknowledged, recorded as "
       credited: { ...bought, charge: await t.stripe.charges.retrieve(bought.chargeId) },
       pending: { ...pending, session: await t.stripe.checkout.sessions.retrieve(pending.sessionId) },
     };
-  }
-
-  async function send(body: string, timestamp = now()): Promise<{ status: number; body: Json }> {
-    const response = await fetch(`${t.url}/stripe/webhook`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'Stripe-Signature': t.emulator.signPayload(body, timestamp) },
-      body,
-    });
-    return { status: response.status, body: (await response.json()) as Json };
   }
 
   /** Everything an event could change about the two purchases and their parties. */
@@ -143,7 +135,7 @@ describe('Malformed signed Stripe events (SPEC §9): acknowledged, recorded as "
     const payload = build(f);
     const body = JSON.stringify(payload);
 
-    const response = await send(body);
+    const response = await sendSigned(t, body);
 
     expect(response).toEqual({ status: 200, body: { received: true, outcome: 'malformed' } });
     expect(await storedOutcome(keyOf(body, payload))).toBe('malformed');
@@ -155,7 +147,7 @@ describe('Malformed signed Stripe events (SPEC §9): acknowledged, recorded as "
     const before = await snapshot(f);
     const body = JSON.stringify(event('checkout.session.completed', paidSession(f), { id: 987_654_321 }));
 
-    expect((await send(body)).body.outcome).toBe('malformed');
+    expect((await sendSigned(t, body)).body.outcome).toBe('malformed');
 
     expect(await storedOutcome(`malformed:${sha256(body)}`)).toBe('malformed');
     expect(await storedOutcome('987654321')).toBeUndefined();
@@ -169,7 +161,7 @@ describe('Malformed signed Stripe events (SPEC §9): acknowledged, recorded as "
 
     for (const f of [first, second]) {
       const payload = event('charge.dispute.created', without(dispute(f), 'id'));
-      expect((await send(JSON.stringify(payload))).body.outcome).toBe('malformed');
+      expect((await sendSigned(t, JSON.stringify(payload))).body.outcome).toBe('malformed');
       expect(await storedOutcome(payload.id as string)).toBe('malformed');
     }
 
@@ -181,13 +173,13 @@ describe('Malformed signed Stripe events (SPEC §9): acknowledged, recorded as "
   it('never credits a session whose payment_intent is not an id, so later refunds still find the purchase', async () => {
     const f = await fixture();
     const malformed = JSON.stringify(event('checkout.session.completed', paidSession(f, { payment_intent: { id: 42 } })));
-    expect((await send(malformed)).body.outcome).toBe('malformed');
+    expect((await sendSigned(t, malformed)).body.outcome).toBe('malformed');
     expect(await stateOf(t, f.pending.transactionId)).toMatchObject({ status: 'pending', clientPoints: 100 });
 
     // The real event, with an expanded payment intent: credited, with the payment intent's id stored.
     const paymentIntentId = `pi_for_${f.pending.sessionId}`;
     const wellFormed = JSON.stringify(event('checkout.session.completed', paidSession(f, { payment_intent: { id: paymentIntentId, object: 'payment_intent' } })));
-    expect((await send(wellFormed)).body.outcome).toBe('credited');
+    expect((await sendSigned(t, wellFormed)).body.outcome).toBe('credited');
     const [row] = await t.db.query<Array<{ stripe_payment_id: string }>>(`SELECT stripe_payment_id FROM profile_point_transactions WHERE id = $1`, [
       f.pending.transactionId,
     ]);
@@ -201,8 +193,8 @@ describe('Malformed signed Stripe events (SPEC §9): acknowledged, recorded as "
     const before = await snapshot(f);
 
     for (const body of [withoutId, withId]) {
-      expect((await send(body)).body.outcome).toBe('malformed');
-      expect((await send(body)).body.outcome).toBe('duplicate');
+      expect((await sendSigned(t, body)).body.outcome).toBe('malformed');
+      expect((await sendSigned(t, body)).body.outcome).toBe('duplicate');
     }
     const rows = await t.db.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM stripe_events WHERE id = ANY($1)`, [
       [`malformed:${sha256(withoutId)}`, (JSON.parse(withId) as { id: string }).id],
@@ -216,7 +208,7 @@ describe('Malformed signed Stripe events (SPEC §9): acknowledged, recorded as "
     const before = await snapshot(f);
     const body = JSON.stringify(event('charge.refunded', refundedCharge(f, { id: 'ch_not_ours', payment_intent: 'pi_not_ours' })));
 
-    expect(await send(body)).toEqual({ status: 200, body: { received: true, outcome: 'unknown_transaction' } });
+    expect(await sendSigned(t, body)).toEqual({ status: 200, body: { received: true, outcome: 'unknown_transaction' } });
     expect(await snapshot(f)).toEqual(before);
   });
 
@@ -225,7 +217,7 @@ describe('Malformed signed Stripe events (SPEC §9): acknowledged, recorded as "
     const payload = event('checkout.session.completed', paidSession(f));
     const body = JSON.stringify(payload);
 
-    const response = await send(body, now() + 50 * 60);
+    const response = await sendSigned(t, body, now() + 50 * 60);
 
     expect(response.status).toBe(400);
     expect(response.body.error).toBe('INVALID_STRIPE_SIGNATURE');
@@ -237,7 +229,7 @@ describe('Malformed signed Stripe events (SPEC §9): acknowledged, recorded as "
     const f = await fixture();
     const payload = event('checkout.session.completed', paidSession(f));
 
-    const response = await send(JSON.stringify(payload), now() + 60);
+    const response = await sendSigned(t, JSON.stringify(payload), now() + 60);
 
     expect(response).toEqual({ status: 200, body: { received: true, outcome: 'credited' } });
     expect(await storedOutcome(payload.id as string)).toBe('credited');

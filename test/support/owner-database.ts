@@ -1,6 +1,7 @@
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { dataSourceOptions, ENTITY_FILES } from '../../src/database/data-source-options';
 import { BEFORE_COMMIT_STEPS, TransactionRunner } from '../../src/database/transaction';
+import { createIsolatedDatabase, IsolatedDatabase } from './isolated-database';
 
 export interface OwnerDatabase {
   /** The test's own connection, for factories and for reading what a repository wrote. */
@@ -31,12 +32,23 @@ export type RowLock = 'FOR UPDATE' | 'FOR NO KEY UPDATE' | 'FOR SHARE' | 'FOR KE
 
 class RolledBack extends Error {}
 
+export interface OwnerDatabaseOptions {
+  /**
+   * Runs the suite on a scratch database of its own (test/support/isolated-database.ts, named after
+   * this label), dropped after the suite, instead of the run's shared one: for statements that read
+   * whole tables (a report over every purchase, the ledger check), whose exact answer would include
+   * what suites running in parallel commit there.
+   */
+  ownDatabase?: string;
+}
+
 /**
  * The run's migrated test database and a TransactionRunner on it, for service-level tests of a
  * module's repositories and query services: they are built with `new` and run their real SQL.
  * Call it at the top of a `describe`; it connects before the suite and disconnects after.
  */
-export function useOwnerDatabase(): OwnerDatabase {
+export function useOwnerDatabase(options: OwnerDatabaseOptions = {}): OwnerDatabase {
+  let scratch: IsolatedDatabase | undefined;
   const handle = {
     async rolledBack<T>(work: (db: EntityManager) => Promise<T>): Promise<T> {
       let result: { value: T } | undefined;
@@ -78,11 +90,17 @@ export function useOwnerDatabase(): OwnerDatabase {
     },
   } as OwnerDatabase;
   beforeAll(async () => {
-    handle.db = await new DataSource(dataSourceOptions(process.env.TEST_DATABASE_URL!, [ENTITY_FILES])).initialize();
+    if (options.ownDatabase !== undefined) {
+      scratch = await createIsolatedDatabase(options.ownDatabase);
+      handle.db = scratch.db;
+    } else {
+      handle.db = await new DataSource(dataSourceOptions(process.env.TEST_DATABASE_URL!, [ENTITY_FILES])).initialize();
+    }
     handle.transactions = new TransactionRunner(handle.db);
   });
   afterAll(async () => {
-    await handle.db?.destroy();
+    if (scratch) await scratch.drop();
+    else await handle.db?.destroy();
   });
   return handle;
 }

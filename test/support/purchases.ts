@@ -1,3 +1,5 @@
+import Stripe from 'stripe';
+import { StripeEmulator } from '../../src/dev/stripe-emulator';
 import { TestUser } from '../factories';
 import { checkedFetch } from './http';
 import { TestApp } from './test-app';
@@ -26,15 +28,37 @@ export async function checkout(app: { url: string }, client: Pick<TestUser, 'tok
   return body as Purchase;
 }
 
-/** Checkout, then pay on the emulator: its signed webhook credits the purchase. */
-export async function buy(t: TestApp, client: TestUser, profileId: string, pack = '500'): Promise<Purchase & { paymentIntentId: string; chargeId: string }> {
-  const purchase = await checkout(t, client, profileId, pack);
-  const [delivery] = await t.emulator.paySession(purchase.sessionId);
-  if (delivery?.status !== 200) throw new Error(`payment webhook answered ${delivery?.status ?? 'nothing'}`);
-  return { ...purchase, ...(await paymentOf(t, purchase.sessionId)) };
+/**
+ * Where a purchase can be made and paid: an instance of the service at `url` (a TestApp, or a child
+ * process) and the Stripe emulator that sends its webhooks there, with an SDK client on that emulator.
+ */
+export interface PayingApp {
+  url: string;
+  emulator: StripeEmulator;
+  stripe: Stripe;
 }
 
-export async function paymentOf(t: TestApp, sessionId: string): Promise<{ paymentIntentId: string; chargeId: string }> {
+/** A purchase bought with buy(): paid, credited by the payment's webhook. */
+export interface Bought extends Purchase {
+  paymentIntentId: string;
+  chargeId: string;
+  /** Date.now() as soon as the payment's webhook was answered (before the payment was read back). */
+  paidAt: number;
+}
+
+/**
+ * Checkout through `app`, then pay on its emulator: its signed webhook, sent to `app`, credits the
+ * purchase. Fails unless the checkout answers 201 and the webhook 200.
+ */
+export async function buy(app: PayingApp, client: Pick<TestUser, 'token'>, profileId: string, pack = '500'): Promise<Bought> {
+  const purchase = await checkout(app, client, profileId, pack);
+  const [delivery] = await app.emulator.paySession(purchase.sessionId);
+  if (delivery?.status !== 200) throw new Error(`payment webhook answered ${delivery?.status ?? 'nothing'}`);
+  const paidAt = Date.now();
+  return { ...purchase, ...(await paymentOf(app, purchase.sessionId)), paidAt };
+}
+
+export async function paymentOf(t: Pick<PayingApp, 'emulator' | 'stripe'>, sessionId: string): Promise<{ paymentIntentId: string; chargeId: string }> {
   const paymentIntentId = t.emulator.getSession(sessionId)!.payment_intent!;
   const paymentIntent = await t.stripe.paymentIntents.retrieve(paymentIntentId);
   return { paymentIntentId, chargeId: paymentIntent.latest_charge as string };

@@ -116,3 +116,22 @@ export class NotificationsClient {
 
 /** The notification ids of events, in order of receipt. */
 export const ids = (events: Received[]) => events.map((entry) => entry.payload.id as string);
+
+/**
+ * Sockets a suite opens as its users, closed together by closeAll() (in its afterEach or afterAll).
+ * connect() opens one as `user` (their token) to the /notifications namespace of `app` (a TestApp or
+ * a child process); with `lastNotificationId` the server first replays what came after that one.
+ */
+export function userSockets() {
+  const open: NotificationsClient[] = [];
+  return {
+    async connect(app: { url: string }, user: { token: string }, lastNotificationId?: string): Promise<NotificationsClient> {
+      const socket = await NotificationsClient.connect(app.url, { token: user.token, ...(lastNotificationId && { lastNotificationId }) });
+      open.push(socket);
+      return socket;
+    },
+    closeAll(): void {
+      for (const socket of open.splice(0)) socket.close();
+    },
+  };
+}

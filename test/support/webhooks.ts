@@ -1,4 +1,5 @@
 import Stripe from 'stripe';
+import { StripeEmulator } from '../../src/dev/stripe-emulator';
 import { TestApp } from './test-app';
 
 let counter = 0;
@@ -22,14 +23,37 @@ export async function signedSessionEvent(
   return { id, payload, signature: t.emulator.signPayload(payload) };
 }
 
-export async function deliver(t: TestApp, event: { payload: string; signature: string }): Promise<number> {
-  const response = await fetch(`${t.url}/stripe/webhook`, {
+/** The service's answer to a webhook delivery: its JSON object, or `{ text }` when it is not one. */
+export interface WebhookAnswer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+/**
+ * POSTs `payload`, byte for byte, to the /stripe/webhook of `app` as Stripe does, with `signature` as
+ * its Stripe-Signature header (none when undefined), and reads the answer.
+ */
+export async function postWebhook(app: { url: string }, payload: string, signature: string | undefined): Promise<WebhookAnswer> {
+  const response = await fetch(`${app.url}/stripe/webhook`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'Stripe-Signature': event.signature },
-    body: event.payload,
+    headers: { 'Content-Type': 'application/json', ...(signature !== undefined && { 'Stripe-Signature': signature }) },
+    body: payload,
   });
-  await response.arrayBuffer();
-  return response.status;
+  const text = await response.text();
+  return { status: response.status, body: text.startsWith('{') ? (JSON.parse(text) as Record<string, unknown>) : { text } };
+}
+
+/**
+ * Signs `payload` as `app`'s Stripe emulator does (with the webhook secret, at `timestamp` in seconds,
+ * now by default) and POSTs it to `app`. `app` is a TestApp, or any instance with its emulator.
+ */
+export function sendSigned(app: { url: string; emulator: Pick<StripeEmulator, 'signPayload'> }, payload: string, timestamp?: number): Promise<WebhookAnswer> {
+  return postWebhook(app, payload, app.emulator.signPayload(payload, timestamp));
+}
+
+/** POSTs an event signed beforehand (see signedSessionEvent), e.g. many at once; gives the status. */
+export async function deliver(t: { url: string }, event: { payload: string; signature: string }): Promise<number> {
+  return (await postWebhook(t, event.payload, event.signature)).status;
 }
 
 export function shuffle<T>(items: T[]): T[] {
