@@ -37,7 +37,7 @@ function sessionFact(trigger: SessionOutcomeTrigger, session: Partial<Session> =
 const refund = (amountRefunded: number): StripeFact => ({ kind: 'refund', charge: { id: 'ch_1', amount_refunded: amountRefunded } });
 const disputeCreated = (id = 'dp_1', charge: string | { id: string } = 'ch_1'): StripeFact =>
   ({ kind: 'dispute_created', dispute: { id, charge } }) as StripeFact;
-const disputeClosed = (status: string, id = 'dp_1'): StripeFact => ({ kind: 'dispute_closed', dispute: { id, status, charge: 'ch_1' } }) as StripeFact;
+const disputeClosed = (status: string, id = 'dp_1'): StripeFact => ({ kind: 'dispute_closed', dispute: { id, status, charge: 'ch_1' } });
 
 const unchanged = (outcome: Decision['outcome']): Decision => ({ outcome, changes: {}, effects: [] });
 
@@ -314,7 +314,7 @@ describe(decide.name, () => {
           changes: { disputeId: 'dp_1', stripeChargeId: 'ch_1', disputeStatus: DisputeStatus.Won },
           effects: [],
         });
-        expect(decide({ ...credited(), ...decision.changes } as PurchaseState, disputeCreated(), NOW)).toEqual(unchanged('already_applied'));
+        expect(decide({ ...credited(), ...decision.changes }, disputeCreated(), NOW)).toEqual(unchanged('already_applied'));
       });
 
       it('lost: what is still credited is reversed, as its creation would have; its creation then finds it applied', () => {
@@ -324,7 +324,7 @@ describe(decide.name, () => {
           changes: { disputeId: 'dp_1', stripeChargeId: 'ch_1', disputeStatus: DisputeStatus.Lost, disputedPoints: 349 },
           effects: [{ kind: 'reverse', points: 349, reason: 'dispute', reversalKey: 'dispute:dp_1' }],
         });
-        expect(decide({ ...credited(), ...decision.changes } as PurchaseState, disputeCreated(), NOW)).toEqual(unchanged('already_applied'));
+        expect(decide({ ...credited(), ...decision.changes }, disputeCreated(), NOW)).toEqual(unchanged('already_applied'));
       });
 
       it('on a pending purchase: retry later; on one never credited: not credited', () => {
