@@ -18,8 +18,10 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create(AppModule.forRoot({ localServices: local.active }), createHttpAdapter(env), { rawBody: true, bufferLogs: true });
   useStructuredLogging(app);
   configureApp(app);
-  // On the built-in development services the JWT and webhook secrets are public: reachable from this machine only.
-  await (local.active ? app.listen(env.PORT, '127.0.0.1') : app.listen(env.PORT));
+  // On the built-in development services the JWT and webhook secrets are public: reachable from this
+  // machine only. Otherwise every interface (Fastify alone would listen on localhost, out of reach of
+  // a container's published port or a load balancer).
+  await app.listen(env.PORT, local.active ? '127.0.0.1' : '0.0.0.0');
   const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
   Logger.log(`Profile Points listening on ${url} — API docs: ${url}/docs`, 'Bootstrap');
   await local.afterListen(app, url);

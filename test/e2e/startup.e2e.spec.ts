@@ -1,21 +1,33 @@
 import { spawn } from 'node:child_process';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { DEVELOPMENT_JWT_SECRET } from '../../src/config/env.schema';
 import { SWC_REGISTER } from '../support/child-process';
 
 const ROOT = join(__dirname, '..', '..');
 
-/** Runs src/main.ts as `npm start` would, with only `env`; resolves with its exit code and output. */
-function start(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
+/**
+ * Runs src/main.ts as `npm start` would, with only `env`; resolves with its exit code and output.
+ * `whenListening` is called with the port once it listens; the process is then stopped (SIGTERM).
+ */
+function start(env: Record<string, string>, whenListening?: (port: number) => Promise<void>): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['-e', SWC_REGISTER, join('src', 'main.ts')], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_NO_WARNINGS: '1', PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    let listening = false;
+    const onOutput = (chunk: Buffer) => {
+      output += chunk.toString();
+      const port = /listening on http:\/\/[^:]+:(\d+)/.exec(output)?.[1];
+      if (!whenListening || listening || !port) return;
+      listening = true;
+      whenListening(Number(port)).then(() => child.kill('SIGTERM'), (error: unknown) => (child.kill('SIGKILL'), reject(error as Error)));
+    };
+    child.stdout.on('data', onOutput);
+    child.stderr.on('data', onOutput);
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
     child.once('exit', (code) => {
       clearTimeout(timer);
@@ -24,9 +36,40 @@ function start(env: Record<string, string>): Promise<{ code: number | null; outp
   });
 }
 
+/** An address of this machine other than loopback, as another host on its network reaches it. */
+function externalAddress(): string {
+  const address = Object.values(networkInterfaces())
+    .flat()
+    .find((candidate) => candidate && !candidate.internal && candidate.family === 'IPv4');
+  if (!address) throw new Error('this machine has no IPv4 address besides loopback to test from');
+  return address.address;
+}
+
 /** The real entry point refuses configurations in which anyone could forge a token. */
 describe('Starting the service', () => {
   const database = { DATABASE_URL: process.env.TEST_DATABASE_URL ?? '' };
+
+  it('listens on every interface in production, so that a published port or a load balancer reaches it', async () => {
+    const host = externalAddress();
+    let status = 0;
+    const { output } = await start(
+      {
+        ...database,
+        NODE_ENV: 'production',
+        APP_URL: 'https://points.example',
+        JWT_SECRET: 'k7Qw2pX9vL4mN8rT1yB6cF3hJ5sD0gZa',
+        STRIPE_SECRET_KEY: 'sk_test_startup',
+        STRIPE_PUBLISHABLE_KEY: 'pk_test_startup',
+        STRIPE_WEBHOOK_SECRET: 'whsec_startup',
+        RECONCILE_INTERVAL_MS: '0',
+        OUTBOX_RELAY_ENABLED: 'false',
+      },
+      async (port) => {
+        status = (await fetch(`http://${host}:${port}/health/live`)).status;
+      },
+    );
+    expect({ status, output: status === 200 ? '' : output }).toEqual({ status: 200, output: '' });
+  });
 
   it('refuses to boot with a real database but no JWT_SECRET, outside production too', async () => {
     const { code, output } = await start({ ...database, NODE_ENV: 'development' });
