@@ -1,9 +1,12 @@
 import { STRIPE_CURRENCIES } from '../../common/currencies';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
 
 const toText = ({ value }: { value: unknown }) => (typeof value === 'number' ? String(value) : value);
+
+/** A field that may be left out, but not sent as null (IsOptional would let null through to a NOT NULL column). */
+const Omittable = () => ValidateIf((_: object, value: unknown) => value !== undefined);
 
 export const PACK_CODE = /^\d{1,9}$/;
 const POINTS_MESSAGE = 'points must be an integer between 1 and 1000000';
@@ -42,21 +45,21 @@ export class CreatePackDto {
 
 export class UpdatePackDto {
   @ApiPropertyOptional({ type: 'integer', example: 600, minimum: 1, maximum: 1_000_000 })
-  @IsOptional()
+  @Omittable()
   @Max(1_000_000, { message: POINTS_MESSAGE })
   @Min(1, { message: POINTS_MESSAGE })
   @IsInt({ message: POINTS_MESSAGE })
   points?: number;
 
   @ApiPropertyOptional({ type: 'integer', example: 1099, minimum: 50, maximum: 99_999_999, description: 'Price in minor units (cents)' })
-  @IsOptional()
+  @Omittable()
   @Max(99_999_999, { message: AMOUNT_MESSAGE })
   @Min(50, { message: AMOUNT_MESSAGE })
   @IsInt({ message: AMOUNT_MESSAGE })
   amount_cents?: number;
 
   @ApiPropertyOptional({ type: Boolean, example: false, description: 'false: no longer sold (existing purchases are unaffected)' })
-  @IsOptional()
+  @Omittable()
   @IsBoolean({ message: 'active must be true or false' })
   active?: boolean;
 }
