@@ -18,9 +18,9 @@ export class DemoSessionController {
     description: 'Registered when NODE_ENV=development only: production never serves it. Answers requests from this machine only.',
   })
   @ApiOkResponse({ type: DemoSessionDto })
-  @ApiForbiddenResponse({ type: ApiErrorResponse, description: 'DEMO_SESSION_LOCAL_ONLY: not from 127.0.0.1 or ::1' })
+  @ApiForbiddenResponse({ type: ApiErrorResponse, description: 'DEMO_SESSION_LOCAL_ONLY: not from 127.0.0.1 or ::1, or not addressed to localhost' })
   @ApiNotFoundResponse({ type: ApiErrorResponse, description: 'DEMO_DATA_MISSING: run npm run demo:seed' })
   session(@Req() request: Request): Promise<DemoSessionDto> {
-    return this.demo.session(request.socket.remoteAddress);
+    return this.demo.session(request.socket.remoteAddress, request.headers.host);
   }
 }

@@ -19,10 +19,12 @@ export class DemoSessionService {
   /**
    * The demo users with fresh tokens, for the reference client's picker. Only to this machine: a
    * development server that listens on every interface (DATABASE_URL set) must not hand an admin
-   * token to its network. The TCP peer decides, never a forwarded-for header.
+   * token to its network. The TCP peer decides, never a forwarded-for header; and the request must
+   * be addressed to a loopback name, so that a page of another site whose name an attacker points at
+   * 127.0.0.1 (DNS rebinding) cannot read the tokens from the developer's own browser.
    */
-  async session(remoteAddress: string | undefined): Promise<DemoSessionDto> {
-    if (remoteAddress === undefined || !LOOPBACK.has(remoteAddress)) throw DevelopmentError.localOnly();
+  async session(remoteAddress: string | undefined, host: string | undefined): Promise<DemoSessionDto> {
+    if (remoteAddress === undefined || !LOOPBACK.has(remoteAddress) || !isLoopbackHost(host)) throw DevelopmentError.localOnly();
     const data = await findDemoData({ users: this.users, profiles: this.profiles });
     if (data === null) throw DevelopmentError.demoDataMissing();
     return {
@@ -34,4 +36,9 @@ export class DemoSessionService {
       }),
     };
   }
+}
+
+/** `localhost`, `127.0.0.1` or `[::1]`, with or without a port. */
+function isLoopbackHost(host: string | undefined): boolean {
+  return host !== undefined && /^(?:localhost|127\.0\.0\.1|\[::1\])(?::\d{1,5})?$/i.test(host);
 }

@@ -20,7 +20,7 @@ export class DevelopmentError extends moduleError<DevelopmentErrorCode>({
   static localOnly(): DevelopmentError {
     return new DevelopmentError(
       DevelopmentErrorCode.LocalOnly,
-      'Demo tokens are handed out to this machine only (a connection from 127.0.0.1 or ::1)',
+      'Demo tokens are handed out to this machine only (a connection from 127.0.0.1 or ::1, to http://localhost or 127.0.0.1)',
     );
   }
 }

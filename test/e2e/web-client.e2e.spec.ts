@@ -122,6 +122,14 @@ describe('Reference client: serving', () => {
     expect(claims.exp - claims.iat).toBe(86_400);
     expect((await api(c.t, client.token).get(`/profile/${c.demo.profile.id}/points`)).status).toBe(200);
   });
+
+  it('hands them out only to requests addressed to localhost: a rebinding page of another site gets nothing', async () => {
+    for (const host of ['evil.example', `evil.example:${new URL(c.t.url).port}`, '127.0.0.1.nip.io']) {
+      const response = await api(c.t).get('/dev/demo-session').set('Host', host);
+      expect([host, response.status, response.body.error, response.body.users]).toEqual([host, 403, 'DEMO_SESSION_LOCAL_ONLY', undefined]);
+    }
+    expect((await api(c.t).get('/dev/demo-session').set('Host', `localhost:${new URL(c.t.url).port}`)).status).toBe(200);
+  });
 });
 
 describe('Reference client: buying points in the browser', () => {
