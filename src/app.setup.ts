@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { API_BODY_LIMIT_BYTES, limitBodies, parseBody } from './common/body-limits';
+import { answerClientError } from './common/client-errors';
 import { allowedOrigins, corsOptions } from './common/cors';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createOpenApiDocument, serveOpenApiDocument } from './common/openapi';
@@ -10,6 +11,7 @@ import { applySecurityHeaders } from './common/security-headers';
 import { Env } from './config/env.schema';
 import { EdgeIoAdapter } from './notifications/socket-io-adapter';
 import { labelRoutes } from './observability/route-label';
+import { OutsideRoutesLimiter } from './rate-limit/outside-routes';
 
 /**
  * How long a connection may take, set deliberately rather than left at Node's defaults (a body sent
@@ -59,6 +61,8 @@ export function createHttpAdapter(env: Pick<Env, 'TRUST_PROXY'>): FastifyAdapter
     // `/points/` is `/points`, as on Express; answers while closing are the drain's own 503 (src/health).
     routerOptions: { ignoreTrailingSlash: true },
     return503OnClosing: false,
+    // Requests Node cannot read or that time out answer in the service's error shape too.
+    clientErrorHandler: answerClientError,
   });
   const fastify = adapter.getInstance();
   echoRequestIds(fastify);
@@ -76,6 +80,8 @@ export function configureApp(app: INestApplication, options: AppSetupOptions = {
   app.enableCors(corsOptions(allowedOrigins(env)));
   applySecurityHeaders(app as NestFastifyApplication, env);
   app.useWebSocketAdapter(new EdgeIoAdapter(app, env));
+  // Before the reference client's hook: its pages count against the anonymous budget too.
+  app.get(OutsideRoutesLimiter).register((app as NestFastifyApplication).getHttpAdapter().getInstance());
   applyServerLimits(app.getHttpServer() as Server, { ...SERVER_LIMITS, ...options.serverLimits });
 
   app.useGlobalPipes(

@@ -28,6 +28,19 @@ export class HandshakeLimiter implements OnApplicationShutdown {
     if (record.isBlocked) throw NotificationsError.tooManyHandshakes(record.timeToBlockExpire || record.timeToExpire);
   }
 
+  /**
+   * Counts one engine.io connection (a polling handshake or a websocket opened without a session),
+   * before any namespace is joined, at twice the handshake budget: an ordinary client makes one per
+   * handshake and meets RATE_LIMITED at its handshake first; a flood of connections that never
+   * join the namespace (each held until socket.io's connect timeout) is cut here. False beyond it.
+   */
+  async admitsConnection(remoteAddress: string, forwardedFor: string | string[] | undefined): Promise<boolean> {
+    const ip = clientIp(remoteAddress, forwardedFor, this.trustedHops);
+    const limit = 2 * this.limitPerMinute;
+    const record = await this.storage.increment(`socket-connection:ip:${ip}`, MINUTE_MS, limit, MINUTE_MS, 'socket-connection');
+    return !record.isBlocked;
+  }
+
   onApplicationShutdown(): void {
     (this.storage as Partial<OnApplicationShutdown>).onApplicationShutdown?.();
   }

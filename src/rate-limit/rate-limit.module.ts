@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule, ThrottlerStorageService } from '@nestjs/throttler';
 import { Env } from '../config/env.schema';
 import { REDIS, RedisClient } from '../redis/redis.module';
+import { OutsideRoutesLimiter } from './outside-routes';
 import { RateLimitGuard } from './rate-limit.guard';
 import { RedisThrottlerStorage } from './redis-throttler-storage';
 
@@ -28,6 +29,7 @@ const MINUTE_MS = 60_000;
       }),
     }),
   ],
-  providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }],
+  providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }, OutsideRoutesLimiter],
+  exports: [OutsideRoutesLimiter],
 })
 export class RateLimitModule {}

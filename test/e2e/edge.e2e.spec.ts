@@ -1,8 +1,8 @@
 import { connect, Socket } from 'node:net';
 import { createScenario, createUser } from '../factories';
 import { api } from '../support/http';
-import { deliver } from '../support/webhooks';
 import { startTestApp, TestApp } from '../support/test-app';
+import { postWebhook, sendSigned } from '../support/webhooks';
 
 const FRONTEND = 'https://shop.profile-points.test';
 const CONSOLE = 'https://console.profile-points.test';
@@ -94,27 +94,18 @@ describe('The edge: browsers by list, bodies and ids answered sanely, connection
     it("takes a signed Stripe event of 500 KB (Stripe's large events) instead of 413", async () => {
       const event = { id: 'evt_large_event', object: 'event', type: 'customer.updated', created: Math.floor(Date.now() / 1000), data: { object: { id: 'cus_1', padding: 'x'.repeat(500_000) } } };
       const payload = JSON.stringify(event);
-      const status = await deliver(t, { payload, signature: t.emulator.signPayload(payload) });
-      expect(status).toBe(200);
-      const response = await fetch(`${t.url}/stripe/webhook`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'Stripe-Signature': t.emulator.signPayload(payload) },
-        body: payload,
-      });
+      expect((await sendSigned(t, payload)).status).toBe(200);
+      const response = await sendSigned(t, payload);
       expect(response.status).toBe(200);
-      expect(((await response.json()) as { outcome: string }).outcome).toBe('ignored');
+      expect(response.body.outcome).toBe('ignored');
     });
 
     it('checks the signature before parsing a webhook body: an unsigned megabyte is refused unread', async () => {
       // Not JSON at all: a parser that ran first would answer MALFORMED_JSON, having parsed it.
       const junk = '{"a":' + '1'.repeat(1_000_000);
       for (const signature of [undefined, 't=1764000000,v1=' + 'ab'.repeat(32)]) {
-        const response = await fetch(`${t.url}/stripe/webhook`, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json', ...(signature && { 'Stripe-Signature': signature }) },
-          body: junk,
-        });
-        expect([response.status, ((await response.json()) as { error: string }).error]).toEqual([400, 'INVALID_STRIPE_SIGNATURE']);
+        const response = await postWebhook(t, junk, signature);
+        expect([response.status, response.body.error]).toEqual([400, 'INVALID_STRIPE_SIGNATURE']);
       }
     });
 
@@ -123,12 +114,8 @@ describe('The edge: browsers by list, bodies and ids answered sanely, connection
       ['a string', '"evt"'],
       ['not JSON', '{"id": "evt_'],
     ])('acknowledges a signed body that is %s as malformed (2xx: Stripe need not retry), changing nothing', async (_, payload) => {
-      const response = await fetch(`${t.url}/stripe/webhook`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'Stripe-Signature': t.emulator.signPayload(payload) },
-        body: payload,
-      });
-      expect([response.status, ((await response.json()) as { outcome: string }).outcome]).toEqual([200, 'malformed']);
+      const response = await sendSigned(t, payload);
+      expect([response.status, response.body.outcome]).toEqual([200, 'malformed']);
     });
 
     it('refuses a pack in a currency Stripe does not accept', async () => {
@@ -203,6 +190,23 @@ describe('The edge: browsers by list, bodies and ids answered sanely, connection
     it('closes a connection that never sends a request once the headers time runs out', async () => {
       const socket = await open();
       expect(await closedWithin(socket, 5_000)).toBeGreaterThanOrEqual(900);
+    });
+
+    it.each([
+      ['headers over 16 KB', `GET /health HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'HEADERS_TOO_LARGE'],
+      ['a request that is not HTTP', 'HELLO\r\n\r\n', 400, 'BAD_REQUEST'],
+      ['a body that never ends', 'POST /profile-points/spend HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{', 408, 'REQUEST_TIMEOUT'],
+    ])('answers %s in the service error shape, with its headers', async (_, raw, status, error) => {
+      const socket = await open();
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+      socket.on('error', () => undefined);
+      socket.write(raw);
+      await closedWithin(socket, 5_000);
+      const [head, body] = answer.split('\r\n\r\n');
+      expect(head).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
+      expect(head).toMatch(/\r\nX-Content-Type-Options: nosniff\r\n/i);
+      expect(JSON.parse(body)).toEqual({ status, error, message: expect.any(String), correlationId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
     });
 
     it('keeps an idle keep-alive connection usable past the headers time', async () => {

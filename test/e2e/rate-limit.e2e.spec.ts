@@ -118,6 +118,20 @@ describe('Rate limits shared by every instance', () => {
     expect((await api(a).get('/profile-points/transactions/client').set('X-Forwarded-For', randomAddress())).status).toBe(401);
   });
 
+  it('counts requests outside the API (docs, unknown paths) in the same per-address budget', async () => {
+    const address = randomAddress();
+    const paths = ['/docs-json', '/no/such/route', '/docs', '/profile-points/transactions/client', '/docs-json', '/nope'];
+    const answers: Answer[] = [];
+    for (const [i, path] of paths.entries()) answers.push(await api(i % 2 ? a : b).get(path).set('X-Forwarded-For', address));
+    expect(answers.map((answer) => answer.status)).toEqual([200, 404, 200, 401, 200, 404]);
+    for (const path of ['/docs-json', '/docs', '/no/such/route', '/profile-points/transactions/client']) {
+      const refused = await api(a).get(path).set('X-Forwarded-For', address);
+      expectRefused(refused);
+      expect(refused.body).toMatchObject({ status: 429, correlationId: refused.headers['x-request-id'] });
+    }
+    expect((await api(b).get('/docs-json').set('X-Forwarded-For', randomAddress())).status).toBe(200);
+  });
+
   it('never limits the webhook or the health checks', async () => {
     const address = randomAddress();
     for (let i = 0; i < 15; i++) {

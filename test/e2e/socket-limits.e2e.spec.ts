@@ -1,16 +1,17 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import { JwtService } from '@nestjs/jwt';
 import { createClient } from 'redis';
 import request from 'supertest';
 import { TransactionRunner } from '../../src/database/transaction';
 import { EventBus } from '../../src/events/event-bus';
+import { SOCKET_JOIN_TIMEOUT_MS } from '../../src/notifications/socket-io-adapter';
 import { SOCKET_QUOTA_KEY_PREFIX, RedisSocketQuota } from '../../src/notifications/socket-quota';
 import type { RedisClient } from '../../src/redis/redis.module';
 import { createUser, TestUser } from '../factories';
 import { api } from '../support/http';
 import { createIsolatedDatabase, IsolatedDatabase } from '../support/isolated-database';
 import { ids, NotificationsClient } from '../support/sockets';
-import { startTestApp, TEST_JWT_SECRET, TestApp } from '../support/test-app';
+import { startTestApp, TestApp } from '../support/test-app';
+import { signClaims } from '../support/tokens';
 import { sleep } from '../support/wait';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -21,11 +22,7 @@ const ISSUER = 'https://id.profile-points.test';
 const AUDIENCE = 'profile-points';
 const LISTED_ORIGIN = 'http://frontend.test';
 
-/** Signs exactly the claims given (no exp unless given). */
-const signer = new JwtService({ secret: TEST_JWT_SECRET });
 const now = () => Math.floor(Date.now() / 1000);
-const sign = (claims: Record<string, unknown>) =>
-  signer.sign(Object.fromEntries(Object.entries(claims).filter(([, value]) => value !== undefined)), { algorithm: 'HS256' });
 
 /**
  * A documentation-range IPv6 address of its own: handshake budgets are per client IP, and the
@@ -87,7 +84,7 @@ describe('Socket limits: per-user cap, handshake budget, capped replay, message 
 
   /** A valid token of `user` for `app` (`m` wants the issuer and audience). */
   const tokenOn = (app: TestApp, user: TestUser) =>
-    app === m ? sign({ sub: user.id, role: user.role, iat: now(), exp: now() + 600, iss: ISSUER, aud: AUDIENCE }) : user.token;
+    app === m ? signClaims({ sub: user.id, role: user.role, iat: now(), exp: now() + 600, iss: ISSUER, aud: AUDIENCE }) : user.token;
 
   async function connect(app: TestApp, auth: Record<string, unknown>, headers: Record<string, string> = {}) {
     const client = await NotificationsClient.connect(app.url, auth, { 'X-Forwarded-For': randomIp(), ...headers });
@@ -199,6 +196,34 @@ describe('Socket limits: per-user cap, handshake budget, capped replay, message 
     });
   });
 
+  describe('connections that never join the namespace', () => {
+    const pollingHandshake = '/socket.io/?EIO=4&transport=polling';
+
+    it.each([
+      ['in memory, without Redis', () => m],
+      ['in Redis', () => a],
+    ])('admits twice the handshake budget of new connections per address and minute, then refuses them (%s)', async (_label, app) => {
+      const ip = randomIp();
+      for (let i = 0; i < 2 * HANDSHAKES_PER_MINUTE; i++) {
+        expect((await api(app()).get(pollingHandshake).set('X-Forwarded-For', ip)).status).toBe(200);
+      }
+      const refused = await api(app()).get(pollingHandshake).set('X-Forwarded-For', ip);
+      expect([refused.status, refused.body.message]).toEqual([403, 'Too many connections from this address; retry in a minute']);
+      // Another address is not affected.
+      expect((await api(app()).get(pollingHandshake).set('X-Forwarded-For', randomIp())).status).toBe(200);
+    });
+
+    it('closes a connection that has not joined the namespace within 10 s', async () => {
+      const opened = await api(b).get(pollingHandshake);
+      const { sid } = JSON.parse(opened.text.slice(1)) as { sid: string };
+      await sleep(SOCKET_JOIN_TIMEOUT_MS + 1_500);
+      const later = await api(b).get(`${pollingHandshake}&sid=${sid}`);
+      // engine.io: the session is gone ("Session ID unknown"), or its last packets end with the close packet (1).
+      const answer = later.status === 400 ? later.body : later.text.split('\x1e').at(-1);
+      expect(answer).toEqual(later.status === 400 ? { code: 1, message: 'Session ID unknown' } : '1');
+    }, 20_000);
+  });
+
   describe('replay', () => {
     it('sends at most the newest 500 missed notifications, in id order, then live ones; GET /notifications has the older ones', async () => {
       const user = await createUser(database.db, 'moderator');
@@ -262,7 +287,7 @@ describe('Socket limits: per-user cap, handshake budget, capped replay, message 
   describe('tokens', () => {
     it('closes the socket when its token expires', async () => {
       const user = await createUser(database.db, 'moderator');
-      const socket = await connect(b, { token: sign({ sub: user.id, role: user.role, iat: now(), exp: now() + 2 }) });
+      const socket = await connect(b, { token: signClaims({ sub: user.id, role: user.role, iat: now(), exp: now() + 2 }) });
       const connectedAt = Date.now();
       await expect(socket.disconnected(3500)).resolves.toBe('io server disconnect');
       expect(Date.now() - connectedAt).toBeGreaterThan(500);
@@ -272,7 +297,7 @@ describe('Socket limits: per-user cap, handshake budget, capped replay, message 
 
     it('accepts a token that HTTP accepts: exp within the cap, the issuer and the audience', async () => {
       const user = await createUser(database.db, 'moderator');
-      await connect(m, { token: sign(valid(user)) });
+      await connect(m, { token: signClaims(valid(user)) });
     });
 
     it.each([
@@ -286,7 +311,7 @@ describe('Socket limits: per-user cap, handshake budget, capped replay, message 
       ['another audience', (user: TestUser) => ({ ...valid(user), aud: 'another-service' }), /not a valid JWT/],
     ])('refuses a handshake whose token has %s, as HTTP does: 401', async (_label, claims, message) => {
       const user = await createUser(database.db, 'moderator');
-      const refused = await refusal(m, { token: sign(claims(user)) });
+      const refused = await refusal(m, { token: signClaims(claims(user)) });
       expect(refused.data).toEqual({ status: 401, error: 'UNAUTHORIZED', message: expect.stringMatching(message) });
     });
   });
@@ -340,6 +365,14 @@ describe('Socket limits: per-user cap, handshake budget, capped replay, message 
     it('ignores forwarded headers when no proxy is trusted', async () => {
       const response = await api(b).get('/docs/asyncapi.json').set(proxied);
       expect(response.body.servers.api).toMatchObject({ protocol: 'ws', host: new URL(b.url).host });
+    });
+
+    it('never copies a Host that is not a plain host into the document, and keeps it out of shared caches', async () => {
+      const response = await api(b).get('/docs/asyncapi.json').set('Host', 'evil.example"><script>');
+      expect(response.status).toBe(200);
+      expect(response.body.servers.api.host).toBe(new URL(LISTED_ORIGIN).host);
+      expect(response.headers['cache-control']).toBe('no-store');
+      expect(response.headers.vary).toMatch(/Host/);
     });
   });
 });

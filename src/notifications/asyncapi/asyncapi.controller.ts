@@ -1,10 +1,10 @@
-import { Controller, Get, Req } from '@nestjs/common';
+import { Controller, Get, Header, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest as Request } from 'fastify';
 import { Public } from '../../auth/auth.decorators';
 import { Env } from '../../config/env.schema';
 import { REPLAY_LIMIT } from '../notifications.gateway';
-import { SOCKET_MAX_MESSAGE_BYTES } from '../socket-io-adapter';
+import { SOCKET_JOIN_TIMEOUT_MS, SOCKET_MAX_MESSAGE_BYTES } from '../socket-io-adapter';
 import { AsyncApiDocument, buildAsyncApiDocument } from './asyncapi.document';
 
 @ApiTags('docs')
@@ -34,17 +34,28 @@ export class AsyncApiController {
       additionalProperties: true,
     },
   })
+  @Header('Cache-Control', 'no-store')
+  @Header('Vary', 'Host, X-Forwarded-Host, X-Forwarded-Proto')
   document(@Req() request: Request): AsyncApiDocument {
     // Behind a trusted proxy (TRUST_PROXY) Fastify reads the scheme and host from X-Forwarded-Proto and
-    // X-Forwarded-Host: a client of https://api.example.com must be told wss://api.example.com.
+    // X-Forwarded-Host: a client of https://api.example.com must be told wss://api.example.com. A host
+    // that is not a plain host[:port] is never copied into the document: APP_URL's host instead.
     return buildAsyncApiDocument(
-      { host: request.host || 'localhost', secure: request.protocol === 'https' },
+      { host: HOST.test(request.host) ? request.host : this.publicHost(), secure: request.protocol === 'https' },
       {
         socketsPerUser: this.env.SOCKET_MAX_CONNECTIONS_PER_USER,
         handshakesPerMinute: this.env.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+        joinTimeoutMs: SOCKET_JOIN_TIMEOUT_MS,
         replayLimit: REPLAY_LIMIT,
         maxMessageBytes: SOCKET_MAX_MESSAGE_BYTES,
       },
     );
   }
+
+  private publicHost(): string {
+    return this.env.APP_URL && URL.canParse(this.env.APP_URL) ? new URL(this.env.APP_URL).host : 'localhost';
+  }
 }
+
+/** A DNS name or IPv4 address, or a bracketed IPv6 address, with an optional port. */
+const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;

@@ -18,7 +18,7 @@ function resolve(document: unknown, ref: string): unknown {
 }
 
 describe(buildAsyncApiDocument.name, () => {
-  const limits = { socketsPerUser: 20, handshakesPerMinute: 300, replayLimit: 500, maxMessageBytes: 4096 };
+  const limits = { socketsPerUser: 20, handshakesPerMinute: 300, joinTimeoutMs: 10_000, replayLimit: 500, maxMessageBytes: 4096 };
   const sut = buildAsyncApiDocument({ host: 'api.example.com', secure: true }, limits);
 
   it('is an AsyncAPI 3.0 document whose every $ref resolves', () => {
@@ -68,6 +68,8 @@ describe(buildAsyncApiDocument.name, () => {
     expect(text).toContain('**newest 500**');
     expect(text).toContain('GET /notifications?cursor=<id of the first replayed notification>');
     expect(text).toContain('over 4096 bytes closes the connection');
+    expect(text).toContain('within 10 s of opening');
+    expect(text).toContain('at most 600 connections per minute');
     expect(text).toContain('CORS_ORIGINS');
     expect(document.components.schemas.ConnectError.properties.status.enum).toContain(429);
     expect(document.components.schemas.ConnectError.properties.error.enum).toContain('RATE_LIMITED');

@@ -17,6 +17,8 @@ export interface SocketLimits {
   socketsPerUser: number;
   /** RATE_LIMIT_ANONYMOUS_PER_MINUTE: handshakes per client IP and minute. */
   handshakesPerMinute: number;
+  /** How long a connection may stay open without joining the namespace. */
+  joinTimeoutMs: number;
   /** Notifications replayed at most on reconnection (the newest). */
   replayLimit: number;
   /** The largest message a client may send. */
@@ -48,6 +50,10 @@ without \`data\`). Clients that send no \`Origin\` (servers, apps) only need the
   the sockets of an instance that stopped abruptly free theirs within a minute;
 - at most ${limits.handshakesPerMinute} handshakes per minute from one client address, refused ones
   included: reconnect with a backoff, not in a loop.
+
+A connection must join \`/notifications\` within ${limits.joinTimeoutMs / 1000} s of opening (socket.io clients do at once), and one
+address may open at most ${2 * limits.handshakesPerMinute} connections per minute: beyond, the engine refuses the connection
+with HTTP 403 before socket.io starts (\`connect_error\` without \`data\`).
 
 The service receives no events: a client message over ${limits.maxMessageBytes} bytes closes the connection.
 
