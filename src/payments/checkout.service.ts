@@ -102,9 +102,10 @@ export class CheckoutService {
    */
   private async refuseTooManyPending(clientId: string): Promise<void> {
     await this.purchases.lockCheckoutsOf(clientId);
-    const pending = await this.purchases.countRecentPending(clientId, CHECKOUT_LIFETIME_SECONDS);
-    if (pending >= MAX_PENDING_CHECKOUTS) {
-      throw RateLimitError.tooMany(`checkouts waiting for payment (${MAX_PENDING_CHECKOUTS}); pay or let one expire`, 60);
+    const pending = await this.purchases.recentPending(clientId, CHECKOUT_LIFETIME_SECONDS);
+    if (pending.count >= MAX_PENDING_CHECKOUTS) {
+      // Room comes back when one is paid or, at the latest, when the oldest expires: that is the wait to announce.
+      throw RateLimitError.tooMany(`checkouts waiting for payment (${MAX_PENDING_CHECKOUTS}); pay or let one expire`, pending.oldestLeavesInSeconds);
     }
   }
 

@@ -74,16 +74,20 @@ export class PurchasesRepository {
     await this.transactions.manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('checkout:' || $1::text, 0))`, [clientId]);
   }
 
-  /** The client's purchases still pending and younger than `withinSeconds`, among its newest 200 (read through its index). */
-  async countRecentPending(clientId: string, withinSeconds: number): Promise<number> {
+  /**
+   * The client's purchases still pending and younger than `withinSeconds`, among its newest 200 (read
+   * through its index), and in how many seconds the oldest of them leaves that window (0 for none).
+   */
+  async recentPending(clientId: string, withinSeconds: number): Promise<{ count: number; oldestLeavesInSeconds: number }> {
     await this.writeStaged();
-    const [{ pending }] = await this.transactions.manager.query<Array<{ pending: number }>>(
-      `SELECT count(*)::int AS pending
+    const [row] = await this.transactions.manager.query<Array<{ count: number; leaves: number }>>(
+      `SELECT count(*)::int AS count,
+              coalesce(ceil(extract(epoch FROM min(created_at) + make_interval(secs => $2) - now())), 0)::int AS leaves
          FROM (SELECT status, created_at FROM profile_point_transactions WHERE client_id = $1 ORDER BY id DESC LIMIT 200) recent
         WHERE status = 'pending' AND created_at > now() - make_interval(secs => $2)`,
       [clientId, withinSeconds],
     );
-    return pending;
+    return { count: row.count, oldestLeavesInSeconds: row.leaves };
   }
 
   /** Stripe created no session: the purchase, if still pending, can never be paid. */

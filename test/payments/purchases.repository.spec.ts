@@ -179,7 +179,7 @@ describe(PurchasesRepository.name, () => {
       expect(secondDone).toBe(true);
     });
 
-    it('countRecentPending counts the client’s pending purchases younger than the window only', async () => {
+    it('recentPending counts the client’s pending purchases younger than the window only, and when the oldest leaves it', async () => {
       const client = await createUser(owner.db);
       await owner.rolledBack(async (sql) => {
         await seed(sql, {}, client);
@@ -189,9 +189,9 @@ describe(PurchasesRepository.name, () => {
         await seed(sql, { status: TransactionStatus.Failed }, client);
         await seed(sql, {}, cast.client);
 
-        expect(await sut.countRecentPending(client.id, 1800)).toBe(2);
-        expect(await sut.countRecentPending(client.id, 50)).toBe(1);
-        expect(await sut.countRecentPending(UNKNOWN_ID, 1800)).toBe(0);
+        expect(await sut.recentPending(client.id, 1800)).toEqual({ count: 2, oldestLeavesInSeconds: 1700 });
+        expect(await sut.recentPending(client.id, 50)).toEqual({ count: 1, oldestLeavesInSeconds: 50 });
+        expect(await sut.recentPending(UNKNOWN_ID, 1800)).toEqual({ count: 0, oldestLeavesInSeconds: 0 });
       });
     });
 
