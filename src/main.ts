@@ -24,6 +24,9 @@ async function bootstrap(): Promise<void> {
   await app.listen(env.PORT, local.active ? '127.0.0.1' : '0.0.0.0');
   const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
   Logger.log(`Profile Points listening on ${url} — API docs: ${url}/docs`, 'Bootstrap');
+  if (env.NODE_ENV === 'production' && !env.METRICS_TOKEN) {
+    Logger.warn('GET /metrics answers anyone (sales counters, webhook outcomes): set METRICS_TOKEN, or keep /metrics off the public network', 'Bootstrap');
+  }
   await local.afterListen(app, url);
 }
 

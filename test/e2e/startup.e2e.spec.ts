@@ -69,6 +69,8 @@ describe('Starting the service', () => {
       },
     );
     expect({ status, output: status === 200 ? '' : output }).toEqual({ status: 200, output: '' });
+    // With no METRICS_TOKEN in production, the operator is told that /metrics is public.
+    expect(output).toMatch(/GET \/metrics answers anyone[^\n]*set METRICS_TOKEN/);
   });
 
   it('refuses to boot with a real database but no JWT_SECRET, outside production too', async () => {
