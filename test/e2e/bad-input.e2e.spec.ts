@@ -1,5 +1,6 @@
-import { createScenario } from '../factories';
+import { createScenario, createUser } from '../factories';
 import { api } from '../support/http';
+import { buy } from '../support/purchases';
 import { startTestApp, TestApp } from '../support/test-app';
 
 describe('Bad input: a clear 4xx and nothing written', () => {
@@ -108,5 +109,43 @@ describe('Bad input: a clear 4xx and nothing written', () => {
     });
     expect(delivery.status).toBe(200);
     expect(await counts()).toEqual(before);
+  });
+
+  /**
+   * Every JSON body of the OpenAPI document, each of its fields sent as null by every role, on rows that
+   * exist (a pack, a profile, a conversation): never a 5xx, and a 400 for a field that is not nullable.
+   * `null` passes @IsOptional, so a field that reaches a NOT NULL column unchecked would answer 500.
+   */
+  it('answers a null in any field of any body with a 4xx (a 400 where null is not allowed), never a 5xx', async () => {
+    type Schema = { $ref?: string; properties?: Record<string, { nullable?: boolean }> };
+    type Operation = { requestBody?: { content: Record<string, { schema: Schema }> } };
+    const document = (await api(t).get('/docs-json')).body as { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, Schema> } };
+    const { profile, client, moderator } = await createScenario(t.db);
+    const admin = await createUser(t.db, 'admin');
+    await buy(t, client, profile.id, '100');
+    const [{ id: interactionId }] = await t.db.query<Array<{ id: string }>>(
+      `SELECT id FROM profile_client_interactions WHERE client_id = $1 AND profile_id = $2`,
+      [client.id, profile.id],
+    );
+    const ids: Record<string, string> = { profile: profile.id, interaction: interactionId, code: '100' };
+
+    const answers: Array<{ call: string; status: number }> = [];
+    for (const [path, operations] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const reference = operation.requestBody?.content['application/json']?.schema.$ref;
+        if (!reference || path === '/stripe/webhook') continue;
+        const schema = document.components.schemas[reference.split('/').pop()!];
+        const url = path.replace(/\{(\w+)\}/g, (_, name: string) => ids[name]);
+        for (const [field, property] of Object.entries(schema.properties ?? {})) {
+          for (const user of [client, moderator, admin]) {
+            const response = await api(t, user.token)[method as 'post' | 'put'](url).send({ [field]: null });
+            const allowed = response.status < 500 && (property.nullable || response.status >= 400);
+            answers.push({ call: `${method.toUpperCase()} ${url} {${field}: null} as ${user.role}`, status: allowed ? 0 : response.status });
+          }
+        }
+      }
+    }
+    expect(answers.length).toBeGreaterThan(20);
+    expect(answers.filter((answer) => answer.status !== 0)).toEqual([]);
   });
 });
