@@ -42,6 +42,9 @@ export function parseBody(request: FastifyRequest, body: Buffer): unknown {
   if (!JSON_TYPE.test(type)) {
     throw EdgeError.unsupportedMediaType(type);
   }
+  // Compressed bytes are not JSON: say so rather than MALFORMED_JSON.
+  const encoding = (request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  if (encoding !== 'identity' && encoding !== '') throw EdgeError.unsupportedEncoding(encoding);
   if (body.length === 0) return {};
   const parsed = parseStrictJson(body);
   if (depthExceeds(parsed, MAX_BODY_DEPTH)) {

@@ -83,6 +83,10 @@ export class EdgeError extends moduleError<EdgeErrorCode>({
     return new EdgeError(EdgeErrorCode.UnsupportedMediaType, `Send the request body as application/json (got ${type || 'no Content-Type'})`);
   }
 
+  static unsupportedEncoding(encoding: string): EdgeError {
+    return new EdgeError(EdgeErrorCode.UnsupportedMediaType, `Send the request body uncompressed (got Content-Encoding: ${encoding.slice(0, 40)})`);
+  }
+
   static malformedJson(cause: unknown): EdgeError {
     return new EdgeError(EdgeErrorCode.MalformedJson, 'The request body is not valid JSON', { cause });
   }

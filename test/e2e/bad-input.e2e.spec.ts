@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { createScenario, createUser } from '../factories';
 import { api } from '../support/http';
 import { buy } from '../support/purchases';
@@ -77,6 +78,16 @@ describe('Bad input: a clear 4xx and nothing written', () => {
 
     expect(response.status).toBe(415);
     expect(response.body).toMatchObject({ status: 415, error: 'UNSUPPORTED_MEDIA_TYPE', message: expect.stringContaining(`application/json (got ${type})`) });
+    expect(await counts()).toEqual(before);
+  });
+
+  it('refuses a compressed body with 415, saying to send it uncompressed, and writes nothing', async () => {
+    const { profile, client } = await createScenario(t.db);
+    const before = await counts();
+    const body = gzipSync(JSON.stringify({ profile_id: profile.id, pack: '100' }));
+    const response = await api(t, client.token).post('/profile-points/checkout').set('Content-Type', 'application/json').set('Content-Encoding', 'gzip').send(body);
+    expect(response.status).toBe(415);
+    expect(response.body).toMatchObject({ status: 415, error: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send the request body uncompressed (got Content-Encoding: gzip)' });
     expect(await counts()).toEqual(before);
   });
 
