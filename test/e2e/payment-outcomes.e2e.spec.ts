@@ -153,6 +153,37 @@ describe('Every payment outcome (SPEC §7)', () => {
       expect(await stateOf(t, transactionId)).toMatchObject({ ...expected, disputeStatus: 'won', disputedPoints: 0 });
     });
 
+    it("leaves the points refunded during an inquiry taken from the refunded purchase's own lot, not another purchase's", async () => {
+      const { profile, client } = await createScenario(t.db);
+      const first = await buy(t, client, profile.id, '500');
+      const second = await buy(t, client, profile.id, '500');
+      await api(t, client.token).post('/profile-points/spend').send({ profile_id: profile.id, points: 200, reason: 'message', idempotency_key: `lot-${first.transactionId}` }).expect(200);
+      const lotOf = async (transactionId: string) =>
+        (
+          await t.db.query<Array<{ remaining: number; spent: number; taken: number }>>(
+            `SELECT remaining::int, spent::int, taken::int FROM point_lots WHERE transaction_id = $1`,
+            [transactionId],
+          )
+        )[0];
+      const id = `du_inquiry_lots_${first.transactionId}`;
+
+      await t.emulator.sendEvent('charge.dispute.created', dispute(id, first.chargeId, first.paymentIntentId, 'warning_needs_response'));
+      // The inquiry took the first purchase's 300 unspent points, then 200 of the second's.
+      expect([await lotOf(first.transactionId), await lotOf(second.transactionId)]).toEqual([
+        { remaining: 0, spent: 200, taken: 300 },
+        { remaining: 300, spent: 0, taken: 200 },
+      ]);
+      await t.emulator.refund(first.paymentIntentId, 300);
+      await t.emulator.sendEvent('charge.dispute.closed', dispute(id, first.chargeId, first.paymentIntentId, 'warning_closed'));
+
+      // As a plain refund of 151 points of the first purchase after the spend: its own lot gives them up.
+      expect(await stateOf(t, first.transactionId)).toMatchObject({ refundedPoints: 151, disputedPoints: 0, clientPoints: 649 });
+      expect([await lotOf(first.transactionId), await lotOf(second.transactionId)]).toEqual([
+        { remaining: 149, spent: 200, taken: 151 },
+        { remaining: 500, spent: 0, taken: 0 },
+      ]);
+    });
+
     it.each([
       ['won', { disputeStatus: 'won', disputedPoints: 0, clientPoints: 500, moderatorPoints: 500 }],
       ['lost', { disputeStatus: 'lost', disputedPoints: 500, clientPoints: 0, moderatorPoints: 0 }],

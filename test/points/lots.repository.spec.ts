@@ -166,11 +166,11 @@ describe(LotsRepository.name, () => {
         // A restore under the same key is not what the reversal took.
         await sut.shift([{ lotId: first.lotId, points: 5 }], { remaining: 1, taken: -1 }, LotEntryKind.Restore, reversal);
 
-        expect(await sut.takenNewestFirst(c.interactionId, reversal)).toEqual([
-          { id: absorbing.lotId, taken: 15, byReversal: 0 },
-          { id: third.lotId, taken: 10, byReversal: 0 },
-          { id: second.lotId, taken: 40, byReversal: 40 },
-          { id: first.lotId, taken: 20, byReversal: 25 },
+        expect(await sut.takenNewestFirst(c.interactionId, reversal, second.transactionId)).toEqual([
+          { id: absorbing.lotId, taken: 15, byReversal: 0, own: false },
+          { id: third.lotId, taken: 10, byReversal: 0, own: false },
+          { id: second.lotId, taken: 40, byReversal: 40, own: true },
+          { id: first.lotId, taken: 20, byReversal: 25, own: false },
         ]);
         expect(await lot(db, untouched.lotId)).toMatchObject({ taken: 0 });
       }));

@@ -93,7 +93,7 @@ export class RestorePointsWhenPaymentRestored {
     ]);
     if (!moved) return;
     await this.lots.giveBack(
-      { interactionId: moved.interactionId, points: restore.points, key: restore.restoreKey, reversalKey: restore.reversalKey },
+      { transactionId: restore.transactionId, interactionId: moved.interactionId, points: restore.points, key: restore.restoreKey, reversalKey: restore.reversalKey },
       moved.clientBalanceBefore,
     );
     if (!moved.moderatorId) return;

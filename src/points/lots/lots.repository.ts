@@ -33,6 +33,8 @@ export interface TakenLot {
   taken: number;
   /** What the reversal asked about took from this lot. */
   byReversal: number;
+  /** The lot of the purchase being restored. */
+  own: boolean;
 }
 
 /** Which parts of a lot grow (+1) or shrink (−1) when points move. */
@@ -106,18 +108,21 @@ export class LotsRepository {
     return rows.map((row) => ({ id: row.id, remaining: Number(row.remaining), spent: Number(row.spent), own: row.own }));
   }
 
-  /** The conversation's lots that lost points, newest first, with what the reversal `reversalKey` took from each. */
-  async takenNewestFirst(interactionId: string, reversalKey: string): Promise<TakenLot[]> {
-    const rows = await this.transactions.manager.query<Array<{ id: string; taken: string; by_reversal: string }>>(
-      `SELECT l.id, l.taken, coalesce(r.points, 0) AS by_reversal
+  /**
+   * The conversation's lots that lost points, newest first, with what the reversal `reversalKey` took
+   * from each, and which one is the lot of the purchase `transactionId`.
+   */
+  async takenNewestFirst(interactionId: string, reversalKey: string, transactionId: string): Promise<TakenLot[]> {
+    const rows = await this.transactions.manager.query<Array<{ id: string; taken: string; by_reversal: string; own: boolean }>>(
+      `SELECT l.id, l.taken, coalesce(r.points, 0) AS by_reversal, l.transaction_id = $3 AS own
          FROM point_lots l
          LEFT JOIN (SELECT lot_id, sum(points) AS points FROM point_lot_entries
                      WHERE source_key = $2 AND kind = '${LotEntryKind.Reversal}' GROUP BY lot_id) r ON r.lot_id = l.id
         WHERE l.interaction_id = $1 AND l.taken > 0
         ORDER BY l.id DESC`,
-      [interactionId, reversalKey],
+      [interactionId, reversalKey, transactionId],
     );
-    return rows.map((row) => ({ id: row.id, taken: Number(row.taken), byReversal: Number(row.by_reversal) }));
+    return rows.map((row) => ({ id: row.id, taken: Number(row.taken), byReversal: Number(row.by_reversal), own: row.own }));
   }
 
   /** Names the moderator on the lots of these purchases that are still held (no moderator yet). */

@@ -116,13 +116,20 @@ export class LotsService {
 
   /**
    * Gives restored points back (a won dispute): the debt is paid off first, then the lots the
-   * reversal took from are refilled, then any lot that lost points, newest first.
+   * reversal took from are refilled (the others oldest first, the purchase's own lot last), then any
+   * lot that lost points, newest first. A restore smaller than its reversal (part of the purchase was
+   * refunded while the dispute held it) so leaves the refunded points taken from the purchase's own
+   * lot, as a refund takes them.
    */
-  async giveBack(restore: { interactionId: string; points: number; key: string; reversalKey: string }, balanceBefore: number): Promise<void> {
-    const lots = await this.lots.takenNewestFirst(restore.interactionId, restore.reversalKey);
+  async giveBack(
+    restore: { transactionId: string; interactionId: string; points: number; key: string; reversalKey: string },
+    balanceBefore: number,
+  ): Promise<void> {
+    const lots = await this.lots.takenNewestFirst(restore.interactionId, restore.reversalKey, restore.transactionId);
     const byReversal = lots
       .filter((lot) => lot.byReversal > 0)
       .reverse()
+      .sort((a, b) => Number(a.own) - Number(b.own))
       .map((lot) => ({ lotId: lot.id, capacity: lot.byReversal }));
     const taken: Source[] = lots.map((lot) => ({ lotId: lot.id, capacity: lot.taken }));
     const plan = planRestore(restore.points, balanceBefore, byReversal, taken);
