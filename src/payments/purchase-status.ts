@@ -12,3 +12,9 @@ export enum DisputeStatus {
   Won = 'won',
   Lost = 'lost',
 }
+
+/**
+ * The failure reason of a checkout whose Stripe session the service never received (the call failed
+ * or timed out): Stripe may still have created the session, and the client may still pay it.
+ */
+export const CHECKOUT_SESSION_NOT_CREATED = 'checkout_session_not_created';

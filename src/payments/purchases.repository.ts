@@ -3,7 +3,7 @@ import { FindOptionsWhere, In, LessThan } from 'typeorm';
 import { isId } from '../common/ids';
 import { TransactionRunner } from '../database/transaction';
 import { PointTransaction } from './entities/point-transaction.entity';
-import { DisputeStatus, TransactionStatus } from './purchase-status';
+import { CHECKOUT_SESSION_NOT_CREATED, DisputeStatus, TransactionStatus } from './purchase-status';
 
 /**
  * Columns of a purchase that payment facts and crediting change. An absent field keeps its value,
@@ -92,7 +92,7 @@ export class PurchasesRepository {
 
   /** Stripe created no session: the purchase, if still pending, can never be paid. */
   async markCheckoutFailed(id: string): Promise<void> {
-    await this.rows.update({ id, status: TransactionStatus.Pending }, { status: TransactionStatus.Failed, failureReason: 'checkout_session_not_created' });
+    await this.rows.update({ id, status: TransactionStatus.Pending }, { status: TransactionStatus.Failed, failureReason: CHECKOUT_SESSION_NOT_CREATED });
   }
 
   async attachSession(id: string, sessionId: string): Promise<void> {
@@ -231,7 +231,8 @@ export class PurchasesRepository {
               disputed_points = coalesce(x.disputed_points, t.disputed_points),
               dispute_id = coalesce(x.dispute_id, t.dispute_id),
               dispute_status = coalesce(x.dispute_status, t.dispute_status),
-              failure_reason = coalesce(x.failure_reason, t.failure_reason),
+              -- A completed purchase has no failure (one whose session was never received may still be paid).
+              failure_reason = CASE WHEN x.status = 'completed' THEN NULL ELSE coalesce(x.failure_reason, t.failure_reason) END,
               moderator_id = coalesce(x.moderator_id, t.moderator_id),
               updated_at = now()
          FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[],

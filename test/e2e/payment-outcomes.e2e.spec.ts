@@ -226,6 +226,19 @@ describe('Every payment outcome (SPEC §7)', () => {
     });
   });
 
+  it('credits a checkout marked failed because its session never reached the service, once Stripe says it is paid', async () => {
+    const { profile, client } = await createScenario(t.db);
+    const { sessionId, transactionId } = await checkout(t, client, profile.id, '500');
+    // What the checkout leaves when Stripe created the session but the call still failed (a timeout after Stripe answered).
+    await t.db.query(
+      `UPDATE profile_point_transactions SET status = 'failed', failure_reason = 'checkout_session_not_created', stripe_session_id = NULL WHERE id = $1`,
+      [transactionId],
+    );
+    const [delivery] = await t.emulator.paySession(sessionId);
+    expect(delivery.status).toBe(200);
+    expect(await stateOf(t, transactionId)).toMatchObject({ status: 'completed', failureReason: null, clientPoints: 500, moderatorPoints: 500 });
+  });
+
   it('answers 503 to a refund that overtakes its payment webhook, then applies both in order', async () => {
     const { profile, client } = await createScenario(t.db);
     const { sessionId, transactionId } = await checkout(t, client, profile.id, '500');

@@ -17,6 +17,7 @@ function purchase(state: Partial<PurchaseState> = {}): PurchaseState {
     disputedPoints: 0,
     disputeId: null,
     disputeStatus: null,
+    failureReason: null,
     ...state,
   });
 }
@@ -68,6 +69,20 @@ describe(decide.name, () => {
         });
       },
     );
+
+    it('credits a purchase failed only because its session never reached the service, which Stripe then says is paid', () => {
+      const unreceived = purchase({ status: TransactionStatus.Failed, failureReason: 'checkout_session_not_created' });
+      expect(decide(unreceived, sessionFact('checkout.session.completed'), NOW)).toMatchObject({
+        outcome: 'credited',
+        changes: { stripeSessionId: 'cs_1', status: TransactionStatus.Completed, creditedAt: NOW },
+        effects: [{ kind: 'capture' }],
+      });
+      expect(decide(unreceived, sessionFact('checkout.session.expired'), NOW).outcome).toBe('expired');
+      // Any other failure is final.
+      expect(decide(purchase({ status: TransactionStatus.Failed, failureReason: 'async_payment_failed' }), sessionFact('checkout.session.completed'), NOW)).toEqual(
+        unchanged('already_final'),
+      );
+    });
 
     it('reads the payment intent of an expanded session by its id', () => {
       expect(decide(purchase(), sessionFact('checkout.session.completed', { payment_intent: { id: 'pi_9' } as Session['payment_intent'] }), NOW).changes)

@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
 import type { PaymentFailureReason, ReversalReason } from '../../events/event-map';
 import type { PointTransaction } from '../entities/point-transaction.entity';
-import { DisputeStatus, TransactionStatus } from '../purchase-status';
+import { CHECKOUT_SESSION_NOT_CREATED, DisputeStatus, TransactionStatus } from '../purchase-status';
 import type { PurchaseColumns } from '../purchases.repository';
 
 export type SessionOutcomeTrigger =
@@ -42,6 +42,7 @@ export type PurchaseState = Readonly<
     | 'disputedPoints'
     | 'disputeId'
     | 'disputeStatus'
+    | 'failureReason'
   >
 >;
 
@@ -108,7 +109,7 @@ function decideSession(
   session: Extract<StripeFact, { kind: 'session' }>['session'],
   now: Date,
 ): Decision {
-  if (purchase.status !== TransactionStatus.Pending) return unchanged('already_final');
+  if (purchase.status !== TransactionStatus.Pending && !awaitsItsSession(purchase)) return unchanged('already_final');
   const paymentId = idOf(session.payment_intent);
   const references: PurchaseColumns = { stripeSessionId: session.id, ...(paymentId !== null && { stripePaymentId: paymentId }) };
 
@@ -232,6 +233,14 @@ function decideDisputeClosedFirst(purchase: PurchaseState, dispute: Extract<Stri
 /** `won`, or `warning_closed`, which ends an inquiry without a chargeback: the money stays. */
 function keepsTheMoney(status: Stripe.Dispute.Status): boolean {
   return status === 'won' || status === 'warning_closed';
+}
+
+/**
+ * Failed only because the service never received its Stripe session: if Stripe did create it, what
+ * Stripe says of it (paid, expired) is applied as to a pending purchase, so paid money is never lost.
+ */
+function awaitsItsSession(purchase: PurchaseState): boolean {
+  return purchase.status === TransactionStatus.Failed && purchase.failureReason === CHECKOUT_SESSION_NOT_CREATED;
 }
 
 /** A refund or dispute needs a credited purchase: a pending one is retried later, a failed or expired one had nothing credited. */
