@@ -134,6 +134,17 @@ describe('Attribution that loses nothing: held points and moderator assignment',
       [first.id, 500],
       [second.id, 1000],
     ]);
+    // The moderator is told of each purchase they now earn, once, as of one credited to them directly.
+    const alerts = await t.db.query<Array<{ payload: { clientId: string; points: number; amountCents: number; currency: string; creditedAt: string } }>>(
+      `SELECT payload FROM outbox_events WHERE type = 'points.purchased' AND payload->>'moderatorId' = $1 ORDER BY (payload->>'transactionId')::bigint`,
+      [moderator.id],
+    );
+    expect(alerts.map(({ payload }) => [payload.clientId, payload.points, payload.amountCents, payload.currency])).toEqual([
+      [a.id, 100, 299, 'eur'],
+      [a.id, 500, 999, 'eur'],
+      [b.id, 1000, 1699, 'eur'],
+    ]);
+    expect(alerts.every(({ payload }) => !Number.isNaN(Date.parse(payload.creditedAt)))).toBe(true);
   });
 
   it('never strands points when a first purchase and a profile assignment happen at the same time', async () => {

@@ -13,7 +13,8 @@ import { LotsService } from '../lots/lots.service';
  * Gives the points held for the conversations now handled by a moderator to that moderator: one
  * `release:<purchase>` transfer per purchase still held (net of its reversals), so each is
  * attributed in full and once, and later refunds of that purchase are taken back from this
- * moderator. The purchases' lots name the moderator from now on. All the conversations of one
+ * moderator. The purchases' lots name the moderator from now on, and the moderator gets a
+ * `points.purchased` alert per purchase (its points: what is released). All the conversations of one
  * assignment (a profile's unhandled ones, or one) are released together, set-based. Runs with the
  * conversations locked: the purchases are locked after them, without waiting (`points.releasing`).
  */
@@ -63,5 +64,23 @@ export class ReleaseHeldPointsWhenModeratorAssigned {
     for (const credit of credits) held.set(credit.interactionId, { held: (held.get(credit.interactionId)?.held ?? 0) - credit.points });
     await this.interactions.applyBalanceChanges(held);
     await this.users.addPoints(new Map([[moderatorId, credits.reduce((sum, credit) => sum + credit.points, 0)]]));
+
+    // The moderator learns of each purchase they now earn, as of a purchase credited to them directly.
+    const conversations = new Map(interactions.map((interaction) => [interaction.interactionId, interaction]));
+    const prices = await this.lots.pricesOf(credits.map((credit) => credit.transactionId));
+    for (const credit of credits) {
+      const { clientId, profileId } = conversations.get(credit.interactionId)!;
+      const price = prices.get(credit.transactionId)!;
+      await this.events.publishAfterCommit('points.purchased', {
+        transactionId: credit.transactionId,
+        clientId,
+        profileId,
+        moderatorId,
+        points: credit.points,
+        amountCents: price.amountCents,
+        currency: price.currency,
+        creditedAt: price.creditedAt.toISOString(),
+      });
+    }
   }
 }

@@ -28,6 +28,13 @@ export interface ReversibleLot {
   own: boolean;
 }
 
+export interface LotPrice {
+  transactionId: string;
+  amountCents: number;
+  currency: string;
+  creditedAt: Date;
+}
+
 export interface TakenLot {
   id: string;
   taken: number;
@@ -152,6 +159,16 @@ export class LotsRepository {
   }
 
   /** The counts of the lots of these purchases (those credited; others have no lot). */
+  /** The price of each of these purchases and when its lot was opened (when it was credited). */
+  async pricesOf(transactionIds: readonly string[]): Promise<LotPrice[]> {
+    if (transactionIds.length === 0) return [];
+    const rows = await this.transactions.manager.query<Array<{ transaction_id: string; amount_cents: string; currency: string; created_at: Date }>>(
+      `SELECT transaction_id, amount_cents, currency, created_at FROM point_lots WHERE transaction_id = ANY($1::bigint[])`,
+      [transactionIds],
+    );
+    return rows.map((row) => ({ transactionId: row.transaction_id, amountCents: Number(row.amount_cents), currency: row.currency, creditedAt: row.created_at }));
+  }
+
   async countsOf(transactionIds: readonly string[]): Promise<LotSummary[]> {
     if (transactionIds.length === 0) return [];
     const rows = await this.transactions.manager.query<Array<{ transaction_id: string; remaining: string; spent: string; taken: string }>>(

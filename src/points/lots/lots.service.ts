@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { LotEntryKind } from '../entities/point-lot.entity';
 import { debtOf, planRestore, Source, spendValue, takeInOrder } from './lot-plans';
-import { LotsRepository } from './lots.repository';
+import { LotPrice, LotsRepository } from './lots.repository';
 
 export interface NewLot {
   transactionId: string;
@@ -135,6 +135,11 @@ export class LotsService {
     const plan = planRestore(restore.points, balanceBefore, byReversal, taken);
     if (plan.short > 0) throw new Error(`conversation ${restore.interactionId}: no lot can take back ${plan.short} restored points`);
     await this.lots.shift(plan.takes, { remaining: 1, taken: -1 }, LotEntryKind.Restore, restore.key);
+  }
+
+  /** What these purchases cost and when they were credited, by purchase id. */
+  async pricesOf(transactionIds: readonly string[]): Promise<Map<string, LotPrice>> {
+    return new Map((await this.lots.pricesOf(transactionIds)).map((price) => [price.transactionId, price]));
   }
 
   /** Held purchases now earned by a moderator. */
