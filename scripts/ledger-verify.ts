@@ -5,7 +5,8 @@ import { ledgerDrift } from '../src/points/ledger-drift.queries';
 
 /** `npm run ledger:verify`: recomputes every balance from the ledger; exit code 1 on any drift. */
 async function main(): Promise<number> {
-  const env = validateEnv(process.env);
+  // It reads the database and nothing else: the service's secrets are not asked for.
+  const env = validateEnv(process.env, { migrationsOnly: true });
   if (!env.DATABASE_URL) {
     console.error('DATABASE_URL must name the database to verify');
     return 2;

@@ -18,7 +18,8 @@ describe('npm run ledger:verify', () => {
 
   function verify() {
     return run('node', ['-r', 'ts-node/register/transpile-only', 'scripts/ledger-verify.ts'], {
-      env: { ...process.env, DATABASE_URL: process.env.TEST_DATABASE_URL },
+      // As an operator runs it: DATABASE_URL only (no JWT_SECRET or Stripe keys: it reads the database, nothing else).
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: process.env.TEST_DATABASE_URL },
       timeout: 60_000,
     }).then(
       ({ stdout }) => ({ code: 0, stdout, stderr: '' }),
