@@ -47,6 +47,8 @@ export function parseBody(request: FastifyRequest, body: Buffer): unknown {
   if (encoding !== 'identity' && encoding !== '') throw EdgeError.unsupportedEncoding(encoding);
   if (body.length === 0) return {};
   const parsed = parseStrictJson(body);
+  // No text column can store it (PostgreSQL refuses 0x00): refused here, for every field of every route.
+  if (body.includes(0x5c) && holdsNul(parsed)) throw EdgeError.nulCharacter();
   if (depthExceeds(parsed, MAX_BODY_DEPTH)) {
     throw EdgeError.bodyTooDeep(MAX_BODY_DEPTH);
   }
@@ -63,6 +65,23 @@ function parseStrictJson(body: Buffer): unknown {
   } catch (error) {
     throw EdgeError.malformedJson(error);
   }
+}
+
+/** Whether a string (key or value) anywhere in `value` holds U+0000; iterative, as depthExceeds. */
+function holdsNul(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const current = stack.pop();
+    if (typeof current === 'string') {
+      if (current.includes('\0')) return true;
+    } else if (typeof current === 'object' && current !== null) {
+      for (const [key, child] of Object.entries(current)) {
+        if (key.includes('\0')) return true;
+        stack.push(child);
+      }
+    }
+  }
+  return false;
 }
 
 /** Iterative, so that measuring a hostile body cannot overflow the stack either. */

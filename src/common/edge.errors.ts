@@ -91,6 +91,10 @@ export class EdgeError extends moduleError<EdgeErrorCode>({
     return new EdgeError(EdgeErrorCode.MalformedJson, 'The request body is not valid JSON', { cause });
   }
 
+  static nulCharacter(): EdgeError {
+    return new EdgeError(EdgeErrorCode.ValidationFailed, 'The request body contains a NUL character (\\u0000), which no field accepts');
+  }
+
   static bodyTooDeep(maxDepth: number): EdgeError {
     return new EdgeError(EdgeErrorCode.BodyTooDeep, `The request body is nested deeper than ${maxDepth} levels`);
   }

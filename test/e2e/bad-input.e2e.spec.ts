@@ -81,6 +81,18 @@ describe('Bad input: a clear 4xx and nothing written', () => {
     expect(await counts()).toEqual(before);
   });
 
+  it.each([
+    ['a spend reason', (profileId: string) => ({ profile_id: profileId, points: 1, reason: 'a\u0000b', idempotency_key: 'nul-1' }), '/profile-points/spend'],
+    ['a key', (profileId: string) => ({ profile_id: profileId, pack: '100', ['x\u0000']: 1 }), '/profile-points/checkout'],
+  ])('refuses a NUL character in %s with 400 (no text column can store it), writing nothing', async (_label, body, path) => {
+    const { profile, client } = await createScenario(t.db);
+    await buy(t, client, profile.id, '100');
+    const before = await counts();
+    const response = await api(t, client.token).post(path).send(body(profile.id));
+    expect(response.body).toMatchObject({ status: 400, error: 'VALIDATION_FAILED', message: 'The request body contains a NUL character (\\u0000), which no field accepts' });
+    expect(await counts()).toEqual(before);
+  });
+
   it('refuses a compressed body with 415, saying to send it uncompressed, and writes nothing', async () => {
     const { profile, client } = await createScenario(t.db);
     const before = await counts();
