@@ -31,11 +31,13 @@ export class AuthGuard extends PassportGuard('jwt') {
   }
 
   /**
-   * The strategy's own refusals (JwtStrategy.validate, resolveAuthUser) keep their reason; any other
-   * failure (no token, a bad or expired one, an error while resolving the user) is a plain 401.
+   * The strategy's own refusals (JwtStrategy.validate, resolveAuthUser) keep their reason; an error
+   * while resolving the user (the database busy or down) is the service's failure, not the token's,
+   * and goes to the filter as it is (503 DATABASE_BUSY, 500): a client must not drop a valid token
+   * over it. No token, or a bad or expired one, is a plain 401.
    */
   override handleRequest<TUser>(error: unknown, user: TUser, info: unknown): TUser {
-    if (error instanceof AuthError) throw error;
+    if (error instanceof Error) throw error;
     if (error || !user) {
       throw info instanceof Error && info.name === 'TokenExpiredError' ? AuthError.tokenExpired() : AuthError.tokenRequired();
     }

@@ -29,6 +29,8 @@ export enum EdgeErrorCode {
 
   /** Anything unexpected: logged with the correlation id, its text never sent. */
   Internal = 'INTERNAL_ERROR',
+  /** No database connection came free in time (every one busy, or the database stuck): retry later. */
+  DatabaseBusy = 'DATABASE_BUSY',
 }
 
 /** The code of an HttpException (Nest's, or Fastify's mapped by Nest) by its status; other statuses answer HTTP_ERROR. */
@@ -69,6 +71,7 @@ export class EdgeError extends moduleError<EdgeErrorCode>({
   [EdgeErrorCode.UnprocessableEntity]: HttpStatus.UNPROCESSABLE_ENTITY,
   [EdgeErrorCode.TooManyRequests]: HttpStatus.TOO_MANY_REQUESTS,
   [EdgeErrorCode.Internal]: HttpStatus.INTERNAL_SERVER_ERROR,
+  [EdgeErrorCode.DatabaseBusy]: HttpStatus.SERVICE_UNAVAILABLE,
 }) {
   /** Every problem, when the refusal found several (the validation pipe): the answer's `details`. */
   readonly problems?: readonly string[];
@@ -106,6 +109,10 @@ export class EdgeError extends moduleError<EdgeErrorCode>({
 
   static requestAborted(cause: unknown): EdgeError {
     return new EdgeError(EdgeErrorCode.RequestAborted, 'The client closed the connection before the request body arrived', { cause });
+  }
+
+  static databaseBusy(cause: unknown): EdgeError {
+    return new EdgeError(EdgeErrorCode.DatabaseBusy, 'The service is busy and did nothing; retry in a few seconds', { cause, retryAfterSeconds: 5 });
   }
 
   static internal(cause: unknown): EdgeError {

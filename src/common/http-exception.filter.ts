@@ -5,6 +5,7 @@ import { EdgeError, messagesOf, UNNAMED_HTTP_ERROR } from './edge.errors';
 import { ApiErrorResponse } from './error-response.dto';
 import { routeTemplateOf } from '../observability/route-label';
 import { nodeRequestOf, REQUEST_ID_HEADER, requestIdOf } from './request-id';
+import { POOL_TIMEOUT_MESSAGE } from '../database/data-source-options';
 
 /**
  * One JSON error shape for every failure: an AppError answers its own status, code and message; Nest's
@@ -22,7 +23,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const correlationId = requestIdOf(nodeRequestOf(request));
     const body = toBody(exception, request, correlationId);
-    const retryAfter = exception instanceof AppError ? exception.retryAfterSeconds : undefined;
+    const known = asAppError(exception, request);
+    const retryAfter = known?.retryAfterSeconds;
     if (retryAfter !== undefined) reply.header('Retry-After', String(retryAfter));
 
     if (body.status >= 500) {
@@ -30,7 +32,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       // shutting down, retry later) is a warning without a stack; anything else is an error with one.
       const error = exception as Error;
       const what = `${request.method} ${routeTemplateOf(nodeRequestOf(request))} failed [${correlationId}]: ${error?.message}`;
-      if (exception instanceof AppError) this.logger.warn(what);
+      if (known) this.logger.warn(what);
       else this.logger.error(what, error?.stack);
     }
     reply.header(REQUEST_ID_HEADER, correlationId);
@@ -70,5 +72,7 @@ function asAppError(exception: unknown, request: FastifyRequest): AppError | und
   // Node's error when the client closes the connection before its body has arrived: nobody reads this answer.
   if ((exception as { code?: unknown } | null)?.code === 'ECONNRESET') return EdgeError.requestAborted(exception);
   if (exception instanceof HttpException) return EdgeError.fromHttpException(exception);
+  // pg's pool found no free connection within DB_CONNECTION_WAIT_MS: nothing ran; a retry can succeed.
+  if (exception instanceof Error && exception.message === POOL_TIMEOUT_MESSAGE) return EdgeError.databaseBusy(exception);
   return undefined;
 }

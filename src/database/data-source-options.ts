@@ -10,6 +10,16 @@ import { MIGRATIONS } from '../../migrations';
 export const ENTITY_FILES = join(__dirname, '..', '**', '*.entity.{ts,js}');
 
 /**
+ * How long a request waits for a free database connection (all 20 busy, or the database stuck)
+ * before it is answered 503 DATABASE_BUSY with Retry-After, rather than hanging until the client
+ * gives up.
+ */
+export const DB_CONNECTION_WAIT_MS = 10_000;
+
+/** pg's pool rejects a wait past connectionTimeoutMillis with this error message. */
+export const POOL_TIMEOUT_MESSAGE = 'timeout exceeded when trying to connect';
+
+/**
  * One definition for the app, the migration CLI and the tests. Schema changes only by migration.
  * Entities are not listed here: each module registers its own with `TypeOrmModule.forFeature`, and
  * the app loads them from there (`autoLoadEntities`), so the database kernel imports no feature.
@@ -24,7 +34,7 @@ export function dataSourceOptions(url: string, entities: DataSourceOptions['enti
     migrationsTransactionMode: 'each',
     synchronize: false,
     migrationsRun: false,
-    extra: { max: 20, application_name: 'profile-points' },
+    extra: { max: 20, connectionTimeoutMillis: DB_CONNECTION_WAIT_MS, application_name: 'profile-points' },
   };
 }
 
