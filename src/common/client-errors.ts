@@ -24,7 +24,9 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
   const refusal = REFUSALS[error.code ?? ''] ?? UNREADABLE;
   const correlationId = randomUUID();
   const body = JSON.stringify({ ...refusal, correlationId } satisfies ApiErrorResponse);
-  socket.end(
+  // Written, then closed both ways, as Fastify's own handler does: Node keeps a half-open socket
+  // (allowHalfOpen) of a client that never closes its side, and no timeout would ever free it.
+  socket.write(
     `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\n` +
       'Connection: close\r\n' +
       'Content-Type: application/json; charset=utf-8\r\n' +
@@ -34,4 +36,5 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
       '\r\n' +
       body,
   );
+  socket.destroy();
 }

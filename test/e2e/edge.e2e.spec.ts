@@ -187,6 +187,26 @@ describe('The edge: browsers by list, bodies and ids answered sanely, connection
       }
     });
 
+    it('closes, both ways, a connection that never sends a request and never closes its own side', async () => {
+      const server = t.app.getHttpServer() as import('node:http').Server;
+      const openConnections = () => new Promise<number>((resolve, reject) => server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
+      const before = await openConnections();
+      const { hostname, port: appPort } = new URL(t.url);
+      const socket = await new Promise<Socket>((resolve, reject) => {
+        const opened = connect({ port: Number(appPort), host: hostname, allowHalfOpen: true }, () => resolve(opened));
+        opened.on('error', reject);
+      });
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+      socket.on('error', () => undefined);
+      await new Promise<void>((resolve) => socket.once('end', resolve));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      // The server's side is gone, though this client keeps its own open.
+      expect(await openConnections()).toBe(before);
+      socket.destroy();
+    });
+
     it('closes a connection that never sends a request once the headers time runs out', async () => {
       const socket = await open();
       expect(await closedWithin(socket, 5_000)).toBeGreaterThanOrEqual(900);
