@@ -7,6 +7,8 @@ import { Env } from '../config/env.schema';
 import { RateLimitError } from './rate-limit.errors';
 
 const MINUTE_MS = 60_000;
+/** How long a request outside the controllers waits for its count before it is let through. */
+export const COUNT_WAIT_MS = 250;
 
 /**
  * Whether a request is served outside the app's controllers, where no guard runs: Swagger UI and its
@@ -32,11 +34,23 @@ export class OutsideRoutesLimiter {
     private readonly env: Env,
   ) {}
 
-  /** Counts one request from `ip`; the refusal once its budget is spent, else null. */
+  /**
+   * Counts one request from `ip`; the refusal once its budget is spent, else null. A counter that
+   * does not answer within COUNT_WAIT_MS (Redis unreachable) lets the request through: these pages and
+   * files never needed Redis, and must not wait seconds for it.
+   */
   async refusal(ip: string): Promise<RateLimitError | null> {
     const limit = this.env.RATE_LIMIT_ANONYMOUS_PER_MINUTE;
-    const record = await this.storage.increment(`anonymous:ip:${ip}`, MINUTE_MS, limit, MINUTE_MS, 'anonymous');
-    return record.isBlocked ? RateLimitError.tooMany('requests without a valid token from this address', record.timeToBlockExpire || record.timeToExpire) : null;
+    const counted = this.storage.increment(`anonymous:ip:${ip}`, MINUTE_MS, limit, MINUTE_MS, 'anonymous');
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), COUNT_WAIT_MS)));
+    try {
+      const record = await Promise.race([counted.catch(() => null), late]);
+      if (!record?.isBlocked) return null;
+      return RateLimitError.tooMany('requests without a valid token from this address', record.timeToBlockExpire || record.timeToExpire);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** The Fastify hook: answers 429 RATE_LIMITED with Retry-After before anything else is done. */
