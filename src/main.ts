@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
@@ -19,15 +20,21 @@ async function bootstrap(): Promise<void> {
   useStructuredLogging(app);
   configureApp(app);
   // On the built-in development services the JWT and webhook secrets are public: reachable from this
-  // machine only. Otherwise every interface (Fastify alone would listen on localhost, out of reach of
-  // a container's published port or a load balancer).
-  await app.listen(env.PORT, local.active ? '127.0.0.1' : '0.0.0.0');
+  // machine only. Otherwise every interface, IPv6 and IPv4 where the machine has IPv6 (Fastify alone
+  // would listen on localhost, out of reach of a container's published port or a load balancer).
+  await app.listen(env.PORT, local.active ? '127.0.0.1' : everyInterface());
   const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
   Logger.log(`Profile Points listening on ${url} — API docs: ${url}/docs`, 'Bootstrap');
   if (env.NODE_ENV === 'production' && !env.METRICS_TOKEN) {
     Logger.warn('GET /metrics answers anyone (sales counters, webhook outcomes): set METRICS_TOKEN, or keep /metrics off the public network', 'Bootstrap');
   }
   await local.afterListen(app, url);
+}
+
+/** `::` (IPv6 and, dual-stack, IPv4) when the machine has IPv6 at all; else `0.0.0.0`. */
+function everyInterface(): string {
+  const ipv6 = Object.values(networkInterfaces()).some((addresses) => addresses?.some((address) => address.family === 'IPv6'));
+  return ipv6 ? '::' : '0.0.0.0';
 }
 
 bootstrap().catch((error: unknown) => {

@@ -36,13 +36,13 @@ function start(env: Record<string, string>, whenListening?: (port: number) => Pr
   });
 }
 
-/** An address of this machine other than loopback, as another host on its network reaches it. */
-function externalAddress(): string {
-  const address = Object.values(networkInterfaces())
+/** This machine's addresses other than loopback (IPv6 link-local ones aside), as other hosts reach it: URL hosts. */
+function externalHosts(): string[] {
+  const addresses = Object.values(networkInterfaces())
     .flat()
-    .find((candidate) => candidate && !candidate.internal && candidate.family === 'IPv4');
-  if (!address) throw new Error('this machine has no IPv4 address besides loopback to test from');
-  return address.address;
+    .filter((candidate) => candidate && !candidate.internal && !candidate.address.startsWith('fe80:'));
+  if (!addresses.some((address) => address!.family === 'IPv4')) throw new Error('this machine has no IPv4 address besides loopback to test from');
+  return addresses.map((address) => (address!.family === 'IPv6' ? `[${address!.address}]` : address!.address));
 }
 
 /** The real entry point refuses configurations in which anyone could forge a token. */
@@ -50,8 +50,8 @@ describe('Starting the service', () => {
   const database = { DATABASE_URL: process.env.TEST_DATABASE_URL ?? '' };
 
   it('listens on every interface in production, so that a published port or a load balancer reaches it', async () => {
-    const host = externalAddress();
-    let status = 0;
+    const hosts = externalHosts();
+    let statuses: number[] = [];
     const { output } = await start(
       {
         ...database,
@@ -65,10 +65,12 @@ describe('Starting the service', () => {
         OUTBOX_RELAY_ENABLED: 'false',
       },
       async (port) => {
-        status = (await fetch(`http://${host}:${port}/health/live`)).status;
+        statuses = await Promise.all(hosts.map(async (host) => (await fetch(`http://${host}:${port}/health/live`)).status));
       },
     );
-    expect({ status, output: status === 200 ? '' : output }).toEqual({ status: 200, output: '' });
+    // Every address of the machine, IPv4 and IPv6 alike.
+    const ok = statuses.length === hosts.length && statuses.every((status) => status === 200);
+    expect({ hosts, statuses, output: ok ? '' : output }).toEqual({ hosts, statuses: hosts.map(() => 200), output: '' });
     // With no METRICS_TOKEN in production, the operator is told that /metrics is public.
     expect(output).toMatch(/GET \/metrics answers anyone[^\n]*set METRICS_TOKEN/);
   });
