@@ -90,8 +90,8 @@ function addCommonResponses(document: OpenAPIObject, handlers: Map<string, Handl
       if (facts.isPublic && !operation.security) operation.security = [];
       if (method === 'post' || method === 'put') {
         if (path !== WEBHOOK_PATH) {
-          addError(operation, 400, 'MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels');
-          addError(operation, 415, 'UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json');
+          addError(operation, 400, 'MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels; VALIDATION_FAILED: a NUL character (\\u0000) in the body');
+          addError(operation, 415, 'UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json, or is compressed (Content-Encoding)');
         }
         addError(operation, 413, 'PAYLOAD_TOO_LARGE: the body is over the limit of the route (64 kB; the webhook 1 MB)');
       }
@@ -102,7 +102,12 @@ function addCommonResponses(document: OpenAPIObject, handlers: Map<string, Handl
       }
       addError(operation, 500, 'INTERNAL_ERROR: an unexpected failure, logged with the correlationId');
       if (!OPERATIONS_PATHS.has(path)) {
-        addError(operation, 503, 'SHUTTING_DOWN: the instance is draining; retry (another instance answers)');
+        addError(
+          operation,
+          503,
+          'SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s; nothing was done, retry after Retry-After seconds',
+          { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
+        );
       }
       for (const [status, response] of Object.entries(operation.responses) as Array<[string, ResponseObject]>) {
         // A description is required; a success answer documented by its type alone gets the reason phrase.

@@ -1412,7 +1412,7 @@ export interface operations {
                     "application/json": components["schemas"]["AssignmentResultDto"];
                 };
             };
-            /** @description VALIDATION_FAILED; MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels */
+            /** @description VALIDATION_FAILED; MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels; VALIDATION_FAILED: a NUL character (\u0000) in the body */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1457,7 +1457,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json */
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json, or is compressed (Content-Encoding) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1495,9 +1495,11 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers) */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s; nothing was done, retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1530,7 +1532,7 @@ export interface operations {
                     "application/json": components["schemas"]["AssignmentResultDto"];
                 };
             };
-            /** @description VALIDATION_FAILED; MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels */
+            /** @description VALIDATION_FAILED; MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels; VALIDATION_FAILED: a NUL character (\u0000) in the body */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1575,7 +1577,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json */
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json, or is compressed (Content-Encoding) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1613,9 +1615,11 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers) */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s; nothing was done, retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1691,9 +1695,11 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers) */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s; nothing was done, retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1724,7 +1730,7 @@ export interface operations {
                     "application/json": components["schemas"]["SpendResponseDto"];
                 };
             };
-            /** @description VALIDATION_FAILED or MALFORMED_JSON; MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels */
+            /** @description VALIDATION_FAILED or MALFORMED_JSON; MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels; VALIDATION_FAILED: a NUL character (\u0000) in the body */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1778,7 +1784,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json */
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json, or is compressed (Content-Encoding) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1816,9 +1822,11 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers) */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s; nothing was done, retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1849,7 +1857,7 @@ export interface operations {
                     "application/json": components["schemas"]["CheckoutResponseDto"];
                 };
             };
-            /** @description VALIDATION_FAILED, MALFORMED_JSON or UNKNOWN_PACK; MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels */
+            /** @description VALIDATION_FAILED, MALFORMED_JSON or UNKNOWN_PACK; MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels; VALIDATION_FAILED: a NUL character (\u0000) in the body */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1894,7 +1902,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json */
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json, or is compressed (Content-Encoding) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1932,9 +1940,11 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers) */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s; nothing was done, retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2020,9 +2030,11 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers) */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s; nothing was done, retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2100,9 +2112,11 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers) */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s; nothing was done, retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2191,9 +2205,11 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers) */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s; nothing was done, retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2249,9 +2265,11 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description PURCHASE_NOT_YET_CREDITED: a refund or dispute came before its payment; Stripe retries; SHUTTING_DOWN: the instance is draining; retry (another instance answers) */
+            /** @description PURCHASE_NOT_YET_CREDITED: a refund or dispute came before its payment; Stripe retries; SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s; nothing was done, retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2331,9 +2349,11 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers) */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s; nothing was done, retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2360,7 +2380,7 @@ export interface operations {
                     "application/json": components["schemas"]["ReconcileRunDto"];
                 };
             };
-            /** @description never for this route; listed for the error shape; MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels */
+            /** @description never for this route; listed for the error shape; MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels; VALIDATION_FAILED: a NUL character (\u0000) in the body */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2396,7 +2416,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json */
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json, or is compressed (Content-Encoding) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2425,9 +2445,11 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers) */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s; nothing was done, retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2498,9 +2520,11 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers) */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s; nothing was done, retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2531,7 +2555,7 @@ export interface operations {
                     "application/json": components["schemas"]["MarkReadResponseDto"];
                 };
             };
-            /** @description VALIDATION_FAILED: ids missing, empty, over 100 or not digit strings; MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels */
+            /** @description VALIDATION_FAILED: ids missing, empty, over 100 or not digit strings; MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels; VALIDATION_FAILED: a NUL character (\u0000) in the body */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2558,7 +2582,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json */
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json, or is compressed (Content-Encoding) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2587,9 +2611,11 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers) */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s; nothing was done, retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2650,9 +2676,11 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers) */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s; nothing was done, retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2730,9 +2758,11 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers) */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s; nothing was done, retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2958,9 +2988,11 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers) */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s; nothing was done, retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2991,7 +3023,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminPackDto"];
                 };
             };
-            /** @description VALIDATION_FAILED, MALFORMED_JSON, or AMOUNT_NOT_CHARGEABLE (a three-decimal currency priced off its step of 10); MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels */
+            /** @description VALIDATION_FAILED, MALFORMED_JSON, or AMOUNT_NOT_CHARGEABLE (a three-decimal currency priced off its step of 10); MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels; VALIDATION_FAILED: a NUL character (\u0000) in the body */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3036,7 +3068,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json */
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json, or is compressed (Content-Encoding) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3065,9 +3097,11 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers) */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s; nothing was done, retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3101,7 +3135,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminPackDto"];
                 };
             };
-            /** @description VALIDATION_FAILED, MALFORMED_JSON, NOTHING_TO_CHANGE or AMOUNT_NOT_CHARGEABLE; MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels */
+            /** @description VALIDATION_FAILED, MALFORMED_JSON, NOTHING_TO_CHANGE or AMOUNT_NOT_CHARGEABLE; MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels; VALIDATION_FAILED: a NUL character (\u0000) in the body */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3146,7 +3180,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json */
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json, or is compressed (Content-Encoding) */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3175,9 +3209,11 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers) */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s; nothing was done, retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3264,9 +3300,11 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers) */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s; nothing was done, retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3350,9 +3388,11 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers) */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s; nothing was done, retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3430,9 +3470,11 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers) */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s; nothing was done, retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3511,9 +3553,11 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers) */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s; nothing was done, retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
