@@ -23,8 +23,7 @@ export class HandshakeLimiter implements OnApplicationShutdown {
 
   /** Counts one handshake from `remoteAddress` (through the trusted proxies); throws RATE_LIMITED beyond the budget. */
   async check(remoteAddress: string, forwardedFor: string | string[] | undefined): Promise<void> {
-    const ip = clientIp(remoteAddress, forwardedFor, this.trustedHops);
-    const record = await this.storage.increment(`socket-handshake:ip:${ip}`, MINUTE_MS, this.limitPerMinute, MINUTE_MS, 'socket-handshake');
+    const record = await this.count('socket-handshake', this.limitPerMinute, remoteAddress, forwardedFor);
     if (record.isBlocked) throw NotificationsError.tooManyHandshakes(record.timeToBlockExpire || record.timeToExpire);
   }
 
@@ -35,10 +34,13 @@ export class HandshakeLimiter implements OnApplicationShutdown {
    * join the namespace (each held until socket.io's connect timeout) is cut here. False beyond it.
    */
   async admitsConnection(remoteAddress: string, forwardedFor: string | string[] | undefined): Promise<boolean> {
+    return !(await this.count('socket-connection', 2 * this.limitPerMinute, remoteAddress, forwardedFor)).isBlocked;
+  }
+
+  /** One more in the per-minute counter `name` of the client's address (through the trusted proxies). */
+  private count(name: string, limit: number, remoteAddress: string, forwardedFor: string | string[] | undefined) {
     const ip = clientIp(remoteAddress, forwardedFor, this.trustedHops);
-    const limit = 2 * this.limitPerMinute;
-    const record = await this.storage.increment(`socket-connection:ip:${ip}`, MINUTE_MS, limit, MINUTE_MS, 'socket-connection');
-    return !record.isBlocked;
+    return this.storage.increment(`${name}:ip:${ip}`, MINUTE_MS, limit, MINUTE_MS, name);
   }
 
   onApplicationShutdown(): void {

@@ -5,6 +5,7 @@ import type { ApiErrorResponse } from '../common/error-response.dto';
 import { nodeRequestOf, requestIdOf } from '../common/request-id';
 import { Env } from '../config/env.schema';
 import { RateLimitError } from './rate-limit.errors';
+import { budgetKey, ipTracker } from './rate-limit.guard';
 
 const MINUTE_MS = 60_000;
 /** How long a request outside the controllers waits for its count before it is let through. */
@@ -41,7 +42,7 @@ export class OutsideRoutesLimiter {
    */
   async refusal(ip: string): Promise<RateLimitError | null> {
     const limit = this.env.RATE_LIMIT_ANONYMOUS_PER_MINUTE;
-    const counted = this.storage.increment(`anonymous:ip:${ip}`, MINUTE_MS, limit, MINUTE_MS, 'anonymous');
+    const counted = this.storage.increment(budgetKey('anonymous', ipTracker(ip)), MINUTE_MS, limit, MINUTE_MS, 'anonymous');
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), COUNT_WAIT_MS)));
     try {

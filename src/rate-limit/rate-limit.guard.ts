@@ -68,7 +68,7 @@ export class RateLimitGuard extends ThrottlerGuard {
   }
 
   protected override generateKey(_context: ExecutionContext, tracker: string, throttlerName: string): string {
-    return `${throttlerName}:${tracker}`;
+    return budgetKey(throttlerName, tracker);
   }
 
   protected override throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
@@ -100,6 +100,16 @@ export class RateLimitGuard extends ThrottlerGuard {
         // Not a valid token: counted by address, and authentication answers 401 if the budget allows.
       }
     }
-    return { tracker: `ip:${request.ip ?? 'unknown'}`, limit: 'anonymous' };
+    return { tracker: ipTracker(request.ip ?? 'unknown'), limit: 'anonymous' };
   }
+}
+
+/** The counter of one budget for one caller, in the throttler's storage (Redis or memory). */
+export function budgetKey(budget: string, tracker: string): string {
+  return `${budget}:${tracker}`;
+}
+
+/** A caller without a valid token, counted by client address. */
+export function ipTracker(ip: string): string {
+  return `ip:${ip}`;
 }
