@@ -42,6 +42,7 @@ const PUBLIC_EXTRAS = {
   observability: ['route-label.ts'],
   health: ['shutdown.ts'],
   'rate-limit': ['redis-throttler-storage.ts'],
+  redis: ['redis-link.ts'],
 };
 
 /** Files that hold data access: the owners' repositories and query services (and the database kernel). */

@@ -7,6 +7,7 @@ import { AppModule } from './app.module';
 import { configureApp, createHttpAdapter } from './app.setup';
 import { ConfigValidationError, validateEnv } from './config/env.schema';
 import { startLocalServices } from './dev/local-services';
+import { installLastResortHandlers } from './health/last-resort';
 import { useStructuredLogging } from './observability/logging';
 
 async function bootstrap(): Promise<void> {
@@ -18,6 +19,7 @@ async function bootstrap(): Promise<void> {
   // Logs wait for the JSON logger (LOG_FORMAT) rather than going out as Nest's text first.
   const app = await NestFactory.create(AppModule.forRoot({ localServices: local.active }), createHttpAdapter(env), { rawBody: true, bufferLogs: true });
   useStructuredLogging(app);
+  installLastResortHandlers(app);
   configureApp(app);
   // On the built-in development services the JWT and webhook secrets are public: reachable from this
   // machine only. Otherwise every interface, IPv6 and IPv4 where the machine has IPv6 (Fastify alone

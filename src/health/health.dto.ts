@@ -9,7 +9,7 @@ const DEPENDENCIES: { type: 'object'; additionalProperties: SchemaObject } = {
   type: 'object',
   additionalProperties: {
     type: 'object',
-    properties: { status: { type: 'string', enum: ['up', 'down'], example: 'up' } },
+    properties: { status: { type: 'string', enum: ['up', 'down', 'degraded'], example: 'up' } },
     required: ['status'],
     additionalProperties: true,
   },
@@ -29,7 +29,8 @@ export class ReadinessDto {
   @ApiProperty({
     ...DEPENDENCIES,
     example: { database: { status: 'up' }, redis: { status: 'up' } },
-    description: 'Each dependency checked (redis only when REDIS_URL is set)',
+    description:
+      'Each dependency checked (redis only when REDIS_URL is set). Redis `degraded`: unreachable, the instance serves without it (per-instance rate limits, alerts to its own sockets) and stays ready',
   })
   details: Record<string, { status: string }>;
 }

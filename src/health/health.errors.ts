@@ -10,9 +10,9 @@ export class HealthError extends moduleError<HealthErrorCode>({
   [HealthErrorCode.NotReady]: HttpStatus.SERVICE_UNAVAILABLE,
   [HealthErrorCode.ShuttingDown]: HttpStatus.SERVICE_UNAVAILABLE,
 }) {
-  /** A dependency of readiness is down; `failing` names each with its reason. */
+  /** A dependency of readiness is down; `failing` names each (the reasons are logged, not sent). */
   static notReady(failing: string[]): HealthError {
-    return new HealthError(HealthErrorCode.NotReady, `Not ready: ${failing.join('; ')}`);
+    return new HealthError(HealthErrorCode.NotReady, `Not ready: ${failing.join(', ')} unavailable`, { retryAfterSeconds: 5 });
   }
 
   /** The instance is draining: it finishes what it received and takes nothing new; retry on another one. */

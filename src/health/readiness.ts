@@ -1,53 +1,62 @@
-import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
-import { HealthCheckResult, HealthCheckService, HealthIndicatorFunction, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import { REDIS, type RedisClient } from '../redis/redis.module';
+import { Inject, Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
+import { HealthCheckResult, HealthCheckService, HealthIndicatorResult, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import type { RedisLink } from '../redis/redis-link';
+import { REDIS } from '../redis/redis.module';
 import { HealthError } from './health.errors';
 import { GracefulShutdown } from './shutdown';
 
 const DATABASE_TIMEOUT_MS = 3000;
-const REDIS_TIMEOUT_MS = 1000;
+
+/** What readiness says of Redis while it is unreachable: the instance serves without it (SPEC §12). */
+export const REDIS_DEGRADED = {
+  status: 'degraded',
+  message: 'Redis unreachable: rate limits and socket quotas count per instance, alerts reach this instance\'s sockets; reconnecting',
+} as const;
 
 /**
  * Whether this instance should get traffic: not while it shuts down (answered at once, nothing is
- * pinged), and only when the database and, when configured, Redis answer. Liveness checks none of
- * this: a database outage must not get healthy processes restarted.
+ * pinged), and only when the database answers. Redis is reported but never makes an instance
+ * unready: without it the instance still takes payments and webhooks (`degraded`), and a load
+ * balancer that pulled every instance during a Redis outage would stop them all. Liveness checks none
+ * of this: a database outage must not get healthy processes restarted.
+ *
+ * A failure is answered with the names of what failed only; the reasons (addresses, driver errors)
+ * go to the log.
  */
 @Injectable()
 export class Readiness {
+  private readonly logger = new Logger(Readiness.name);
+
   constructor(
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
-    private readonly indicators: HealthIndicatorService,
     private readonly shutdown: GracefulShutdown,
-    @Inject(REDIS) private readonly redis: RedisClient | null,
+    @Inject(REDIS) private readonly redis: RedisLink | null,
   ) {}
 
   async check(): Promise<HealthCheckResult> {
     if (this.shutdown.draining) throw HealthError.shuttingDown();
-    const checks: HealthIndicatorFunction[] = [() => this.database.pingCheck('database', { timeout: DATABASE_TIMEOUT_MS })];
-    const redis = this.redis;
-    if (redis) {
-      checks.push(() =>
-        this.indicators
-          .check('redis')
-          .attempt(async () => {
-            await redis.ping();
-          })
-          .withTimeout(REDIS_TIMEOUT_MS),
-      );
-    }
+    let result: HealthCheckResult;
     try {
-      return await this.health.check(checks);
+      result = await this.health.check([() => this.database.pingCheck('database', { timeout: DATABASE_TIMEOUT_MS })]);
     } catch (error) {
-      if (error instanceof ServiceUnavailableException) throw HealthError.notReady(failuresOf(error.getResponse()));
-      throw error;
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      const failing = failuresOf(error.getResponse());
+      this.logger.warn(`not ready: ${failing.map(({ name, reason }) => `${name} (${reason})`).join('; ')}`);
+      throw HealthError.notReady(failing.map(({ name }) => name));
     }
+    return this.redis ? withRedis(result, this.redis.connected ? { redis: { status: 'up' } } : { redis: { ...REDIS_DEGRADED } }) : result;
   }
 }
 
-function failuresOf(result: unknown): string[] {
-  const failing = Object.entries((result as Partial<HealthCheckResult>).error ?? {}).map(
-    ([name, detail]) => `${name}: ${typeof detail?.message === 'string' ? detail.message : 'down'}`,
-  );
-  return failing.length > 0 ? failing : ['a check failed'];
+function withRedis(result: HealthCheckResult, redis: HealthIndicatorResult): HealthCheckResult {
+  return { ...result, info: { ...result.info, ...redis }, details: { ...result.details, ...redis } };
+}
+
+function failuresOf(result: unknown): Array<{ name: string; reason: string }> {
+  const failing = Object.entries((result as Partial<HealthCheckResult>).error ?? {}).map(([name, detail]) => ({
+    name,
+    reason: typeof detail?.message === 'string' ? detail.message : 'down',
+  }));
+  return failing.length > 0 ? failing : [{ name: 'a check', reason: 'failed' }];
 }

@@ -2,7 +2,8 @@ import { FactoryProvider, OnApplicationShutdown } from '@nestjs/common';
 import { ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
 import { Env } from '../config/env.schema';
 import { RedisThrottlerStorage } from '../rate-limit/redis-throttler-storage';
-import { REDIS, RedisClient } from '../redis/redis.module';
+import { RedisLink } from '../redis/redis-link';
+import { REDIS } from '../redis/redis.module';
 import { NotificationsError } from './notifications.errors';
 
 const MINUTE_MS = 60_000;
@@ -71,6 +72,6 @@ function normalise(address: string): string {
 export const handshakeLimiterProvider: FactoryProvider<HandshakeLimiter> = {
   provide: HandshakeLimiter,
   inject: [Env, REDIS],
-  useFactory: (env: Env, redis: RedisClient | null) =>
+  useFactory: (env: Env, redis: RedisLink | null) =>
     new HandshakeLimiter(redis ? new RedisThrottlerStorage(redis) : new ThrottlerStorageService(), env.RATE_LIMIT_ANONYMOUS_PER_MINUTE, env.TRUST_PROXY),
 };

@@ -1,4 +1,4 @@
-import { Inject, Logger } from '@nestjs/common';
+import { Inject, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
@@ -8,6 +8,7 @@ import { resolveAuthUser } from '../auth/jwt.strategy';
 import { refuseClaims, TokenClaims, tokenPolicy, TokenPolicy, verifyOptions } from '../auth/token-policy';
 import { Env } from '../config/env.schema';
 import { UsersService } from '../users/users.service';
+import { DeliveryLog } from './delivery-log';
 import { readHandshake } from './handshake';
 import { HandshakeLimiter } from './handshake-limit';
 import { ServerToClientEvents } from './notification-events';
@@ -46,6 +47,16 @@ export const userRoom = (userId: string) => `user:${userId}`;
 export const REPLAY_LIMIT = 500;
 
 /**
+ * When the link between instances is lost, pushes made up to this long before it was noticed may
+ * have been lost too: the catch-up reads back from this far.
+ */
+export const CATCH_UP_GRACE_MS = 10_000;
+/** Deliveries are remembered at least this long (and, during an outage, since it began) to deliver each once. */
+const DELIVERY_MEMORY_MS = 60_000;
+/** A catch-up that failed (the database unreachable too) is tried again after this. */
+const CATCH_UP_RETRY_MS = 5_000;
+
+/**
  * socket.io namespace /notifications.
  *
  * Handshake, in this order, each refusal a `connect_error` with `data: { status, error, message }` and
@@ -68,10 +79,22 @@ export const REPLAY_LIMIT = 500;
  * Replay: a socket connecting with `auth.lastNotificationId` gets the newest REPLAY_LIMIT (500)
  * notifications after it, in id order; when it missed more, it reads the older ones with
  * `GET /notifications?cursor=<id of the first replayed notification>`.
+ *
+ * Redis outages (SPEC §12): pushes to this instance's sockets go on; what other instances pushed
+ * while the link was down is read back from the database as soon as it is up again (`catchUp`),
+ * without waiting for the sockets to reconnect. Each notification is delivered to a user's sockets
+ * once, however many ways it arrives (DeliveryLog).
  */
 @WebSocketGateway({ namespace: '/notifications' })
-export class NotificationsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
+export class NotificationsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnApplicationShutdown {
   private readonly logger = new Logger(NotificationsGateway.name);
+  private readonly delivered = new DeliveryLog();
+  /** Since when pushes from other instances may have been lost (epoch ms); undefined while linked. */
+  private gapSince?: number;
+  /** Grows with every loss of the link: a catch-up only closes the gap it was started for. */
+  private gapGeneration = 0;
+  private sweeper?: NodeJS.Timeout;
+  private retry?: NodeJS.Timeout;
 
   @WebSocketServer()
   private readonly namespace: NotificationsNamespace;
@@ -92,8 +115,13 @@ export class NotificationsGateway implements OnGatewayInit, OnGatewayConnection,
 
   afterInit(namespace: NotificationsNamespace): void {
     if (this.cluster) {
-      namespace.server.adapter(this.cluster.adapter);
+      const cluster = this.cluster;
+      namespace.server.adapter(cluster.adapter);
       namespace.on('notification', (userId, message) => this.deliverLocally(userId, message));
+      cluster.onChange((connected) => (connected ? void this.catchUp() : this.openGap()));
+      if (!cluster.connected) this.openGap();
+      this.sweeper = setInterval(() => this.delivered.forget(Math.min(Date.now() - DELIVERY_MEMORY_MS, this.gapSince ?? Infinity)), DELIVERY_MEMORY_MS / 6);
+      this.sweeper.unref();
     }
     namespace.use((socket, next) => {
       this.admit(socket).then(
@@ -140,15 +168,54 @@ export class NotificationsGateway implements OnGatewayInit, OnGatewayConnection,
     socket.data.release();
   }
 
+  onApplicationShutdown(): void {
+    clearInterval(this.sweeper);
+    clearTimeout(this.retry);
+  }
+
   /** Delivers a stored notification to every socket of `userId`, on every instance. */
   push(userId: string, message: NotificationMessage): void {
     this.deliverLocally(userId, message);
     if (this.cluster) this.namespace.serverSideEmit('notification', userId, message);
   }
 
-  private deliverLocally(userId: string, message: NotificationMessage): void {
-    for (const socketId of this.namespace.adapter.rooms.get(userRoom(userId)) ?? []) {
+  /** To the user's sockets on this instance, once (a notification may arrive again around an outage). */
+  private deliverLocally(userId: string, message: NotificationMessage): boolean {
+    const room = this.namespace.adapter.rooms.get(userRoom(userId));
+    if (!room || !this.delivered.first(userId, message.notification.id)) return false;
+    for (const socketId of room) {
       this.namespace.sockets.get(socketId)?.data.delivery?.live(message);
+    }
+    return true;
+  }
+
+  /** The link to the other instances is lost: what they push from now on (and just before) does not arrive. */
+  private openGap(): void {
+    this.gapGeneration += 1;
+    this.gapSince ??= Date.now() - CATCH_UP_GRACE_MS;
+    clearTimeout(this.retry);
+  }
+
+  /**
+   * The link is back: reads what the users of this instance's sockets were sent since the gap
+   * opened and delivers what they have not had. Tried again while the database does not answer.
+   */
+  private async catchUp(): Promise<void> {
+    const since = this.gapSince;
+    const generation = this.gapGeneration;
+    if (since === undefined) return;
+    const users = [...new Set([...this.namespace.sockets.values()].map((socket) => socket.data.user?.id).filter((id) => id !== undefined))];
+    try {
+      const missed = await this.notifications.createdSince(users, new Date(since), REPLAY_LIMIT);
+      let sent = 0;
+      for (const [userId, messages] of missed) {
+        for (const message of messages) if (this.deliverLocally(userId, message)) sent += 1;
+      }
+      if (generation === this.gapGeneration) this.gapSince = undefined;
+      this.logger.log(`caught up after the Redis outage: ${sent} missed notifications delivered to ${users.length} users' sockets`);
+    } catch (error) {
+      this.logger.warn(`catch-up after the Redis outage failed (${(error as Error).message}); retrying in ${CATCH_UP_RETRY_MS / 1000} s`);
+      if (generation === this.gapGeneration) this.retry = setTimeout(() => void this.catchUp(), CATCH_UP_RETRY_MS).unref();
     }
   }
 

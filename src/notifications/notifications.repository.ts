@@ -78,4 +78,35 @@ export class NotificationsRepository {
     });
     return rows.reverse();
   }
+
+  /**
+   * For each user, the newest `perUser` of their notifications created at or after `since`, in id
+   * order: what the sockets of an instance cut off from the others may have missed. One statement
+   * for all the users (an index scan of each one's notifications, newest first).
+   */
+  async createdSince(userIds: readonly string[], since: Date, perUser: number): Promise<Notification[]> {
+    if (userIds.length === 0) return [];
+    const rows = await this.transactions.manager.query<
+      Array<{ id: string; user_id: string; type: NotificationType; payload: Notification['payload']; read_at: Date | null; created_at: Date; event_id: string }>
+    >(
+      `SELECT n.id, n.user_id, n.type, n.payload, n.read_at, n.created_at, n.event_id
+         FROM unnest($1::bigint[]) AS u(id)
+         CROSS JOIN LATERAL (
+           SELECT * FROM notifications WHERE user_id = u.id AND created_at >= $2 ORDER BY id DESC LIMIT $3
+         ) n
+        ORDER BY n.user_id, n.id`,
+      [userIds, since, perUser],
+    );
+    return rows.map((row) =>
+      Object.assign(new Notification(), {
+        id: row.id,
+        userId: row.user_id,
+        type: row.type,
+        payload: row.payload,
+        readAt: row.read_at,
+        createdAt: row.created_at,
+        eventId: row.event_id,
+      }),
+    );
+  }
 }

@@ -96,7 +96,26 @@ export class NotificationsService {
     const rows = await this.repository.newestAfter(userId, clampId(afterId), limit);
     return rows.map(toMessage);
   }
+
+  /**
+   * Per user, the newest `limit` of their notifications created since `since`, in id order: what
+   * their sockets on an instance may have missed while it was cut off from the others.
+   */
+  async createdSince(userIds: readonly string[], since: Date, limit: number): Promise<Map<string, NotificationMessage[]>> {
+    const byUser = new Map<string, NotificationMessage[]>();
+    for (let start = 0; start < userIds.length; start += CATCH_UP_USERS_PER_QUERY) {
+      for (const row of await this.repository.createdSince(userIds.slice(start, start + CATCH_UP_USERS_PER_QUERY), since, limit)) {
+        const messages = byUser.get(row.userId);
+        if (messages) messages.push(toMessage(row));
+        else byUser.set(row.userId, [toMessage(row)]);
+      }
+    }
+    return byUser;
+  }
 }
+
+/** Users per catch-up statement: bounds one statement's work and parameters. */
+const CATCH_UP_USERS_PER_QUERY = 1_000;
 
 /** Only the fields the documented contract has: what the socket and GET /notifications show. */
 function contractFields<K extends NotificationType>(type: K, payload: NotificationPayload<K>): NotificationPayload<K> {

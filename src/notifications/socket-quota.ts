@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { BeforeApplicationShutdown, FactoryProvider, Logger, OnModuleInit } from '@nestjs/common';
 import { Env } from '../config/env.schema';
-import { REDIS, RedisClient } from '../redis/redis.module';
+import { RedisLink } from '../redis/redis-link';
+import { REDIS } from '../redis/redis.module';
 
 /**
  * How many sockets each user has open, across every instance: a socket is counted from its handshake
@@ -84,8 +85,9 @@ export interface RedisSocketQuotaOptions {
  * add); a closed socket is removed; each instance renews its open sockets' leases every `refreshMs`,
  * so the sockets of an instance that died without closing them stop counting within `leaseMs`.
  *
- * If Redis fails, the socket is let in and the failure logged (as the rate limits do: an outage of
- * the limiter must not cut every moderator off); the next renewal counts it once Redis is back.
+ * Without Redis (unreachable, or failing within its command timeout) the socket is counted in this
+ * instance's memory instead: the limit holds per instance during the outage, and the next renewal
+ * after it counts every open socket in Redis again.
  */
 export class RedisSocketQuota extends SocketQuota implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(RedisSocketQuota.name);
@@ -93,12 +95,13 @@ export class RedisSocketQuota extends SocketQuota implements OnModuleInit, Befor
   private readonly leaseMs: number;
   private readonly refreshMs: number;
   private readonly instanceId: string;
+  private readonly fallback: MemorySocketQuota;
   /** This instance's counted sockets: socket id → user id. */
   private readonly leases = new Map<string, string>();
   private timer?: NodeJS.Timeout;
 
   constructor(
-    private readonly redis: RedisClient,
+    private readonly redis: RedisLink,
     options: RedisSocketQuotaOptions,
   ) {
     super();
@@ -106,6 +109,7 @@ export class RedisSocketQuota extends SocketQuota implements OnModuleInit, Befor
     this.leaseMs = options.leaseMs ?? 60_000;
     this.refreshMs = options.refreshMs ?? Math.floor(this.leaseMs / 3);
     this.instanceId = options.instanceId ?? randomUUID();
+    this.fallback = new MemorySocketQuota(options.limit);
   }
 
   onModuleInit(): void {
@@ -131,43 +135,43 @@ export class RedisSocketQuota extends SocketQuota implements OnModuleInit, Befor
   }
 
   async acquire(userId: string, socketId: string): Promise<boolean> {
-    let counted: number;
+    let counted: boolean;
     try {
-      counted = (await this.redis.eval(ACQUIRE, {
-        keys: [SOCKET_QUOTA_KEY_PREFIX + userId],
-        arguments: [this.member(socketId), String(this.limit), String(this.leaseMs)],
-      })) as number;
-    } catch (error) {
-      this.logger.error(`socket quota not applied, Redis failed: ${(error as Error).message}`);
-      counted = 1;
+      counted =
+        (await this.redis.run((client) =>
+          client.eval(ACQUIRE, {
+            keys: [SOCKET_QUOTA_KEY_PREFIX + userId],
+            arguments: [this.member(socketId), String(this.limit), String(this.leaseMs)],
+          }),
+        )) === 1;
+    } catch {
+      counted = await this.fallback.acquire(userId, socketId);
     }
-    if (counted === 1) this.leases.set(socketId, userId);
-    return counted === 1;
+    if (counted) this.leases.set(socketId, userId);
+    return counted;
   }
 
   async release(socketId: string): Promise<void> {
     const userId = this.leases.get(socketId);
     if (userId === undefined) return;
     this.leases.delete(socketId);
-    try {
-      await this.redis.zRem(SOCKET_QUOTA_KEY_PREFIX + userId, this.member(socketId));
-    } catch (error) {
-      // The lease ends by itself: the socket stops counting within leaseMs.
-      this.logger.warn(`socket quota: release failed, the lease will expire: ${(error as Error).message}`);
-    }
+    await this.fallback.release(socketId);
+    // Without Redis, the lease ends by itself: the socket stops counting there within leaseMs.
+    await this.redis.run((client) => client.zRem(SOCKET_QUOTA_KEY_PREFIX + userId, this.member(socketId))).catch(() => undefined);
   }
 
-  /** Renews the leases of this instance's open sockets, one script per user. */
+  /** Renews the leases of this instance's open sockets (those counted in memory during an outage too), one script per user. */
   async refresh(): Promise<void> {
+    if (!this.redis.usable) return;
     const byUser = new Map<string, string[]>();
     for (const [socketId, userId] of this.leases) byUser.set(userId, [...(byUser.get(userId) ?? []), this.member(socketId)]);
     const results = await Promise.allSettled(
       [...byUser].map(([userId, members]) =>
-        this.redis.eval(REFRESH, { keys: [SOCKET_QUOTA_KEY_PREFIX + userId], arguments: [String(this.leaseMs), ...members] }),
+        this.redis.run((client) => client.eval(REFRESH, { keys: [SOCKET_QUOTA_KEY_PREFIX + userId], arguments: [String(this.leaseMs), ...members] })),
       ),
     );
     const failed = results.find((result) => result.status === 'rejected');
-    if (failed) this.logger.error(`socket quota: leases not renewed, Redis failed: ${(failed.reason as Error).message}`);
+    if (failed) this.logger.warn(`socket quota: leases not renewed, Redis failed: ${(failed.reason as Error).message}`);
   }
 
   private member(socketId: string): string {
@@ -178,7 +182,7 @@ export class RedisSocketQuota extends SocketQuota implements OnModuleInit, Befor
 export const socketQuotaProvider: FactoryProvider<SocketQuota> = {
   provide: SocketQuota,
   inject: [Env, REDIS],
-  useFactory: (env: Env, redis: RedisClient | null): SocketQuota =>
+  useFactory: (env: Env, redis: RedisLink | null): SocketQuota =>
     redis
       ? new RedisSocketQuota(redis, { limit: env.SOCKET_MAX_CONNECTIONS_PER_USER })
       : new MemorySocketQuota(env.SOCKET_MAX_CONNECTIONS_PER_USER),

@@ -1,6 +1,6 @@
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import { Env } from '../config/env.schema';
-import { COUNT_WAIT_MS, isOutsideRoutes, OutsideRoutesLimiter } from './outside-routes';
+import { isOutsideRoutes, OutsideRoutesLimiter } from './outside-routes';
 
 type Record = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
@@ -15,11 +15,8 @@ describe(OutsideRoutesLimiter.name, () => {
     expect(refusal).toMatchObject({ status: 429, code: 'RATE_LIMITED', retryAfterSeconds: 42 });
   });
 
-  it('lets the request through at once when the counter fails, and within COUNT_WAIT_MS when it does not answer', async () => {
+  it('lets the request through when the counter fails', async () => {
     expect(await limiterWith(() => Promise.reject(new Error('Redis is down'))).refusal('10.0.0.1')).toBeNull();
-    const started = Date.now();
-    expect(await limiterWith(() => new Promise<Record>(() => undefined)).refusal('10.0.0.1')).toBeNull();
-    expect(Date.now() - started).toBeLessThan(COUNT_WAIT_MS + 200);
   });
 });
 

@@ -8,8 +8,6 @@ import { RateLimitError } from './rate-limit.errors';
 import { budgetKey, ipTracker } from './rate-limit.guard';
 
 const MINUTE_MS = 60_000;
-/** How long a request outside the controllers waits for its count before it is let through. */
-export const COUNT_WAIT_MS = 250;
 
 /**
  * Whether a request is served outside the app's controllers, where no guard runs: Swagger UI and its
@@ -36,22 +34,15 @@ export class OutsideRoutesLimiter {
   ) {}
 
   /**
-   * Counts one request from `ip`; the refusal once its budget is spent, else null. A counter that
-   * does not answer within COUNT_WAIT_MS (Redis unreachable) lets the request through: these pages and
-   * files never needed Redis, and must not wait seconds for it.
+   * Counts one request from `ip`; the refusal once its budget is spent, else null. The storage never
+   * waits long for Redis (it counts in memory when Redis is slow or down); should it fail anyway, the
+   * request goes through: these pages and files never needed Redis.
    */
   async refusal(ip: string): Promise<RateLimitError | null> {
     const limit = this.env.RATE_LIMIT_ANONYMOUS_PER_MINUTE;
-    const counted = this.storage.increment(budgetKey('anonymous', ipTracker(ip)), MINUTE_MS, limit, MINUTE_MS, 'anonymous');
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), COUNT_WAIT_MS)));
-    try {
-      const record = await Promise.race([counted.catch(() => null), late]);
-      if (!record?.isBlocked) return null;
-      return RateLimitError.tooMany('requests without a valid token from this address', record.timeToBlockExpire || record.timeToExpire);
-    } finally {
-      clearTimeout(timer);
-    }
+    const record = await this.storage.increment(budgetKey('anonymous', ipTracker(ip)), MINUTE_MS, limit, MINUTE_MS, 'anonymous').catch(() => null);
+    if (!record?.isBlocked) return null;
+    return RateLimitError.tooMany('requests without a valid token from this address', record.timeToBlockExpire || record.timeToExpire);
   }
 
   /** The Fastify hook: answers 429 RATE_LIMITED with Retry-After before anything else is done. */

@@ -2,7 +2,8 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule, ThrottlerStorageService } from '@nestjs/throttler';
 import { Env } from '../config/env.schema';
-import { REDIS, RedisClient } from '../redis/redis.module';
+import { RedisLink } from '../redis/redis-link';
+import { REDIS } from '../redis/redis.module';
 import { OutsideRoutesLimiter } from './outside-routes';
 import { RateLimitGuard } from './rate-limit.guard';
 import { RedisThrottlerStorage } from './redis-throttler-storage';
@@ -17,7 +18,7 @@ const MINUTE_MS = 60_000;
   imports: [
     ThrottlerModule.forRootAsync({
       inject: [Env, REDIS],
-      useFactory: (env: Env, redis: RedisClient | null) => ({
+      useFactory: (env: Env, redis: RedisLink | null) => ({
         throttlers: [
           { name: 'checkout', ttl: MINUTE_MS, limit: env.RATE_LIMIT_CHECKOUT_PER_MINUTE },
           { name: 'spend', ttl: MINUTE_MS, limit: env.RATE_LIMIT_SPEND_PER_MINUTE },

@@ -1,50 +1,37 @@
-import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
-import { createClient, RedisClientType } from 'redis';
+import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { Env } from '../config/env.schema';
-
-/** Injection token of the shared Redis command client; null when REDIS_URL is unset (one instance, in memory). */
-export const REDIS = Symbol('REDIS');
-export type RedisClient = RedisClientType<Record<string, never>, Record<string, never>, Record<string, never>, 3>;
-
-const CONNECT_TIMEOUT_MS = 10_000;
+import { RedisLink } from './redis-link';
 
 /**
- * Connects once while the module graph is built: an unreachable Redis is a startup error rather than
- * instances that silently stop sharing their limits. Once connected, the client reconnects by itself.
+ * Injection token of the shared Redis command link (rate limits, socket quotas); null when REDIS_URL
+ * is unset (one instance, everything in memory).
  */
-async function connect(env: Env): Promise<RedisClient | null> {
-  if (!env.REDIS_URL) return null;
-  const logger = new Logger('Redis');
-  const client: RedisClient = createClient({ url: env.REDIS_URL });
-  client.on('error', (error: Error) => logger.error(`Redis: ${error.message}`));
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis (REDIS_URL) unreachable after ${CONNECT_TIMEOUT_MS / 1000}s`)), CONNECT_TIMEOUT_MS);
-  });
-  try {
-    await Promise.race([client.connect(), deadline]);
-  } catch (error) {
-    client.destroy();
-    throw error;
-  } finally {
-    clearTimeout(timer);
-  }
-  return client;
-}
+export const REDIS = Symbol('REDIS');
 
 @Injectable()
 class RedisLifecycle implements OnApplicationShutdown {
-  constructor(@Inject(REDIS) private readonly client: RedisClient | null) {}
+  constructor(@Inject(REDIS) private readonly link: RedisLink | null) {}
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.client?.isOpen) await this.client.close();
+    await this.link?.close();
   }
 }
 
-/** The command client shared by everything that coordinates instances through Redis (rate limits, socket quotas). */
+/**
+ * The command link shared by everything that coordinates instances through Redis. It is created
+ * connecting, not connected: an instance starts while Redis is down and joins it when it appears
+ * (see RedisLink); every user of it has a per-instance fallback.
+ */
 @Global()
 @Module({
-  providers: [{ provide: REDIS, inject: [Env], useFactory: connect }, RedisLifecycle],
+  providers: [
+    {
+      provide: REDIS,
+      inject: [Env],
+      useFactory: (env: Env): RedisLink | null => (env.REDIS_URL ? new RedisLink(env.REDIS_URL, { name: 'commands' }).start() : null),
+    },
+    RedisLifecycle,
+  ],
   exports: [REDIS],
 })
 export class RedisModule {}

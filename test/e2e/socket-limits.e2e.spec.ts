@@ -1,18 +1,17 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import { createClient } from 'redis';
 import request from 'supertest';
 import { TransactionRunner } from '../../src/database/transaction';
 import { EventBus } from '../../src/events/event-bus';
 import { SOCKET_JOIN_TIMEOUT_MS } from '../../src/notifications/socket-io-adapter';
 import { SOCKET_QUOTA_KEY_PREFIX, RedisSocketQuota } from '../../src/notifications/socket-quota';
-import type { RedisClient } from '../../src/redis/redis.module';
+import { RedisLink } from '../../src/redis/redis-link';
 import { createUser, TestUser } from '../factories';
 import { api } from '../support/http';
 import { createIsolatedDatabase, IsolatedDatabase } from '../support/isolated-database';
 import { ids, NotificationsClient } from '../support/sockets';
 import { startTestApp, TestApp } from '../support/test-app';
 import { signClaims } from '../support/tokens';
-import { sleep } from '../support/wait';
+import { sleep, waitUntil } from '../support/wait';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const QUIET_MS = 300;
@@ -145,12 +144,13 @@ describe('Socket limits: per-user cap, handshake budget, capped replay, message 
     });
 
     it("stops counting a stopped instance's sockets once their lease ends, while a live instance's leases are renewed", async () => {
-      const redis: RedisClient = createClient({ url: REDIS_URL });
-      await redis.connect();
+      const link = new RedisLink(REDIS_URL, { name: 'test' }).start();
+      await waitUntil(() => Promise.resolve(link.usable));
+      const redis = link.client;
       const userId = `test-${randomUUID()}`;
       // Never started: it renews nothing, like an instance that died with its sockets open.
-      const crashed = new RedisSocketQuota(redis, { limit: 2, leaseMs: 500 });
-      const alive = new RedisSocketQuota(redis, { limit: 2, leaseMs: 500, refreshMs: 100 });
+      const crashed = new RedisSocketQuota(link, { limit: 2, leaseMs: 500 });
+      const alive = new RedisSocketQuota(link, { limit: 2, leaseMs: 500, refreshMs: 100 });
       alive.start();
       try {
         expect(await crashed.acquire(userId, 's1')).toBe(true);
@@ -166,7 +166,7 @@ describe('Socket limits: per-user cap, handshake budget, capped replay, message 
       } finally {
         await alive.close();
         await redis.del(SOCKET_QUOTA_KEY_PREFIX + userId);
-        await redis.close();
+        await link.close();
       }
     });
   });

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../../src/app.module';
 import { configureApp, createHttpAdapter } from '../../src/app.setup';
 import { validateEnv } from '../../src/config/env.schema';
+import { installLastResortHandlers } from '../../src/health/last-resort';
 import { useStructuredLogging } from '../../src/observability/logging';
 
 /**
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
     ...(structured ? { bufferLogs: true } : { logger: ['error', 'warn'] as const }),
   });
   if (structured) useStructuredLogging(app);
+  installLastResortHandlers(app);
   configureApp(app);
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
