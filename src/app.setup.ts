@@ -3,12 +3,13 @@ import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { API_BODY_LIMIT_BYTES, limitBodies, parseBody } from './common/body-limits';
 import { answerClientError } from './common/client-errors';
+import { ConnectionBudget } from './common/connection-budget';
 import { allowedOrigins, corsOptions } from './common/cors';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createOpenApiDocument, serveOpenApiDocument } from './common/openapi';
 import { echoRequestIds } from './common/request-id';
 import { applySecurityHeaders } from './common/security-headers';
-import { Env } from './config/env.schema';
+import { connectionLimits, Env } from './config/env.schema';
 import { EdgeIoAdapter } from './notifications/socket-io-adapter';
 import { labelRoutes } from './observability/route-label';
 import { OutsideRoutesLimiter } from './rate-limit/outside-routes';
@@ -30,8 +31,6 @@ export interface ServerLimits {
   keepAliveTimeoutMs: number;
   /** How often Node checks the two request timeouts above. */
   checkIntervalMs: number;
-  /** Open connections per instance (websockets included); beyond it new ones are refused at once. */
-  maxConnections: number;
 }
 
 export const SERVER_LIMITS: ServerLimits = {
@@ -39,7 +38,6 @@ export const SERVER_LIMITS: ServerLimits = {
   requestTimeoutMs: 30_000,
   keepAliveTimeoutMs: 65_000,
   checkIntervalMs: 1_000,
-  maxConnections: 8_192,
 };
 
 export interface AppSetupOptions {
@@ -83,6 +81,8 @@ export function configureApp(app: INestApplication, options: AppSetupOptions = {
   // Before the reference client's hook: its pages count against the anonymous budget too.
   app.get(OutsideRoutesLimiter).register((app as NestFastifyApplication).getHttpAdapter().getInstance());
   applyServerLimits(app.getHttpServer() as Server, { ...SERVER_LIMITS, ...options.serverLimits });
+  // Who may hold the instance's connections (MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS).
+  new ConnectionBudget(connectionLimits(env)).attach(app.getHttpServer() as Server);
 
   app.useGlobalPipes(
     new ValidationPipe({
@@ -103,7 +103,6 @@ export function applyServerLimits(server: Server, limits: ServerLimits): void {
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = limits.requestTimeoutMs;
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
-  server.maxConnections = limits.maxConnections;
   // Read by Node when the server starts listening, so setting it here (before listen) takes effect.
   (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = limits.checkIntervalMs;
 }

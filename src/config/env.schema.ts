@@ -241,7 +241,55 @@ export class Env {
   @IsOptional()
   @IsBoolean()
   SERVE_WEB_CLIENT?: boolean;
+
+  // ── Connections an instance holds (SPEC §12, §13) ─────────────────────────────────────────────
+
+  /**
+   * Open connections of one instance: keep-alive HTTP, websockets and requests in flight. Beyond it a
+   * new connection closes the oldest idle one, or is refused. Keep it under the process's open-file
+   * limit (`ulimit -n`).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(64)
+  @Max(1_000_000)
+  MAX_CONNECTIONS = 16_384;
+
+  /**
+   * Open connections per client address (the TCP peer); beyond it the address's oldest idle
+   * connection is closed, or the new one refused. Default 1024 when clients reach the service
+   * directly (TRUST_PROXY=0); unbounded (0) behind a proxy, where every connection comes from the
+   * proxy and the proxy must bound its clients.
+   */
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  MAX_CONNECTIONS_PER_ADDRESS?: number;
+
+  /**
+   * Sockets (socket.io sessions) one instance holds; beyond it a new one is refused with 503 and the
+   * client retries elsewhere, so that sockets never take the connections webhooks and API requests
+   * need. Default: three quarters of MAX_CONNECTIONS.
+   */
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  SOCKET_MAX_CONNECTIONS?: number;
 }
+
+/** The connection limits in force: the configured ones, else their defaults (see the fields above). */
+export function connectionLimits(env: Pick<Env, 'MAX_CONNECTIONS' | 'MAX_CONNECTIONS_PER_ADDRESS' | 'SOCKET_MAX_CONNECTIONS' | 'TRUST_PROXY'>) {
+  return {
+    maxConnections: env.MAX_CONNECTIONS,
+    maxPerAddress: env.MAX_CONNECTIONS_PER_ADDRESS ?? (env.TRUST_PROXY > 0 ? 0 : DIRECT_CONNECTIONS_PER_ADDRESS),
+    maxSockets: env.SOCKET_MAX_CONNECTIONS ?? Math.floor((env.MAX_CONNECTIONS * 3) / 4),
+  };
+}
+
+/** Connections per address when clients reach the service directly: room for an office behind one NAT. */
+const DIRECT_CONNECTIONS_PER_ADDRESS = 1024;
 
 /** Variables holding secrets: never printed, not even in validation errors. */
 export const SENSITIVE_ENV: ReadonlySet<keyof Env> = new Set([
@@ -287,6 +335,12 @@ export function validateEnv(raw: Record<string, unknown>, options: ValidateOptio
     return Object.values(error.constraints ?? {}).map((message) => `${error.property}=${shown}: ${message}`);
   });
   if (!options.migrationsOnly) problems.push(...secretProblems(env, local));
+  const roomForRequests = Math.ceil(env.MAX_CONNECTIONS / 8);
+  if (env.SOCKET_MAX_CONNECTIONS !== undefined && env.SOCKET_MAX_CONNECTIONS > env.MAX_CONNECTIONS - roomForRequests) {
+    problems.push(
+      `SOCKET_MAX_CONNECTIONS=${env.SOCKET_MAX_CONNECTIONS}: must leave an eighth of MAX_CONNECTIONS (${roomForRequests} of ${env.MAX_CONNECTIONS}) for webhooks and API requests`,
+    );
+  }
   if (isProduction(env) && env.CORS_ORIGINS?.includes('*')) {
     problems.push('CORS_ORIGINS="*": any origin is refused in production; list the frontends\' origins');
   }

@@ -1,8 +1,10 @@
-import type { IncomingMessage } from 'node:http';
+import { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket as NetSocket } from 'node:net';
+import type { Server as IoServer } from 'socket.io';
 import { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { allowedOrigins, CORS_ALLOWED_HEADERS, isAllowedOrigin } from '../common/cors';
-import { Env } from '../config/env.schema';
+import { connectionLimits, Env } from '../config/env.schema';
 import { HandshakeLimiter } from './handshake-limit';
 
 type IoServerOptions = NonNullable<Parameters<IoAdapter['createIOServer']>[1]>;
@@ -31,7 +33,13 @@ export const SOCKET_JOIN_TIMEOUT_MS = 10_000;
  *   `HandshakeLimiter.admitsConnection`), and a connection that has not joined the namespace after
  *   SOCKET_JOIN_TIMEOUT_MS is closed: one address cannot hold the instance's connections by opening
  *   sockets that never authenticate;
- * - `maxHttpBufferSize`: a message over SOCKET_MAX_MESSAGE_BYTES closes the connection.
+ * - `maxHttpBufferSize`: a message over SOCKET_MAX_MESSAGE_BYTES closes the connection;
+ * - only `/notifications` can be joined: socket.io's default namespace `/` refuses every socket (its
+ *   connection is then closed after SOCKET_JOIN_TIMEOUT_MS, as any that joins nothing);
+ * - the instance holds at most SOCKET_MAX_CONNECTIONS sockets: a new one beyond it is answered
+ *   `503` with `Retry-After` before any session is made, and the client connects again, to another
+ *   instance behind a load balancer. Sockets never take the connections that webhooks and API
+ *   requests need.
  */
 export class EdgeIoAdapter extends IoAdapter {
   private handshakes?: HandshakeLimiter;
@@ -76,8 +84,49 @@ export class EdgeIoAdapter extends IoAdapter {
       },
     };
     // socket.io takes partial options and fills in its defaults; the adapter's type asks for all of them.
-    return super.createIOServer(port, edge as IoServerOptions);
+    const server: IoServer = super.createIOServer(port, edge as IoServerOptions);
+    refuseDefaultNamespace(server);
+    limitSessions(server, connectionLimits(this.env).maxSockets);
+    return server;
   }
+}
+
+/** What a socket connecting to any namespace but /notifications is told (`connect_error` data). */
+export const ONLY_NOTIFICATIONS = { status: 404, error: 'NOT_FOUND', message: 'Connect to the /notifications namespace: it is the only one' };
+
+function refuseDefaultNamespace(server: IoServer): void {
+  server.of('/').use((_socket, next) => next(Object.assign(new Error(ONLY_NOTIFICATIONS.message), { data: ONLY_NOTIFICATIONS })));
+}
+
+/** Seconds a client refused for a full instance is told to wait (a reconnecting client backs off anyway). */
+export const FULL_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * SOCKET_MAX_CONNECTIONS: a request that would open a new session (no `sid`) when the instance holds
+ * that many is answered 503 — a long-polling handshake with the service's error body, a websocket
+ * handshake with the same answer written on its socket — and no session is made.
+ */
+function limitSessions(server: IoServer, maxSockets: number): void {
+  server.engine.use((request: IncomingMessage, response: ServerResponse, next: (error?: unknown) => void) => {
+    if (server.engine.clientsCount < maxSockets || new URL(request.url ?? '/', 'http://socket').searchParams.has('sid')) {
+      next();
+      return;
+    }
+    const body = JSON.stringify({
+      status: 503,
+      error: 'INSTANCE_FULL',
+      message: `This instance holds as many sockets as it may (${maxSockets}); connect again`,
+    });
+    const headers = { 'Content-Type': 'application/json', 'Retry-After': String(FULL_RETRY_AFTER_SECONDS), 'Content-Length': Buffer.byteLength(body) };
+    if (response instanceof ServerResponse) {
+      response.writeHead(503, headers).end(body);
+      return;
+    }
+    // A websocket handshake: engine.io hands over the raw connection, not an HTTP response.
+    const socket = (response as unknown as { socket: NetSocket }).socket;
+    const head = Object.entries({ ...headers, Connection: 'close' }).map(([name, value]) => `${name}: ${value}\r\n`);
+    socket.end(`HTTP/1.1 503 Service Unavailable\r\n${head.join('')}\r\n${body}`);
+  });
 }
 
 function isSameOrigin(origin: string | undefined, host: string | undefined): boolean {
