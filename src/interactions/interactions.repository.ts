@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { In, IsNull } from 'typeorm';
+import { In } from 'typeorm';
 import { TransactionRunner } from '../database/transaction';
+import { UsersSql } from '../users/users.sql';
 import { ProfilesSql } from '../profiles/profiles.sql';
 import { Interaction } from './entities/interaction.entity';
 
@@ -117,13 +118,19 @@ export class InteractionsRepository {
     return this.transactions.repository(Interaction).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
   }
 
-  /** The profile's conversations handled by nobody, locked FOR UPDATE in id order. */
+  /**
+   * The profile's conversations handled by nobody — no moderator, or one who is no longer a
+   * moderator (UsersSql.currentModerators) — locked FOR UPDATE in id order.
+   */
   lockUnhandledOfProfile(profileId: string): Promise<Interaction[]> {
-    return this.transactions.repository(Interaction).find({
-      where: { profileId, moderatorId: IsNull() },
-      order: { id: 'ASC' },
-      lock: { mode: 'pessimistic_write' },
-    });
+    return this.transactions
+      .repository(Interaction)
+      .createQueryBuilder('i')
+      .where('i.profile_id = :profileId', { profileId })
+      .andWhere(`(i.moderator_id IS NULL OR i.moderator_id NOT IN (${UsersSql.currentModerators}))`)
+      .orderBy('i.id', 'ASC')
+      .setLock('pessimistic_write')
+      .getMany();
   }
 
   /** Gives the conversations `ids` (locked by the caller) to `moderatorId`, in one statement. */

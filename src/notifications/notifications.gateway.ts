@@ -55,6 +55,10 @@ export const CATCH_UP_GRACE_MS = 10_000;
 const DELIVERY_MEMORY_MS = 60_000;
 /** A catch-up that failed (the database unreachable too) is tried again after this. */
 const CATCH_UP_RETRY_MS = 5_000;
+/** Open sockets are checked against their users this often: a deleted or demoted user's socket is closed within it. */
+export const USER_RECHECK_MS = 5_000;
+/** Users per re-check statement. */
+const RECHECK_USERS_PER_QUERY = 5_000;
 
 /**
  * socket.io namespace /notifications.
@@ -66,7 +70,9 @@ const CATCH_UP_RETRY_MS = 5_000;
  *   HTTP (signature, exp required, lifetime cap, iat, issuer/audience when configured) and must name
  *   a user (UNAUTHORIZED, 401);
  * - the user may have SOCKET_MAX_CONNECTIONS_PER_USER sockets open across all instances (RATE_LIMITED).
- * The socket is closed when its token expires, however far away that is. Each user's sockets share
+ * The socket is closed when its token expires, however far away that is, and within USER_RECHECK_MS
+ * of its user being deleted or given another role (a demoted moderator stops hearing of purchases;
+ * a client that reconnects gets what its role now allows). Each user's sockets share
  * the room `user:<id>`. The gateway has no inbound events: the adapter (EdgeIoAdapter) closes a
  * connection that sends a message over a few kilobytes, and refuses browser origins not allowed.
  *
@@ -95,6 +101,7 @@ export class NotificationsGateway implements OnGatewayInit, OnGatewayConnection,
   private gapGeneration = 0;
   private sweeper?: NodeJS.Timeout;
   private retry?: NodeJS.Timeout;
+  private recheck?: NodeJS.Timeout;
 
   @WebSocketServer()
   private readonly namespace: NotificationsNamespace;
@@ -114,6 +121,8 @@ export class NotificationsGateway implements OnGatewayInit, OnGatewayConnection,
   }
 
   afterInit(namespace: NotificationsNamespace): void {
+    this.recheck = setInterval(() => void this.recheckUsers(), USER_RECHECK_MS);
+    this.recheck.unref();
     if (this.cluster) {
       const cluster = this.cluster;
       namespace.server.adapter(cluster.adapter);
@@ -169,6 +178,7 @@ export class NotificationsGateway implements OnGatewayInit, OnGatewayConnection,
   }
 
   onApplicationShutdown(): void {
+    clearInterval(this.recheck);
     clearInterval(this.sweeper);
     clearTimeout(this.retry);
   }
@@ -187,6 +197,32 @@ export class NotificationsGateway implements OnGatewayInit, OnGatewayConnection,
       this.namespace.sockets.get(socketId)?.data.delivery?.live(message);
     }
     return true;
+  }
+
+  /**
+   * Closes the sockets whose user no longer exists or no longer has the role the socket was opened
+   * with: one statement per RECHECK_USERS_PER_QUERY users, whatever the number of sockets. A failed
+   * read (the database busy) closes nothing; the next round tries again.
+   */
+  async recheckUsers(): Promise<void> {
+    const sockets = [...this.namespace.sockets.values()].filter((socket) => socket.data.user !== undefined);
+    const ids = [...new Set(sockets.map((socket) => socket.data.user.id))];
+    const roles = new Map<string, string>();
+    try {
+      for (let start = 0; start < ids.length; start += RECHECK_USERS_PER_QUERY) {
+        for (const identity of await this.users.findIdentities(ids.slice(start, start + RECHECK_USERS_PER_QUERY))) roles.set(identity.id, identity.role);
+      }
+    } catch (error) {
+      this.logger.warn(`open sockets not re-checked (${(error as Error).message}); next round in ${USER_RECHECK_MS / 1000} s`);
+      return;
+    }
+    for (const socket of sockets) {
+      const { id, role } = socket.data.user;
+      const now = roles.get(id);
+      if (now === role) continue;
+      this.logger.log(`socket ${socket.id} closed: user ${id} ${now === undefined ? 'no longer exists' : `is now ${now}, not ${role}`}`);
+      socket.disconnect(true);
+    }
   }
 
   /** The link to the other instances is lost: what they push from now on (and just before) does not arrive. */

@@ -83,10 +83,14 @@ export class PurchaseBalances {
   async moveAll(movements: readonly PurchaseMovement[], options: MoveOptions = {}): Promise<MovementResult[]> {
     if (movements.length === 0) return [];
     const conversations = await this.interactions.lockOrCreateAll(movements);
-    const planned = movements.map((movement) => {
+    const located = movements.map((movement) => {
       const conversation = conversations.get(conversationKey(movement.clientId, movement.profileId));
       if (!conversation) throw ProfilesError.notFound(movement.profileId);
-      const moderatorId = movement.moderatorId === undefined ? conversation.moderatorId : movement.moderatorId;
+      return { movement, conversation };
+    });
+    const earners = await this.currentModerators(located);
+    const planned = located.map(({ movement, conversation }) => {
+      const moderatorId = movement.moderatorId !== undefined ? movement.moderatorId : earners.has(conversation.moderatorId ?? '') ? conversation.moderatorId : null;
       return { movement, conversation, moderatorId };
     });
     const written = await this.ledger.transferAll(planned.flatMap((plan) => transfersOf(plan.movement, plan.conversation.id, plan.moderatorId)));
@@ -107,6 +111,18 @@ export class PurchaseBalances {
     }
     await this.interactions.applyBalanceChanges(changes);
     return moved;
+  }
+
+  /**
+   * Of the conversations' moderators, those who are moderators now (read, not locked: a role that
+   * changes while this transaction runs applies from the next one). Points moved in for a
+   * conversation whose moderator no longer is one are held, as for a conversation handled by nobody.
+   */
+  private currentModerators(located: ReadonlyArray<{ movement: PurchaseMovement; conversation: { moderatorId: string | null } }>): Promise<Set<string>> {
+    const handlers = located
+      .filter(({ movement, conversation }) => movement.moderatorId === undefined && conversation.moderatorId !== null)
+      .map(({ conversation }) => conversation.moderatorId!);
+    return this.users.currentModerators([...new Set(handlers)]);
   }
 
   /** Writes a moderator's balance now (after the lots, last in the lock order) and returns the new one. */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionRunner } from '../database/transaction';
 import { User } from './user.entity';
+import { UsersSql } from './users.sql';
 
 /** What authentication needs of a user. */
 export type UserIdentity = Pick<User, 'id' | 'role' | 'email'>;
@@ -37,6 +38,19 @@ export class UsersRepository {
   async findIdentity(id: string): Promise<UserIdentity | null> {
     const user = await this.transactions.repository(User).findOne({ where: { id }, select: { id: true, role: true, email: true } });
     return user && { id: user.id, role: user.role, email: user.email };
+  }
+
+  /** The identities of those of `ids` who still exist, fresh (no cache): what open sockets are checked against. */
+  findIdentities(ids: readonly string[]): Promise<UserIdentity[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.transactions.manager.query<UserIdentity[]>(`SELECT id, role, email FROM users WHERE id = ANY($1::bigint[])`, [ids]);
+  }
+
+  /** Those of `ids` who are moderators now. */
+  async currentModerators(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.transactions.manager.query<Array<{ id: string }>>(`${UsersSql.currentModerators} AND id = ANY($1::bigint[])`, [ids]);
+    return new Set(rows.map((row) => row.id));
   }
 
   /**

@@ -40,6 +40,16 @@ export class UsersService {
     return this.repository.findByEmails(users.map((user) => user.email));
   }
 
+  /** Of these users, those who still exist, with their role now (read fresh: open sockets are re-checked against it). */
+  findIdentities(ids: readonly string[]): Promise<UserIdentity[]> {
+    return this.repository.findIdentities(ids);
+  }
+
+  /** Of these users, those who are moderators now: only they are credited a purchase's points. */
+  currentModerators(ids: readonly string[]): Promise<Set<string>> {
+    return this.repository.currentModerators(ids);
+  }
+
   async isModerator(id: string): Promise<boolean> {
     const user = await this.findById(id);
     return user?.role === Role.Moderator;

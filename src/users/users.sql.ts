@@ -7,4 +7,10 @@ export const UsersSql = {
   points: (userId: string) => `(SELECT points::float8 FROM users WHERE id = ${userId})`,
   /** Rows (id, points) of every cached moderator balance: moderators', and any other user's that is not 0. */
   cachedPoints: `SELECT id, points FROM users WHERE role = 'moderator' OR points <> 0`,
+  /**
+   * Rows (id) of the users who are moderators now: only they earn. A moderator whose role changed
+   * (demoted, or removed by the platform) earns nothing more; what is bought afterwards for the
+   * conversations they handled is held for the next moderator assigned.
+   */
+  currentModerators: `SELECT id FROM users WHERE role = 'moderator'`,
 } as const;
