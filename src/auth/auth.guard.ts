@@ -37,7 +37,8 @@ export class AuthGuard extends PassportGuard('jwt') {
    * over it. No token, or a bad or expired one, is a plain 401.
    */
   override handleRequest<TUser>(error: unknown, user: TUser, info: unknown): TUser {
-    if (error instanceof Error) throw error;
+    // Any error object (a driver's may come from another realm, so not `instanceof Error` here).
+    if (typeof error === 'object' && error !== null) throw error as Error;
     if (error || !user) {
       throw info instanceof Error && info.name === 'TokenExpiredError' ? AuthError.tokenExpired() : AuthError.tokenRequired();
     }

@@ -5,7 +5,7 @@ import { EdgeError, messagesOf, UNNAMED_HTTP_ERROR } from './edge.errors';
 import { ApiErrorResponse } from './error-response.dto';
 import { routeTemplateOf } from '../observability/route-label';
 import { nodeRequestOf, REQUEST_ID_HEADER, requestIdOf } from './request-id';
-import { POOL_TIMEOUT_MESSAGE } from '../database/data-source-options';
+import { isDatabaseUnavailable } from '../database/unavailable';
 
 /**
  * One JSON error shape for every failure: an AppError answers its own status, code and message; Nest's
@@ -70,9 +70,15 @@ function asAppError(exception: unknown, request: FastifyRequest): AppError | und
   const fastifyCode = exception instanceof HttpException ? (exception.cause as { code?: unknown } | undefined)?.code : undefined;
   if (fastifyCode === 'FST_ERR_CTP_BODY_TOO_LARGE') return EdgeError.bodyTooLarge(request.routeOptions?.bodyLimit ?? 0);
   // Node's error when the client closes the connection before its body has arrived: nobody reads this answer.
-  if ((exception as { code?: unknown } | null)?.code === 'ECONNRESET') return EdgeError.requestAborted(exception);
+  if (isClientAbort(exception)) return EdgeError.requestAborted(exception);
   if (exception instanceof HttpException) return EdgeError.fromHttpException(exception);
-  // pg's pool found no free connection within DB_CONNECTION_WAIT_MS: nothing ran; a retry can succeed.
-  if (exception instanceof Error && exception.message === POOL_TIMEOUT_MESSAGE) return EdgeError.databaseBusy(exception);
+  // No database connection free in time, or none could be made: nothing committed; a retry can succeed.
+  if (isDatabaseUnavailable(exception)) return EdgeError.databaseBusy(exception);
   return undefined;
+}
+
+/** Node's `aborted` (ECONNRESET) of a request whose client went away mid-body: not a connection of ours that failed. */
+function isClientAbort(exception: unknown): boolean {
+  const { code, message } = (exception ?? {}) as { code?: unknown; message?: unknown };
+  return code === 'ECONNRESET' && message === 'aborted';
 }

@@ -105,7 +105,7 @@ function addCommonResponses(document: OpenAPIObject, handlers: Map<string, Handl
         addError(
           operation,
           503,
-          'SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s; nothing was done, retry after Retry-After seconds',
+          'SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds',
           { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
         );
       }

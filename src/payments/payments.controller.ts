@@ -1,12 +1,12 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import {
-  ApiBadGatewayResponse,
   ApiBadRequestResponse,
   ApiCreatedResponse,
   ApiForbiddenResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
 import { Auth, CurrentUser } from '../auth/auth.decorators';
@@ -35,7 +35,10 @@ export class PaymentsController {
   @ApiCreatedResponse({ type: CheckoutResponseDto })
   @ApiBadRequestResponse({ type: ApiErrorResponse, description: 'VALIDATION_FAILED, MALFORMED_JSON or UNKNOWN_PACK' })
   @ApiNotFoundResponse({ type: ApiErrorResponse, description: 'PROFILE_NOT_FOUND' })
-  @ApiBadGatewayResponse({ type: ApiErrorResponse, description: 'STRIPE_UNAVAILABLE: nothing was charged' })
+  @ApiServiceUnavailableResponse({
+    type: ApiErrorResponse,
+    description: 'STRIPE_UNAVAILABLE: Stripe refused, failed or did not answer within 20 s; nothing was charged, retry after Retry-After seconds',
+  })
   create(@CurrentUser() client: AuthUser, @Body() body: CheckoutRequestDto): Promise<CheckoutResponseDto> {
     return this.checkout.createCheckout(client, body);
   }

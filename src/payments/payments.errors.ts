@@ -11,7 +11,7 @@ export enum PaymentsErrorCode {
 
 export class PaymentsError extends moduleError<PaymentsErrorCode>({
   [PaymentsErrorCode.InvalidSignature]: HttpStatus.BAD_REQUEST,
-  [PaymentsErrorCode.StripeUnavailable]: HttpStatus.BAD_GATEWAY,
+  [PaymentsErrorCode.StripeUnavailable]: HttpStatus.SERVICE_UNAVAILABLE,
   [PaymentsErrorCode.TransactionNotFound]: HttpStatus.NOT_FOUND,
   [PaymentsErrorCode.NotProfileModerator]: HttpStatus.FORBIDDEN,
   [PaymentsErrorCode.PurchaseNotYetCredited]: HttpStatus.SERVICE_UNAVAILABLE,
@@ -20,11 +20,11 @@ export class PaymentsError extends moduleError<PaymentsErrorCode>({
     return new PaymentsError(PaymentsErrorCode.InvalidSignature, `Stripe signature rejected: ${reason}`);
   }
 
+  /** Stripe refused, failed or did not answer in time: a retry (a new checkout) may succeed. */
   static stripeUnavailable(): PaymentsError {
-    return new PaymentsError(
-      PaymentsErrorCode.StripeUnavailable,
-      'The payment provider could not be reached; nothing was charged. Please try again.',
-    );
+    return new PaymentsError(PaymentsErrorCode.StripeUnavailable, 'The payment provider could not be reached; nothing was charged. Please try again.', {
+      retryAfterSeconds: 5,
+    });
   }
 
   static transactionNotFound(): PaymentsError {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { FindOptionsWhere, In, LessThan } from 'typeorm';
+import { FindOptionsWhere, In, IsNull, LessThan } from 'typeorm';
 import { isId } from '../common/ids';
 import { TransactionRunner } from '../database/transaction';
 import { PointTransaction } from './entities/point-transaction.entity';
@@ -90,13 +90,17 @@ export class PurchasesRepository {
     return { count: row.count, oldestLeavesInSeconds: row.leaves };
   }
 
-  /** Stripe created no session: the purchase, if still pending, can never be paid. */
+  /** Stripe created no session: the purchase, if still pending without one, can never be paid. */
   async markCheckoutFailed(id: string): Promise<void> {
-    await this.rows.update({ id, status: TransactionStatus.Pending }, { status: TransactionStatus.Failed, failureReason: CHECKOUT_SESSION_NOT_CREATED });
+    await this.rows.update(
+      { id, status: TransactionStatus.Pending, stripeSessionId: IsNull() },
+      { status: TransactionStatus.Failed, failureReason: CHECKOUT_SESSION_NOT_CREATED },
+    );
   }
 
+  /** Remembers the purchase's session, unless one is remembered already (a webhook may have come first). */
   async attachSession(id: string, sessionId: string): Promise<void> {
-    await this.rows.update({ id }, { stripeSessionId: sessionId });
+    await this.rows.update({ id, stripeSessionId: IsNull() }, { stripeSessionId: sessionId });
   }
 
   async findBySessionForClient(sessionId: string, clientId: string): Promise<PointTransaction | null> {
@@ -133,6 +137,24 @@ export class PurchasesRepository {
       .createQueryBuilder('t')
       .where('t.status = :pending', { pending: TransactionStatus.Pending })
       .andWhere('t.stripe_session_id IS NOT NULL')
+      .andWhere(`t.created_at <= now() - make_interval(secs => :age)`, { age: olderThanSeconds })
+      .andWhere('t.id > :after', { after })
+      .orderBy('t.id', 'ASC')
+      .limit(limit)
+      .getMany();
+  }
+
+  /**
+   * Pending purchases whose session id was never stored (Stripe's answer never arrived, or arrived
+   * while the database refused it), created `olderThanSeconds` ago or more, in id order after
+   * `after`: the reconciliation asks Stripe whether it made their session.
+   */
+  async staleWithoutSession(olderThanSeconds: number, after: string, limit: number): Promise<PointTransaction[]> {
+    await this.writeStaged();
+    return this.rows
+      .createQueryBuilder('t')
+      .where('t.status = :pending', { pending: TransactionStatus.Pending })
+      .andWhere('t.stripe_session_id IS NULL')
       .andWhere(`t.created_at <= now() - make_interval(secs => :age)`, { age: olderThanSeconds })
       .andWhere('t.id > :after', { after })
       .orderBy('t.id', 'ASC')

@@ -9,6 +9,8 @@ import { AddressInfo } from 'node:net';
 export class StripeProxy {
   private readonly counts = new Map<string, number>();
   private rateLimitedFor = 0;
+  private hanging?: { prefix: string; forward: (idempotencyKey: string | undefined) => boolean };
+  private watching?: { prefix: string; arrived: () => void };
   private inFlight = 0;
   /** The most calls that were in flight at once since the last reset. */
   maxInFlight = 0;
@@ -42,13 +44,34 @@ export class StripeProxy {
     this.rateLimitedFor = count;
   }
 
+  /**
+   * Calls to `METHOD /path/prefix` get no answer until `answerAgain()`: Stripe hanging. A call that
+   * `forward` accepts (by its Idempotency-Key) reaches the emulator first: Stripe did the work and
+   * its answer was lost on the way back; the others never reach it.
+   */
+  hang(pathPrefix: string, forward: (idempotencyKey: string | undefined) => boolean): void {
+    this.hanging = { prefix: pathPrefix, forward };
+  }
+
+  answerAgain(): void {
+    this.hanging = undefined;
+  }
+
+  /** Runs `arrived` when the next call to `METHOD /path/prefix` comes in, before forwarding it as usual. */
+  onNext(pathPrefix: string, arrived: () => void): void {
+    this.watching = { prefix: pathPrefix, arrived };
+  }
+
   reset(): void {
     this.counts.clear();
     this.rateLimitedFor = 0;
+    this.hanging = undefined;
+    this.watching = undefined;
     this.maxInFlight = 0;
   }
 
   stop(): Promise<void> {
+    this.server.closeAllConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
@@ -62,6 +85,24 @@ export class StripeProxy {
       incoming.resume();
       outgoing.writeHead(429, { 'Content-Type': 'application/json' });
       outgoing.end(JSON.stringify({ error: { type: 'rate_limit_error', message: 'Request rate limit exceeded (emulated).' } }));
+      return;
+    }
+    if (this.watching && key.startsWith(this.watching.prefix)) {
+      const { arrived } = this.watching;
+      this.watching = undefined;
+      arrived();
+    }
+    if (this.hanging && key.startsWith(this.hanging.prefix)) {
+      const idempotencyKey = incoming.headers['idempotency-key'];
+      if (!this.hanging.forward(Array.isArray(idempotencyKey) ? idempotencyKey[0] : idempotencyKey)) {
+        incoming.resume();
+        return;
+      }
+      const upstream = forward({ host: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers: incoming.headers }, (answer) =>
+        answer.resume(),
+      );
+      upstream.on('error', () => undefined);
+      incoming.pipe(upstream);
       return;
     }
     this.inFlight += 1;

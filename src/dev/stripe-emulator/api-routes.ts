@@ -41,7 +41,15 @@ export function apiRoutes(engine: StripeEngine, webhooks: WebhookDispatcher): Ro
 function listSessions(engine: StripeEngine, query: ParamReader): StripeListObject<CheckoutSessionObject> {
   const limit = query.positiveInteger('limit') ?? 10;
   if (limit > MAX_LIST_LIMIT) throw StripeApiError.invalid(`Invalid limit: must be at most ${MAX_LIST_LIMIT}`, 'limit');
-  const { data, hasMore } = engine.listSessions({ limit, paymentIntent: query.string('payment_intent'), status: query.string('status') });
+  const created = query.object('created');
+  const { data, hasMore } = engine.listSessions({
+    limit,
+    paymentIntent: query.string('payment_intent'),
+    status: query.string('status'),
+    createdFrom: created?.integer('gte'),
+    createdUntil: created?.integer('lte'),
+    startingAfter: query.string('starting_after'),
+  });
   return { object: 'list', data, has_more: hasMore, url: '/v1/checkout/sessions' };
 }
 

@@ -32,6 +32,11 @@ export interface StripeEngineOptions {
 export interface SessionListFilter {
   paymentIntent?: string;
   status?: string;
+  /** Creation time bounds, in seconds, inclusive (Stripe's `created[gte]`, `created[lte]`). */
+  createdFrom?: number;
+  createdUntil?: number;
+  /** The page after this session id (Stripe's `starting_after`). */
+  startingAfter?: string;
   limit: number;
 }
 
@@ -123,8 +128,12 @@ export class StripeEngine {
       .map((record) => record.session)
       .filter((session) => filter.paymentIntent === undefined || session.payment_intent === filter.paymentIntent)
       .filter((session) => filter.status === undefined || session.status === filter.status)
+      .filter((session) => (filter.createdFrom === undefined || session.created >= filter.createdFrom) && (filter.createdUntil === undefined || session.created <= filter.createdUntil))
       .reverse();
-    return { data: matching.slice(0, filter.limit), hasMore: matching.length > filter.limit };
+    // Newest first, as Stripe lists; a page starts after the session it names.
+    const start = filter.startingAfter === undefined ? 0 : matching.findIndex((session) => session.id === filter.startingAfter) + 1;
+    const page = matching.slice(start, start + filter.limit);
+    return { data: page, hasMore: matching.length > start + filter.limit };
   }
 
   paySession(id: string, options: { async: boolean }): StripeEventObject[] {

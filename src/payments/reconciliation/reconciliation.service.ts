@@ -10,6 +10,7 @@ import { Outcome, SessionOutcomeTrigger } from '../outcomes/decide';
 import { PaymentOutcomes } from '../outcomes/payment-outcomes.service';
 import { PurchasesRepository } from '../purchases.repository';
 import { STRIPE } from '../stripe.client';
+import { STRIPE_CHECKOUT_DEADLINE_MS } from '../checkout.service';
 
 const JOB = 'reconcile-pending-purchases';
 const BATCH = 100;
@@ -20,14 +21,29 @@ const MAX_BACKOFF_PASSES = 32;
 /** However often the success page is polled, one Stripe lookup per session per this many milliseconds. */
 export const SESSION_LOOKUP_INTERVAL_MS = 5_000;
 
+/** What one lookup found: an outcome applied, a session still open, no session at Stripe at all. */
+export type ReconcileOutcome = Outcome | 'still_open' | 'no_session';
+
 export interface ReconcileSummary {
   checked: number;
-  outcomes: Partial<Record<Outcome | 'still_open' | 'stripe_error', number>>;
+  outcomes: Partial<Record<ReconcileOutcome | 'stripe_error', number>>;
 }
+
+/**
+ * Where a session made for a purchase whose session id was never stored can be: Stripe lists
+ * sessions by creation time only, so the search covers the purchase's creation, the checkout's
+ * whole wait for Stripe, and a margin for the clocks.
+ */
+const SESSION_SEARCH_MARGIN_SECONDS = 60;
+const SESSION_SEARCH_AFTER_SECONDS = Math.ceil(STRIPE_CHECKOUT_DEADLINE_MS / 1000) + SESSION_SEARCH_MARGIN_SECONDS;
 
 /**
  * A missed webhook must never lose a credit: pending purchases older than a threshold are looked up
  * in Stripe and their real outcome is applied through the same locked, idempotent path as webhooks.
+ * A pending purchase whose session id was never stored (Stripe's answer to the checkout was lost,
+ * or came while the database refused it) is looked for among the sessions Stripe made around its
+ * creation, by client_reference_id: found, its session is attached and applied like any other;
+ * absent, the purchase is marked failed (`checkout_session_not_created`).
  * The Stripe call happens before the transaction opens; a webhook landing at the same moment is
  * serialised by the purchase row lock and finds the purchase already final.
  */
@@ -38,7 +54,7 @@ export class ReconciliationService implements OnApplicationBootstrap, OnApplicat
   /** Passes still to skip after a 429, and how many the next 429 will make. */
   private backoff = { skip: 0, next: 1 };
   /** Per session: the lookup in flight or its settled promise, kept for SESSION_LOOKUP_INTERVAL_MS. */
-  private readonly recentLookups = new Map<string, { at: number; result: Promise<Outcome | 'still_open'> }>();
+  private readonly recentLookups = new Map<string, { at: number; result: Promise<ReconcileOutcome> }>();
 
   constructor(
     @Inject(STRIPE) private readonly stripe: Stripe,
@@ -81,7 +97,7 @@ export class ReconciliationService implements OnApplicationBootstrap, OnApplicat
    * The success page's lookup: concurrent and repeated calls for one session within
    * SESSION_LOOKUP_INTERVAL_MS share one Stripe call, so polling cannot multiply Stripe traffic.
    */
-  reconcileOnce(purchase: PointTransaction): Promise<Outcome | 'still_open'> {
+  reconcileOnce(purchase: PointTransaction): Promise<ReconcileOutcome> {
     const key = purchase.stripeSessionId ?? `transaction:${purchase.id}`;
     const now = Date.now();
     for (const [session, lookup] of this.recentLookups) {
@@ -95,10 +111,19 @@ export class ReconciliationService implements OnApplicationBootstrap, OnApplicat
     return result;
   }
 
-  /** Asks Stripe about one purchase's session and applies what it says. */
-  async reconcile(purchase: PointTransaction): Promise<Outcome | 'still_open'> {
-    if (!purchase.stripeSessionId || purchase.status !== TransactionStatus.Pending) return 'already_final';
-    const session = await this.stripe.checkout.sessions.retrieve(purchase.stripeSessionId);
+  /** Asks Stripe about one purchase's session (finding it first when its id was never stored) and applies what it says. */
+  async reconcile(purchase: PointTransaction): Promise<ReconcileOutcome> {
+    if (purchase.status !== TransactionStatus.Pending) return 'already_final';
+    const session = purchase.stripeSessionId ? await this.stripe.checkout.sessions.retrieve(purchase.stripeSessionId) : await this.findSession(purchase);
+    if (!session) {
+      await this.purchases.markCheckoutFailed(purchase.id);
+      this.logger.warn(`transaction ${purchase.id} failed: Stripe made no session for it`);
+      return 'no_session';
+    }
+    if (!purchase.stripeSessionId) {
+      await this.purchases.attachSession(purchase.id, session.id);
+      this.logger.warn(`transaction ${purchase.id}: its session ${session.id}, never stored, attached by reconciliation`);
+    }
     const trigger = await this.triggerFor(session);
     if (!trigger) return 'still_open';
     const applied = await this.transactions.run(() => this.outcomes.applySession(trigger, session));
@@ -113,10 +138,23 @@ export class ReconciliationService implements OnApplicationBootstrap, OnApplicat
    */
   private async pass(olderThanSeconds: number): Promise<ReconcileSummary> {
     const summary: ReconcileSummary = { checked: 0, outcomes: {} };
+    let rateLimited = await this.checkAll(summary, (after) => this.purchases.stalePending(olderThanSeconds, after, BATCH));
+    if (!rateLimited) rateLimited = await this.checkAll(summary, (after) => this.purchases.staleWithoutSession(olderThanSeconds, after, BATCH));
+    if (rateLimited) {
+      this.backoff = { skip: this.backoff.next, next: Math.min(this.backoff.next * 2, MAX_BACKOFF_PASSES) };
+      this.logger.warn(`Stripe answered 429: reconciliation stops this pass and skips the next ${this.backoff.skip}`);
+    } else {
+      this.backoff = { skip: 0, next: 1 };
+    }
+    return summary;
+  }
+
+  /** Checks every purchase `next` pages out, a few lookups at a time; true when Stripe answered 429 (the rest waits). */
+  private async checkAll(summary: ReconcileSummary, page: (after: string) => Promise<PointTransaction[]>): Promise<boolean> {
     let after = '0';
     let rateLimited = false;
     while (!rateLimited) {
-      const batch = await this.purchases.stalePending(olderThanSeconds, after, BATCH);
+      const batch = await page(after);
       let next = 0;
       const worker = async () => {
         while (!rateLimited && next < batch.length) {
@@ -134,13 +172,20 @@ export class ReconciliationService implements OnApplicationBootstrap, OnApplicat
       if (batch.length < BATCH) break;
       after = batch[batch.length - 1].id;
     }
-    if (rateLimited) {
-      this.backoff = { skip: this.backoff.next, next: Math.min(this.backoff.next * 2, MAX_BACKOFF_PASSES) };
-      this.logger.warn(`Stripe answered 429: reconciliation stops this pass and skips the next ${this.backoff.skip}`);
-    } else {
-      this.backoff = { skip: 0, next: 1 };
+    return rateLimited;
+  }
+
+  /** The session Stripe made for the purchase, among those created around it; null when Stripe has none. */
+  private async findSession(purchase: PointTransaction): Promise<Stripe.Checkout.Session | null> {
+    const createdAt = Math.floor(purchase.createdAt.getTime() / 1000);
+    const sessions = this.stripe.checkout.sessions.list({
+      created: { gte: createdAt - SESSION_SEARCH_MARGIN_SECONDS, lte: createdAt + SESSION_SEARCH_AFTER_SECONDS },
+      limit: 100,
+    });
+    for await (const session of sessions) {
+      if (session.client_reference_id === purchase.id) return session;
     }
-    return summary;
+    return null;
   }
 
   /** Which webhook the session's current state stands for; null while there is nothing to apply. */
