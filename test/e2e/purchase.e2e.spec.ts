@@ -102,6 +102,7 @@ describe('Purchase path (checkout → signed webhook → credit → alert)', () 
     const payload = JSON.stringify({
       id: `evt_forged_${transactionId}`,
       object: 'event',
+      livemode: false,
       type: 'checkout.session.completed',
       created: Math.floor(Date.now() / 1000),
       data: { object: { ...session, status: 'complete', payment_status: 'paid' } },

@@ -70,6 +70,7 @@ describe('Graceful shutdown (SIGTERM)', () => {
       const payload = JSON.stringify({
         id,
         object: 'event',
+        livemode: false,
         type: 'checkout.session.completed',
         created: Math.floor(Date.now() / 1000),
         data: { object: { ...session, status: 'complete', payment_status: 'paid', payment_intent: `pi_for_${sessionId}` } },

@@ -227,6 +227,7 @@ function plausible(type: HandledEventType, pools: Pools, sessions: string[]): fc
       ? {
           id: r.session,
           object: 'checkout.session',
+          mode: 'payment',
           client_reference_id: r.reference,
           payment_status: r.paymentStatus,
           amount_total: r.amount,
@@ -245,7 +246,7 @@ function plausible(type: HandledEventType, pools: Pools, sessions: string[]): fc
             payment_intent: r.paymentIntent,
             status: r.disputeStatus,
           };
-    return { id: r.eventId, object: 'event', type, created: Math.floor(Date.now() / 1000), data: { object } };
+    return { id: r.eventId, object: 'event', livemode: false, type, created: Math.floor(Date.now() / 1000), data: { object } };
   });
 }
 

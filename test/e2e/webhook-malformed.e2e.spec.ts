@@ -18,7 +18,7 @@ const now = () => Math.floor(Date.now() / 1000);
 const eventId = () => `evt_malformed_${Date.now()}_${++counter}`;
 
 function event(type: string, object: unknown, fields: Json = {}): Json {
-  return { id: eventId(), object: 'event', type, created: now(), data: { object }, ...fields };
+  return { id: eventId(), object: 'event', livemode: false, type, created: now(), data: { object }, ...fields };
 }
 
 /** The session of the pending purchase as Stripe sends it once paid: well formed, it would credit. */
@@ -127,6 +127,14 @@ describe('Malformed signed Stripe events (SPEC §9): acknowledged, recorded as "
     ['a dispute closed with an unknown status', (f) => event('charge.dispute.closed', dispute(f, { status: 'maybe' }))],
     // Unique, as the same body from anyone (another suite included) is one event.
     ['a body that is an array', () => [eventId(), 'not an event']],
+    // Well formed, signed, and about payments that are not this service's own: never applied.
+    ['livemode true while the service runs on a test key', (f) => event('checkout.session.completed', paidSession(f), { livemode: true })],
+    ['no livemode at all', (f) => without(event('checkout.session.completed', paidSession(f)), 'livemode')],
+    ['another (connected) account', (f) => event('checkout.session.completed', paidSession(f), { account: 'acct_1Other' })],
+    ['a payment intent where a session is named', (f) => event('checkout.session.completed', paidSession(f, { object: 'payment_intent' }))],
+    ['a subscription session', (f) => event('checkout.session.completed', paidSession(f, { mode: 'subscription' }))],
+    ['a refund of another account', (f) => event('charge.refunded', refundedCharge(f), { account: 'acct_1Other' })],
+    ['a dispute that names a charge as its object', (f) => event('charge.dispute.created', dispute(f, { object: 'charge' }))],
   ];
 
   it.each(cases)('acknowledges an event with %s as "malformed" and changes nothing', async (_label, build) => {

@@ -16,6 +16,7 @@ export async function signedSessionEvent(
   const payload = JSON.stringify({
     id,
     object: 'event',
+    livemode: false,
     type,
     created: Math.floor(Date.now() / 1000),
     data: { object: { ...session, status: 'complete', payment_status: 'paid', payment_intent: `pi_for_${sessionId}`, ...overrides } },

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import {
+  accountOfKey,
   CHARGE_EVENT_TYPES,
   checkStripeEvent,
   DISPUTE_STATUSES,
@@ -16,6 +17,7 @@ type Json = Record<string, unknown>;
 const session = (overrides: Json = {}): Json => ({
   id: 'cs_test_a1',
   object: 'checkout.session',
+  mode: 'payment',
   client_reference_id: '42',
   payment_status: 'paid',
   amount_total: 999,
@@ -53,6 +55,7 @@ const NULLABLE = new Set(['client_reference_id', 'payment_intent']);
 const event = (type: string, object: unknown, overrides: Json = {}): Json => ({
   id: 'evt_1',
   object: 'event',
+  livemode: false,
   type,
   created: 1_764_000_000,
   data: { object },
@@ -95,8 +98,37 @@ const WRONG: Record<string, fc.Arbitrary<unknown>> = {
   status: fc.oneof(wrongText((value) => (DISPUTE_STATUSES as readonly string[]).includes(value)), fc.constant(null)),
 };
 
+const TEST_KEY_ACCOUNT = accountOfKey('sk_test_emulator');
+
 describe(checkStripeEvent.name, () => {
-  const sut = checkStripeEvent;
+  const sut = (payload: unknown) => checkStripeEvent(payload, TEST_KEY_ACCOUNT);
+
+  describe('events about another account, mode or kind of payment', () => {
+    it.each(HANDLED)('refuses %s of live mode, signed for a test key, and of test mode for a live key', (type) => {
+      expect(problemOf(sut(event(type, OBJECTS[type](), { livemode: true })))).toBe(
+        "event.livemode is a boolean; expected false (this service's Stripe key is a test key)",
+      );
+      expect(problemOf(checkStripeEvent(event(type, OBJECTS[type]()), accountOfKey('sk_live_abc')))).toMatch(/^event\.livemode .* expected true/);
+      expect(checkStripeEvent(event(type, OBJECTS[type](), { livemode: true }), accountOfKey('rk_live_abc')).kind).toBe('handled');
+      expect(problemOf(sut(event(type, OBJECTS[type](), { livemode: undefined })))).toMatch(/^event\.livemode is missing/);
+    });
+
+    it.each(HANDLED)('refuses %s of a connected account (Connect), applies one of the account itself', (type) => {
+      expect(problemOf(sut(event(type, OBJECTS[type](), { account: 'acct_123' })))).toBe("event.account is set: the event of a connected account, not of this service's own");
+      expect(sut(event(type, OBJECTS[type](), { account: null })).kind).toBe('handled');
+    });
+
+    it.each(HANDLED)('refuses %s about another kind of object', (type) => {
+      const object = { ...OBJECTS[type](), object: 'payment_intent' };
+      expect(problemOf(sut(event(type, object)))).toMatch(/^data\.object\.object is a string of 14 characters; expected "(checkout\.session|charge|dispute)"/);
+    });
+
+    it.each(SESSION_EVENT_TYPES)('refuses %s of a subscription or setup session', (type) => {
+      for (const mode of ['subscription', 'setup', undefined]) {
+        expect(problemOf(sut(event(type, { ...OBJECTS[type](), mode })))).toMatch(/^data\.object\.mode .* expected "payment"/);
+      }
+    });
+  });
 
   it.each(HANDLED)('admits a well-formed %s', (type) => {
     const payload = event(type, OBJECTS[type]());

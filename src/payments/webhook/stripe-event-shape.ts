@@ -154,6 +154,45 @@ const SCHEMAS: Record<HandledEventType, (object: Record<string, unknown>) => Sch
 
 const isHandled = (type: string): type is HandledEventType => Object.hasOwn(SCHEMAS, type);
 
+/** The kind of object (`data.object.object`) each handled type is about. */
+const OBJECT_OF: Record<HandledEventType, string> = {
+  'checkout.session.completed': 'checkout.session',
+  'checkout.session.async_payment_succeeded': 'checkout.session',
+  'checkout.session.async_payment_failed': 'checkout.session',
+  'checkout.session.expired': 'checkout.session',
+  'charge.refunded': 'charge',
+  'charge.dispute.created': 'dispute',
+  'charge.dispute.closed': 'dispute',
+};
+
+/** Which Stripe account's events this service applies. */
+export interface StripeAccount {
+  /** Events of live mode (a live key) or of test mode (a test key, the emulator). */
+  livemode: boolean;
+}
+
+/** The account a Stripe secret key belongs to, as far as its events tell: `sk_live_…`/`rk_live_…` is live mode. */
+export function accountOfKey(secretKey: string): StripeAccount {
+  return { livemode: /^(sk|rk)_live_/.test(secretKey) };
+}
+
+/**
+ * Whether a signed event of a handled type is about this service's own payments: of the key's mode
+ * (a live event signed with a test secret is someone's mistake, never to be credited), of the
+ * account itself and not of an account connected to it (Connect events carry `account`), about
+ * the kind of object its type names, and for a session, a one-time payment (this service sells no
+ * subscription). Null when it is.
+ */
+function foreignProblem(event: Record<string, unknown>, object: Record<string, unknown>, type: HandledEventType, account: StripeAccount): string | null {
+  if (event.livemode !== account.livemode) {
+    return `event.livemode ${fail(event.livemode, `${account.livemode} (this service's Stripe key is ${account.livemode ? 'a live' : 'a test'} key)`)}`;
+  }
+  if (event.account !== undefined && event.account !== null) return `event.account is set: the event of a connected account, not of this service's own`;
+  if (object.object !== OBJECT_OF[type]) return `data.object.object ${fail(object.object, `"${OBJECT_OF[type]}" for ${type}`)}`;
+  if (OBJECT_OF[type] === 'checkout.session' && object.mode !== 'payment') return `data.object.mode ${fail(object.mode, '"payment" (a one-time payment)')}`;
+  return null;
+}
+
 const created: Check = (value) =>
   Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= MAX_CREATED
     ? null
@@ -168,11 +207,12 @@ function firstProblem(object: Record<string, unknown>, schema: Schema, path: str
 }
 
 /**
- * Classifies a signed payload (any JSON value): a handled event whose read fields are all sound, an
- * event of a type this service does not handle (nothing of it is read), or a malformed one, with
- * the first problem found.
+ * Classifies a signed payload (any JSON value): a handled event of `account` whose read fields are
+ * all sound, an event of a type this service does not handle (nothing of it is read), or a
+ * malformed one, with the first problem found (an event about another account's payments, or
+ * another kind of object, is one: it can never be applied here).
  */
-export function checkStripeEvent(payload: unknown): StripeEventShape {
+export function checkStripeEvent(payload: unknown, account: StripeAccount): StripeEventShape {
   if (!isObject(payload)) return { kind: 'malformed', problem: `the event ${fail(payload, 'an object')}`, id: null, type: null, created: null };
   const { type } = payload;
   const id = stripeId(payload.id) === null ? (payload.id as string) : null;
@@ -193,7 +233,7 @@ export function checkStripeEvent(payload: unknown): StripeEventShape {
   const object = (payload.data as Record<string, unknown>).object;
   if (!isObject(object)) return malformed(`data.object ${fail(object, 'an object')}`, type);
 
-  const problem = firstProblem(object, SCHEMAS[type](object), 'data.object');
+  const problem = foreignProblem(payload, object, type, account) ?? firstProblem(object, SCHEMAS[type](object), 'data.object');
   if (problem !== null) return malformed(problem, type);
   return { kind: 'handled', event: payload as unknown as Stripe.Event & { type: HandledEventType } };
 }

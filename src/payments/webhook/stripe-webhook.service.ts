@@ -12,7 +12,7 @@ import { PaymentsError } from '../payments.errors';
 import { PurchasesRepository } from '../purchases.repository';
 import { STRIPE } from '../stripe.client';
 import { isId } from '../../common/ids';
-import { checkStripeEvent, SESSION_EVENT_TYPES, StripeEventShape } from './stripe-event-shape';
+import { accountOfKey, checkStripeEvent, SESSION_EVENT_TYPES, StripeAccount, StripeEventShape } from './stripe-event-shape';
 import { StripeEventsRepository } from './stripe-events.repository';
 import { UNPARSABLE_PAYLOAD } from './stripe-signature.guard';
 
@@ -65,6 +65,9 @@ export class StripeWebhookService {
   private readonly logger = new Logger(StripeWebhookService.name);
   private readonly sessions: MicroBatcher<Stripe.Event, WebhookOutcome>;
 
+  /** Whose events are applied: those of the account (and mode) of STRIPE_SECRET_KEY. */
+  private readonly account: StripeAccount;
+
   constructor(
     @Inject(STRIPE) private readonly stripe: Stripe,
     private readonly transactions: TransactionRunner,
@@ -73,6 +76,7 @@ export class StripeWebhookService {
     private readonly outcomes: PaymentOutcomes,
     config: ConfigService<Env, true>,
   ) {
+    this.account = accountOfKey(config.get('STRIPE_SECRET_KEY', { infer: true }) ?? '');
     this.sessions = new MicroBatcher((events) => this.applySessionEvents(events), {
       maxBatch: config.get('WEBHOOK_BATCH_SIZE', { infer: true }),
       concurrency: config.get('WEBHOOK_BATCH_CONCURRENCY', { infer: true }),
@@ -86,7 +90,9 @@ export class StripeWebhookService {
    */
   async handle(payload: unknown, rawBody: Buffer): Promise<WebhookOutcome> {
     const shape: StripeEventShape =
-      payload === UNPARSABLE_PAYLOAD ? { kind: 'malformed', problem: 'the body is not JSON', id: null, type: null, created: null } : checkStripeEvent(payload);
+      payload === UNPARSABLE_PAYLOAD
+        ? { kind: 'malformed', problem: 'the body is not JSON', id: null, type: null, created: null }
+        : checkStripeEvent(payload, this.account);
     if (shape.kind === 'ignored') return 'ignored';
     if (shape.kind === 'malformed') return this.recordMalformed(shape, rawBody);
     const { event } = shape;
