@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { API_BODY_LIMIT_BYTES, limitBodies, parseBody } from './common/body-limits';
+import { answerUnreadableUrl, API_BODY_LIMIT_BYTES, limitBodies, parseBody, refuseUnreadableUrls } from './common/body-limits';
 import { answerClientError } from './common/client-errors';
 import { ConnectionBudget } from './common/connection-budget';
 import { allowedOrigins, corsOptions } from './common/cors';
@@ -61,10 +61,13 @@ export function createHttpAdapter(env: Pick<Env, 'TRUST_PROXY'>): FastifyAdapter
     return503OnClosing: false,
     // Requests Node cannot read or that time out answer in the service's error shape too.
     clientErrorHandler: answerClientError,
+    // So does a path Fastify cannot decode (before any hook runs): the same refusal as a bad query.
+    frameworkErrors: answerUnreadableUrl,
   });
   const fastify = adapter.getInstance();
   echoRequestIds(fastify);
   labelRoutes(fastify);
+  refuseUnreadableUrls(fastify);
   limitBodies(fastify);
   // The one body parser (src/common/body-limits.ts), kept by Nest instead of its defaults, with the raw body.
   fastify.removeAllContentTypeParsers();

@@ -1,5 +1,6 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { EdgeError } from './edge.errors';
+import { requestIdOf } from './request-id';
 
 /** Stripe's largest events stay well under 1 MB; the webhook keeps its raw bytes for the signature. */
 export const WEBHOOK_PATH = '/stripe/webhook';
@@ -47,8 +48,8 @@ export function parseBody(request: FastifyRequest, body: Buffer): unknown {
   if (encoding !== 'identity' && encoding !== '') throw EdgeError.unsupportedEncoding(encoding);
   if (body.length === 0) return {};
   const parsed = parseStrictJson(body);
-  // No text column can store it (PostgreSQL refuses 0x00): refused here, for every field of every route.
-  if (body.includes(0x5c) && holdsNul(parsed)) throw EdgeError.nulCharacter();
+  // Only an escape (a backslash) can put them in JSON: refused here, for every field of every route.
+  if (body.includes(0x5c) && holdsUnstorableText(parsed)) throw EdgeError.unstorableText();
   if (depthExceeds(parsed, MAX_BODY_DEPTH)) {
     throw EdgeError.bodyTooDeep(MAX_BODY_DEPTH);
   }
@@ -67,21 +68,66 @@ function parseStrictJson(body: Buffer): unknown {
   }
 }
 
-/** Whether a string (key or value) anywhere in `value` holds U+0000; iterative, as depthExceeds. */
-function holdsNul(value: unknown): boolean {
+/**
+ * A NUL (PostgreSQL refuses 0x00 in text) or a lone surrogate (half of a UTF-16 pair: stored as
+ * U+FFFD, so the same request sent again would no longer match what was stored — an idempotent
+ * retry refused as another request).
+ */
+const UNSTORABLE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+export function isStorableText(text: string): boolean {
+  return !UNSTORABLE.test(text);
+}
+
+/** Whether a string (key or value) anywhere in `value` is not storable text; iterative, as depthExceeds. */
+function holdsUnstorableText(value: unknown): boolean {
   const stack: unknown[] = [value];
   while (stack.length > 0) {
     const current = stack.pop();
     if (typeof current === 'string') {
-      if (current.includes('\0')) return true;
+      if (!isStorableText(current)) return true;
     } else if (typeof current === 'object' && current !== null) {
       for (const [key, child] of Object.entries(current)) {
-        if (key.includes('\0')) return true;
+        if (!isStorableText(key)) return true;
         stack.push(child);
       }
     }
   }
   return false;
+}
+
+/** What is wrong with a request's URL (path and query) as text, or null: percent-decoded, it must be UTF-8 without NUL. */
+export function urlProblem(url: string): string | null {
+  if (!url.includes('%')) return null;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(url);
+  } catch {
+    return 'is not UTF-8 once percent-decoded (a lone surrogate or a broken byte sequence)';
+  }
+  return decoded.includes('\0') ? 'contains a NUL character (%00)' : null;
+}
+
+/**
+ * Refuses, before any route runs, a URL whose parameters no column or lookup can take as sent:
+ * 400 VALIDATION_FAILED in the service's error shape. Path and query parameters then never reach
+ * PostgreSQL with a NUL (which it refuses with an error, a 500) or a broken character.
+ */
+export function refuseUnreadableUrls(fastify: FastifyInstance): void {
+  fastify.addHook('onRequest', async (request, reply) => {
+    const problem = urlProblem(request.url);
+    if (problem !== null) await refuseUrl(problem, request, reply);
+  });
+}
+
+/** Fastify's `frameworkErrors`: a path its router cannot decode (FST_ERR_BAD_URL) is refused as above. */
+export function answerUnreadableUrl(_error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  refuseUrl(urlProblem(request.url) ?? 'cannot be read', request, reply);
+}
+
+function refuseUrl(problem: string, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const refused = EdgeError.unreadableUrl(problem);
+  return reply.code(refused.status).send({ status: refused.status, error: refused.code, message: refused.message, correlationId: requestIdOf(request.raw) });
 }
 
 /** Iterative, so that measuring a hostile body cannot overflow the stack either. */

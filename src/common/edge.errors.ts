@@ -94,8 +94,17 @@ export class EdgeError extends moduleError<EdgeErrorCode>({
     return new EdgeError(EdgeErrorCode.MalformedJson, 'The request body is not valid JSON', { cause });
   }
 
-  static nulCharacter(): EdgeError {
-    return new EdgeError(EdgeErrorCode.ValidationFailed, 'The request body contains a NUL character (\\u0000), which no field accepts');
+  /** A NUL or a lone surrogate in a body field: no column stores it as sent (a retry would not match it). */
+  static unstorableText(): EdgeError {
+    return new EdgeError(
+      EdgeErrorCode.ValidationFailed,
+      'The request body contains a NUL character (\\u0000) or a lone surrogate (half of a UTF-16 pair), which no field accepts',
+    );
+  }
+
+  /** `problem`: what is wrong with the URL (path or query), e.g. "contains a NUL character (%00)". */
+  static unreadableUrl(problem: string): EdgeError {
+    return new EdgeError(EdgeErrorCode.ValidationFailed, `The URL ${problem}, which no parameter accepts`);
   }
 
   static bodyTooDeep(maxDepth: number): EdgeError {

@@ -82,15 +82,44 @@ describe('Bad input: a clear 4xx and nothing written', () => {
   });
 
   it.each([
-    ['a spend reason', (profileId: string) => ({ profile_id: profileId, points: 1, reason: 'a\u0000b', idempotency_key: 'nul-1' }), '/profile-points/spend'],
-    ['a key', (profileId: string) => ({ profile_id: profileId, pack: '100', ['x\u0000']: 1 }), '/profile-points/checkout'],
-  ])('refuses a NUL character in %s with 400 (no text column can store it), writing nothing', async (_label, body, path) => {
+    ['a NUL character in a spend reason', (profileId: string) => ({ profile_id: profileId, points: 1, reason: 'a\u0000b', idempotency_key: 'nul-1' }), '/profile-points/spend'],
+    ['a NUL character in a key', (profileId: string) => ({ profile_id: profileId, pack: '100', ['x\u0000']: 1 }), '/profile-points/checkout'],
+    ['a spend reason ending in a lone surrogate', (profileId: string) => ({ profile_id: profileId, points: 1, reason: 'hi \ud83d', idempotency_key: 'surrogate-1' }), '/profile-points/spend'],
+    ['an idempotency key holding a lone low surrogate', (profileId: string) => ({ profile_id: profileId, points: 1, reason: 'message', idempotency_key: 'k\udc00k' }), '/profile-points/spend'],
+  ])('refuses %s with 400 (no text column stores it as sent), writing nothing', async (_label, body, path) => {
     const { profile, client } = await createScenario(t.db);
     await buy(t, client, profile.id, '100');
     const before = await counts();
     const response = await api(t, client.token).post(path).send(body(profile.id));
-    expect(response.body).toMatchObject({ status: 400, error: 'VALIDATION_FAILED', message: 'The request body contains a NUL character (\\u0000), which no field accepts' });
+    expect(response.body).toMatchObject({
+      status: 400,
+      error: 'VALIDATION_FAILED',
+      message: 'The request body contains a NUL character (\\u0000) or a lone surrogate (half of a UTF-16 pair), which no field accepts',
+    });
     expect(await counts()).toEqual(before);
+  });
+
+  it('still takes a whole surrogate pair (an emoji) in a spend reason', async () => {
+    const { profile, client } = await createScenario(t.db);
+    await buy(t, client, profile.id, '100');
+    const spend = { profile_id: profile.id, points: 1, reason: 'thanks \ud83d\ude00', idempotency_key: `emoji-${Date.now()}` };
+    const first = await api(t, client.token).post('/profile-points/spend').send(spend);
+    expect(first.status).toBe(200);
+    const again = await api(t, client.token).post('/profile-points/spend').send(spend);
+    expect(again.body).toMatchObject({ replayed: true });
+  });
+
+  it.each([
+    ['/profile-points/success?session_id=%00', 'contains a NUL character (%00)'],
+    ['/profile-points/success?session_id=cs_%ED%A0%80', 'is not UTF-8 once percent-decoded (a lone surrogate or a broken byte sequence)'],
+    ['/profile-points/transactions/profile/1%00', 'contains a NUL character (%00)'],
+    ['/notifications?cursor=%00', 'contains a NUL character (%00)'],
+    ['/profile/%FF/points', 'is not UTF-8 once percent-decoded (a lone surrogate or a broken byte sequence)'],
+  ])('refuses %s with 400 VALIDATION_FAILED before any route runs', async (path, problem) => {
+    const { client } = await createScenario(t.db);
+    const response = await api(t, client.token).get(path);
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ status: 400, error: 'VALIDATION_FAILED', message: `The URL ${problem}, which no parameter accepts`, correlationId: expect.any(String) });
   });
 
   it('refuses a compressed body with 415, saying to send it uncompressed, and writes nothing', async () => {
