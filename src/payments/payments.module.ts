@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PointsModule } from '../points/points.module';
 import { ProfilesModule } from '../profiles/profiles.module';
+import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { CheckoutService } from './checkout.service';
 import { PointTransaction } from './entities/point-transaction.entity';
 import { StripeEventRecord } from './entities/stripe-event.entity';
@@ -23,7 +24,7 @@ import { StripeWebhookController } from './webhook/stripe-webhook.controller';
 import { StripeWebhookService } from './webhook/stripe-webhook.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([PointTransaction, StripeEventRecord]), PointsModule, ProfilesModule],
+  imports: [TypeOrmModule.forFeature([PointTransaction, StripeEventRecord]), PointsModule, ProfilesModule, RateLimitModule],
   controllers: [PaymentsController, StripeWebhookController, ReconciliationController],
   providers: [
     stripeProvider,

@@ -1,12 +1,13 @@
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import { Env } from '../config/env.schema';
+import { AnonymousBudget } from './anonymous-budget.service';
 import { isOutsideRoutes, OutsideRoutesLimiter } from './outside-routes';
 
 type Record = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
 /** A storage whose counter answers as given (the real ones are exercised in test/e2e/rate-limit.e2e.spec.ts). */
 function limiterWith(increment: () => Promise<Record>): OutsideRoutesLimiter {
-  return new OutsideRoutesLimiter({ increment }, { RATE_LIMIT_ANONYMOUS_PER_MINUTE: 2 } as Env);
+  return new OutsideRoutesLimiter(new AnonymousBudget({ increment }, { RATE_LIMIT_ANONYMOUS_PER_MINUTE: 2 } as Env));
 }
 
 describe(OutsideRoutesLimiter.name, () => {

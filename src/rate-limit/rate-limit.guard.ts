@@ -16,7 +16,7 @@ import { handOnVerifiedToken, hmacKey } from '../auth/verified-token';
 import { isId } from '../common/ids';
 import { Env } from '../config/env.schema';
 import { RATE_LIMIT, RateLimitName } from './rate-limit.decorators';
-import { RateLimitError } from './rate-limit.errors';
+import { ANONYMOUS_REQUESTS, RateLimitError } from './rate-limit.errors';
 
 /** Who a request is counted against: the user of a valid token, else the client IP. */
 interface Caller {
@@ -30,7 +30,7 @@ const WHAT: Record<RateLimitName, string> = {
   checkout: 'checkouts',
   spend: 'spends',
   user: 'requests',
-  anonymous: 'requests without a valid token from this address',
+  anonymous: ANONYMOUS_REQUESTS,
 };
 
 /**

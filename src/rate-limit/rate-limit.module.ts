@@ -4,6 +4,7 @@ import { ThrottlerModule, ThrottlerStorageService } from '@nestjs/throttler';
 import { Env } from '../config/env.schema';
 import { RedisLink } from '../redis/redis-link';
 import { REDIS } from '../redis/redis.module';
+import { AnonymousBudget } from './anonymous-budget.service';
 import { OutsideRoutesLimiter } from './outside-routes';
 import { RateLimitGuard } from './rate-limit.guard';
 import { RedisThrottlerStorage } from './redis-throttler-storage';
@@ -30,7 +31,7 @@ const MINUTE_MS = 60_000;
       }),
     }),
   ],
-  providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }, OutsideRoutesLimiter],
-  exports: [OutsideRoutesLimiter],
+  providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }, AnonymousBudget, OutsideRoutesLimiter],
+  exports: [AnonymousBudget, OutsideRoutesLimiter],
 })
 export class RateLimitModule {}

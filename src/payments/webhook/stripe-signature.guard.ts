@@ -3,6 +3,8 @@ import { ConfigService } from '@nestjs/config';
 import type { FastifyRequest as Request } from 'fastify';
 import Stripe from 'stripe';
 import { Env } from '../../config/env.schema';
+import { AnonymousBudget } from '../../rate-limit/anonymous-budget.service';
+import { INVALID_WEBHOOKS } from '../../rate-limit/rate-limit.errors';
 import { PaymentsError } from '../payments.errors';
 import { STRIPE } from '../stripe.client';
 
@@ -16,16 +18,30 @@ export const UNPARSABLE_PAYLOAD = Symbol('unparsable Stripe payload');
  * Admits a webhook only if `Stripe-Signature` matches the raw body and its timestamp is within the
  * tolerance, in the past (Stripe's check) or in the future (ours: the SDK accepts any future time,
  * which would make a signature replayable for as long as its timestamp is ahead).
+ *
+ * Each refusal spends the sender's anonymous budget (RATE_LIMIT_ANONYMOUS_PER_MINUTE): past it, the
+ * refusal is a 429, and the next deliveries from that address are refused before their body is read
+ * (src/rate-limit/outside-routes.ts). Stripe's own deliveries are never refused: they are signed.
  */
 @Injectable()
 export class StripeSignatureGuard implements CanActivate {
   constructor(
     @Inject(STRIPE) private readonly stripe: Stripe,
     private readonly config: ConfigService<Env, true>,
+    private readonly budget: AnonymousBudget,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<SignedStripeRequest>();
+    try {
+      this.verify(request);
+    } catch (error) {
+      throw (await this.budget.spend(request.ip, INVALID_WEBHOOKS)) ?? error;
+    }
+    return true;
+  }
+
+  private verify(request: SignedStripeRequest): void {
     const signature = request.headers['stripe-signature'];
     if (typeof signature !== 'string' || signature.length === 0) {
       throw PaymentsError.invalidSignature('the Stripe-Signature header is missing');
@@ -49,7 +65,6 @@ export class StripeSignatureGuard implements CanActivate {
     // Parsed only now that Stripe's signature is verified (the body parser leaves the webhook's bytes
     // alone: src/common/body-limits.ts). Any JSON value or none: the service records what it cannot apply.
     request.stripePayload = parse(request.rawBody);
-    return true;
   }
 }
 

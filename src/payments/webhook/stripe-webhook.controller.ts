@@ -1,5 +1,14 @@
 import { Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
 import { Public } from '../../auth/auth.decorators';
 import { ApiErrorResponse } from '../../common/error-response.dto';
 import { StripeSignatureGuard, type SignedStripeRequest } from './stripe-signature.guard';
@@ -43,6 +52,12 @@ export class StripeWebhookController {
   @ApiBadRequestResponse({
     type: ApiErrorResponse,
     description: 'INVALID_STRIPE_SIGNATURE: missing or wrong signature, or a timestamp outside the tolerance (past or future)',
+  })
+  @ApiTooManyRequestsResponse({
+    type: ApiErrorResponse,
+    description:
+      'RATE_LIMITED: deliveries with an invalid signature from this address are over RATE_LIMIT_ANONYMOUS_PER_MINUTE (signed deliveries are never limited); retry after Retry-After seconds',
+    headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
   })
   @ApiServiceUnavailableResponse({ type: ApiErrorResponse, description: 'PURCHASE_NOT_YET_CREDITED: a refund or dispute came before its payment; Stripe retries' })
   async receive(@Req() request: SignedStripeRequest): Promise<WebhookAckDto> {
