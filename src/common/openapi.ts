@@ -95,6 +95,7 @@ function addCommonResponses(document: OpenAPIObject, handlers: Map<string, Handl
         }
         addError(operation, 413, 'PAYLOAD_TOO_LARGE: the body is over the limit of the route (64 kB; the webhook 1 MB)');
       }
+      addError(operation, 400, 'VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00)');
       if (facts.rateLimited) {
         addError(operation, 429, 'RATE_LIMITED: over the budget of the caller (user, or client address without a valid token); retry after Retry-After seconds', {
           'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } },

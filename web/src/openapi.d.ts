@@ -1412,7 +1412,7 @@ export interface operations {
                     "application/json": components["schemas"]["AssignmentResultDto"];
                 };
             };
-            /** @description VALIDATION_FAILED; MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels; VALIDATION_FAILED: a NUL character (\u0000) in the body */
+            /** @description VALIDATION_FAILED; MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels; VALIDATION_FAILED: a NUL character (\u0000) in the body; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1532,7 +1532,7 @@ export interface operations {
                     "application/json": components["schemas"]["AssignmentResultDto"];
                 };
             };
-            /** @description VALIDATION_FAILED; MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels; VALIDATION_FAILED: a NUL character (\u0000) in the body */
+            /** @description VALIDATION_FAILED; MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels; VALIDATION_FAILED: a NUL character (\u0000) in the body; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1648,6 +1648,15 @@ export interface operations {
                     "application/json": components["schemas"]["ProfilePointsDto"];
                 };
             };
+            /** @description VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
             /** @description Missing, invalid or expired bearer token */
             401: {
                 headers: {
@@ -1730,7 +1739,7 @@ export interface operations {
                     "application/json": components["schemas"]["SpendResponseDto"];
                 };
             };
-            /** @description VALIDATION_FAILED or MALFORMED_JSON; MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels; VALIDATION_FAILED: a NUL character (\u0000) in the body */
+            /** @description VALIDATION_FAILED or MALFORMED_JSON; MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels; VALIDATION_FAILED: a NUL character (\u0000) in the body; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1857,7 +1866,7 @@ export interface operations {
                     "application/json": components["schemas"]["CheckoutResponseDto"];
                 };
             };
-            /** @description VALIDATION_FAILED, MALFORMED_JSON or UNKNOWN_PACK; MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels; VALIDATION_FAILED: a NUL character (\u0000) in the body */
+            /** @description VALIDATION_FAILED, MALFORMED_JSON or UNKNOWN_PACK; MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels; VALIDATION_FAILED: a NUL character (\u0000) in the body; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1965,7 +1974,7 @@ export interface operations {
                     "application/json": components["schemas"]["TransactionDto"];
                 };
             };
-            /** @description VALIDATION_FAILED: session_id missing */
+            /** @description VALIDATION_FAILED: session_id missing; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2056,7 +2065,7 @@ export interface operations {
                     "application/json": components["schemas"]["TransactionDtoPage"];
                 };
             };
-            /** @description VALIDATION_FAILED: bad limit or cursor */
+            /** @description VALIDATION_FAILED: bad limit or cursor; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2140,7 +2149,7 @@ export interface operations {
                     "application/json": components["schemas"]["TransactionDtoPage"];
                 };
             };
-            /** @description VALIDATION_FAILED: bad limit or cursor */
+            /** @description VALIDATION_FAILED: bad limit or cursor; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2229,7 +2238,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookAckDto"];
                 };
             };
-            /** @description INVALID_STRIPE_SIGNATURE: missing or wrong signature, or a timestamp outside the tolerance (past or future) */
+            /** @description INVALID_STRIPE_SIGNATURE: missing or wrong signature, or a timestamp outside the tolerance (past or future); VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2241,6 +2250,17 @@ export interface operations {
             /** @description PAYLOAD_TOO_LARGE: the body is over the limit of the route (64 kB; the webhook 1 MB) */
             413: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: deliveries with an invalid signature from this address are over RATE_LIMIT_ANONYMOUS_PER_MINUTE (signed deliveries are never limited); retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2293,7 +2313,7 @@ export interface operations {
                     "application/json": components["schemas"]["ReconciliationRowDtoPage"];
                 };
             };
-            /** @description VALIDATION_FAILED */
+            /** @description VALIDATION_FAILED; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2371,7 +2391,7 @@ export interface operations {
                     "application/json": components["schemas"]["ReconcileRunDto"];
                 };
             };
-            /** @description never for this route; listed for the error shape; MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels; VALIDATION_FAILED: a NUL character (\u0000) in the body */
+            /** @description never for this route; listed for the error shape; MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels; VALIDATION_FAILED: a NUL character (\u0000) in the body; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2473,7 +2493,7 @@ export interface operations {
                     "application/json": components["schemas"]["NotificationDtoPage"];
                 };
             };
-            /** @description VALIDATION_FAILED: bad limit, cursor or unread */
+            /** @description VALIDATION_FAILED: bad limit, cursor or unread; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2546,7 +2566,7 @@ export interface operations {
                     "application/json": components["schemas"]["MarkReadResponseDto"];
                 };
             };
-            /** @description VALIDATION_FAILED: ids missing, empty, over 100 or not digit strings; MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels; VALIDATION_FAILED: a NUL character (\u0000) in the body */
+            /** @description VALIDATION_FAILED: ids missing, empty, over 100 or not digit strings; MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels; VALIDATION_FAILED: a NUL character (\u0000) in the body; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2647,6 +2667,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
             /** @description RATE_LIMITED: over the budget of the caller (user, or client address without a valid token); retry after Retry-After seconds */
             429: {
                 headers: {
@@ -2702,7 +2731,7 @@ export interface operations {
                     "application/json": components["schemas"]["ModeratorPointsDto"];
                 };
             };
-            /** @description VALIDATION_FAILED: bad limit or cursor */
+            /** @description VALIDATION_FAILED: bad limit or cursor; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2780,6 +2809,15 @@ export interface operations {
                     "application/json": components["schemas"]["ReadinessDto"];
                 };
             };
+            /** @description VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
             /** @description INTERNAL_ERROR: an unexpected failure, logged with the correlationId */
             500: {
                 headers: {
@@ -2816,6 +2854,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LivenessDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
             /** @description INTERNAL_ERROR: an unexpected failure, logged with the correlationId */
@@ -2856,6 +2903,15 @@ export interface operations {
                     "application/json": components["schemas"]["ReadinessDto"];
                 };
             };
+            /** @description VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
             /** @description INTERNAL_ERROR: an unexpected failure, logged with the correlationId */
             500: {
                 headers: {
@@ -2892,6 +2948,15 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            /** @description VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
             /** @description UNAUTHORIZED: METRICS_TOKEN is set and the bearer token is missing or wrong */
@@ -2932,7 +2997,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminPackDto"][];
                 };
             };
-            /** @description never for this route; listed for the error shape */
+            /** @description never for this route; listed for the error shape; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3014,7 +3079,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminPackDto"];
                 };
             };
-            /** @description VALIDATION_FAILED, MALFORMED_JSON, or AMOUNT_NOT_CHARGEABLE (a three-decimal currency priced off its step of 10); MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels; VALIDATION_FAILED: a NUL character (\u0000) in the body */
+            /** @description VALIDATION_FAILED, MALFORMED_JSON, or AMOUNT_NOT_CHARGEABLE (a three-decimal currency priced off its step of 10); MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels; VALIDATION_FAILED: a NUL character (\u0000) in the body; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3126,7 +3191,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminPackDto"];
                 };
             };
-            /** @description VALIDATION_FAILED, MALFORMED_JSON, NOTHING_TO_CHANGE or AMOUNT_NOT_CHARGEABLE; MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels; VALIDATION_FAILED: a NUL character (\u0000) in the body */
+            /** @description VALIDATION_FAILED, MALFORMED_JSON, NOTHING_TO_CHANGE or AMOUNT_NOT_CHARGEABLE; MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels; VALIDATION_FAILED: a NUL character (\u0000) in the body; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3244,7 +3309,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminTransactionDtoPage"];
                 };
             };
-            /** @description VALIDATION_FAILED or INVALID_RANGE */
+            /** @description VALIDATION_FAILED or INVALID_RANGE; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3332,7 +3397,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description VALIDATION_FAILED or INVALID_RANGE */
+            /** @description VALIDATION_FAILED or INVALID_RANGE; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3414,7 +3479,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminTransactionDtoPage"];
                 };
             };
-            /** @description VALIDATION_FAILED: bad limit or cursor */
+            /** @description VALIDATION_FAILED: bad limit or cursor; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3497,7 +3562,7 @@ export interface operations {
                     "application/json": components["schemas"]["PlatformSummaryDto"];
                 };
             };
-            /** @description VALIDATION_FAILED or INVALID_RANGE */
+            /** @description VALIDATION_FAILED or INVALID_RANGE; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
             400: {
                 headers: {
                     [name: string]: unknown;
