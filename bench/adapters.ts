@@ -223,6 +223,7 @@ async function main(cleanups: Array<() => Promise<void> | void>): Promise<number
     const payload = JSON.stringify({
       id: `evt_adapters_${process.pid}_${i}`,
       object: 'event',
+      livemode: false,
       type: IGNORED_EVENT_TYPE,
       created,
       data: { object: { ...session, status: 'complete', payment_status: 'paid', payment_intent: `pi_${i}` } },

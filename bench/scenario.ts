@@ -105,6 +105,7 @@ export async function prepareScenario(
     return JSON.stringify({
       id,
       object: 'event',
+      livemode: false,
       type: 'checkout.session.completed',
       created,
       data: { object: { ...session, status: 'complete', payment_status: 'paid', payment_intent: `pi_for_${sessionId}` } },
