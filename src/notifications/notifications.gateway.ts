@@ -9,13 +9,13 @@ import { refuseClaims, TokenClaims, tokenPolicy, TokenPolicy, verifyOptions } fr
 import { Env } from '../config/env.schema';
 import { UsersService } from '../users/users.service';
 import { DeliveryLog } from './delivery-log';
+import { ExpiryBuckets } from './expiry-buckets';
 import { readHandshake } from './handshake';
 import { HandshakeLimiter } from './handshake-limit';
 import { ServerToClientEvents } from './notification-events';
 import { NotificationsError } from './notifications.errors';
 import { NotificationMessage, NotificationsService } from './notifications.service';
 import { REALTIME_CLUSTER, RealtimeCluster } from './realtime-cluster';
-import { runAt, Scheduled } from './run-at';
 import { SocketDelivery } from './socket-delivery';
 import { SocketQuota } from './socket-quota';
 
@@ -32,7 +32,6 @@ interface SocketData {
   /** Stops counting the socket against its user's quota (when the socket or its connection closes). */
   release: () => void;
   delivery?: SocketDelivery<NotificationMessage>;
-  expiry?: Scheduled;
 }
 
 type NotificationsNamespace = Namespace<Record<string, never>, ServerToClientEvents, ServerSideEvents, SocketData>;
@@ -95,6 +94,8 @@ const RECHECK_USERS_PER_QUERY = 5_000;
 export class NotificationsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnApplicationShutdown {
   private readonly logger = new Logger(NotificationsGateway.name);
   private readonly delivered = new DeliveryLog();
+  /** Sockets by the second their token expires: one sweep a second closes the expired ones (no timer per socket). */
+  private readonly expiries = new ExpiryBuckets<NotificationsSocket>();
   /** Since when pushes from other instances may have been lost (epoch ms); undefined while linked. */
   private gapSince?: number;
   /** Grows with every loss of the link: a catch-up only closes the gap it was started for. */
@@ -102,6 +103,7 @@ export class NotificationsGateway implements OnGatewayInit, OnGatewayConnection,
   private sweeper?: NodeJS.Timeout;
   private retry?: NodeJS.Timeout;
   private recheck?: NodeJS.Timeout;
+  private expirySweep?: NodeJS.Timeout;
 
   @WebSocketServer()
   private readonly namespace: NotificationsNamespace;
@@ -123,6 +125,10 @@ export class NotificationsGateway implements OnGatewayInit, OnGatewayConnection,
   afterInit(namespace: NotificationsNamespace): void {
     this.recheck = setInterval(() => void this.recheckUsers(), USER_RECHECK_MS);
     this.recheck.unref();
+    this.expirySweep = setInterval(() => {
+      for (const socket of this.expiries.due(Date.now())) socket.disconnect(true);
+    }, 1000);
+    this.expirySweep.unref();
     if (this.cluster) {
       const cluster = this.cluster;
       namespace.server.adapter(cluster.adapter);
@@ -149,7 +155,7 @@ export class NotificationsGateway implements OnGatewayInit, OnGatewayConnection,
 
   async handleConnection(socket: NotificationsSocket): Promise<void> {
     const { user, lastNotificationId, expiresAt } = socket.data;
-    socket.data.expiry = runAt(expiresAt * 1000, () => socket.disconnect(true));
+    this.expiries.add(socket, expiresAt * 1000);
     const delivery = new SocketDelivery<NotificationMessage>(
       (message) => message.notification.id,
       (message) => emit(socket, message),
@@ -172,13 +178,14 @@ export class NotificationsGateway implements OnGatewayInit, OnGatewayConnection,
 
   handleDisconnect(socket: NotificationsSocket): void {
     if (socket.data.user) this.logger.log(`socket ${socket.id} disconnected: user ${socket.data.user.id}`);
-    socket.data.expiry?.cancel();
+    if (socket.data.expiresAt !== undefined) this.expiries.remove(socket, socket.data.expiresAt * 1000);
     socket.conn.off('close', socket.data.release);
     socket.data.release();
   }
 
   onApplicationShutdown(): void {
     clearInterval(this.recheck);
+    clearInterval(this.expirySweep);
     clearInterval(this.sweeper);
     clearTimeout(this.retry);
   }

@@ -12,7 +12,8 @@
  */
 export class SocketDelivery<M> {
   private buffer: M[] | null;
-  private readonly replayed = new Set<string>();
+  /** Made only for a socket that replays: most sockets never do. */
+  private replayed?: Set<string>;
 
   constructor(
     /** The notification id of a message. */
@@ -33,17 +34,18 @@ export class SocketDelivery<M> {
       this.buffer.push(message);
       return;
     }
-    if (this.replayed.has(this.idOf(message))) return;
+    if (this.replayed?.has(this.idOf(message))) return;
     this.send(message);
   }
 
   /** Stored notifications, in id order, while replaying. */
   replay(messages: readonly M[]): void {
     if (!this.buffer) throw new Error('replay() after finishReplay()');
+    const replayed = (this.replayed ??= new Set());
     for (const message of messages) {
       const id = this.idOf(message);
-      if (this.replayed.has(id)) continue;
-      this.replayed.add(id);
+      if (replayed.has(id)) continue;
+      replayed.add(id);
       this.send(message);
     }
   }

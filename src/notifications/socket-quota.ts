@@ -61,13 +61,26 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1`;
 
 /**
- * Extends the leases of one user's sockets on this instance. A lease that expired meanwhile (the
- * instance stalled longer than a lease) is counted again: the socket is still open.
+ * Extends the leases of this instance's sockets, for many users in one call: KEYS are the users'
+ * sets, ARGV the lease, then per key its count of members followed by them. A lease that expired
+ * meanwhile (the instance stalled longer than a lease) is counted again: the socket is still open.
  */
 const REFRESH = `${NOW_MS}
-for i = 2, #ARGV do redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[i]) end
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
+local lease = tonumber(ARGV[1])
+local a = 2
+for k = 1, #KEYS do
+  local count = tonumber(ARGV[a])
+  a = a + 1
+  for j = 1, count do
+    redis.call('ZADD', KEYS[k], now + lease, ARGV[a])
+    a = a + 1
+  end
+  redis.call('PEXPIRE', KEYS[k], lease)
+end
 return 1`;
+
+/** Users whose leases one REFRESH call renews: 10,000 open sockets are renewed in a few calls, not 10,000. */
+const REFRESH_USERS_PER_CALL = 500;
 
 export interface RedisSocketQuotaOptions {
   limit: number;
@@ -160,17 +173,27 @@ export class RedisSocketQuota extends SocketQuota implements OnModuleInit, Befor
     await this.redis.run((client) => client.zRem(SOCKET_QUOTA_KEY_PREFIX + userId, this.member(socketId))).catch(() => undefined);
   }
 
-  /** Renews the leases of this instance's open sockets (those counted in memory during an outage too), one script per user. */
+  /**
+   * Renews the leases of this instance's open sockets (those counted in memory during an outage
+   * too), REFRESH_USERS_PER_CALL users per script call.
+   */
   async refresh(): Promise<void> {
     if (!this.redis.usable) return;
     const byUser = new Map<string, string[]>();
-    for (const [socketId, userId] of this.leases) byUser.set(userId, [...(byUser.get(userId) ?? []), this.member(socketId)]);
-    const results = await Promise.allSettled(
-      [...byUser].map(([userId, members]) =>
-        this.redis.run((client) => client.eval(REFRESH, { keys: [SOCKET_QUOTA_KEY_PREFIX + userId], arguments: [String(this.leaseMs), ...members] })),
-      ),
-    );
-    const failed = results.find((result) => result.status === 'rejected');
+    for (const [socketId, userId] of this.leases) {
+      const members = byUser.get(userId);
+      if (members) members.push(this.member(socketId));
+      else byUser.set(userId, [this.member(socketId)]);
+    }
+    const users = [...byUser];
+    const calls: Array<Promise<unknown>> = [];
+    for (let start = 0; start < users.length; start += REFRESH_USERS_PER_CALL) {
+      const chunk = users.slice(start, start + REFRESH_USERS_PER_CALL);
+      const keys = chunk.map(([userId]) => SOCKET_QUOTA_KEY_PREFIX + userId);
+      const args = [String(this.leaseMs), ...chunk.flatMap(([, members]) => [String(members.length), ...members])];
+      calls.push(this.redis.run((client) => client.eval(REFRESH, { keys, arguments: args })));
+    }
+    const failed = (await Promise.allSettled(calls)).find((result) => result.status === 'rejected');
     if (failed) this.logger.warn(`socket quota: leases not renewed, Redis failed: ${(failed.reason as Error).message}`);
   }
 
