@@ -1,6 +1,8 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { MetricsQueries, SCRAPED_MISMATCH_FLAGS } from './metrics.queries';
+import type { RedisLink } from '../redis/redis-link';
+import { REDIS } from '../redis/redis.module';
 import { OpenSockets } from './open-sockets';
 
 /**
@@ -43,9 +45,20 @@ export class MetricsService {
   constructor(
     private readonly queries: MetricsQueries,
     private readonly sockets: OpenSockets,
+    @Inject(REDIS) redis: RedisLink | null,
   ) {
     collectDefaultMetrics({ register: this.registry });
     this.databaseGauges();
+    if (redis) {
+      new Gauge({
+        name: 'redis_connected',
+        help: 'Whether this instance reaches Redis (1) or serves without it (0: rate limits per instance, alerts to its own sockets)',
+        registers: [this.registry],
+        collect: function (this: Gauge) {
+          this.set(redis.connected ? 1 : 0);
+        },
+      });
+    }
     new Gauge({
       name: 'socket_connections',
       help: 'Sockets connected to this instance',

@@ -121,6 +121,7 @@ describe('Redis outage: every instance keeps serving, alerts cross instances aga
       expect(status).toBe(200);
       expect(body.details?.redis?.status).toBe('degraded');
       expect(body.details?.database?.status).toBe('up');
+      expect(await (await fetch(`${app.url}/metrics`)).text()).toMatch(/^redis_connected 0$/m);
     }
     await sleep(Math.max(0, CUT_MS - (Date.now() - cutAt)));
     expect([alive(a), alive(b)]).toEqual([true, true]);
@@ -182,8 +183,8 @@ describe('Redis outage: every instance keeps serving, alerts cross instances aga
     const onB = await connect(b, moderator);
     await waitUntil(async () => (await ready(a)).body.details?.redis?.status === 'up', 10_000);
     const after = await purchase(a, a, client, profile.id);
-    const [alert] = await onB.waitFor(1, { event: 'points.purchased', timeoutMs: 5000 });
-    expect(alert.payload.transactionId).toBe(after.transactionId);
+    // (The alert of the purchase made during the stall may come first: A sends what it held once Redis answers.)
+    await waitUntil(() => Promise.resolve(onB.events('points.purchased').some((alert) => alert.payload.transactionId === after.transactionId)), 5000);
   }, 60_000);
 
   it('starts while Redis is down, limits requests in its own memory meanwhile, and joins the others when Redis appears', async () => {
@@ -205,8 +206,7 @@ describe('Redis outage: every instance keeps serving, alerts cross instances aga
     await waitUntil(async () => (await ready(c)).body.details?.redis?.status === 'up', 10_000);
     const onC = await connect(c, moderator);
     const bought = await purchase(a, a, client, profile.id);
-    const [alert] = await onC.waitFor(1, { event: 'points.purchased', timeoutMs: 5000 });
-    expect(alert.payload.transactionId).toBe(bought.transactionId);
+    await waitUntil(() => Promise.resolve(onC.events('points.purchased').some((alert) => alert.payload.transactionId === bought.transactionId)), 5000);
   }, 60_000);
 
   it('reads back from the database what an instance that died during the outage pushed', async () => {
