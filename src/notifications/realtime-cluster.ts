@@ -1,7 +1,7 @@
 import { FactoryProvider, Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Env } from '../config/env.schema';
-import { RedisClient, RedisLink } from '../redis/redis-link';
+import { REDIS_STARTUP_WAIT_MS, RedisClient, RedisLink } from '../redis/redis-link';
 
 /** Injection token of the Redis link between instances; null when REDIS_URL is unset (one instance). */
 export const REALTIME_CLUSTER = Symbol('REALTIME_CLUSTER');
@@ -36,7 +36,7 @@ export interface RealtimeCluster {
 export const realtimeClusterProvider: FactoryProvider<RealtimeCluster | null> = {
   provide: REALTIME_CLUSTER,
   inject: [Env],
-  useFactory: (env: Env): RealtimeCluster | null => {
+  useFactory: async (env: Env): Promise<RealtimeCluster | null> => {
     if (!env.REDIS_URL) return null;
     const logger = new Logger('RealtimeCluster');
     const publisher = new RedisLink(env.REDIS_URL, { name: 'publish', commandTimeoutMs: 1_000 }).start();
@@ -107,6 +107,8 @@ export const realtimeClusterProvider: FactoryProvider<RealtimeCluster | null> = 
       },
     });
 
+    // As the command link: a moment for Redis at startup, then on without it.
+    await Promise.all([publisher.connectedWithin(REDIS_STARTUP_WAIT_MS), subscriber.connectedWithin(REDIS_STARTUP_WAIT_MS)]);
     return {
       adapter: createAdapter(pub, sub),
       get connected() {

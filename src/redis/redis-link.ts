@@ -4,7 +4,12 @@ import { createClient, RedisClientType } from 'redis';
 export type RedisClient = RedisClientType<Record<string, never>, Record<string, never>, Record<string, never>, 3>;
 
 /** How long one command may take before the caller falls back to what it does without Redis. */
-export const REDIS_COMMAND_TIMEOUT_MS = 250;
+export const REDIS_COMMAND_TIMEOUT_MS = 500;
+/**
+ * How long an instance waits for Redis as it starts, so that its first requests already count in the
+ * shared limits; past it, the instance starts without Redis and joins it when it appears.
+ */
+export const REDIS_STARTUP_WAIT_MS = 3_000;
 /** After a failed command, callers skip Redis for this long rather than each waiting for it to fail too. */
 export const REDIS_COOL_OFF_MS = 2_000;
 /**
@@ -85,6 +90,24 @@ export class RedisLink {
       this.heartbeat.unref();
     }
     return this;
+  }
+
+  /** Resolves once connected, or after `ms` whatever happened (true when connected). Never rejects. */
+  connectedWithin(ms: number): Promise<boolean> {
+    if (this.connected) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.listeners.delete(listener);
+        resolve(false);
+      }, ms);
+      const listener = (up: boolean) => {
+        if (!up) return;
+        clearTimeout(timer);
+        this.listeners.delete(listener);
+        resolve(true);
+      };
+      this.listeners.add(listener);
+    });
   }
 
   /** Connected and not failing: a command sent now is expected to be answered in time. */

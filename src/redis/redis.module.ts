@@ -1,6 +1,6 @@
 import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { Env } from '../config/env.schema';
-import { RedisLink } from './redis-link';
+import { REDIS_STARTUP_WAIT_MS, RedisLink } from './redis-link';
 
 /**
  * Injection token of the shared Redis command link (rate limits, socket quotas); null when REDIS_URL
@@ -18,9 +18,10 @@ class RedisLifecycle implements OnApplicationShutdown {
 }
 
 /**
- * The command link shared by everything that coordinates instances through Redis. It is created
- * connecting, not connected: an instance starts while Redis is down and joins it when it appears
- * (see RedisLink); every user of it has a per-instance fallback.
+ * The command link shared by everything that coordinates instances through Redis. The instance
+ * waits for it a moment as it starts (REDIS_STARTUP_WAIT_MS), then starts anyway: with Redis down it
+ * serves without it and joins it when it appears (see RedisLink); every user of it has a
+ * per-instance fallback.
  */
 @Global()
 @Module({
@@ -28,7 +29,12 @@ class RedisLifecycle implements OnApplicationShutdown {
     {
       provide: REDIS,
       inject: [Env],
-      useFactory: (env: Env): RedisLink | null => (env.REDIS_URL ? new RedisLink(env.REDIS_URL, { name: 'commands' }).start() : null),
+      useFactory: async (env: Env): Promise<RedisLink | null> => {
+        if (!env.REDIS_URL) return null;
+        const link = new RedisLink(env.REDIS_URL, { name: 'commands' }).start();
+        await link.connectedWithin(REDIS_STARTUP_WAIT_MS);
+        return link;
+      },
     },
     RedisLifecycle,
   ],
