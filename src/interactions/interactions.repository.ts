@@ -27,6 +27,16 @@ export interface BalanceChange {
   received?: number;
   /** Earnings waiting for a moderator. */
   held?: number;
+  /**
+   * How many changes of the client's balance `balance` sums (several purchases of one batch): the
+   * balance's version grows by that much. By default 1 whenever `balance` is given, 0 otherwise.
+   */
+  balanceChanges?: number;
+}
+
+/** How far a change moves the balance's version: every change of the balance counts, even one that nets to 0. */
+export function versionStep(change: BalanceChange): number {
+  return Math.trunc(change.balanceChanges ?? (change.balance === undefined ? 0 : 1));
 }
 
 export function conversationKey(clientId: string, profileId: string): string {
@@ -95,21 +105,42 @@ export class InteractionsRepository {
   /**
    * Applies changes of the cached balances in one statement, whatever their number (one row per
    * conversation: sum the changes first). `touchedAt`, when given, becomes their last_interaction_at.
+   * The balance's version moves in the same statement (versionStep): no path can change a balance
+   * and forget its version.
    */
   async applyBalanceChanges(changes: ReadonlyMap<string, BalanceChange>, touchedAt?: Date): Promise<void> {
     if (changes.size === 0) return;
     const ids = [...changes.keys()];
-    const of = (field: keyof BalanceChange) => ids.map((id) => Math.trunc(changes.get(id)![field] ?? 0));
+    const of = (field: 'balance' | 'received' | 'held') => ids.map((id) => Math.trunc(changes.get(id)![field] ?? 0));
     await this.transactions.manager.query(
       `UPDATE profile_client_interactions i
           SET points_balance = i.points_balance + x.balance,
               total_points_received = i.total_points_received + x.received,
               held_points = i.held_points + x.held,
-              last_interaction_at = coalesce($5::timestamptz, i.last_interaction_at),
+              balance_version = i.balance_version + x.versions,
+              last_interaction_at = coalesce($6::timestamptz, i.last_interaction_at),
               updated_at = now()
-         FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) AS x(id, balance, received, held)
+         FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) AS x(id, balance, received, held, versions)
         WHERE i.id = x.id`,
-      [ids, of('balance'), of('received'), of('held'), touchedAt ?? null],
+      [ids, of('balance'), of('received'), of('held'), ids.map((id) => versionStep(changes.get(id)!)), touchedAt ?? null],
+    );
+  }
+
+  /**
+   * The client's balance for each profile of `pairs` and its version, keyed by `conversationKey`; a
+   * pair without a conversation is missing (no balance yet: 0, version 0). Inside the caller's
+   * transaction when there is one, so a transaction that changed a balance reads its own change.
+   */
+  async balances(pairs: readonly ConversationPair[]): Promise<Map<string, { balance: number; balanceVersion: number }>> {
+    if (pairs.length === 0) return new Map();
+    const rows = await this.transactions.manager.query<Array<{ client_id: string; profile_id: string; points_balance: string; balance_version: string }>>(
+      `SELECT i.client_id, i.profile_id, i.points_balance, i.balance_version
+         FROM profile_client_interactions i
+         JOIN unnest($1::bigint[], $2::bigint[]) AS x(client_id, profile_id) ON i.client_id = x.client_id AND i.profile_id = x.profile_id`,
+      [pairs.map((pair) => pair.clientId), pairs.map((pair) => pair.profileId)],
+    );
+    return new Map(
+      rows.map((row) => [conversationKey(row.client_id, row.profile_id), { balance: Number(row.points_balance), balanceVersion: Number(row.balance_version) }]),
     );
   }
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Interaction } from './entities/interaction.entity';
 import { BalanceChange, ConversationPair, conversationKey, InteractionsRepository, LockedConversation } from './interactions.repository';
 
-export type { BalanceChange, LockedConversation } from './interactions.repository';
+export type { BalanceChange, ConversationPair, LockedConversation } from './interactions.repository';
 export { conversationKey } from './interactions.repository';
 
 @Injectable()
@@ -44,5 +44,10 @@ export class InteractionsService {
    */
   applyBalanceChanges(changes: ReadonlyMap<string, BalanceChange>, touchedAt?: Date): Promise<void> {
     return this.repository.applyBalanceChanges(changes, touchedAt);
+  }
+
+  /** The clients' balances for the profiles of `pairs` with their versions, keyed by `conversationKey` (see the repository). */
+  balances(pairs: readonly ConversationPair[]): Promise<Map<string, { balance: number; balanceVersion: number }>> {
+    return this.repository.balances(pairs);
   }
 }

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { InteractionsModule } from '../interactions/interactions.module';
 import { ProfilesModule } from '../profiles/profiles.module';
 import { UsersModule } from '../users/users.module';
+import { BalancesService } from './balances.service';
 import { LedgerTransfer } from './entities/ledger-transfer.entity';
 import { PointLot, PointLotEntry } from './entities/point-lot.entity';
 import { PointPack } from './entities/point-pack.entity';
@@ -42,7 +43,8 @@ import { SpendsRepository } from './spends.repository';
     RestorePointsWhenPaymentRestored,
     ReleaseHeldPointsWhenModeratorAssigned,
     LedgerReports,
+    BalancesService,
   ],
-  exports: [PacksService, LotsService, LedgerReports],
+  exports: [PacksService, LotsService, LedgerReports, BalancesService],
 })
 export class PointsModule {}

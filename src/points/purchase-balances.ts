@@ -100,12 +100,13 @@ export class PurchaseBalances {
     for (const { movement, conversation, moderatorId } of planned) {
       if (!written.has(movement.client.key)) continue;
       const delta = movement.direction === 'in' ? movement.points : -movement.points;
-      const change = changes.get(conversation.id) ?? { balance: 0, received: 0, held: 0 };
+      const change = changes.get(conversation.id) ?? { balance: 0, received: 0, held: 0, balanceChanges: 0 };
       moved.push({ transactionId: movement.transactionId, interactionId: conversation.id, moderatorId, clientBalanceBefore: conversation.pointsBalance + change.balance });
       changes.set(conversation.id, {
         balance: change.balance + delta,
         received: change.received + delta,
         held: change.held + (moderatorId ? 0 : delta),
+        balanceChanges: change.balanceChanges + 1,
       });
       if (moderatorId && options.moderators !== 'by_caller') this.users.addPointsAtCommit(moderatorId, delta);
     }

@@ -31,6 +31,10 @@ export class Interaction {
   @Column('bigint', { name: 'held_points', transformer: bigintNumber })
   heldPoints: number;
 
+  /** Grows by one with every change of `points_balance` (never goes back): which balance is the latest. */
+  @Column('bigint', { name: 'balance_version', default: 0, transformer: bigintNumber })
+  balanceVersion: number;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 
