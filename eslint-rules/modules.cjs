@@ -19,6 +19,8 @@ const TABLE_OWNERS = {
   earnings_checkpoints: 'moderators',
   outbox_events: 'events',
   notifications: 'notifications',
+  platform_events: 'platform-webhooks',
+  platform_event_attempts: 'platform-webhooks',
   typeorm_migrations: 'database',
 };
 

@@ -8,6 +8,7 @@ import { OutboxClaims1764600000000 } from './1764600000000-OutboxClaims';
 import { LedgerAccountCoveringIndexes1764700000000 } from './1764700000000-LedgerAccountCoveringIndexes';
 import { MoneyAmountInStripeMinorUnits1764800000000 } from './1764800000000-MoneyAmountInStripeMinorUnits';
 import { BalanceVersion1765050000000 } from './1765050000000-BalanceVersion';
+import { PlatformEvents1765050000001 } from './1765050000001-PlatformEvents';
 
 /** Every migration, in order. Listed explicitly so the app, the CLI and the tests run the same set. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   LedgerAccountCoveringIndexes1764700000000,
   MoneyAmountInStripeMinorUnits1764800000000,
   BalanceVersion1765050000000,
+  PlatformEvents1765050000001,
 ];

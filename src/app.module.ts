@@ -14,6 +14,7 @@ import { ModeratorsModule } from './moderators/moderators.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { PaymentsModule } from './payments/payments.module';
+import { PlatformWebhooksModule } from './platform-webhooks/platform-webhooks.module';
 import { PointsModule } from './points/points.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { RedisModule } from './redis/redis.module';
@@ -55,6 +56,7 @@ export class AppModule {
         HealthModule,
         ObservabilityModule,
         AdminModule,
+        PlatformWebhooksModule,
         WebClientModule,
         ...developmentModules(env),
       ],

@@ -41,6 +41,12 @@ const toList = ({ value }: { value: unknown }) =>
         .filter((item) => item !== '')
     : value;
 
+/** A Standard Webhooks secret: `whsec_` and standard base64 (the signing library refuses anything else). */
+const PLATFORM_WEBHOOK_SECRET_PATTERN = /^whsec_(?:[A-Za-z0-9+/]{4})+(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$|^whsec_(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)$/;
+
+/** The key's length in bytes that Standard Webhooks asks for. */
+const PLATFORM_WEBHOOK_KEY_BYTES = { min: 24, max: 64 };
+
 /** Every variable the service reads. Validated once at boot; the migration CLI reuses it. */
 export class Env {
   @IsIn(['development', 'test', 'production'])
@@ -277,6 +283,23 @@ export class Env {
   @IsInt()
   @Min(1)
   SOCKET_MAX_CONNECTIONS?: number;
+
+  // Events to the platform (SPEC §10): Standard Webhooks to the platform's backend.
+
+  /** Where the service POSTs its events to the platform; unset: no event is stored or sent. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true }, { message: 'PLATFORM_WEBHOOK_URL must be an http(s) URL' })
+  PLATFORM_WEBHOOK_URL?: string;
+
+  /** `whsec_<base64>`: the Standard Webhooks signing key the platform verifies with; required with the URL. */
+  @Transform(emptyToUndefined)
+  @ValidateIf((env: Env) => env.PLATFORM_WEBHOOK_URL !== undefined || env.PLATFORM_WEBHOOK_SECRET !== undefined)
+  @IsString({ message: 'PLATFORM_WEBHOOK_SECRET is required with PLATFORM_WEBHOOK_URL' })
+  @Matches(PLATFORM_WEBHOOK_SECRET_PATTERN, {
+    message: 'PLATFORM_WEBHOOK_SECRET must be whsec_ followed by base64 (24 to 64 random bytes), e.g. whsec_$(openssl rand -base64 32)',
+  })
+  PLATFORM_WEBHOOK_SECRET?: string;
 }
 
 /** The connection limits in force: the configured ones, else their defaults (see the fields above). */
@@ -299,6 +322,7 @@ export const SENSITIVE_ENV: ReadonlySet<keyof Env> = new Set([
   'DATABASE_URL',
   'REDIS_URL',
   'METRICS_TOKEN',
+  'PLATFORM_WEBHOOK_SECRET',
 ]);
 
 export class ConfigValidationError extends Error {
@@ -341,11 +365,23 @@ export function validateEnv(raw: Record<string, unknown>, options: ValidateOptio
       `SOCKET_MAX_CONNECTIONS=${env.SOCKET_MAX_CONNECTIONS}: must leave an eighth of MAX_CONNECTIONS (${roomForRequests} of ${env.MAX_CONNECTIONS}) for webhooks and API requests`,
     );
   }
+  problems.push(...platformWebhookProblems(env));
   if (isProduction(env) && env.CORS_ORIGINS?.includes('*')) {
     problems.push('CORS_ORIGINS="*": any origin is refused in production; list the frontends\' origins');
   }
   if (problems.length > 0) throw new ConfigValidationError(problems);
   return env;
+}
+
+/** A well-formed signing key that is too short to resist guessing, or longer than receivers accept. */
+function platformWebhookProblems(env: Env): string[] {
+  const secret = env.PLATFORM_WEBHOOK_SECRET;
+  if (secret === undefined || !PLATFORM_WEBHOOK_SECRET_PATTERN.test(secret)) return [];
+  const bytes = Buffer.from(secret.slice('whsec_'.length), 'base64').length;
+  if (bytes >= PLATFORM_WEBHOOK_KEY_BYTES.min && bytes <= PLATFORM_WEBHOOK_KEY_BYTES.max) return [];
+  return [
+    `PLATFORM_WEBHOOK_SECRET=(hidden): its key is ${bytes} bytes; use ${PLATFORM_WEBHOOK_KEY_BYTES.min} to ${PLATFORM_WEBHOOK_KEY_BYTES.max} random bytes, e.g. whsec_$(openssl rand -base64 32)`,
+  ];
 }
 
 /** The JWT secret signs every caller's identity: a guessable one lets anyone act as anyone. */

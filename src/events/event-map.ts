@@ -99,9 +99,32 @@ export interface PointsSpentEvent {
   points: number;
 }
 
+/**
+ * What changed a client's balance for a profile, named as the platform is told (SPEC §10): each
+ * member is one event type and its own fields. A new kind of change is one more member here, emitted
+ * with `balances.changed` where it happens.
+ */
+export type BalanceCause =
+  | { type: 'purchase.completed'; transactionId: string; moderatorId: string | null; points: number; amountCents: number; currency: string }
+  | { type: 'purchase.reversed'; transactionId: string; points: number; reason: ReversalReason }
+  | { type: 'purchase.restored'; transactionId: string; points: number }
+  | { type: 'points.spent'; points: number; reason: string; idempotencyKey: string };
+
+/** One change of one client's balance for one profile, and what caused it. */
+export type BalanceChanged = { clientId: string; profileId: string; occurredAt: string } & BalanceCause;
+
+/**
+ * Clients' balances changed in this transaction (already written, their conversations locked): told
+ * so that listeners can record what follows from it with the change (the platform's webhooks).
+ */
+export interface BalancesChangedEvent {
+  changes: BalanceChanged[];
+}
+
 export interface TransactionEvents {
   'payments.captured': PaymentsCapturedEvent;
   'points.spent': PointsSpentEvent;
+  'balances.changed': BalancesChangedEvent;
   'points.credited': PointsCreditedBatchEvent;
   'points.releasing': PointsReleasingEvent;
   'payment.reversed': PaymentReversedEvent;

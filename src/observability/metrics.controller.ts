@@ -30,7 +30,8 @@ export class MetricsController {
     summary: 'Prometheus metrics (text exposition format)',
     description:
       'http_request_duration_seconds, stripe_webhook_events_total, points_credited_total, points_spent_total, ' +
-      'outbox_pending_events, outbox_oldest_pending_age_seconds, socket_connections, reconciliation_mismatches and the ' +
+      'outbox_pending_events, outbox_oldest_pending_age_seconds, socket_connections, reconciliation_mismatches, ' +
+      'platform_webhook_deliveries_total, platform_webhook_pending and the ' +
       'default process metrics. No JWT: when METRICS_TOKEN is set, `Authorization: Bearer <METRICS_TOKEN>`. Never rate-limited.',
   })
   @ApiOkResponse({ description: 'The metrics of this instance', content: { 'text/plain': { schema: { type: 'string', example: EXAMPLE } } } })

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { PlatformWebhookStats } from '../platform-webhooks/platform-webhook-stats.service';
 import { MetricsQueries, SCRAPED_MISMATCH_FLAGS } from './metrics.queries';
 import type { RedisLink } from '../redis/redis-link';
 import { REDIS } from '../redis/redis.module';
@@ -45,10 +46,12 @@ export class MetricsService {
   constructor(
     private readonly queries: MetricsQueries,
     private readonly sockets: OpenSockets,
+    private readonly platformWebhooks: PlatformWebhookStats,
     @Inject(REDIS) redis: RedisLink | null,
   ) {
     collectDefaultMetrics({ register: this.registry });
     this.databaseGauges();
+    this.platformWebhookMetrics();
     if (redis) {
       new Gauge({
         name: 'redis_connected',
@@ -83,6 +86,36 @@ export class MetricsService {
 
   countSpent(points: number): void {
     if (points > 0) this.pointsSpent.inc(points);
+  }
+
+  /**
+   * The platform's webhooks: tries by outcome (this instance's, counted where they happen) and the
+   * pending events (all instances; a count cached a few seconds by PlatformWebhookStats).
+   */
+  private platformWebhookMetrics(): void {
+    const { platformWebhooks: stats, logger } = this;
+    new Counter({
+      name: 'platform_webhook_deliveries_total',
+      help: 'Tries of events to the platform by outcome: delivered (a 2xx within 10 s), rejected (another status), timeout, error (no connection)',
+      labelNames: ['outcome'] as const,
+      registers: [this.registry],
+      collect(this: Counter<'outcome'>) {
+        this.reset();
+        for (const [outcome, count] of stats.tries()) this.inc({ outcome }, count);
+      },
+    });
+    new Gauge({
+      name: 'platform_webhook_pending',
+      help: 'Events to the platform not delivered yet and still to be tried (all instances: the same value on each)',
+      registers: [this.registry],
+      async collect(this: Gauge) {
+        const pending = await stats.pending().catch((error: Error) => {
+          logger.warn(`metrics: could not read the platform webhook queue: ${error.message}`);
+          return undefined;
+        });
+        this.set(pending ?? Number.NaN);
+      },
+    });
   }
 
   /** The Prometheus text exposition of every family. */

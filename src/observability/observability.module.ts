@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { PaymentsModule } from '../payments/payments.module';
+import { PlatformWebhooksModule } from '../platform-webhooks/platform-webhooks.module';
 import { HttpObserver } from './http-observer';
 import { CountPointsWhenPaymentsCaptured } from './listeners/count-points-when-payments-captured';
 import { CountPointsWhenSpent } from './listeners/count-points-when-spent';
@@ -18,7 +19,7 @@ import { WebhookOutcomeInterceptor } from './webhook-outcome.interceptor';
  * domain events, the owners' query services at scrape time) and changes none of them.
  */
 @Module({
-  imports: [LoggingModule, DiscoveryModule, PaymentsModule],
+  imports: [LoggingModule, DiscoveryModule, PaymentsModule, PlatformWebhooksModule],
   controllers: [MetricsController],
   providers: [
     MetricsService,

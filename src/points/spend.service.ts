@@ -69,6 +69,19 @@ export class SpendService {
       await this.interactions.applyBalanceChanges(new Map([[interaction.id, { balance: -request.points }]]), new Date());
       const allocations = await this.lots.consume(interaction.id, spendId, request.points);
       await this.events.emitInTransaction('points.spent', { spendId, interactionId: interaction.id, points: request.points });
+      await this.events.emitInTransaction('balances.changed', {
+        changes: [
+          {
+            type: 'points.spent',
+            clientId: client.id,
+            profileId: profile.id,
+            occurredAt: new Date().toISOString(),
+            points: request.points,
+            reason: request.reason,
+            idempotencyKey: request.idempotency_key,
+          },
+        ],
+      });
       return { spendId, points: request.points, balance: balance - request.points, replayed: false, allocations };
     });
   }

@@ -358,7 +358,7 @@ export interface paths {
         };
         /**
          * Prometheus metrics (text exposition format)
-         * @description http_request_duration_seconds, stripe_webhook_events_total, points_credited_total, points_spent_total, outbox_pending_events, outbox_oldest_pending_age_seconds, socket_connections, reconciliation_mismatches and the default process metrics. No JWT: when METRICS_TOKEN is set, `Authorization: Bearer <METRICS_TOKEN>`. Never rate-limited.
+         * @description http_request_duration_seconds, stripe_webhook_events_total, points_credited_total, points_spent_total, outbox_pending_events, outbox_oldest_pending_age_seconds, socket_connections, reconciliation_mismatches, platform_webhook_deliveries_total, platform_webhook_pending and the default process metrics. No JWT: when METRICS_TOKEN is set, `Authorization: Bearer <METRICS_TOKEN>`. Never rate-limited.
          */
         get: operations["MetricsController_scrape"];
         put?: never;
@@ -481,6 +481,46 @@ export interface paths {
         get: operations["AdminSummaryController_summary"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platform-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Events sent to the platform, newest first, with their tries
+         * @description The Standard Webhooks events POSTed to PLATFORM_WEBHOOK_URL. A pending event is tried again 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h after each failed try, then failed.
+         */
+        get: operations["PlatformEventsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/platform-events/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send one event to the platform again, now
+         * @description Whatever its state, with the same webhook-id and a fresh signature; answers once the try is over (at most 10 s). A failed try starts the retry schedule over.
+         */
+        post: operations["PlatformEventsController_retry"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1378,6 +1418,100 @@ export interface components {
             moderators: components["schemas"]["ModeratorEarningsDto"][];
             /** @description Transactions created (created_at) in the range, by current status */
             statusCounts: components["schemas"]["StatusCountsDto"];
+        };
+        PlatformEventTryDto: {
+            /**
+             * Format: date-time
+             * @description When the try started (the time its signature carries)
+             */
+            attemptedAt: string;
+            /**
+             * @description delivered: a 2xx within 10 s; rejected: another status; timeout: no answer within 10 s; error: no connection
+             * @enum {string}
+             */
+            outcome: "delivered" | "rejected" | "timeout" | "error";
+            /**
+             * @description The platform's HTTP status; null without an answer
+             * @example 200
+             */
+            statusCode: number | null;
+            /**
+             * @description How long the try took, in milliseconds
+             * @example 42
+             */
+            durationMs: number;
+            /**
+             * @description Why the try failed; null when delivered
+             * @example null
+             */
+            error: string | null;
+            /** @description Made by POST /admin/platform-events/{id}/retry */
+            manual: boolean;
+        };
+        PlatformEventDto: {
+            /** @example 17 */
+            id: string;
+            /**
+             * @description The webhook-id header: the same on every try of the event
+             * @example msg_2f0c6b1e9a7d4c1b8e5f3a2d1c0b9a87
+             */
+            webhookId: string;
+            /** @enum {string} */
+            type: "purchase.completed" | "purchase.reversed" | "purchase.restored" | "points.spent";
+            /**
+             * @description pending: tries left; delivered: a try got a 2xx; failed: the retry schedule is over
+             * @enum {string}
+             */
+            status: "pending" | "delivered" | "failed";
+            /** @example 42 */
+            clientId: string;
+            /** @example 7 */
+            profileId: string;
+            /**
+             * @description The body sent: {type, timestamp, data}
+             * @example {
+             *       "type": "points.spent",
+             *       "timestamp": "2026-12-01T12:00:00.000Z",
+             *       "data": {
+             *         "clientId": "42",
+             *         "profileId": "7",
+             *         "points": 10,
+             *         "reason": "message",
+             *         "idempotencyKey": "msg-981",
+             *         "balance": 90,
+             *         "spendable": 90,
+             *         "balanceVersion": 4
+             *       }
+             *     }
+             */
+            body: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description Tries so far
+             * @example 1
+             */
+            tryCount: number;
+            /**
+             * Format: date-time
+             * @description When the next try is due (or the current one ends); null unless pending
+             */
+            nextAttemptAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            deliveredAt: string | null;
+            /** @description Every try, oldest first */
+            tries: components["schemas"]["PlatformEventTryDto"][];
+        };
+        PlatformEventDtoPage: {
+            /** @description Newest first */
+            items: components["schemas"]["PlatformEventDto"][];
+            /**
+             * @description Pass as cursor to get the next page; null on the last page
+             * @example null
+             */
+            nextCursor: string | null;
         };
     };
     responses: never;
@@ -3610,6 +3744,206 @@ export interface operations {
                 };
             };
             /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+        };
+    };
+    PlatformEventsController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                /** @description Only events in this state; all of them when absent */
+                status?: "pending" | "delivered" | "failed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformEventDtoPage"];
+                };
+            };
+            /** @description VALIDATION_FAILED: bad status, limit or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description Only for: admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: over the budget of the caller (user, or client address without a valid token); retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure, logged with the correlationId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s; nothing was done, retry after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+        };
+    };
+    PlatformEventsController_retry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event with this try among its tries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformEventDto"];
+                };
+            };
+            /** @description MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels; VALIDATION_FAILED: a NUL character (\u0000) in the body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description Only for: admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description PLATFORM_EVENT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description PLATFORM_EVENT_IN_FLIGHT (a try of it is under way) or PLATFORM_WEBHOOK_NOT_CONFIGURED */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the limit of the route (64 kB; the webhook 1 MB) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json, or is compressed (Content-Encoding) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: over the budget of the caller (user, or client address without a valid token); retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure, logged with the correlationId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s; nothing was done, retry after Retry-After seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */

@@ -25,6 +25,22 @@ export class CreditPointsWhenPaymentsCaptured {
     await this.events.emitInTransaction('points.credited', {
       credits: credits.map(({ transactionId, interactionId, moderatorId }) => ({ transactionId, interactionId, moderatorId, points: byId.get(transactionId)!.points })),
     });
+    await this.events.emitInTransaction('balances.changed', {
+      changes: credits.map(({ transactionId, moderatorId }) => {
+        const payment = byId.get(transactionId)!;
+        return {
+          type: 'purchase.completed' as const,
+          clientId: payment.clientId,
+          profileId: payment.profileId,
+          occurredAt: payment.capturedAt,
+          transactionId,
+          moderatorId,
+          points: payment.points,
+          amountCents: payment.amountCents,
+          currency: payment.currency,
+        };
+      }),
+    });
     for (const credit of credits) {
       if (!credit.moderatorId) continue;
       const payment = byId.get(credit.transactionId)!;

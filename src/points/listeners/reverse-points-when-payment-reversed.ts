@@ -47,6 +47,19 @@ export class ReversePointsWhenPaymentReversed {
           `the client's balance for profile ${reversal.profileId} is now negative`,
       );
     }
+    await this.events.emitInTransaction('balances.changed', {
+      changes: [
+        {
+          type: 'purchase.reversed',
+          clientId: reversal.clientId,
+          profileId: reversal.profileId,
+          occurredAt: reversal.occurredAt,
+          transactionId: reversal.transactionId,
+          points: reversal.points,
+          reason: reversal.reason,
+        },
+      ],
+    });
     if (!moved.moderatorId) return;
     // After the lots, last in the lock order; the alert tells the moderator their new balance.
     const moderatorBalance = await this.balances.settleModerator(moved.moderatorId, -reversal.points);
@@ -96,6 +109,18 @@ export class RestorePointsWhenPaymentRestored {
       { transactionId: restore.transactionId, interactionId: moved.interactionId, points: restore.points, key: restore.restoreKey, reversalKey: restore.reversalKey },
       moved.clientBalanceBefore,
     );
+    await this.events.emitInTransaction('balances.changed', {
+      changes: [
+        {
+          type: 'purchase.restored',
+          clientId: restore.clientId,
+          profileId: restore.profileId,
+          occurredAt: restore.occurredAt,
+          transactionId: restore.transactionId,
+          points: restore.points,
+        },
+      ],
+    });
     if (!moved.moderatorId) return;
     if (restore.moderatorId === null) {
       const credit = { transactionId: restore.transactionId, interactionId: moved.interactionId, moderatorId: moved.moderatorId, points: restore.points };
