@@ -59,6 +59,23 @@ describe('HTML pages in headless Chromium', () => {
     expect(problems).toEqual(NO_PAGE_PROBLEMS);
   });
 
+  it('renders a nullable object (anyOf with a null-only schema) in Swagger UI as its model or null', async () => {
+    const { page, problems } = watched;
+    await page.goto(`${t.url}/docs`);
+    const model = page.locator('#model-TransactionDto');
+    await model.waitFor();
+    await model.locator('.model-box-control').first().click();
+    const lot = model.locator('tr.property-row', { hasText: 'lot' });
+    // Open every collapsed part of the property: the referenced model and the null-only alternative.
+    for (let open = 0; open < 10; open++) {
+      const collapsed = lot.locator('.model-box-control[aria-expanded="false"]');
+      if ((await collapsed.count()) === 0) break;
+      await collapsed.first().click();
+    }
+    await expect(lot.textContent()).resolves.toMatch(/TransactionLotDto[\s\S]*remaining[\s\S]*null/);
+    expect(problems).toEqual(NO_PAGE_PROBLEMS);
+  });
+
   it("renders the emulator's hosted checkout page and pays from it, with no CSP violation and no console error", async () => {
     const { page, problems } = watched;
     const { profile, client } = await createScenario(t.db);

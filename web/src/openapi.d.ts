@@ -749,7 +749,7 @@ export interface components {
             /** @example null */
             failureReason: string | null;
             /** @description Null until the purchase is credited */
-            lot: components["schemas"]["TransactionLotDto"] | null;
+            lot: components["schemas"]["TransactionLotDto"] | (null);
             /** Format: date-time */
             creditedAt: string | null;
             /** Format: date-time */
@@ -1304,7 +1304,7 @@ export interface components {
             /** @example null */
             failureReason: string | null;
             /** @description Null until the purchase is credited */
-            lot: components["schemas"]["TransactionLotDto"] | null;
+            lot: components["schemas"]["TransactionLotDto"] | (null);
             /** Format: date-time */
             creditedAt: string | null;
             /** Format: date-time */

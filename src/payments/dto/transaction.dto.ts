@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, MaxLength, MinLength } from 'class-validator';
+import { ApiNullableObjectProperty } from '../../common/nullable-object';
 import { TransactionStatus } from '../purchase-status';
 
 /** What became of a credited purchase's points. */
@@ -51,7 +52,7 @@ export class TransactionDto {
   @ApiProperty({ nullable: true, type: String, example: null })
   failureReason: string | null;
 
-  @ApiProperty({ type: TransactionLotDto, nullable: true, description: 'Null until the purchase is credited' })
+  @ApiNullableObjectProperty(TransactionLotDto, { description: 'Null until the purchase is credited' })
   lot: TransactionLotDto | null;
 
   @ApiProperty({ nullable: true, type: String, format: 'date-time' })
