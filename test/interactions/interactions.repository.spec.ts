@@ -153,6 +153,36 @@ describe(InteractionsRepository.name, () => {
     });
   });
 
+  describe('balance versions', () => {
+    it('moves the version with every change of the balance, by the number of changes a batch sums, and not for the hold alone', async () => {
+      const [first, second] = await clients(2);
+      const [one, two] = [await conversation(first), await conversation(second)];
+
+      await owner.rolledBack(async () => {
+        await sut.applyBalanceChanges(new Map([[one.id, { balance: 100, received: 100 }]]));
+        // Two purchases of one batch, summed by the caller; and a change that nets to zero still counts.
+        await sut.applyBalanceChanges(
+          new Map([
+            [one.id, { balance: 300, received: 300, balanceChanges: 2 }],
+            [two.id, { balance: 0 }],
+          ]),
+        );
+        // Held points going to a moderator change no client balance.
+        await sut.applyBalanceChanges(new Map([[one.id, { held: -50 }]]));
+
+        const balances = await sut.balances([
+          { clientId: first.id, profileId: profile.id },
+          { clientId: second.id, profileId: profile.id },
+          { clientId: second.id, profileId: '999999999' },
+        ]);
+        expect(Object.fromEntries(balances)).toEqual({
+          [conversationKey(first.id, profile.id)]: { balance: 400, balanceVersion: 3 },
+          [conversationKey(second.id, profile.id)]: { balance: 0, balanceVersion: 1 },
+        });
+      });
+    });
+  });
+
   describe('findByClientAndProfile', () => {
     it("reads the client's conversation with the profile, or null", async () => {
       const [known, unknown] = await clients(2);
