@@ -95,6 +95,14 @@ const RULES: Record<string, RouteRule> = {
   'get /admin/transactions/stuck': { allowed: ADMIN, status: 200, call: () => ({ method: 'get', url: '/admin/transactions/stuck' }) },
   'get /admin/reconciliation': { allowed: ADMIN, status: 200, call: () => ({ method: 'get', url: '/admin/reconciliation' }) },
   'post /admin/reconciliation/run': { allowed: ADMIN, status: 200, call: () => ({ method: 'post', url: '/admin/reconciliation/run', body: {} }) },
+  'get /admin/platform-events': { allowed: ADMIN, status: 200, call: () => ({ method: 'get', url: '/admin/platform-events' }) },
+  // No PLATFORM_WEBHOOK_URL in this suite: past the guards, an admin learns there is nowhere to send.
+  'post /admin/platform-events/{id}/retry': {
+    allowed: ADMIN,
+    status: 409,
+    call: () => ({ method: 'post', url: '/admin/platform-events/1/retry', body: {} }),
+    state: (_f, t) => t.db.query(`SELECT * FROM platform_event_attempts ORDER BY id`),
+  },
   'put /profiles/{profile}/moderator': {
     allowed: ADMIN,
     status: 200,
