@@ -3780,7 +3780,7 @@ export interface operations {
                     "application/json": components["schemas"]["PlatformEventDtoPage"];
                 };
             };
-            /** @description VALIDATION_FAILED: bad status, limit or cursor */
+            /** @description VALIDATION_FAILED: bad status, limit or cursor; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3827,7 +3827,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s; nothing was done, retry after Retry-After seconds */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3860,7 +3860,7 @@ export interface operations {
                     "application/json": components["schemas"]["PlatformEventDto"];
                 };
             };
-            /** @description MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels; VALIDATION_FAILED: a NUL character (\u0000) in the body */
+            /** @description MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels; VALIDATION_FAILED: a NUL character (\u0000) in the body; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3943,7 +3943,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s; nothing was done, retry after Retry-After seconds */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
