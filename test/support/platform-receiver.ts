@@ -44,6 +44,8 @@ export class PlatformReceiver {
   answer?: number;
   /** Milliseconds to wait before answering. */
   delayMs = 0;
+  /** While set, answers wait until it resolves (see hold()). */
+  private gate?: Promise<void>;
   private server?: Server;
   private port = 0;
   private readonly signer: Webhook;
@@ -77,7 +79,9 @@ export class PlatformReceiver {
         }
         entry.answered = this.answer ?? (entry.verified ? 204 : 400);
         this.received.push(entry);
-        setTimeout(() => response.writeHead(entry.answered).end(), this.delayMs);
+        const answer = () => setTimeout(() => response.writeHead(entry.answered).end(), this.delayMs);
+        if (this.gate) void this.gate.then(answer);
+        else answer();
       });
     });
     await new Promise<void>((resolve, reject) => {
@@ -94,6 +98,16 @@ export class PlatformReceiver {
     if (!server) return;
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Holds every answer (the platform hangs) until the returned function is called. */
+  hold(): () => void {
+    let release!: () => void;
+    this.gate = new Promise((resolve) => (release = resolve));
+    return () => {
+      this.gate = undefined;
+      release();
+    };
   }
 
   /** Requests carrying `webhookId`, in the order received. */
