@@ -99,6 +99,16 @@ export interface PointsSpentEvent {
   points: number;
 }
 
+/**
+ * The platform erased a user (name and e-mail already removed, in this transaction). Listeners
+ * remove what else identifies them or would still pay them, and join the erasure's transaction.
+ */
+export interface UserErasedEvent {
+  userId: string;
+  /** The role the user had: a moderator's money may need holding. */
+  role: string;
+}
+
 export interface TransactionEvents {
   'payments.captured': PaymentsCapturedEvent;
   'points.spent': PointsSpentEvent;
@@ -107,6 +117,7 @@ export interface TransactionEvents {
   'payment.reversed': PaymentReversedEvent;
   'payment.restored': PaymentRestoredEvent;
   'interactions.moderator_assigned': InteractionsModeratorAssignedEvent;
+  'users.erased': UserErasedEvent;
 }
 
 export interface PurchaseCompletedEvent extends PurchaseRef, PurchaseOrder {

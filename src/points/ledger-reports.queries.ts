@@ -43,4 +43,16 @@ export class LedgerReports {
     );
     return last;
   }
+
+  /**
+   * How many transfers moved points into or out of `account`: it only grows (the ledger is
+   * append-only) and grows with every change of the account's balance. Two index scans.
+   */
+  async movementsOf(account: string): Promise<number> {
+    const [{ movements }] = await this.transactions.manager.query<Array<{ movements: string }>>(
+      `SELECT (SELECT count(*) FROM ledger_transfers WHERE debit_account = $1) + (SELECT count(*) FROM ledger_transfers WHERE credit_account = $1) AS movements`,
+      [account],
+    );
+    return Number(movements);
+  }
 }

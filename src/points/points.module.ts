@@ -6,6 +6,7 @@ import { UsersModule } from '../users/users.module';
 import { LedgerTransfer } from './entities/ledger-transfer.entity';
 import { PointLot, PointLotEntry } from './entities/point-lot.entity';
 import { PointPack } from './entities/point-pack.entity';
+import { BalancesService } from './balances.service';
 import { LedgerReports } from './ledger-reports.queries';
 import { LedgerTransfersRepository } from './ledger-transfers.repository';
 import { LedgerService } from './ledger.service';
@@ -42,7 +43,8 @@ import { SpendsRepository } from './spends.repository';
     RestorePointsWhenPaymentRestored,
     ReleaseHeldPointsWhenModeratorAssigned,
     LedgerReports,
+    BalancesService,
   ],
-  exports: [PacksService, LotsService, LedgerReports],
+  exports: [PacksService, LotsService, LedgerReports, SpendService, BalancesService],
 })
 export class PointsModule {}
