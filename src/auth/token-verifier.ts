@@ -23,7 +23,10 @@ export interface VerifiedToken {
    * time; `secret` — HS256 with JWT_SECRET, its user must exist.
    */
   source: 'platform' | 'secret';
-  /** The role it claims (JWT_ROLE_CLAIM through JWT_ROLE_MAP), null when none. Only used to create its user. */
+  /**
+   * The role a platform token claims (JWT_ROLE_CLAIM through JWT_ROLE_MAP), null when none (and for
+   * HS256 tokens). Only used to create its user: the stored role is the one that counts.
+   */
   role: Role | null;
   name?: string;
   email?: string;
@@ -73,15 +76,11 @@ export class TokenVerifier implements OnApplicationBootstrap {
     }
     const refusal = refuseClaims(payload, this.policy);
     if (refusal) throw AuthError.claimsRefused(refusal);
-    const userId = userIdOf(payload, this.claims.userIdClaim);
+    // The service's own HS256 tokens name their user in `sub` (SPEC §6); the platform's where it says.
+    const userId = userIdOf(payload, source === 'secret' ? 'sub' : this.claims.userIdClaim);
     if (userId === null) throw AuthError.noValidSubject();
-    return {
-      userId,
-      source,
-      role: roleOf(payload, this.claims),
-      ...(source === 'platform' ? profileClaimsOf(payload) : {}),
-      exp: payload.exp!,
-    };
+    if (source === 'secret') return { userId, source, role: null, exp: payload.exp! };
+    return { userId, source, role: roleOf(payload, this.claims), ...profileClaimsOf(payload), exp: payload.exp! };
   }
 
   /** Which key may verify the token, read from its header before anything is trusted. */

@@ -31,12 +31,17 @@ export function limitRequestTimes(server: Server, limits: RequestTimeLimits): vo
     }
     const timer = setTimeout(() => cut(request, response), limits.requestTimeoutMs);
     timer.unref();
+    // Removed with the timer: a keep-alive connection serves many requests and must not gather listeners.
+    const stop = () => {
+      clearTimeout(timer);
+      request.socket.off('close', stop);
+    };
+    request.socket.once('close', stop);
     // The answer gone and the body read: nothing left to wait for. A body still arriving after an
     // early answer (Node reads and drops it) stays bounded by the timer.
     response.once('close', () => {
-      if (request.complete) clearTimeout(timer);
+      if (request.complete) stop();
     });
-    request.socket.once('close', () => clearTimeout(timer));
   }));
 }
 

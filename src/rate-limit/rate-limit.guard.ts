@@ -77,7 +77,8 @@ export class RateLimitGuard extends ThrottlerGuard {
   }
 
   private routeLimit(context: ExecutionContext): RateLimitName | undefined {
-    return this.reflector.get<RateLimitName | undefined>(RATE_LIMIT, context.getHandler());
+    // On the handler, or on its controller (every integration route is `integration`).
+    return this.reflector.getAllAndOverride<RateLimitName | undefined>(RATE_LIMIT, [context.getHandler(), context.getClass()]);
   }
 
   private callerOf(context: ExecutionContext): Promise<Caller> {

@@ -92,11 +92,11 @@ export class JwksServer {
   ) {}
 
   static async start(keys: PlatformKey[] = []): Promise<JwksServer> {
-    let self: JwksServer | undefined;
-    const server = createServer((request: IncomingMessage, response: ServerResponse) => self!.answer(request, response));
+    const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    self = new JwksServer(server, `http://127.0.0.1:${port}/.well-known/jwks.json`);
+    const self = new JwksServer(server, `http://127.0.0.1:${port}/.well-known/jwks.json`);
+    server.on('request', (request: IncomingMessage, response: ServerResponse) => self.answer(request, response));
     self.publish(keys);
     return self;
   }

@@ -9,7 +9,7 @@ import { PlatformUser, PlatformUserWrite, UsersService } from '../../users/users
 import { ImportResultDto } from '../dto/import-result.dto';
 import { IntegrationError } from '../integration.errors';
 import { parseImportLine } from './import-line';
-import { BodyTooLarge, ndjsonLines } from './ndjson-lines';
+import { BodyTooLarge, NdjsonLine, ndjsonLines } from './ndjson-lines';
 
 /** Lines applied together: one transaction for their users, one for their profiles. */
 export const IMPORT_BATCH_LINES = 1000;
@@ -88,33 +88,39 @@ export class ImportService {
 
     const tally = new Tally();
     let batch = new Batch();
-    try {
-      for await (const read of ndjsonLines(body, { maxBytes: IMPORT_BODY_LIMIT_BYTES, maxLineBytes: IMPORT_LINE_LIMIT_BYTES })) {
-        if ('error' in read) {
-          tally.refuse(read.line, read.error);
-          continue;
-        }
-        if (read.text.trim() === '') continue;
-        const parsed = parseImportLine(read.text);
-        if ('error' in parsed) {
-          tally.refuse(read.line, parsed.error);
-          continue;
-        }
-        const id = parsed.type === 'user' ? parsed.user.id : parsed.profile.id;
-        const held = parsed.type === 'user' ? batch.users : batch.profiles;
-        if (held.has(id) || batch.size >= IMPORT_BATCH_LINES) {
-          await this.apply(batch, tally);
-          batch = new Batch();
-        }
-        if (parsed.type === 'user') batch.users.set(id, { line: read.line, item: parsed.user });
-        else batch.profiles.set(id, { line: read.line, item: parsed.profile });
-      }
-    } catch (error) {
-      if (error instanceof BodyTooLarge) {
+    const lines = ndjsonLines(body, { maxBytes: IMPORT_BODY_LIMIT_BYTES, maxLineBytes: IMPORT_LINE_LIMIT_BYTES })[Symbol.asyncIterator]();
+    for (;;) {
+      let next: IteratorResult<NdjsonLine>;
+      try {
+        next = await lines.next();
+      } catch (error) {
+        // The body ended early (too large, cut by the idle timeout, the client gone): the whole lines
+        // received so far are applied, then the import answers why it stopped.
         await this.apply(batch, tally);
-        throw IntegrationError.tooLarge(error.maxBytes, tally.summary);
+        this.logger.warn(`import stopped after ${tally.summary}: ${(error as Error).message}`);
+        if (error instanceof BodyTooLarge) throw IntegrationError.tooLarge(error.maxBytes, tally.summary);
+        throw error;
       }
-      throw error;
+      if (next.done) break;
+      const read = next.value;
+      if ('error' in read) {
+        tally.refuse(read.line, read.error);
+        continue;
+      }
+      if (read.text.trim() === '') continue;
+      const parsed = parseImportLine(read.text);
+      if ('error' in parsed) {
+        tally.refuse(read.line, parsed.error);
+        continue;
+      }
+      const id = parsed.type === 'user' ? parsed.user.id : parsed.profile.id;
+      const held = parsed.type === 'user' ? batch.users : batch.profiles;
+      if (held.has(id) || batch.size >= IMPORT_BATCH_LINES) {
+        await this.apply(batch, tally);
+        batch = new Batch();
+      }
+      if (parsed.type === 'user') batch.users.set(id, { line: read.line, item: parsed.user });
+      else batch.profiles.set(id, { line: read.line, item: parsed.profile });
     }
     await this.apply(batch, tally);
     this.logger.log(`import: ${tally.summary}`);
