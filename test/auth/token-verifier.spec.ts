@@ -67,12 +67,13 @@ describe(`${TokenVerifier.name} with the platform's keys (a real JWKS server)`, 
 
     it('a token signed with a key that is not in the set, after fetching the set again (at most once per cooldown)', async () => {
       const stranger = await platformKey('RS256');
-      const sut = verifierOn(jwks, {}, { cooldownMs: 300, cacheMaxAgeMs: 600_000, timeoutMs: 5_000 });
+      const strangerToken = await signed(stranger);
+      const sut = verifierOn(jwks, {}, { cooldownMs: 1_500, cacheMaxAgeMs: 600_000, timeoutMs: 5_000 });
       await sut.verify(await signed(rsa));
       // Within the cooldown of the first fetch: refused without asking the platform.
-      expect(await refusal(sut.verify(await signed(stranger)))).toMatchObject({ status: 401, message: expect.stringMatching(/key the platform's key set does not hold/) });
+      expect(await refusal(sut.verify(strangerToken))).toMatchObject({ status: 401, message: expect.stringMatching(/key the platform's key set does not hold/) });
       expect(jwks.fetches).toBe(1);
-      await new Promise((resolve) => setTimeout(resolve, 350));
+      await new Promise((resolve) => setTimeout(resolve, 1_600));
       expect(await refusal(sut.verify(await signed(stranger)))).toMatchObject({ status: 401 });
       expect(jwks.fetches).toBe(2);
       // Another unknown kid right after: nothing fetched.
@@ -131,18 +132,18 @@ describe(`${TokenVerifier.name} with the platform's keys (a real JWKS server)`, 
 
   describe('key rotation', () => {
     it('accepts a new kid once the set is fetched again, never more often than the cooldown', async () => {
-      const sut = verifierOn(jwks, {}, { cooldownMs: 800, cacheMaxAgeMs: 600_000, timeoutMs: 5_000 });
+      const next = await platformKey('RS256');
+      const rotated = await signed(next);
+      const sut = verifierOn(jwks, {}, { cooldownMs: 1_500, cacheMaxAgeMs: 600_000, timeoutMs: 5_000 });
       await sut.verify(await signed(rsa));
       expect(jwks.fetches).toBe(1);
 
-      const next = await platformKey('RS256');
       jwks.publish([rsa, next]);
-      const rotated = await signed(next);
       // Within the cooldown after the last fetch: not fetched again, refused.
       expect(await refusal(sut.verify(rotated))).toMatchObject({ status: 401 });
       expect(jwks.fetches).toBe(1);
 
-      await new Promise((resolve) => setTimeout(resolve, 900));
+      await new Promise((resolve) => setTimeout(resolve, 1_600));
       await expect(sut.verify(rotated)).resolves.toMatchObject({ userId: '42' });
       expect(jwks.fetches).toBe(2);
       // The old key still works while it is published, without a fetch.
