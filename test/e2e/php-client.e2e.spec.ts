@@ -184,7 +184,8 @@ describe('The PHP client (examples/php) against a service configured for a platf
     );
     await standInForDeliveryQueue(clientId);
     const output = await demo;
-    console.log(`php examples/php/demo.php (exit ${output.code}):\n${output.stdout}${output.stderr}`);
+    // Shown with the test run: what a platform's developer sees when running the example.
+    process.stdout.write(`\nphp examples/php/demo.php (exit ${output.code}):\n${output.stdout}${output.stderr}\n`);
     expect({ code: output.code, stderr: output.stderr }).toEqual({ code: 0, stderr: '' });
     expect(output.stdout).toMatch(/^token: RS256 without kid accepted/m);
     expect(output.stdout).toMatch(/^same idempotency key again: replayed, balance 490$/m);
