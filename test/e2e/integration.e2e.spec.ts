@@ -7,7 +7,9 @@ import { appWithBalancedLedger } from '../support/app-per-suite';
 import { api } from '../support/http';
 import { platformId } from '../support/jwks';
 import { buy, checkout } from '../support/purchases';
+import { USER_RECHECK_MS } from '../../src/notifications/notifications.gateway';
 import { NotificationsClient } from '../support/sockets';
+import { sleep } from '../support/wait';
 
 const TOKEN = 'integration-suite-current-token-5b0e9f27a1c84d36';
 const NEXT_TOKEN = 'integration-suite-next-token-c47a1e8d20b93f65';
@@ -155,6 +157,22 @@ describe("The platform's backend: /integration", () => {
       // The question an open socket's re-check asks: the erased user is no one.
       expect(await t.app.get(UsersService).findIdentity(client.id)).toBeNull();
     });
+
+    it("closes the erased user's open socket within seconds, and leaves the others open", async () => {
+      const erased = await provision('client');
+      const bystander = await provision('client');
+      const erasedSocket = await NotificationsClient.connect(t.url, { token: erased.token });
+      const bystanderSocket = await NotificationsClient.connect(t.url, { token: bystander.token });
+      try {
+        await platform().delete(`/integration/users/${erased.id}`).expect(204);
+        await expect(erasedSocket.disconnected(USER_RECHECK_MS + 2000)).resolves.toBe('io server disconnect');
+        await sleep(200);
+        expect(bystanderSocket.socket.connected).toBe(true);
+      } finally {
+        erasedSocket.close();
+        bystanderSocket.close();
+      }
+    }, 20_000);
 
     it('is final: a later PUT of the id answers 410 USER_ERASED and changes nothing; erasing again answers 204', async () => {
       const client = await provision('client');
