@@ -209,6 +209,38 @@ describe('POST /integration/import: NDJSON, streamed, applied in batches', () =>
     expect({ status: elsewhere.status, error: elsewhere.body.error }).toEqual({ status: 415, error: 'UNSUPPORTED_MEDIA_TYPE' });
   });
 
+  it("gathers no listeners on a keep-alive connection, however many requests it carries", async () => {
+    const server = t.app.getHttpServer() as import('node:http').Server;
+    const connections: import('node:net').Socket[] = [];
+    const remember = (socket: import('node:net').Socket) => connections.push(socket);
+    server.on('connection', remember);
+    const agent = new (await import('node:http')).Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (let i = 0; i < 30; i++) {
+        await new Promise<void>((resolve, reject) => {
+          const body = JSON.stringify({ role: 'client' });
+          const outgoing = httpRequest(`${t.url}/integration/users/${platformId()}`, {
+            method: 'PUT',
+            agent,
+            headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) },
+          });
+          outgoing.on('response', (response) => {
+            expect(response.statusCode).toBe(200);
+            response.resume();
+            response.on('end', resolve);
+          });
+          outgoing.on('error', reject);
+          outgoing.end(body);
+        });
+      }
+      expect(connections).toHaveLength(1);
+      expect(connections[0].listenerCount('close')).toBeLessThan(5);
+    } finally {
+      server.off('connection', remember);
+      agent.destroy();
+    }
+  });
+
   it('keeps the whole-request time limit of every other route (a slow body elsewhere is cut with 408)', async () => {
     const moderator = await createUser(t.db, 'moderator');
     await createProfile(t.db, moderator);

@@ -187,6 +187,21 @@ describe("The platform's backend: /integration", () => {
       expect((await rowOf('users', client.id)).erased_at).toEqual(erasedAt);
     });
 
+    it('an erased moderator earns nothing more: later purchases in their conversations are held for the next one', async () => {
+      const moderator = await provision('moderator');
+      const profileId = await provisionProfile(moderator.id);
+      const client = await provision('client');
+      await buy(t, client, profileId, '100');
+      await platform().delete(`/integration/users/${moderator.id}`).expect(204);
+
+      await buy(t, client, profileId, '500');
+      expect((await rowOf('users', moderator.id)).points).toBe('100');
+      expect(await t.db.query(`SELECT held_points FROM profile_client_interactions WHERE client_id = $1`, [client.id])).toEqual([{ held_points: '500' }]);
+      const next = await provision('moderator');
+      expect((await platform().put(`/integration/profiles/${profileId}`).send({ name: 'Sophie', moderator_id: next.id })).body).toMatchObject({ releasedPoints: 500 });
+      expect((await rowOf('users', next.id)).points).toBe('500');
+    });
+
     it('answers 404 USER_NOT_FOUND for an id the service never had', async () => {
       const response = await platform().delete(`/integration/users/${platformId()}`);
       expect({ status: response.status, error: response.body.error }).toEqual({ status: 404, error: 'USER_NOT_FOUND' });

@@ -121,6 +121,19 @@ describe('Platform tokens (JWT_JWKS_URL): one verification for REST and sockets,
       expect(await userRow(id)).toBeUndefined();
     });
 
+    it("never creates again a user the platform erased: the erased user's tokens are refused on both", async () => {
+      const id = platformId();
+      const token = await tokenOf(id, ['customer']);
+      expect((await api(t, token).get('/notifications')).status).toBe(200);
+      await api(t, INTEGRATION_TOKEN).delete(`/integration/users/${id}`).expect(204);
+      const { rest, socket } = await bothSides(await tokenOf(id, ['customer']));
+      expect(rest).toEqual({ status: 401, error: 'UNAUTHORIZED', message: 'The token names a user who was erased' });
+      expect(socket).toEqual(rest);
+      expect(await t.db.query(`SELECT role, name, email, erased_at IS NOT NULL AS erased FROM users WHERE id = $1`, [id])).toEqual([
+        { role: 'client', name: null, email: null, erased: true },
+      ]);
+    });
+
     it('creates one user when its first requests arrive together', async () => {
       const id = platformId();
       const token = await tokenOf(id);
