@@ -2,6 +2,10 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { answerClientError } from './client-errors';
 import { IMPORT_PATH } from './body-limits';
 
+/** The import's idle limit, kept on its request so that its handler can hold the timer while it works. */
+const IDLE_LIMIT = Symbol('importIdleLimitMs');
+type WithIdleLimit = IncomingMessage & { [IDLE_LIMIT]?: number };
+
 export interface RequestTimeLimits {
   /** The whole request, body included, must arrive within this (slow-body attacks). */
   requestTimeoutMs: number;
@@ -26,6 +30,7 @@ export function limitRequestTimes(server: Server, limits: RequestTimeLimits): vo
   // when it attaches (at the app's init, just before listen) and would hide its own requests from one added earlier.
   server.once('listening', () => server.prependListener('request', (request: IncomingMessage, response: ServerResponse) => {
     if (request.method === 'POST' && (request.url === IMPORT_PATH || request.url?.startsWith(`${IMPORT_PATH}?`))) {
+      (request as WithIdleLimit)[IDLE_LIMIT] = limits.importIdleTimeoutMs;
       request.setTimeout(limits.importIdleTimeoutMs, () => cut(request, response));
       return;
     }
@@ -52,4 +57,21 @@ function cut(request: IncomingMessage, response: ServerResponse): void {
     return;
   }
   answerClientError(Object.assign(new Error('Request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), request.socket);
+}
+
+/**
+ * Runs `work` (the import writing a batch) with the import's idle timer stopped: it measures how long
+ * the client leaves the service waiting for bytes, not how long the service makes the client wait
+ * (while it writes, it reads nothing, so nothing arrives however eager the client is). Started again,
+ * from zero, once the work is done.
+ */
+export async function whileBusy<T>(request: IncomingMessage, work: () => Promise<T>): Promise<T> {
+  const limit = (request as WithIdleLimit)[IDLE_LIMIT];
+  if (limit === undefined) return work();
+  request.socket.setTimeout(0);
+  try {
+    return await work();
+  } finally {
+    if (!request.socket.destroyed) request.socket.setTimeout(limit);
+  }
 }

@@ -2,6 +2,7 @@ import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiRequestTimeoutResponse } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { NDJSON_TYPE } from '../common/body-limits';
+import { whileBusy } from '../common/request-timeouts';
 import { ApiErrorResponse } from '../common/error-response.dto';
 import { ImportResultDto } from './dto/import-result.dto';
 import { ImportService, IMPORT_BATCH_LINES, IMPORT_LINE_LIMIT_BYTES } from './import/import.service';
@@ -34,6 +35,6 @@ export class ImportController {
   import(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<ImportResultDto> {
     // The rest of a body cut short (too large, refused) is not worth reading: the connection closes after the answer.
     void reply.header('Connection', 'close');
-    return this.imports.import(request.raw, request.headers);
+    return this.imports.import(request.raw, request.headers, (work) => whileBusy(request.raw, work));
   }
 }

@@ -166,6 +166,29 @@ describe('POST /integration/import: NDJSON, streamed, applied in batches', () =>
     expect(await users(ids)).toHaveLength(12);
   });
 
+  it('is not cut while the service itself is slow to write a batch (the idle limit counts only the wait for bytes)', async () => {
+    const locked = platformId();
+    await api(t, TOKEN).put(`/integration/users/${locked}`).send({ role: 'client' }).expect(200);
+    // Another transaction holds the user's row: the import's first write waits 2.5 s, past the 1 s idle limit.
+    const runner = t.db.createQueryRunner();
+    await runner.connect();
+    await runner.startTransaction();
+    await runner.query(`SELECT id FROM users WHERE id = $1 FOR UPDATE`, [locked]);
+    const release = setTimeout(() => void runner.commitTransaction().finally(() => runner.release()), 2_500);
+    try {
+      const ids = Array.from({ length: 5 }, platformId);
+      const response = await importing([user(locked, 'moderator'), ...ids.map((id) => user(id, 'client'))].join('\n'));
+      expect({ status: response.status, body: response.body }).toEqual({ status: 200, body: { created: 5, updated: 1, refused: [], refusedCount: 0 } });
+      expect(await users([locked])).toEqual([{ id: locked, role: 'moderator', name: null, email: null }]);
+    } finally {
+      clearTimeout(release);
+      if (!runner.isReleased) {
+        if (runner.isTransactionActive) await runner.commitTransaction();
+        await runner.release();
+      }
+    }
+  });
+
   it('is cut once no byte arrives for the idle limit: 408, and the whole lines received before are applied', async () => {
     const ids = Array.from({ length: 3 }, platformId);
     const pieces = [...ids.map((id) => `${user(id, 'client')}\n`), '{"type":"user","id":"12', '__stalled__'];

@@ -80,7 +80,15 @@ export class ImportService {
     private readonly assignments: AssignmentService,
   ) {}
 
-  async import(body: AsyncIterable<Buffer | string>, headers: { 'content-type'?: string; 'content-encoding'?: string }): Promise<ImportResultDto> {
+  /**
+   * `busy` runs each write of a batch: the caller stops the body's idle timer there (nothing is read
+   * meanwhile, so no byte can arrive however eager the client is).
+   */
+  async import(
+    body: AsyncIterable<Buffer | string>,
+    headers: { 'content-type'?: string; 'content-encoding'?: string },
+    busy: <T>(work: () => Promise<T>) => Promise<T> = (work) => work(),
+  ): Promise<ImportResultDto> {
     const type = (headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (type !== NDJSON_TYPE) throw IntegrationError.ndjsonRequired(type);
     const encoding = (headers['content-encoding'] ?? 'identity').trim().toLowerCase();
@@ -96,7 +104,7 @@ export class ImportService {
       } catch (error) {
         // The body ended early (too large, cut by the idle timeout, the client gone): the whole lines
         // received so far are applied, then the import answers why it stopped.
-        await this.apply(batch, tally);
+        await busy(() => this.apply(batch, tally));
         this.logger.warn(`import stopped after ${tally.summary}: ${(error as Error).message}`);
         if (error instanceof BodyTooLarge) throw IntegrationError.tooLarge(error.maxBytes, tally.summary);
         throw error;
@@ -116,13 +124,15 @@ export class ImportService {
       const id = parsed.type === 'user' ? parsed.user.id : parsed.profile.id;
       const held = parsed.type === 'user' ? batch.users : batch.profiles;
       if (held.has(id) || batch.size >= IMPORT_BATCH_LINES) {
-        await this.apply(batch, tally);
+        const full = batch;
+        await busy(() => this.apply(full, tally));
         batch = new Batch();
       }
       if (parsed.type === 'user') batch.users.set(id, { line: read.line, item: parsed.user });
       else batch.profiles.set(id, { line: read.line, item: parsed.profile });
     }
-    await this.apply(batch, tally);
+    const last = batch;
+    await busy(() => this.apply(last, tally));
     this.logger.log(`import: ${tally.summary}`);
     return tally.result();
   }
