@@ -76,7 +76,7 @@ const LAYERS: Array<[string, RegExp]> = [
   ['logging (pino, pino-http, request log)', /node_modules\/(pino|pino-http|pino-std-serializers|nestjs-pino|sonic-boom|thread-stream|fast-redact|on-exit-leak-free)\/|src\/observability\/(logging|root-logger|redact|http-observer)/],
   ['metrics (prom-client, observers)', /node_modules\/prom-client\/|src\/observability\//],
   ['signature check (stripe)', /node_modules\/stripe\/|src\/payments\/webhook\/stripe-signature/],
-  ['guards: JWT verify (jsonwebtoken, passport)', /node_modules\/(jsonwebtoken|jws|jwa|passport|passport-jwt|passport-strategy|@nestjs\/passport|@nestjs\/jwt|ms|semver|lodash\.[a-z]+)\/|src\/auth\/(auth\.guard|jwt\.strategy|token-policy)/],
+  ['guards: JWT verify (jose, passport)', /node_modules\/(jose|jsonwebtoken|jws|jwa|passport|passport-jwt|passport-strategy|@nestjs\/passport|@nestjs\/jwt|ms|semver|lodash\.[a-z]+)\/|src\/auth\/(auth\.guard|jwt\.strategy|token-policy|token-verifier|authenticator|platform-keys|platform-claims)/],
   ['guards: rate limit (throttler, Redis)', /node_modules\/(@nestjs\/throttler|@redis\/[^/]+|redis|cluster-key-slot)\/|src\/rate-limit\//],
   ['pipes and validation (class-validator)', /node_modules\/(class-validator|validator|libphonenumber-js)\/|@nestjs\/common\/pipes\//],
   ['serialization (class-transformer)', /node_modules\/class-transformer\/|@nestjs\/common\/serializer\//],

@@ -39,7 +39,7 @@ const PUBLIC_EXTRAS = {
   users: ['user-role.ts'],
   payments: ['purchase-status.ts'],
   points: ['ledger-accounts.ts', 'transfer-kind.ts'],
-  auth: ['auth-user.ts', 'jwt.strategy.ts', 'token-policy.ts', 'verified-token.ts'],
+  auth: ['auth-user.ts', 'authenticator.ts', 'integration-credential.ts', 'platform-claims.ts', 'token-policy.ts', 'token-verifier.ts', 'verified-token.ts'],
   events: ['event-bus.ts', 'event-map.ts'],
   observability: ['route-label.ts'],
   health: ['shutdown.ts'],

@@ -7,6 +7,7 @@ import { EarningsCheckpoints1764500000000 } from './1764500000000-EarningsCheckp
 import { OutboxClaims1764600000000 } from './1764600000000-OutboxClaims';
 import { LedgerAccountCoveringIndexes1764700000000 } from './1764700000000-LedgerAccountCoveringIndexes';
 import { MoneyAmountInStripeMinorUnits1764800000000 } from './1764800000000-MoneyAmountInStripeMinorUnits';
+import { PlatformIdentity1765000000000 } from './1765000000000-PlatformIdentity';
 import { BalanceVersion1765050000000 } from './1765050000000-BalanceVersion';
 import { PlatformEvents1765050000001 } from './1765050000001-PlatformEvents';
 
@@ -21,6 +22,7 @@ export const MIGRATIONS = [
   OutboxClaims1764600000000,
   LedgerAccountCoveringIndexes1764700000000,
   MoneyAmountInStripeMinorUnits1764800000000,
+  PlatformIdentity1765000000000,
   BalanceVersion1765050000000,
   PlatformEvents1765050000001,
 ];

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { platformNumbersIds } from '../src/config/env.schema';
 import { demoBanner, devScriptEnv, runDevScript, seedDemoData, withDatabase } from '../src/dev/demo-seed';
 
 /**
@@ -11,6 +12,10 @@ runDevScript('demo:seed', async () => {
     production: 'demo users with known emails never go into a real database',
     noDatabase: 'DATABASE_URL must name the database to seed (npm start seeds its embedded database itself)',
   });
+  if (platformNumbersIds(env)) {
+    console.error('demo:seed refuses: the platform numbers users and profiles here (JWT_JWKS_URL or INTEGRATION_TOKEN is set), so the service creates none of its own');
+    return 2;
+  }
   return withDatabase(env.DATABASE_URL, async (owners) => {
     const data = await seedDemoData(owners);
     process.stdout.write(demoBanner((env.APP_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''), data, env));

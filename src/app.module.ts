@@ -9,6 +9,7 @@ import { DatabaseModule } from './database/database.module';
 import { developmentModules } from './dev/development.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
+import { IntegrationModule } from './integration/integration.module';
 import { InteractionsModule } from './interactions/interactions.module';
 import { ModeratorsModule } from './moderators/moderators.module';
 import { NotificationsModule } from './notifications/notifications.module';
@@ -58,6 +59,7 @@ export class AppModule {
         AdminModule,
         PlatformWebhooksModule,
         WebClientModule,
+        IntegrationModule,
         ...developmentModules(env),
       ],
     };

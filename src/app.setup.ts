@@ -1,9 +1,10 @@
 import type { Server } from 'node:http';
 import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { answerUnreadableUrl, API_BODY_LIMIT_BYTES, limitBodies, parseBody, refuseUnreadableUrls } from './common/body-limits';
+import { answerUnreadableUrl, API_BODY_LIMIT_BYTES, leaveNdjsonUnread, limitBodies, parseBody, refuseUnreadableUrls } from './common/body-limits';
 import { answerClientError } from './common/client-errors';
 import { ConnectionBudget } from './common/connection-budget';
+import { limitRequestTimes } from './common/request-timeouts';
 import { allowedOrigins, corsOptions } from './common/cors';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createOpenApiDocument, serveOpenApiDocument } from './common/openapi';
@@ -25,8 +26,10 @@ export interface ServerLimits {
    * and never used gets a 408 and is closed after the same time.
    */
   headersTimeoutMs: number;
-  /** The whole request, body included, must arrive within this (slow-body attacks). */
+  /** The whole request, body included, must arrive within this (slow-body attacks); the import excepted. */
   requestTimeoutMs: number;
+  /** The import (POST /integration/import) is read as long as its bytes keep coming, at most this long apart. */
+  importIdleTimeoutMs: number;
   /** An idle keep-alive connection is kept this long between requests. */
   keepAliveTimeoutMs: number;
   /** How often Node checks the two request timeouts above. */
@@ -36,6 +39,7 @@ export interface ServerLimits {
 export const SERVER_LIMITS: ServerLimits = {
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
+  importIdleTimeoutMs: 30_000,
   keepAliveTimeoutMs: 65_000,
   checkIntervalMs: 1_000,
 };
@@ -72,6 +76,7 @@ export function createHttpAdapter(env: Pick<Env, 'TRUST_PROXY'>): FastifyAdapter
   // The one body parser (src/common/body-limits.ts), kept by Nest instead of its defaults, with the raw body.
   fastify.removeAllContentTypeParsers();
   adapter.useBodyParser('*', true, {}, (request, body, done) => done(null, parseBody(request, body)));
+  leaveNdjsonUnread(fastify);
   return adapter;
 }
 
@@ -104,7 +109,8 @@ export function configureApp(app: INestApplication, options: AppSetupOptions = {
 
 export function applyServerLimits(server: Server, limits: ServerLimits): void {
   server.headersTimeout = limits.headersTimeoutMs;
-  server.requestTimeout = limits.requestTimeoutMs;
+  // Node's whole-request timeout cannot spare the import: the service applies its own (and Node's is off).
+  limitRequestTimes(server, limits);
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   // Read by Node when the server starts listening, so setting it here (before listen) takes effect.
   (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = limits.checkIntervalMs;

@@ -4,10 +4,6 @@ import { Role } from '../users/user-role';
 export interface AuthUser {
   id: string;
   role: Role;
-  email: string;
-}
-
-export interface JwtClaims {
-  sub: string;
-  role: Role;
+  /** Null when the platform did not share it. */
+  email: string | null;
 }

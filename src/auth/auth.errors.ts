@@ -7,6 +7,8 @@ export enum AuthErrorCode {
   Unauthorized = 'UNAUTHORIZED',
   /** A valid token whose user's role may not use the route. */
   Forbidden = 'FORBIDDEN',
+  /** The platform's key set (JWT_JWKS_URL) cannot be read and no copy of it is known yet: retry later. */
+  KeysUnavailable = 'AUTH_KEYS_UNAVAILABLE',
 }
 
 /**
@@ -17,6 +19,7 @@ export enum AuthErrorCode {
 export class AuthError extends moduleError<AuthErrorCode>({
   [AuthErrorCode.Unauthorized]: HttpStatus.UNAUTHORIZED,
   [AuthErrorCode.Forbidden]: HttpStatus.FORBIDDEN,
+  [AuthErrorCode.KeysUnavailable]: HttpStatus.SERVICE_UNAVAILABLE,
 }) {
   /** No token, or one that does not verify (signature, algorithm, issuer, audience, not yet valid). */
   static tokenRequired(): AuthError {
@@ -38,6 +41,22 @@ export class AuthError extends moduleError<AuthErrorCode>({
 
   static unknownUser(): AuthError {
     return new AuthError(AuthErrorCode.Unauthorized, 'The token names a user that does not exist');
+  }
+
+  /** The user was erased by the platform: none of their tokens is accepted again. */
+  static userErased(): AuthError {
+    return new AuthError(AuthErrorCode.Unauthorized, 'The token names a user who was erased');
+  }
+
+  /** A platform token for a user that does not exist yet, which cannot create it (`why`). */
+  static cannotCreateUser(why: string): AuthError {
+    return new AuthError(AuthErrorCode.Unauthorized, `The token names a user that does not exist, and ${why}`);
+  }
+
+  static keysUnavailable(): AuthError {
+    return new AuthError(AuthErrorCode.KeysUnavailable, "The platform's signing keys cannot be read right now; nothing was done. Retry shortly.", {
+      retryAfterSeconds: 5,
+    });
   }
 
   static roleNotAllowed(roles: readonly Role[]): AuthError {

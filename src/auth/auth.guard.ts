@@ -31,17 +31,15 @@ export class AuthGuard extends PassportGuard('jwt') {
   }
 
   /**
-   * The strategy's own refusals (JwtStrategy.validate, resolveAuthUser) keep their reason; an error
-   * while resolving the user (the database busy or down) is the service's failure, not the token's,
-   * and goes to the filter as it is (503 DATABASE_BUSY, 500): a client must not drop a valid token
-   * over it. No token, or a bad or expired one, is a plain 401.
+   * The strategy's own refusals (TokenVerifier, Authenticator) keep their reason; an error while
+   * resolving the user (the database busy or down, the platform's keys unreadable) is the service's
+   * failure, not the token's, and goes to the filter as it is (503, 500): a client must not drop a
+   * valid token over it.
    */
-  override handleRequest<TUser>(error: unknown, user: TUser, info: unknown): TUser {
+  override handleRequest<TUser>(error: unknown, user: TUser): TUser {
     // Any error object (a driver's may come from another realm, so not `instanceof Error` here).
     if (typeof error === 'object' && error !== null) throw error as Error;
-    if (error || !user) {
-      throw info instanceof Error && info.name === 'TokenExpiredError' ? AuthError.tokenExpired() : AuthError.tokenRequired();
-    }
+    if (error || !user) throw AuthError.tokenRequired();
     return user;
   }
 }

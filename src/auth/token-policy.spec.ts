@@ -1,4 +1,4 @@
-import { refuseClaims, TokenPolicy, verifyOptions } from './token-policy';
+import { refuseClaims, TokenPolicy } from './token-policy';
 
 const policy: TokenPolicy = { maxTtlSeconds: 86_400 };
 const now = 1_800_000_000;
@@ -25,16 +25,5 @@ describe(refuseClaims.name, () => {
   it('tolerates 30 s of clock skew on iat', () => {
     expect(refuseClaims({ sub: '1', iat: now + 25, exp: now + 600 }, policy, now)).toBeNull();
     expect(refuseClaims({ sub: '1', iat: now + 35, exp: now + 600 }, policy, now)).toMatch(/future/);
-  });
-});
-
-describe(verifyOptions.name, () => {
-  it('asks the signature check for HS256 and, when configured, the issuer and audience', () => {
-    expect(verifyOptions(policy)).toEqual({ algorithms: ['HS256'] });
-    expect(verifyOptions({ ...policy, issuer: 'https://id.example', audience: 'profile-points' })).toEqual({
-      algorithms: ['HS256'],
-      issuer: 'https://id.example',
-      audience: 'profile-points',
-    });
   });
 });

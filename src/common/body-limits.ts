@@ -7,6 +7,13 @@ export const WEBHOOK_PATH = '/stripe/webhook';
 export const WEBHOOK_BODY_LIMIT_BYTES = 1024 * 1024;
 /** Every other route takes a few small fields (the largest: a list of notification ids). */
 export const API_BODY_LIMIT_BYTES = 64 * 1024;
+/**
+ * The platform's first sync: NDJSON read as a stream, line by line, never held whole (SPEC §10). Its
+ * body is neither parsed here nor bound by the whole-request timeout (src/common/request-timeouts.ts).
+ */
+export const IMPORT_PATH = '/integration/import';
+export const IMPORT_BODY_LIMIT_BYTES = 1024 * 1024 * 1024;
+export const NDJSON_TYPE = 'application/x-ndjson';
 /** The service's own bodies are at most three levels deep; this leaves room and stops recursion bombs. */
 export const MAX_BODY_DEPTH = 32;
 
@@ -21,7 +28,19 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
  */
 export function limitBodies(fastify: FastifyInstance): void {
   fastify.addHook('onRoute', (route) => {
+    // The import's NDJSON is never buffered (leaveNdjsonUnread): any other type sent to it is held to 64 KB.
     route.bodyLimit = route.url === WEBHOOK_PATH ? WEBHOOK_BODY_LIMIT_BYTES : API_BODY_LIMIT_BYTES;
+  });
+}
+
+/**
+ * NDJSON is taken by the import route only, and left unread: its handler reads the request as a
+ * stream (its own limit, 1 GB, counted as the bytes arrive). Any other route refuses it with 415.
+ */
+export function leaveNdjsonUnread(fastify: FastifyInstance): void {
+  fastify.addContentTypeParser(NDJSON_TYPE, (request: FastifyRequest, _payload: unknown, done: (error: Error | null, body?: unknown) => void) => {
+    if (request.routeOptions.url === IMPORT_PATH) done(null, undefined);
+    else done(EdgeError.unsupportedMediaType(NDJSON_TYPE));
   });
 }
 
@@ -40,6 +59,8 @@ export function limitBodies(fastify: FastifyInstance): void {
 export function parseBody(request: FastifyRequest, body: Buffer): unknown {
   if (request.routeOptions.url === WEBHOOK_PATH) return undefined;
   const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  // The import route says itself, after its guard, that it takes NDJSON only: a route that is off answers 404 first.
+  if (request.routeOptions.url === IMPORT_PATH) return undefined;
   if (!JSON_TYPE.test(type)) {
     throw EdgeError.unsupportedMediaType(type);
   }

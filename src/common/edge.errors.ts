@@ -82,8 +82,8 @@ export class EdgeError extends moduleError<EdgeErrorCode>({
   }
 
   /** `type`: the request's media type, lowercase, without parameters ('' when it sent none). */
-  static unsupportedMediaType(type: string): EdgeError {
-    return new EdgeError(EdgeErrorCode.UnsupportedMediaType, `Send the request body as application/json (got ${type || 'no Content-Type'})`);
+  static unsupportedMediaType(type: string, expected = 'application/json'): EdgeError {
+    return new EdgeError(EdgeErrorCode.UnsupportedMediaType, `Send the request body as ${expected} (got ${type || 'no Content-Type'})`);
   }
 
   static unsupportedEncoding(encoding: string): EdgeError {

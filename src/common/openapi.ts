@@ -13,11 +13,16 @@ import {
 import { IS_PUBLIC } from '../auth/auth.decorators';
 import { OPERATIONS_PATHS } from '../health/shutdown';
 import { ApiErrorResponse } from './error-response.dto';
-import { WEBHOOK_PATH } from './body-limits';
+import { IMPORT_BODY_LIMIT_BYTES, IMPORT_PATH, WEBHOOK_PATH } from './body-limits';
+
+/** The security scheme of the platform backend's routes (INTEGRATION_TOKEN), beside the users' `bearer`. */
+export const INTEGRATION_SECURITY = 'integration';
 
 const DESCRIPTION =
   'Buy packs of points for chat profiles through Stripe Checkout. Every route except the Stripe webhook, ' +
-  'health, metrics and these docs needs `Authorization: Bearer <JWT>` (HS256; claims `sub` = user id, `role`). ' +
+  'health, metrics and these docs needs `Authorization: Bearer <JWT>`: HS256 with the service\'s secret, or signed ' +
+  'with a key of the platform\'s JWKS (RS256, ES256, EdDSA; JWT_JWKS_URL), the user id in `sub` (or JWT_USER_ID_CLAIM). ' +
+  'The platform\'s backend uses the `/integration` routes with its own INTEGRATION_TOKEN. ' +
   'Errors share one JSON shape (ApiErrorResponse). Realtime alerts: socket.io namespace `/notifications`, ' +
   'token in the handshake `auth.token`, `auth.lastNotificationId` to replay what was missed; events ' +
   '`points.purchased`, `points.reversed`, `points.restored` (moderators), `purchase.completed`, `payment.failed` ' +
@@ -40,6 +45,10 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setVersion('1.0')
     .addServer('/', 'The instance serving this document (same origin as /docs)')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', bearerFormat: 'opaque', description: "The platform backend's INTEGRATION_TOKEN: the /integration routes only (docs/integrating.md)" },
+      INTEGRATION_SECURITY,
+    )
     .build();
   const document = SwaggerModule.createDocument(app, config, { extraModels: [ApiErrorResponse] });
   return addCommonResponses(document, handlersOf(app));
@@ -88,7 +97,14 @@ function addCommonResponses(document: OpenAPIObject, handlers: Map<string, Handl
       const facts = handlers.get(operation.operationId ?? '');
       if (!facts) throw new Error(`OpenAPI: no handler found for ${method.toUpperCase()} ${path} (${operation.operationId})`);
       if (facts.isPublic && !operation.security) operation.security = [];
-      if (method === 'post' || method === 'put') {
+      if (operation.security?.some((scheme) => INTEGRATION_SECURITY in scheme)) {
+        addError(operation, 401, 'UNAUTHORIZED: no INTEGRATION_TOKEN, or not one of the configured ones (a user JWT is refused too)');
+        addError(operation, 404, 'NOT_FOUND: INTEGRATION_TOKEN is not set on this service, so the integration routes do not exist');
+      }
+      if (path === IMPORT_PATH) {
+        addError(operation, 413, `PAYLOAD_TOO_LARGE: the NDJSON body is over ${IMPORT_BODY_LIMIT_BYTES} bytes (1 GB); the lines before were applied`);
+        addError(operation, 415, 'UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/x-ndjson, or is compressed (Content-Encoding)');
+      } else if (method === 'post' || method === 'put') {
         if (path !== WEBHOOK_PATH) {
           addError(operation, 400, 'MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels; VALIDATION_FAILED: a NUL character (\\u0000) in the body');
           addError(operation, 415, 'UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json, or is compressed (Content-Encoding)');
@@ -97,7 +113,7 @@ function addCommonResponses(document: OpenAPIObject, handlers: Map<string, Handl
       }
       addError(operation, 400, 'VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00)');
       if (facts.rateLimited) {
-        addError(operation, 429, 'RATE_LIMITED: over the budget of the caller (user, or client address without a valid token); retry after Retry-After seconds', {
+        addError(operation, 429, 'RATE_LIMITED: over the budget of the caller (user, the platform\'s backend on /integration, or client address without a valid token); retry after Retry-After seconds', {
           'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } },
         });
       }
@@ -109,6 +125,9 @@ function addCommonResponses(document: OpenAPIObject, handlers: Map<string, Handl
           'SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds',
           { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
         );
+        if (!facts.isPublic) {
+          addError(operation, 503, "AUTH_KEYS_UNAVAILABLE: the platform's signing keys (JWT_JWKS_URL) cannot be read and none were read before; retry after Retry-After seconds");
+        }
       }
       for (const [status, response] of Object.entries(operation.responses) as Array<[string, ResponseObject]>) {
         // A description is required; a success answer documented by its type alone gets the reason phrase.

@@ -132,4 +132,61 @@ describe(validateEnv.name, () => {
       expect(problemsOf({ ...PRODUCTION, CORS_ORIGINS: '*' }).join('\n')).toMatch(/refused in production/);
     });
   });
+
+  describe("the platform's settings", () => {
+    const PLATFORM = { JWT_JWKS_URL: 'https://id.example.com/.well-known/jwks.json', JWT_ISSUER: 'https://id.example.com/', JWT_AUDIENCE: 'profile-points' };
+    const INTEGRATION = 'f3a91c0be27d4d6a8c55e1097b3f2ad4';
+
+    it('has the documented defaults, and no JWKS, integration token or role map', () => {
+      expect(validateEnv({})).toMatchObject({ JWT_USER_ID_CLAIM: 'sub', JWT_ROLE_CLAIM: 'role', RATE_LIMIT_INTEGRATION_PER_MINUTE: 6000 });
+      expect(validateEnv({})).toMatchObject({ JWT_JWKS_URL: undefined, INTEGRATION_TOKEN: undefined, JWT_ROLE_MAP: undefined });
+    });
+
+    it('needs no JWT_SECRET with JWT_JWKS_URL, in production too, and then uses no development secret', () => {
+      const { JWT_SECRET: _, ...withoutSecret } = PRODUCTION;
+      expect(validateEnv({ ...withoutSecret, ...PLATFORM }).JWT_SECRET).toBeUndefined();
+      expect(validateEnv({ ...PLATFORM }).JWT_SECRET).toBeUndefined();
+      expect(validateEnv({ ...PLATFORM, JWT_SECRET: DEVELOPMENT_JWT_SECRET }, { localServices: true }).JWT_SECRET).toBe(DEVELOPMENT_JWT_SECRET);
+    });
+
+    it('requires JWT_ISSUER and JWT_AUDIENCE with JWT_JWKS_URL', () => {
+      const problems = problemsOf({ JWT_JWKS_URL: PLATFORM.JWT_JWKS_URL }).join('\n');
+      expect(problems).toMatch(/JWT_ISSUER is required with JWT_JWKS_URL/);
+      expect(problems).toMatch(/JWT_AUDIENCE is required with JWT_JWKS_URL/);
+    });
+
+    it.each([
+      ['http://id.example.com/jwks.json', /http:\/\/ only on a loopback address/],
+      ['http://10.0.0.5/jwks.json', /loopback/],
+      ['ftp://id.example.com/jwks.json', /JWT_JWKS_URL must be an https/],
+      ['jwks.json', /JWT_JWKS_URL must be an https/],
+    ])('refuses JWT_JWKS_URL=%s', (url, problem) => {
+      expect(problemsOf({ ...PLATFORM, JWT_JWKS_URL: url }).join('\n')).toMatch(problem);
+    });
+
+    it.each(['http://127.0.0.1:8080/jwks.json', 'http://localhost/jwks.json', 'http://[::1]:9000/jwks.json', 'https://id.example.com/jwks'])('accepts JWT_JWKS_URL=%s', (url) => {
+      expect(validateEnv({ ...PLATFORM, JWT_JWKS_URL: url }).JWT_JWKS_URL).toBe(url);
+    });
+
+    it('reads INTEGRATION_TOKEN as a list for a rotation, each at least 32 characters and not guessable, never printed', () => {
+      const next = 'Zt6x+q1Kp0WmR8vJ3bN9yLc2HsFaE4dG/uT7oQ5iXk=';
+      expect(validateEnv({ INTEGRATION_TOKEN: `${INTEGRATION}, ${next}` }).INTEGRATION_TOKEN).toEqual([INTEGRATION, next]);
+      const short = problemsOf({ INTEGRATION_TOKEN: `${INTEGRATION},short-secret-value` }).join('\n');
+      expect(short).toMatch(/INTEGRATION_TOKEN=\(hidden\): INTEGRATION_TOKEN must be at least 32 characters/);
+      expect(short).not.toContain('short-secret-value');
+      expect(problemsOf({ INTEGRATION_TOKEN: 'ab'.repeat(20) }).join('\n')).toMatch(/INTEGRATION_TOKEN=\(hidden\): too easy to guess/);
+    });
+
+    it('reads JWT_ROLE_MAP as platformRole:role pairs of known roles, each platform role once', () => {
+      expect(validateEnv({ JWT_ROLE_MAP: 'customer:client, staff:moderator' }).JWT_ROLE_MAP).toEqual(['customer:client', 'staff:moderator']);
+      expect(problemsOf({ JWT_ROLE_MAP: 'customer:superuser' }).join('\n')).toMatch(/JWT_ROLE_MAP must list platformRole:role pairs/);
+      expect(problemsOf({ JWT_ROLE_MAP: 'customer' }).join('\n')).toMatch(/JWT_ROLE_MAP/);
+      expect(problemsOf({ JWT_ROLE_MAP: 'staff:moderator,staff:admin' }).join('\n')).toMatch(/maps "staff" twice/);
+    });
+
+    it('reads JWT_ROLE_CLAIM as a claim or a dotted path', () => {
+      expect(validateEnv({ JWT_ROLE_CLAIM: 'realm_access.roles' }).JWT_ROLE_CLAIM).toBe('realm_access.roles');
+      expect(problemsOf({ JWT_ROLE_CLAIM: 'roles..x' }).join('\n')).toMatch(/JWT_ROLE_CLAIM/);
+    });
+  });
 });

@@ -76,11 +76,12 @@ export class Env {
   @IsString()
   DATA_DIR = '.data';
 
+  /** HS256 secret of the bearer tokens; optional when JWT_JWKS_URL is set (HS256 tokens are then refused unless it is set). */
   @Transform(emptyToUndefined)
-  @ValidateIf((env: Env) => isProduction(env) || env.JWT_SECRET !== undefined)
-  @IsString({ message: 'JWT_SECRET is required when NODE_ENV=production' })
+  @ValidateIf((env: Env) => (isProduction(env) && env.JWT_JWKS_URL === undefined) || env.JWT_SECRET !== undefined)
+  @IsString({ message: 'JWT_SECRET is required when NODE_ENV=production (unless JWT_JWKS_URL is set)' })
   @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
-  JWT_SECRET: string;
+  JWT_SECRET?: string;
 
   @Transform(emptyToUndefined)
   @ValidateIf((env: Env) => isProduction(env) || env.STRIPE_SECRET_KEY !== undefined)
@@ -284,6 +285,44 @@ export class Env {
   @Min(1)
   SOCKET_MAX_CONNECTIONS?: number;
 
+  // ── Joining an existing platform (SPEC §10): its login, its users and profiles, its backend ──
+
+  /**
+   * The platform's JSON Web Key Set: tokens signed with its keys (RS256, ES256, EdDSA) are accepted.
+   * `https`, or `http` on a loopback address only. With it, JWT_ISSUER and JWT_AUDIENCE are required.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true }, { message: 'JWT_JWKS_URL must be an https:// URL (http:// only on a loopback address)' })
+  JWT_JWKS_URL?: string;
+
+  /** The claim holding the platform's user id, a positive integer (`sub`). */
+  @Matches(/^[A-Za-z_][\w.:-]{0,99}$/, { message: 'JWT_USER_ID_CLAIM must be a claim name' })
+  JWT_USER_ID_CLAIM = 'sub';
+
+  /** The claim holding the role (`role`); a dotted path reaches into an object (`realm_access.roles`). */
+  @Matches(/^[A-Za-z_][\w:-]{0,99}(\.[A-Za-z_][\w:-]{0,99}){0,9}$/, { message: 'JWT_ROLE_CLAIM must be a claim name or a dotted path (realm_access.roles)' })
+  JWT_ROLE_CLAIM = 'role';
+
+  /** `platformRole:role,…` (customer:client,staff:moderator); each role is client, moderator or admin. */
+  @Transform(toList)
+  @IsOptional()
+  @IsString({ each: true })
+  @Matches(/^[^:,\s]{1,100}:(client|moderator|admin)$/, { each: true, message: 'JWT_ROLE_MAP must list platformRole:role pairs, the role one of client, moderator, admin (customer:client,staff:moderator)' })
+  JWT_ROLE_MAP?: string[];
+
+  /** Bearer secret(s) of the platform's backend for /integration/*: comma-separated during a rotation; unset → 404. */
+  @Transform(toList)
+  @IsOptional()
+  @IsString({ each: true })
+  @MinLength(32, { each: true, message: 'INTEGRATION_TOKEN must be at least 32 characters (each, when several are listed)' })
+  INTEGRATION_TOKEN?: string[];
+
+  /** Integration requests per minute, the platform's backend all together (an import counts once). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_INTEGRATION_PER_MINUTE = 6000;
   // Events to the platform (SPEC §10): Standard Webhooks to the platform's backend.
 
   /** Where the service POSTs its events to the platform; unset: no event is stored or sent. */
@@ -322,6 +361,7 @@ export const SENSITIVE_ENV: ReadonlySet<keyof Env> = new Set([
   'DATABASE_URL',
   'REDIS_URL',
   'METRICS_TOKEN',
+  'INTEGRATION_TOKEN',
   'PLATFORM_WEBHOOK_SECRET',
 ]);
 
@@ -351,20 +391,22 @@ export function runsOnLocalServices(raw: Record<string, unknown>): boolean {
 export function validateEnv(raw: Record<string, unknown>, options: ValidateOptions = {}): Env {
   const source = { ...raw };
   const local = options.localServices ?? runsOnLocalServices(source);
-  if (!source.JWT_SECRET && (local || options.migrationsOnly)) source.JWT_SECRET = DEVELOPMENT_JWT_SECRET;
+  // With the platform's keys configured, HS256 is accepted only with a secret given on purpose.
+  const platformKeys = typeof source.JWT_JWKS_URL === 'string' && source.JWT_JWKS_URL !== '';
+  if (!source.JWT_SECRET && (options.migrationsOnly || (local && !platformKeys))) source.JWT_SECRET = DEVELOPMENT_JWT_SECRET;
   const env = plainToInstance(Env, source, { exposeDefaultValues: true });
   const errors = validateSync(env, { whitelist: false, skipMissingProperties: false });
   const problems = errors.flatMap((error) => {
     const shown = SENSITIVE_ENV.has(error.property as keyof Env) ? '(hidden)' : JSON.stringify(error.value);
     return Object.values(error.constraints ?? {}).map((message) => `${error.property}=${shown}: ${message}`);
   });
-  if (!options.migrationsOnly) problems.push(...secretProblems(env, local));
   const roomForRequests = Math.ceil(env.MAX_CONNECTIONS / 8);
   if (env.SOCKET_MAX_CONNECTIONS !== undefined && env.SOCKET_MAX_CONNECTIONS > env.MAX_CONNECTIONS - roomForRequests) {
     problems.push(
       `SOCKET_MAX_CONNECTIONS=${env.SOCKET_MAX_CONNECTIONS}: must leave an eighth of MAX_CONNECTIONS (${roomForRequests} of ${env.MAX_CONNECTIONS}) for webhooks and API requests`,
     );
   }
+  if (!options.migrationsOnly) problems.push(...secretProblems(env, local), ...platformProblems(env));
   problems.push(...platformWebhookProblems(env));
   if (isProduction(env) && env.CORS_ORIGINS?.includes('*')) {
     problems.push('CORS_ORIGINS="*": any origin is refused in production; list the frontends\' origins');
@@ -388,8 +430,8 @@ function platformWebhookProblems(env: Env): string[] {
 function secretProblems(env: Env, local: boolean): string[] {
   const secret = env.JWT_SECRET;
   if (secret === undefined) {
-    // In production the field's own rule already says it is required.
-    if (isProduction(env)) return [];
+    // In production the field's own rule already says it is required; with the platform's keys it is optional.
+    if (isProduction(env) || env.JWT_JWKS_URL !== undefined) return [];
     return [
       'JWT_SECRET is required: the built-in development secret is only used when nothing real is configured ' +
         '(no DATABASE_URL, no STRIPE_SECRET_KEY, not production)',
@@ -405,6 +447,49 @@ function secretProblems(env: Env, local: boolean): string[] {
     ];
   }
   return [];
+}
+
+/**
+ * The platform's settings (SPEC §10): where its keys come from, whom its tokens are for, and the
+ * backend's credentials. A key set fetched over plain HTTP from another machine could be swapped on
+ * the way, and with it every identity: only `https`, or `http` to this machine.
+ */
+function platformProblems(env: Env): string[] {
+  const problems: string[] = [];
+  if (env.JWT_JWKS_URL !== undefined) {
+    const url = URL.canParse(env.JWT_JWKS_URL) ? new URL(env.JWT_JWKS_URL) : undefined;
+    if (url?.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+      problems.push(`JWT_JWKS_URL=${JSON.stringify(env.JWT_JWKS_URL)}: http:// only on a loopback address (127.0.0.1, ::1, localhost); use https://`);
+    }
+    if (env.JWT_ISSUER === undefined) problems.push('JWT_ISSUER is required with JWT_JWKS_URL: the iss of the platform\'s tokens');
+    if (env.JWT_AUDIENCE === undefined) problems.push('JWT_AUDIENCE is required with JWT_JWKS_URL: the aud the platform\'s tokens carry for this service');
+  }
+  for (const token of env.INTEGRATION_TOKEN ?? []) {
+    if (token.length >= 32 && secretStrengthBits(token) < MIN_SECRET_BITS) {
+      problems.push('INTEGRATION_TOKEN=(hidden): too easy to guess (repeated characters or a short pattern); use at least 32 random characters, e.g. `openssl rand -base64 48`');
+    }
+  }
+  const mapped = new Set<string>();
+  for (const pair of env.JWT_ROLE_MAP ?? []) {
+    const platformRole = pair.slice(0, pair.lastIndexOf(':'));
+    if (mapped.has(platformRole)) problems.push(`JWT_ROLE_MAP maps "${platformRole}" twice`);
+    mapped.add(platformRole);
+  }
+  return problems;
+}
+
+/** 127.0.0.0/8, ::1 or localhost: a name that never leaves the machine. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
+}
+
+/**
+ * The platform numbers users and profiles (SPEC §10): its tokens or its backend are configured, so
+ * the service never numbers them itself, and nothing may seed users of its own.
+ */
+export function platformNumbersIds(env: Pick<Env, 'JWT_JWKS_URL' | 'INTEGRATION_TOKEN'>): boolean {
+  return env.JWT_JWKS_URL !== undefined || (env.INTEGRATION_TOKEN?.length ?? 0) > 0;
 }
 
 /** A 32-character random hex string scores about 118 bits; a repeated or padded one far less. */

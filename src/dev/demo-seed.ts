@@ -2,13 +2,16 @@ import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import { existsSync } from 'node:fs';
-import { Env, validateEnv } from '../config/env.schema';
+import { Env, platformNumbersIds, validateEnv } from '../config/env.schema';
 import { ProfilesService } from '../profiles/profiles.service';
 import { Role } from '../users/user-role';
-import { UsersService } from '../users/users.service';
+import { UserProfile, UsersService } from '../users/users.service';
 import { DemoDataModule } from './demo-data.module';
 
 export type DemoRole = Role;
+
+/** A development script refuses to run: its message is all the user needs, no "failed" prefix. */
+class DevScriptRefusal extends Error {}
 
 export const DEMO_USERS: ReadonlyArray<{ email: string; name: string; role: DemoRole }> = [
   { email: 'client@demo.local', name: 'Demo Client', role: Role.Client },
@@ -58,8 +61,9 @@ export async function findDemoData({ users, profiles }: DemoOwners): Promise<Dem
   return { profile: { id: profile.id, name: profile.name }, users: found.map(demoUser) };
 }
 
-function demoUser({ id, email, name, role }: DemoUser): DemoUser {
-  return { id, email, name, role };
+/** Demo users are found by their e-mail and created with a name: neither is ever missing. */
+function demoUser({ id, email, name, role }: UserProfile): DemoUser {
+  return { id, email: email ?? '', name: name ?? '', role };
 }
 
 /**
@@ -67,6 +71,7 @@ function demoUser({ id, email, name, role }: DemoUser): DemoUser {
  * (or less), with the issuer and audience the service checks when they are configured.
  */
 export function signToken(settings: TokenSettings, user: { id: string; role: string }, ttlSeconds = settings.JWT_MAX_TTL_SECONDS) {
+  if (settings.JWT_SECRET === undefined) throw new DevScriptRefusal('JWT_SECRET is not set: this service accepts only the platform\'s tokens (JWT_JWKS_URL), which the platform signs');
   const lifetime = Math.min(ttlSeconds, settings.JWT_MAX_TTL_SECONDS);
   const jwt = new JwtService({ secret: settings.JWT_SECRET });
   const token = jwt.sign(
@@ -106,14 +111,19 @@ export function demoBanner(baseUrl: string | undefined, data: DemoData, settings
   );
 }
 
-/** `npm start` on the embedded database: creates the demo data once, then prints the banner. */
-export async function seedDemo(app: INestApplicationContext, baseUrl: string, settings: TokenSettings): Promise<void> {
+/**
+ * `npm start` on the embedded database: creates the demo data once, then prints the banner. Not when
+ * the platform numbers users (JWT_JWKS_URL or INTEGRATION_TOKEN): the service then creates none itself.
+ */
+export async function seedDemo(app: INestApplicationContext, baseUrl: string, settings: TokenSettings & Parameters<typeof platformNumbersIds>[0]): Promise<void> {
+  if (platformNumbersIds(settings)) {
+    process.stdout.write(`\nNo demo data: the platform numbers users and profiles here (JWT_JWKS_URL or INTEGRATION_TOKEN is set). See docs/integrating.md.\n\n`);
+    return;
+  }
   const data = await seedDemoData(demoOwners(app));
   process.stdout.write(demoBanner(baseUrl, data, settings));
 }
 
-/** A development script refuses to run: its message is all the user needs, no "failed" prefix. */
-class DevScriptRefusal extends Error {}
 
 /**
  * The settings of `npm run demo:seed` and `npm run token`: .env and the environment, validated. They

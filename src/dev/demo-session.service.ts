@@ -25,7 +25,8 @@ export class DemoSessionService {
    */
   async session(remoteAddress: string | undefined, host: string | undefined): Promise<DemoSessionDto> {
     if (remoteAddress === undefined || !LOOPBACK.has(remoteAddress) || !isLoopbackHost(host)) throw DevelopmentError.localOnly();
-    const data = await findDemoData({ users: this.users, profiles: this.profiles });
+    // Without JWT_SECRET (the platform's keys only) the service signs no token: there are no demo users to act as.
+    const data = this.env.JWT_SECRET === undefined ? null : await findDemoData({ users: this.users, profiles: this.profiles });
     if (data === null) throw DevelopmentError.demoDataMissing();
     return {
       profileId: data.profile.id,

@@ -121,6 +121,16 @@ export interface BalancesChangedEvent {
   changes: BalanceChanged[];
 }
 
+/**
+ * The platform erased a user (name and e-mail already removed, in this transaction). Listeners
+ * remove what else identifies them or would still pay them, and join the erasure's transaction.
+ */
+export interface UserErasedEvent {
+  userId: string;
+  /** The role the user had: a moderator's money may need holding. */
+  role: string;
+}
+
 export interface TransactionEvents {
   'payments.captured': PaymentsCapturedEvent;
   'points.spent': PointsSpentEvent;
@@ -130,6 +140,7 @@ export interface TransactionEvents {
   'payment.reversed': PaymentReversedEvent;
   'payment.restored': PaymentRestoredEvent;
   'interactions.moderator_assigned': InteractionsModeratorAssignedEvent;
+  'users.erased': UserErasedEvent;
 }
 
 export interface PurchaseCompletedEvent extends PurchaseRef, PurchaseOrder {

@@ -4,7 +4,7 @@ import { QueryFailedError } from 'typeorm';
 import { isId } from '../common/ids';
 import { TransactionRunner } from '../database/transaction';
 import { EventBus } from '../events/event-bus';
-import { ProfilesService } from '../profiles/profiles.service';
+import { PlatformProfile, ProfilesService } from '../profiles/profiles.service';
 import { UsersService } from '../users/users.service';
 import { AssignmentResultDto } from './dto/assign-moderator.dto';
 import { Interaction } from './entities/interaction.entity';
@@ -37,13 +37,31 @@ export class AssignmentService {
   /** The profile's moderator for new conversations; its conversations handled by nobody get it too. */
   async assignProfile(profileId: string, moderatorId: string | null): Promise<AssignmentResultDto> {
     await this.requireModerator(moderatorId);
+    return this.run(() => this.assignProfileLocked(profileId, moderatorId));
+  }
+
+  /**
+   * A profile as the platform gives it (SPEC §10): created with its moderator, or its name and
+   * `active` updated; a moderator other than the one it has acts exactly as assignProfile. One
+   * transaction, in the lock order of assignProfile: profile → conversations → lots → moderator.
+   */
+  async provisionProfile(profile: PlatformProfile): Promise<AssignmentResultDto & { created: boolean }> {
+    await this.requireModerator(profile.moderatorId);
     return this.run(async () => {
-      await this.profiles.setModerator(profileId, moderatorId);
-      if (!moderatorId) return { moderatorId, interactionIds: [], releasedPoints: 0 };
-      const unhandled = await this.interactions.lockUnhandledOfProfile(profileId);
-      const releasedPoints = await this.assign(unhandled, moderatorId);
-      return { moderatorId, interactionIds: unhandled.map((interaction) => interaction.id), releasedPoints };
+      const [written] = await this.profiles.upsertFromPlatform([profile]);
+      if (written.created || written.moderatorId === profile.moderatorId) {
+        return { created: written.created, moderatorId: profile.moderatorId, interactionIds: [], releasedPoints: 0 };
+      }
+      return { created: false, ...(await this.assignProfileLocked(profile.id, profile.moderatorId)) };
     });
+  }
+
+  private async assignProfileLocked(profileId: string, moderatorId: string | null): Promise<AssignmentResultDto> {
+    await this.profiles.setModerator(profileId, moderatorId);
+    if (!moderatorId) return { moderatorId, interactionIds: [], releasedPoints: 0 };
+    const unhandled = await this.interactions.lockUnhandledOfProfile(profileId);
+    const releasedPoints = await this.assign(unhandled, moderatorId);
+    return { moderatorId, interactionIds: unhandled.map((interaction) => interaction.id), releasedPoints };
   }
 
   /** Reassigns one conversation; the points held for it go to that moderator. */

@@ -12,6 +12,6 @@ import { InteractionsService } from './interactions.service';
   imports: [TypeOrmModule.forFeature([Interaction]), ProfilesModule, UsersModule],
   controllers: [AssignmentController],
   providers: [InteractionsService, InteractionsRepository, AssignmentService],
-  exports: [InteractionsService],
+  exports: [InteractionsService, AssignmentService],
 })
 export class InteractionsModule {}

@@ -1,12 +1,9 @@
 import { Inject, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
 import { OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
 import { AuthUser } from '../auth/auth-user';
 import { AuthError, AuthErrorCode } from '../auth/auth.errors';
-import { resolveAuthUser } from '../auth/jwt.strategy';
-import { refuseClaims, TokenClaims, tokenPolicy, TokenPolicy, verifyOptions } from '../auth/token-policy';
-import { Env } from '../config/env.schema';
+import { Authenticator } from '../auth/authenticator';
 import { UsersService } from '../users/users.service';
 import { DeliveryLog } from './delivery-log';
 import { ExpiryBuckets } from './expiry-buckets';
@@ -108,19 +105,14 @@ export class NotificationsGateway implements OnGatewayInit, OnGatewayConnection,
   @WebSocketServer()
   private readonly namespace: NotificationsNamespace;
 
-  private readonly policy: TokenPolicy;
-
   constructor(
-    private readonly jwt: JwtService,
+    private readonly authenticator: Authenticator,
     private readonly users: UsersService,
     private readonly notifications: NotificationsService,
     @Inject(REALTIME_CLUSTER) private readonly cluster: RealtimeCluster | null,
     private readonly quota: SocketQuota,
     private readonly handshakes: HandshakeLimiter,
-    env: Env,
-  ) {
-    this.policy = tokenPolicy(env);
-  }
+  ) {}
 
   afterInit(namespace: NotificationsNamespace): void {
     this.recheck = setInterval(() => void this.recheckUsers(), USER_RECHECK_MS);
@@ -265,10 +257,11 @@ export class NotificationsGateway implements OnGatewayInit, OnGatewayConnection,
   private async admit(socket: NotificationsSocket): Promise<void> {
     await this.handshakes.check(socket.handshake.address, socket.handshake.headers['x-forwarded-for']);
     const { token, lastNotificationId } = readHandshake(socket.handshake.auth, socket.handshake.headers.authorization);
-    const claims = await this.verify(token);
     let user: AuthUser;
+    let expiresAt: number;
     try {
-      user = await resolveAuthUser(this.users, claims);
+      // The same verification and user as HTTP (JwtStrategy): one answer for one token.
+      ({ user, verified: { exp: expiresAt } } = await this.authenticator.authenticate(token));
     } catch (error) {
       if (error instanceof AuthError && error.code === AuthErrorCode.Unauthorized) throw NotificationsError.unauthorized(error.message);
       throw error;
@@ -276,22 +269,7 @@ export class NotificationsGateway implements OnGatewayInit, OnGatewayConnection,
     await this.reserve(socket, user.id);
     socket.data.user = user;
     socket.data.lastNotificationId = lastNotificationId;
-    socket.data.expiresAt = claims.exp;
-  }
-
-  /** The token's claims if HTTP would accept it (see JwtStrategy): one policy for both. */
-  private async verify(token: string): Promise<TokenClaims & { exp: number }> {
-    let claims: TokenClaims;
-    try {
-      claims = await this.jwt.verifyAsync<TokenClaims>(token, verifyOptions(this.policy));
-    } catch (error) {
-      throw NotificationsError.unauthorized(
-        (error as Error).name === 'TokenExpiredError' ? 'The token has expired' : 'The token is not a valid JWT for this service',
-      );
-    }
-    const refusal = refuseClaims(claims, this.policy);
-    if (refusal) throw NotificationsError.unauthorized(refusal);
-    return claims as TokenClaims & { exp: number };
+    socket.data.expiresAt = expiresAt;
   }
 
   /**

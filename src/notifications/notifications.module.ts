@@ -1,8 +1,6 @@
 import { Module } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
-import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { Env } from '../config/env.schema';
+import { TokenModule } from '../auth/token.module';
 import { UsersModule } from '../users/users.module';
 import { AsyncApiController } from './asyncapi/asyncapi.controller';
 import { Notification } from './entities/notification.entity';
@@ -18,16 +16,13 @@ import { socketQuotaProvider } from './socket-quota';
 
 /**
  * Integration events in (through the outbox relay), per-user notifications out: stored, listed over
- * REST, pushed over socket.io. Talks to other modules only through events; UsersModule is for auth.
+ * REST, pushed over socket.io. Talks to other modules only through events; TokenModule authenticates sockets.
  */
 @Module({
   imports: [
     UsersModule,
     TypeOrmModule.forFeature([Notification]),
-    JwtModule.registerAsync({
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<Env, true>) => ({ secret: config.get('JWT_SECRET', { infer: true }) }),
-    }),
+    TokenModule,
   ],
   controllers: [NotificationsController, AsyncApiController],
   providers: [

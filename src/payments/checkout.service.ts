@@ -55,7 +55,7 @@ export class CheckoutService {
    * gets it: a payment of it is credited by its webhook, found by client_reference_id.
    */
   async createCheckout(client: AuthUser, request: CheckoutRequestDto): Promise<CheckoutResponseDto> {
-    const profile = await this.profiles.get(request.profile_id);
+    const profile = await this.profiles.getForSale(request.profile_id);
     const pack = await this.packs.getActive(request.pack);
 
     const purchase = await this.transactions.run(async () => {
@@ -81,7 +81,7 @@ export class CheckoutService {
       const params: Stripe.Checkout.SessionCreateParams = {
         mode: 'payment',
         client_reference_id: purchase.id,
-        customer_email: client.email,
+        ...(client.email !== null && { customer_email: client.email }),
         line_items: [
           {
             quantity: 1,

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
+  ApiConflictResponse,
   ApiCreatedResponse,
   ApiForbiddenResponse,
   ApiNotFoundResponse,
@@ -35,6 +36,7 @@ export class PaymentsController {
   @ApiCreatedResponse({ type: CheckoutResponseDto })
   @ApiBadRequestResponse({ type: ApiErrorResponse, description: 'VALIDATION_FAILED, MALFORMED_JSON or UNKNOWN_PACK' })
   @ApiNotFoundResponse({ type: ApiErrorResponse, description: 'PROFILE_NOT_FOUND' })
+  @ApiConflictResponse({ type: ApiErrorResponse, description: 'PROFILE_INACTIVE: the platform stopped sales for this profile; nothing was charged' })
   @ApiServiceUnavailableResponse({
     type: ApiErrorResponse,
     description: 'STRIPE_UNAVAILABLE: Stripe refused, failed or did not answer within 20 s; nothing was charged, retry after Retry-After seconds',

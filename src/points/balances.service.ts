@@ -5,7 +5,7 @@ import { ConversationPair, conversationKey, InteractionsService } from '../inter
 export interface BalanceSnapshot {
   /** Points the client holds for the profile (negative: a debt left by a reversal of spent points). */
   balance: number;
-  /** What a spend may use now: the balance less frozen points (none are frozen yet, so the balance). */
+  /** What a spend may use now: the balance less frozen points, never below zero (none are frozen yet). */
   spendable: number;
   /** Grows by one with every change of the balance: the higher one is the later balance. */
   balanceVersion: number;
@@ -33,7 +33,7 @@ export class BalancesService {
       pairs.map(({ clientId, profileId }) => {
         const key = conversationKey(clientId, profileId);
         const found = balances.get(key);
-        return [key, found ? { balance: found.balance, spendable: found.balance, balanceVersion: found.balanceVersion } : NO_BALANCE];
+        return [key, found ? { balance: found.balance, spendable: Math.max(found.balance, 0), balanceVersion: found.balanceVersion } : NO_BALANCE];
       }),
     );
   }

@@ -45,6 +45,6 @@ import { SpendsRepository } from './spends.repository';
     LedgerReports,
     BalancesService,
   ],
-  exports: [PacksService, LotsService, LedgerReports, BalancesService],
+  exports: [PacksService, LotsService, LedgerReports, SpendService, BalancesService],
 })
 export class PointsModule {}

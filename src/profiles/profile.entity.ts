@@ -12,6 +12,10 @@ export class Profile {
   @Column('bigint', { name: 'moderator_id', nullable: true })
   moderatorId: string | null;
 
+  /** false: new checkouts for the profile are refused (409 PROFILE_INACTIVE); balances and spends stay. */
+  @Column('boolean', { default: true })
+  active: boolean;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { isId } from '../common/ids';
 import { Profile } from './profile.entity';
 import { ProfilesError } from './profiles.errors';
-import { ProfilesRepository } from './profiles.repository';
+import { PlatformProfile, PlatformProfileWrite, ProfilesRepository } from './profiles.repository';
+
+export type { PlatformProfile, PlatformProfileWrite } from './profiles.repository';
 
 @Injectable()
 export class ProfilesService {
@@ -12,6 +14,22 @@ export class ProfilesService {
     const profile = isId(profileId) ? await this.repository.findById(profileId) : null;
     if (!profile) throw ProfilesError.notFound(profileId);
     return profile;
+  }
+
+  /** The profile, for a new checkout: PROFILE_INACTIVE when the platform stopped its sales (`active: false`). */
+  async getForSale(profileId: string): Promise<Profile> {
+    const profile = await this.get(profileId);
+    if (!profile.active) throw ProfilesError.inactive(profile.id);
+    return profile;
+  }
+
+  /**
+   * Creates or updates profiles with the platform's ids (SPEC §10), locking them until the
+   * transaction ends; answers, per profile, whether it was created and the moderator it had. An
+   * existing profile's moderator is not changed here: that is an assignment (AssignmentService).
+   */
+  upsertFromPlatform(profiles: readonly PlatformProfile[]): Promise<PlatformProfileWrite[]> {
+    return this.repository.upsertPlatformProfiles(profiles);
   }
 
   /** The first profile with this name, by id, or null. */

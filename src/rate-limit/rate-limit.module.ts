@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule, ThrottlerStorageService } from '@nestjs/throttler';
+import { TokenModule } from '../auth/token.module';
 import { Env } from '../config/env.schema';
 import { RedisLink } from '../redis/redis-link';
 import { REDIS } from '../redis/redis.module';
@@ -17,6 +18,7 @@ const MINUTE_MS = 60_000;
  */
 @Module({
   imports: [
+    TokenModule,
     ThrottlerModule.forRootAsync({
       inject: [Env, REDIS],
       useFactory: (env: Env, redis: RedisLink | null) => ({
@@ -25,6 +27,7 @@ const MINUTE_MS = 60_000;
           { name: 'spend', ttl: MINUTE_MS, limit: env.RATE_LIMIT_SPEND_PER_MINUTE },
           { name: 'user', ttl: MINUTE_MS, limit: env.RATE_LIMIT_PER_MINUTE },
           { name: 'anonymous', ttl: MINUTE_MS, limit: env.RATE_LIMIT_ANONYMOUS_PER_MINUTE },
+          { name: 'integration', ttl: MINUTE_MS, limit: env.RATE_LIMIT_INTEGRATION_PER_MINUTE },
         ],
         setHeaders: false,
         storage: redis ? new RedisThrottlerStorage(redis) : new ThrottlerStorageService(),

@@ -7,11 +7,13 @@ export class User {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'BY DEFAULT' })
   id: string;
 
-  @Column('text')
-  email: string;
+  /** Optional: a platform may not share it; NULL once the user is erased. Unique when present. */
+  @Column('text', { nullable: true })
+  email: string | null;
 
-  @Column('text')
-  name: string;
+  /** Optional, as the e-mail. */
+  @Column('text', { nullable: true })
+  name: string | null;
 
   @Column('text')
   role: Role;
@@ -19,6 +21,10 @@ export class User {
   /** A moderator's earned points (cached from the ledger account `moderator:<id>`). */
   @Column('bigint', { transformer: bigintNumber })
   points: number;
+
+  /** When the platform erased the user: their tokens are refused, their purchases and ledger stay. */
+  @Column('timestamptz', { name: 'erased_at', nullable: true })
+  erasedAt: Date | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -9,8 +9,8 @@ export const UsersSql = {
   cachedPoints: `SELECT id, points FROM users WHERE role = 'moderator' OR points <> 0`,
   /**
    * Rows (id) of the users who are moderators now: only they earn. A moderator whose role changed
-   * (demoted, or removed by the platform) earns nothing more; what is bought afterwards for the
+   * (demoted, or removed by the platform) or who was erased earns nothing more; what is bought afterwards for the
    * conversations they handled is held for the next moderator assigned.
    */
-  currentModerators: `SELECT id FROM users WHERE role = 'moderator'`,
+  currentModerators: `SELECT id FROM users WHERE role = 'moderator' AND erased_at IS NULL`,
 } as const;

@@ -16,7 +16,8 @@ describe('Authentication and authorization', () => {
   });
 
   function jwtRoutes() {
-    const routes = servedRoutes(t.app).filter((route) => !PUBLIC_ROUTES.has(`${route.method} ${route.path}`));
+    // The platform backend's routes take INTEGRATION_TOKEN, not a JWT (test/e2e/integration.e2e.spec.ts).
+    const routes = servedRoutes(t.app).filter((route) => !PUBLIC_ROUTES.has(`${route.method} ${route.path}`) && !route.path.startsWith('/integration/'));
     expect(routes.length).toBeGreaterThanOrEqual(5);
     return routes;
   }
@@ -39,6 +40,31 @@ describe('Authentication and authorization', () => {
         status: 401,
         error: 'UNAUTHORIZED',
       });
+    }
+  });
+
+  it('answers 404 on every integration route while INTEGRATION_TOKEN is not set, whatever the token', async () => {
+    const admin = await createUser(t.db, 'admin');
+    const routes = servedRoutes(t.app).filter((route) => route.path.startsWith('/integration/'));
+    expect(routes.map((route) => `${route.method} ${route.path}`).sort()).toEqual([
+      'delete /integration/users/{id}',
+      'get /integration/balances',
+      'post /integration/import',
+      'post /integration/spend',
+      'put /integration/profiles/{id}',
+      'put /integration/users/{id}',
+    ]);
+    for (const token of [undefined, admin.token, 'an-integration-token-nobody-configured-0000']) {
+      for (const route of routes) {
+        const agent = api(t, token);
+        const url = sampleUrl(route);
+        const response = await (route.method === 'get' ? agent.get(url) : agent[route.method as 'post' | 'put' | 'delete'](url).send({}));
+        expect({ route: `${route.method} ${route.path}`, status: response.status, error: response.body.error }).toEqual({
+          route: `${route.method} ${route.path}`,
+          status: 404,
+          error: 'NOT_FOUND',
+        });
+      }
     }
   });
 

@@ -243,8 +243,9 @@ describe('Notifications: stored, listed, pushed over /notifications, replayed', 
   describe('handshake', () => {
     it.each([
       ['no token', () => ({}), /bearer token is required/],
-      ['a malformed token', () => ({ token: 'not-a-jwt' }), /not a valid JWT/],
-      ['a token signed with another secret', (id: string) => ({ token: tokenFor({ id, role: 'moderator' }, { secret: 'another-secret-of-sufficient-length-000000' }) }), /not a valid JWT/],
+      // The words of HTTP's 401: one verifier answers both.
+      ['a malformed token', () => ({ token: 'not-a-jwt' }), /valid bearer token is required/],
+      ['a token signed with another secret', (id: string) => ({ token: tokenFor({ id, role: 'moderator' }, { secret: 'another-secret-of-sufficient-length-000000' }) }), /valid bearer token is required/],
       ['an expired token', (id: string) => ({ token: tokenFor({ id, role: 'moderator' }, { expiresIn: -10 }) }), /expired/],
       ['a token for a user that does not exist', () => ({ token: tokenFor({ id: '987654321', role: 'moderator' }) }), /does not exist/],
       ['a token that is not a string', () => ({ token: 42 }), /must be a JWT string/],

@@ -1,4 +1,6 @@
+import { createClient } from 'redis';
 import { ReconciliationService } from '../../src/payments/reconciliation/reconciliation.service';
+import { RATE_LIMIT_KEY_PREFIX } from '../../src/rate-limit/redis-throttler-storage';
 import { createProfile, createUser, TestUser } from '../factories';
 import { api } from '../support/http';
 import { createIsolatedDatabase, IsolatedDatabase } from '../support/isolated-database';
@@ -11,7 +13,10 @@ const LIMITS = {
   RATE_LIMIT_SPEND_PER_MINUTE: '4',
   RATE_LIMIT_PER_MINUTE: '8',
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: '6',
+  RATE_LIMIT_INTEGRATION_PER_MINUTE: '5',
 };
+/** Two tokens: the platform's backend during a rotation. */
+const INTEGRATION_TOKENS = ['rate-limit-suite-integration-token-a-7c1e90d4b2', 'rate-limit-suite-integration-token-b-3f8a26e5c1'];
 
 const octet = () => 1 + Math.floor(Math.random() * 254);
 /** The address the trusted proxy saw: random, so no other run's counter is shared. */
@@ -33,7 +38,7 @@ describe('Rate limits shared by every instance', () => {
   beforeAll(async () => {
     database = await createIsolatedDatabase('ratelimit');
     // Behind one trusted proxy: each test's client address is its own, whatever else ran within the minute.
-    const shared = { DATABASE_URL: database.url, REDIS_URL, OUTBOX_RELAY_ENABLED: 'false', TRUST_PROXY: '1', ...LIMITS };
+    const shared = { DATABASE_URL: database.url, REDIS_URL, OUTBOX_RELAY_ENABLED: 'false', TRUST_PROXY: '1', INTEGRATION_TOKEN: INTEGRATION_TOKENS.join(','), ...LIMITS };
     a = await startTestApp(shared);
     b = await startTestApp(shared);
     const moderator = await createUser(database.db, 'moderator');
@@ -130,6 +135,37 @@ describe('Rate limits shared by every instance', () => {
       expect(refused.body).toMatchObject({ status: 429, correlationId: refused.headers['x-request-id'] });
     }
     expect((await api(b).get('/docs-json').set('X-Forwarded-For', randomAddress())).status).toBe(200);
+  });
+
+  it("limits the platform backend's integration requests all together, whichever token and instance; an import counts once", async () => {
+    // One budget for the whole backend: a counter no other suite's run may have started within the minute.
+    const redis = createClient({ url: REDIS_URL });
+    await redis.connect();
+    try {
+      await redis.del(`${RATE_LIMIT_KEY_PREFIX}integration:platform`);
+    } finally {
+      await redis.quit();
+    }
+    const client = await createUser(database.db, 'client');
+    const lines = Array.from({ length: 50 }, (_, i) => JSON.stringify({ type: 'user', id: String(9_100_000_000_000_000n + BigInt(Date.now()) * 100n + BigInt(i)), role: 'client' })).join('\n');
+    const calls = [
+      () => api(a, INTEGRATION_TOKENS[0]).get(`/integration/balances?client_id=${client.id}&profile_id=${profileId}`),
+      () => api(b, INTEGRATION_TOKENS[1]).post('/integration/import').set('Content-Type', 'application/x-ndjson').send(lines),
+      () => api(a, INTEGRATION_TOKENS[1]).get(`/integration/balances?client_id=${client.id}&profile_id=${profileId}`),
+      () => api(b, INTEGRATION_TOKENS[0]).get(`/integration/balances?client_id=${client.id}&profile_id=${profileId}`),
+      () => api(a, INTEGRATION_TOKENS[0]).get(`/integration/balances?client_id=${client.id}&profile_id=${profileId}`),
+    ];
+    const answers: Answer[] = [];
+    for (const call of calls) answers.push(await call());
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(answers[1].body).toMatchObject({ created: 50 });
+
+    const id = String(9_200_000_000_000_000n + BigInt(Date.now()));
+    const refused = await api(b, INTEGRATION_TOKENS[1]).put(`/integration/users/${id}`).send({ role: 'client' });
+    expectRefused(refused);
+    expect(await countWhere('users WHERE id = $1', [id])).toBe(0);
+    // A user's own budget is not the platform's.
+    expect((await api(a, client.token).get('/profile-points/transactions/client')).status).toBe(200);
   });
 
   it('never limits the health checks or signed webhooks; deliveries with a bad signature spend the address budget', async () => {

@@ -1,5 +1,6 @@
 import { createProfile, createUser, TestProfile, TestUser } from '../factories';
 import { api } from '../support/http';
+import { platformId } from '../support/jwks';
 import { buy } from '../support/purchases';
 import { servedRoutes } from '../support/routes';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -8,12 +9,14 @@ import { waitUntil } from '../support/wait';
 /**
  * Every served route × every role, each cell its own test. The roles, around one real purchase:
  * the client who made it, the moderator who runs its profile, another moderator, an admin, and
- * nobody (no token). An allowed cell makes a valid request and must succeed; a refused one must be
+ * nobody (no token), and the platform's backend (INTEGRATION_TOKEN). An allowed cell makes a valid request and must succeed; a refused one must be
  * 403 (401 without a token) and change nothing. A route missing from the table fails the suite, so a
  * new route cannot ship without an authorization decision.
  */
-type Role = 'client' | 'moderator' | 'other moderator' | 'admin' | 'anonymous';
-const ROLES: Role[] = ['client', 'moderator', 'other moderator', 'admin', 'anonymous'];
+type Role = 'client' | 'moderator' | 'other moderator' | 'admin' | 'anonymous' | 'platform';
+/** `platform`: the platform's backend, with INTEGRATION_TOKEN (no user token). */
+const ROLES: Role[] = ['client', 'moderator', 'other moderator', 'admin', 'anonymous', 'platform'];
+const INTEGRATION_TOKEN = 'route-authorization-integration-token-1f4e8a2c9d07';
 
 interface Fixture {
   client: TestUser;
@@ -27,12 +30,16 @@ interface Fixture {
   sessionId: string;
   interactionId: string;
   notificationId: string;
+  /** A user the platform may erase (the other cells need theirs). */
+  erasable: TestUser;
 }
 
 interface Call {
-  method: 'get' | 'post' | 'put';
+  method: 'get' | 'post' | 'put' | 'delete';
   url: string;
   body?: object;
+  /** An NDJSON body (the import). */
+  ndjson?: string;
   /** A Stripe event sent as these exact bytes, signed with the webhook secret. */
   stripeEvent?: string;
 }
@@ -44,6 +51,8 @@ interface RouteRule {
   call(f: Fixture): Call;
   /** The error code of a 403, when the route refuses with its own. */
   refusal?: string;
+  /** Refused callers get a 401 (the integration routes know no user, so no role is forbidden, only unknown). */
+  refusedWith401?: boolean;
   /** For a mutation: the state it would change, read before and after a refused call. */
   state?(f: Fixture, t: TestApp, call: Call): Promise<unknown>;
 }
@@ -54,6 +63,8 @@ const unique = () => `${Date.now() % 100_000}${++sequence}`.slice(-9);
 const createdPacks: string[] = [];
 
 const ADMIN: Role[] = ['admin'];
+const PLATFORM: Role[] = ['platform'];
+const userOf = (call: Call) => call.url.split('/')[3];
 const CLIENT: Role[] = ['client'];
 const SIGNED_IN: Role[] = ['client', 'moderator', 'other moderator', 'admin'];
 
@@ -139,6 +150,51 @@ const RULES: Record<string, RouteRule> = {
     call: (f) => ({ method: 'post', url: '/profile-points/spend', body: { profile_id: f.profile.id, points: 1, reason: 'message', idempotency_key: `auth-${unique()}` } }),
     state: (_f, t) => t.db.query(`SELECT (SELECT count(*)::int FROM point_spends) AS spends, (SELECT sum(points_balance)::int FROM profile_client_interactions) AS balances`),
   },
+  'put /integration/users/{id}': {
+    allowed: PLATFORM,
+    status: 200,
+    refusedWith401: true,
+    call: () => ({ method: 'put', url: `/integration/users/${platformId()}`, body: { role: 'admin' } }),
+    state: (_f, t, call) => t.db.query(`SELECT * FROM users WHERE id = $1`, [userOf(call)]),
+  },
+  'delete /integration/users/{id}': {
+    allowed: PLATFORM,
+    status: 204,
+    refusedWith401: true,
+    call: (f) => ({ method: 'delete', url: `/integration/users/${f.erasable.id}` }),
+    state: (f, t) => t.db.query(`SELECT * FROM users WHERE id = $1`, [f.erasable.id]),
+  },
+  'put /integration/profiles/{id}': {
+    allowed: PLATFORM,
+    status: 200,
+    refusedWith401: true,
+    call: () => ({ method: 'put', url: `/integration/profiles/${platformId()}`, body: { name: 'Zoé', moderator_id: null } }),
+    state: (_f, t, call) => t.db.query(`SELECT * FROM profiles WHERE id = $1`, [userOf(call)]),
+  },
+  'get /integration/balances': {
+    allowed: PLATFORM,
+    status: 200,
+    refusedWith401: true,
+    call: (f) => ({ method: 'get', url: `/integration/balances?client_id=${f.client.id}&profile_id=${f.profile.id}` }),
+  },
+  'post /integration/spend': {
+    allowed: PLATFORM,
+    status: 200,
+    refusedWith401: true,
+    call: (f) => ({
+      method: 'post',
+      url: '/integration/spend',
+      body: { client_id: f.client.id, profile_id: f.profile.id, points: 1, reason: 'message', idempotency_key: `auth-${unique()}` },
+    }),
+    state: (_f, t) => t.db.query(`SELECT (SELECT count(*)::int FROM point_spends) AS spends, (SELECT sum(points_balance)::int FROM profile_client_interactions) AS balances`),
+  },
+  'post /integration/import': {
+    allowed: PLATFORM,
+    status: 200,
+    refusedWith401: true,
+    call: () => ({ method: 'post', url: '/integration/import', ndjson: `{"type":"user","id":"${platformId()}","role":"admin"}\n` }),
+    state: (_f, t, call) => t.db.query(`SELECT * FROM users WHERE id = $1`, [(JSON.parse(call.ndjson!) as { id: string }).id]),
+  },
 };
 
 describe('Authorization: every route × every role', () => {
@@ -146,7 +202,7 @@ describe('Authorization: every route × every role', () => {
   let f: Fixture;
 
   beforeAll(async () => {
-    t = await startTestApp({ RECONCILE_INTERVAL_MS: '0' });
+    t = await startTestApp({ RECONCILE_INTERVAL_MS: '0', INTEGRATION_TOKEN });
     const moderator = await createUser(t.db, 'moderator');
     const otherModerator = await createUser(t.db, 'moderator');
     const profile = await createProfile(t.db, moderator);
@@ -170,6 +226,7 @@ describe('Authorization: every route × every role', () => {
       sessionId: bought.sessionId,
       interactionId: interaction.id,
       notificationId: notification.id,
+      erasable: await createUser(t.db, 'client'),
     };
   });
   afterAll(async () => {
@@ -178,6 +235,7 @@ describe('Authorization: every route × every role', () => {
   });
 
   function tokenOf(role: Role): string | undefined {
+    if (role === 'platform') return INTEGRATION_TOKEN;
     return { client: f.client, moderator: f.moderator, 'other moderator': f.otherModerator, admin: f.admin, anonymous: undefined }[role]?.token;
   }
 
@@ -186,6 +244,7 @@ describe('Authorization: every route × every role', () => {
     if (call.stripeEvent) {
       return pending.set('Content-Type', 'application/json').set('Stripe-Signature', t.emulator.signPayload(call.stripeEvent)).send(call.stripeEvent);
     }
+    if (call.ndjson !== undefined) return pending.set('Content-Type', 'application/x-ndjson').send(call.ndjson);
     return call.body ? pending.send(call.body) : pending;
   }
 
@@ -199,7 +258,7 @@ describe('Authorization: every route × every role', () => {
   const cells = Object.entries(RULES).flatMap(([route, rule]) =>
     ROLES.map((role) => {
       const allowed = rule.allowed === 'everyone' || rule.allowed.includes(role);
-      const expected = allowed ? rule.status : role === 'anonymous' ? 401 : 403;
+      const expected = allowed ? rule.status : role === 'anonymous' || role === 'platform' || rule.refusedWith401 ? 401 : 403;
       return { route, role, rule, allowed, expected };
     }),
   );

@@ -2,7 +2,7 @@ import request from 'supertest';
 import { assertDocumentedResponse } from './openapi-validator';
 import { TestApp } from './test-app';
 
-type Method = 'get' | 'post' | 'put' | 'options';
+type Method = 'get' | 'post' | 'put' | 'delete' | 'options';
 
 /**
  * supertest against the running app, optionally as a user. Every answer is checked against the
@@ -16,7 +16,7 @@ export function api(app: TestApp, token?: string) {
     if (token) req.set('Authorization', `Bearer ${token}`);
     return checkedAgainstDocument(req, method, path);
   };
-  return { get: call('get'), post: call('post'), put: call('put'), options: call('options') };
+  return { get: call('get'), post: call('post'), put: call('put'), delete: call('delete'), options: call('options') };
 }
 
 /** Validates the answer when the request is awaited (or `.then`ed), whatever was chained before. */

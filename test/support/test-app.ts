@@ -44,6 +44,7 @@ export function testServiceEnv(databaseUrl: string, stripeApiUrl: string): Recor
     RATE_LIMIT_SPEND_PER_MINUTE: '100000',
     RATE_LIMIT_PER_MINUTE: '100000',
     RATE_LIMIT_ANONYMOUS_PER_MINUTE: '100000',
+    RATE_LIMIT_INTEGRATION_PER_MINUTE: '100000',
     SOCKET_MAX_CONNECTIONS_PER_USER: '1000',
   };
 }

@@ -527,6 +527,107 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/integration/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Create or update a user with the platform's id
+         * @description The role set here is the one that counts (a token's role never changes it). name and email are optional: absent, they are kept; null removes them. A moderator made client earns nothing more: points bought afterwards in the conversations they handled are held for the next moderator.
+         */
+        put: operations["IntegrationController_putUser"];
+        post?: never;
+        /**
+         * Erase a user
+         * @description Name and e-mail removed; purchases, the ledger and earned points kept. Their tokens are refused from then on, on REST and sockets; a later PUT of the id answers 410. Erasing again answers 204.
+         */
+        delete: operations["IntegrationController_eraseUser"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/integration/profiles/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Create or update a profile with the platform's id
+         * @description A moderator_id other than the profile's acts as PUT /profiles/:profile/moderator: its conversations handled by nobody get that moderator, with their held points. active: false refuses new checkouts (409 PROFILE_INACTIVE); balances and spends are kept.
+         */
+        put: operations["IntegrationController_putProfile"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/integration/balances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A client's balance for a profile, what a spend can use now, and its version */
+        get: operations["IntegrationController_balance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/integration/spend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Spend points of a client's balance for a profile, on the client's behalf
+         * @description Exactly POST /profile-points/spend for client_id: atomic with its ledger entry; the same idempotency_key (per client) spends once and answers the first result.
+         */
+        post: operations["IntegrationController_spend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/integration/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import users and profiles: NDJSON, one a line
+         * @description One JSON object a line: {"type":"user", "id", "role", "name"?, "email"?} or {"type":"profile", "id", "name", "moderator_id", "active"?}, the fields and rules of PUT /integration/users/:id and PUT /integration/profiles/:id. Read as a stream (up to 1 GB, lines of at most 65536 bytes, no time limit while bytes keep arriving; 30 s without any: 408) and applied in batches of 1000 lines, users before profiles within a batch: list users first. A refused line is named by its number and every other line is applied; the same import twice leaves the same state. Counts once against the integration rate limit.
+         */
+        post: operations["ImportController_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1513,6 +1614,152 @@ export interface components {
              */
             nextCursor: string | null;
         };
+        PutIntegrationUserDto: {
+            /**
+             * @description The role that counts: a token never changes it. Only this route (or an admin) makes an admin.
+             * @example client
+             * @enum {string}
+             */
+            role: "client" | "moderator" | "admin";
+            /**
+             * @description Optional; absent: kept as stored; null: removed
+             * @example Camille
+             */
+            name?: string | null;
+            /**
+             * @description Optional, unique when present; absent: kept as stored; null: removed
+             * @example camille@example.com
+             */
+            email?: string | null;
+        };
+        IntegrationUserDto: {
+            /** @example 4021 */
+            id: string;
+            /**
+             * @example client
+             * @enum {string}
+             */
+            role: "client" | "moderator" | "admin";
+            /** @example Camille */
+            name: string | null;
+            /** @example camille@example.com */
+            email: string | null;
+            /**
+             * @description true: this call created the user; false: it existed and now matches the request
+             * @example true
+             */
+            created: boolean;
+        };
+        PutIntegrationProfileDto: {
+            /** @example Sophie */
+            name: string;
+            /**
+             * @description The moderator of its new conversations (a moderator user id), or null: nobody, and points bought meanwhile are held. A change acts as PUT /profiles/:profile/moderator.
+             * @example 3
+             */
+            moderator_id: string | null;
+            /**
+             * @description false: new checkouts are refused (409 PROFILE_INACTIVE); absent: kept as stored (a new profile: true)
+             * @example true
+             */
+            active?: boolean;
+        };
+        IntegrationProfileDto: {
+            /** @example 7 */
+            id: string;
+            /** @example Sophie */
+            name: string;
+            /** @example 3 */
+            moderatorId: string | null;
+            /** @example true */
+            active: boolean;
+            /**
+             * @description true: this call created the profile
+             * @example false
+             */
+            created: boolean;
+            /**
+             * @description Conversations the new moderator took over (those handled by nobody), as PUT /profiles/:profile/moderator answers
+             * @example [
+             *       "41"
+             *     ]
+             */
+            interactionIds: string[];
+            /**
+             * @description Held points given to the new moderator by this call
+             * @example 0
+             */
+            releasedPoints: number;
+        };
+        IntegrationBalanceDto: {
+            /**
+             * @description The client's points for the profile (negative after a refund of points already spent)
+             * @example 490
+             */
+            balance: number;
+            /**
+             * @description What a spend can use now: the balance without frozen points, never below 0
+             * @example 490
+             */
+            spendable: number;
+            /**
+             * @description Grows with every change of this balance: keep the answer or event with the highest version
+             * @example 3
+             */
+            balanceVersion: number;
+        };
+        IntegrationSpendRequestDto: {
+            /** @example 1 */
+            profile_id: string;
+            /** @example 10 */
+            points: number;
+            /**
+             * @description What the points pay for (e.g. "message", "photo")
+             * @example message
+             */
+            reason: string;
+            /**
+             * @description Unique per spend for the caller: repeating a request with the same key spends once and answers the first result
+             * @example msg-7f3c2a
+             */
+            idempotency_key: string;
+            /**
+             * @description The client whose balance pays
+             * @example 4021
+             */
+            client_id: string;
+        };
+        ImportRefusalDto: {
+            /**
+             * @description Line number in the body, from 1
+             * @example 12
+             */
+            line: number;
+            /**
+             * @description Error code, then why
+             * @example NOT_A_MODERATOR: user 3 does not exist or is not a moderator
+             */
+            error: string;
+        };
+        ImportResultDto: {
+            /**
+             * @description Users and profiles created
+             * @example 120000
+             */
+            created: number;
+            /**
+             * @description Users and profiles that existed and now match their line
+             * @example 35
+             */
+            updated: number;
+            /** @description Lines not applied, in order (the first 1,000); every other line was applied */
+            refused: components["schemas"]["ImportRefusalDto"][];
+            /**
+             * @description How many lines were refused in all
+             * @example 2
+             */
+            refusedCount: number;
+        };
     };
     responses: never;
     parameters: never;
@@ -1609,7 +1856,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description RATE_LIMITED: over the budget of the caller (user, or client address without a valid token); retry after Retry-After seconds */
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -1629,7 +1876,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds; AUTH_KEYS_UNAVAILABLE: the platform's signing keys (JWT_JWKS_URL) cannot be read and none were read before; retry after Retry-After seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -1729,7 +1976,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description RATE_LIMITED: over the budget of the caller (user, or client address without a valid token); retry after Retry-After seconds */
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -1749,7 +1996,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds; AUTH_KEYS_UNAVAILABLE: the platform's signing keys (JWT_JWKS_URL) cannot be read and none were read before; retry after Retry-After seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -1818,7 +2065,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description RATE_LIMITED: over the budget of the caller (user, or client address without a valid token); retry after Retry-After seconds */
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -1838,7 +2085,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds; AUTH_KEYS_UNAVAILABLE: the platform's signing keys (JWT_JWKS_URL) cannot be read and none were read before; retry after Retry-After seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -1945,7 +2192,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description RATE_LIMITED: over the budget of the caller (user, or client address without a valid token); retry after Retry-After seconds */
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -1965,7 +2212,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds; AUTH_KEYS_UNAVAILABLE: the platform's signing keys (JWT_JWKS_URL) cannot be read and none were read before; retry after Retry-After seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2036,6 +2283,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
+            /** @description PROFILE_INACTIVE: the platform stopped sales for this profile; nothing was charged */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
             /** @description PAYLOAD_TOO_LARGE: the body is over the limit of the route (64 kB; the webhook 1 MB) */
             413: {
                 headers: {
@@ -2054,7 +2310,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description RATE_LIMITED: over the budget of the caller (user, or client address without a valid token); retry after Retry-After seconds */
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2074,7 +2330,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description STRIPE_UNAVAILABLE: Stripe refused, failed or did not answer within 20 s; nothing was charged, retry after Retry-After seconds; SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds */
+            /** @description STRIPE_UNAVAILABLE: Stripe refused, failed or did not answer within 20 s; nothing was charged, retry after Retry-After seconds; SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds; AUTH_KEYS_UNAVAILABLE: the platform's signing keys (JWT_JWKS_URL) cannot be read and none were read before; retry after Retry-After seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2144,7 +2400,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description RATE_LIMITED: over the budget of the caller (user, or client address without a valid token); retry after Retry-After seconds */
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2164,7 +2420,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds; AUTH_KEYS_UNAVAILABLE: the platform's signing keys (JWT_JWKS_URL) cannot be read and none were read before; retry after Retry-After seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2226,7 +2482,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description RATE_LIMITED: over the budget of the caller (user, or client address without a valid token); retry after Retry-After seconds */
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2246,7 +2502,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds; AUTH_KEYS_UNAVAILABLE: the platform's signing keys (JWT_JWKS_URL) cannot be read and none were read before; retry after Retry-After seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2319,7 +2575,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description RATE_LIMITED: over the budget of the caller (user, or client address without a valid token); retry after Retry-After seconds */
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2339,7 +2595,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds; AUTH_KEYS_UNAVAILABLE: the platform's signing keys (JWT_JWKS_URL) cannot be read and none were read before; retry after Retry-After seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2474,7 +2730,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description RATE_LIMITED: over the budget of the caller (user, or client address without a valid token); retry after Retry-After seconds */
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2494,7 +2750,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds; AUTH_KEYS_UNAVAILABLE: the platform's signing keys (JWT_JWKS_URL) cannot be read and none were read before; retry after Retry-After seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2570,7 +2826,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description RATE_LIMITED: over the budget of the caller (user, or client address without a valid token); retry after Retry-After seconds */
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2590,7 +2846,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds; AUTH_KEYS_UNAVAILABLE: the platform's signing keys (JWT_JWKS_URL) cannot be read and none were read before; retry after Retry-After seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2645,7 +2901,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description RATE_LIMITED: over the budget of the caller (user, or client address without a valid token); retry after Retry-After seconds */
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2665,7 +2921,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds; AUTH_KEYS_UNAVAILABLE: the platform's signing keys (JWT_JWKS_URL) cannot be read and none were read before; retry after Retry-After seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2736,7 +2992,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description RATE_LIMITED: over the budget of the caller (user, or client address without a valid token); retry after Retry-After seconds */
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2756,7 +3012,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds; AUTH_KEYS_UNAVAILABLE: the platform's signing keys (JWT_JWKS_URL) cannot be read and none were read before; retry after Retry-After seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2810,7 +3066,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description RATE_LIMITED: over the budget of the caller (user, or client address without a valid token); retry after Retry-After seconds */
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2892,7 +3148,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description RATE_LIMITED: over the budget of the caller (user, or client address without a valid token); retry after Retry-After seconds */
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2912,7 +3168,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds; AUTH_KEYS_UNAVAILABLE: the platform's signing keys (JWT_JWKS_URL) cannot be read and none were read before; retry after Retry-After seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3158,7 +3414,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description RATE_LIMITED: over the budget of the caller (user, or client address without a valid token); retry after Retry-After seconds */
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3178,7 +3434,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds; AUTH_KEYS_UNAVAILABLE: the platform's signing keys (JWT_JWKS_URL) cannot be read and none were read before; retry after Retry-After seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3267,7 +3523,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description RATE_LIMITED: over the budget of the caller (user, or client address without a valid token); retry after Retry-After seconds */
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3287,7 +3543,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds; AUTH_KEYS_UNAVAILABLE: the platform's signing keys (JWT_JWKS_URL) cannot be read and none were read before; retry after Retry-After seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3379,7 +3635,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description RATE_LIMITED: over the budget of the caller (user, or client address without a valid token); retry after Retry-After seconds */
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3399,7 +3655,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds; AUTH_KEYS_UNAVAILABLE: the platform's signing keys (JWT_JWKS_URL) cannot be read and none were read before; retry after Retry-After seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3470,7 +3726,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description RATE_LIMITED: over the budget of the caller (user, or client address without a valid token); retry after Retry-After seconds */
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3490,7 +3746,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds; AUTH_KEYS_UNAVAILABLE: the platform's signing keys (JWT_JWKS_URL) cannot be read and none were read before; retry after Retry-After seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3558,7 +3814,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description RATE_LIMITED: over the budget of the caller (user, or client address without a valid token); retry after Retry-After seconds */
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3578,7 +3834,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds; AUTH_KEYS_UNAVAILABLE: the platform's signing keys (JWT_JWKS_URL) cannot be read and none were read before; retry after Retry-After seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3640,7 +3896,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description RATE_LIMITED: over the budget of the caller (user, or client address without a valid token); retry after Retry-After seconds */
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3660,7 +3916,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds; AUTH_KEYS_UNAVAILABLE: the platform's signing keys (JWT_JWKS_URL) cannot be read and none were read before; retry after Retry-After seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3723,7 +3979,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description RATE_LIMITED: over the budget of the caller (user, or client address without a valid token); retry after Retry-After seconds */
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3743,7 +3999,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds; AUTH_KEYS_UNAVAILABLE: the platform's signing keys (JWT_JWKS_URL) cannot be read and none were read before; retry after Retry-After seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3807,7 +4063,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description RATE_LIMITED: over the budget of the caller (user, or client address without a valid token); retry after Retry-After seconds */
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3827,7 +4083,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds */
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds; AUTH_KEYS_UNAVAILABLE: the platform's signing keys (JWT_JWKS_URL) cannot be read and none were read before; retry after Retry-After seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3923,7 +4179,636 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description RATE_LIMITED: over the budget of the caller (user, or client address without a valid token); retry after Retry-After seconds */
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure, logged with the correlationId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds; AUTH_KEYS_UNAVAILABLE: the platform's signing keys (JWT_JWKS_URL) cannot be read and none were read before; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+        };
+    };
+    IntegrationController_putUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The platform's id (a positive integer, at most 18 digits): the service's id too */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutIntegrationUserDto"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntegrationUserDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED; MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels; VALIDATION_FAILED: a NUL character (\u0000) in the body; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description UNAUTHORIZED: no INTEGRATION_TOKEN, or not one of the configured ones (a user JWT is refused too) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description NOT_FOUND: INTEGRATION_TOKEN is not set on this service, so the integration routes do not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description EMAIL_TAKEN: another user has this e-mail */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description USER_ERASED: the user was erased; erasure is final */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the limit of the route (64 kB; the webhook 1 MB) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json, or is compressed (Content-Encoding) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure, logged with the correlationId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+        };
+    };
+    IntegrationController_eraseUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The platform's id (a positive integer, at most 18 digits): the service's id too */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Erased */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description VALIDATION_FAILED: the id is not a positive integer; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description UNAUTHORIZED: no INTEGRATION_TOKEN, or not one of the configured ones (a user JWT is refused too) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description USER_NOT_FOUND; NOT_FOUND: INTEGRATION_TOKEN is not set on this service, so the integration routes do not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure, logged with the correlationId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+        };
+    };
+    IntegrationController_putProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The platform's id (a positive integer, at most 18 digits): the service's id too */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutIntegrationProfileDto"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntegrationProfileDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED; MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels; VALIDATION_FAILED: a NUL character (\u0000) in the body; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description UNAUTHORIZED: no INTEGRATION_TOKEN, or not one of the configured ones (a user JWT is refused too) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description NOT_FOUND: INTEGRATION_TOKEN is not set on this service, so the integration routes do not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the limit of the route (64 kB; the webhook 1 MB) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json, or is compressed (Content-Encoding) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description NOT_A_MODERATOR: moderator_id names no moderator */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure, logged with the correlationId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+        };
+    };
+    IntegrationController_balance: {
+        parameters: {
+            query: {
+                client_id: string;
+                profile_id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntegrationBalanceDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: client_id and profile_id are required ids; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description UNAUTHORIZED: no INTEGRATION_TOKEN, or not one of the configured ones (a user JWT is refused too) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description USER_NOT_FOUND or PROFILE_NOT_FOUND; NOT_FOUND: INTEGRATION_TOKEN is not set on this service, so the integration routes do not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure, logged with the correlationId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+        };
+    };
+    IntegrationController_spend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IntegrationSpendRequestDto"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SpendResponseDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED; MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels; VALIDATION_FAILED: a NUL character (\u0000) in the body; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description UNAUTHORIZED: no INTEGRATION_TOKEN, or not one of the configured ones (a user JWT is refused too) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description USER_NOT_FOUND or PROFILE_NOT_FOUND; NOT_FOUND: INTEGRATION_TOKEN is not set on this service, so the integration routes do not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description INSUFFICIENT_POINTS: nothing was spent */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description USER_ERASED */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the limit of the route (64 kB; the webhook 1 MB) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json, or is compressed (Content-Encoding) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description IDEMPOTENCY_KEY_REUSED with a different request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure, logged with the correlationId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+        };
+    };
+    ImportController_import: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-ndjson": string;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportResultDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description UNAUTHORIZED: no INTEGRATION_TOKEN, or not one of the configured ones (a user JWT is refused too) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description NOT_FOUND: INTEGRATION_TOKEN is not set on this service, so the integration routes do not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description REQUEST_TIMEOUT: no byte arrived for 30 s; the lines before were applied */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the NDJSON body is over 1073741824 bytes (1 GB); the lines before were applied */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/x-ndjson, or is compressed (Content-Encoding) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
