@@ -10,6 +10,7 @@ import { MoneyAmountInStripeMinorUnits1764800000000 } from './1764800000000-Mone
 import { PlatformIdentity1765000000000 } from './1765000000000-PlatformIdentity';
 import { BalanceVersion1765050000000 } from './1765050000000-BalanceVersion';
 import { PlatformEvents1765050000001 } from './1765050000001-PlatformEvents';
+import { ModeratorPayouts1765100000000 } from './1765100000000-ModeratorPayouts';
 
 /** Every migration, in order. Listed explicitly so the app, the CLI and the tests run the same set. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   PlatformIdentity1765000000000,
   BalanceVersion1765050000000,
   PlatformEvents1765050000001,
+  ModeratorPayouts1765100000000,
 ];

@@ -15,6 +15,7 @@ import { ModeratorsModule } from './moderators/moderators.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { PaymentsModule } from './payments/payments.module';
+import { PayoutsModule } from './payouts/payouts.module';
 import { PlatformWebhooksModule } from './platform-webhooks/platform-webhooks.module';
 import { PointsModule } from './points/points.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
@@ -54,6 +55,7 @@ export class AppModule {
         PaymentsModule,
         NotificationsModule,
         ModeratorsModule,
+        PayoutsModule,
         HealthModule,
         ObservabilityModule,
         AdminModule,

@@ -5,6 +5,7 @@ import {
   ChargeObject,
   CheckoutSessionObject,
   DisputeObject,
+  EarlyFraudWarningObject,
   parseForm,
   StripeEmulator,
   StripeEventObject,
@@ -334,6 +335,27 @@ describe(StripeEmulator.name, () => {
       expect(onceFullyRefunded).toMatchObject({ statusCode: 400, code: 'charge_already_refunded' });
     });
 
+    it('sends an early fraud warning for a charge once, and refunds with a reason, metadata and an idempotency key', async () => {
+      const { paymentIntent, chargeId } = await paidSession();
+
+      await emulator.earlyFraudWarning(paymentIntent.id);
+      const warnings = receiver.events('radar.early_fraud_warning.created').map((event) => dataObject<EarlyFraudWarningObject>(event));
+      const warning = warnings.find((candidate) => candidate.charge === chargeId)!;
+      const again = await rejectionOf(emulator.earlyFraudWarning(chargeId));
+      const request = { charge: chargeId, amount: 700, reason: 'fraudulent' as const, metadata: { early_fraud_warning: warning.id } };
+      const refund = await stripe.refunds.create(request, { idempotencyKey: `efw-refund:${warning.id}` });
+      const replayed = await stripe.refunds.create(request, { idempotencyKey: `efw-refund:${warning.id}` });
+      await emulator.idle();
+
+      expect(warning).toMatchObject({ object: 'radar.early_fraud_warning', charge: chargeId, payment_intent: paymentIntent.id, actionable: true, fraud_type: 'made_with_stolen_card' });
+      expect(warning.id).toMatch(/^issfr_/);
+      expect(await stripe.radar.earlyFraudWarnings.retrieve(warning.id)).toMatchObject({ id: warning.id, charge: chargeId });
+      expect(again).toMatchObject({ status: 400, message: expect.stringContaining('already has an early fraud warning') });
+      expect(refund).toMatchObject({ amount: 700, reason: 'fraudulent', metadata: { early_fraud_warning: warning.id } });
+      expect(replayed.id).toBe(refund.id);
+      expect(receiver.events('charge.refunded', chargeId).map((event) => dataObject<ChargeObject>(event).amount_refunded)).toEqual([700]);
+    });
+
     it('opens a dispute, blocks refunds while it is open, and closes it as won', async () => {
       const { chargeId } = await paidSession();
 
@@ -428,7 +450,28 @@ describe(StripeEmulator.name, () => {
       expect(response.status).toBe(303);
       expect(response.headers.get('location')).toBe(`http://shop.test/profile-points/success?session_id=${session.id}`);
       expect(dataObject<CheckoutSessionObject>(receiver.events('checkout.session.completed', session.id)[0]).payment_status).toBe('paid');
-      expect((await fetch(String(session.url))).status).toBe(410);
+      const paid = await fetch(String(session.url));
+      expect(paid.status).toBe(200);
+      expect(await paid.text()).toContain('The bank reports fraud (early fraud warning)');
+      expect((await fetch(`${session.url}/pay`, { method: 'POST', redirect: 'manual' })).status).toBe(410);
+    });
+
+    it('plays the card\'s bank once paid: "The bank reports fraud" sends the early fraud warning, once', async () => {
+      const session = await createSession();
+      await fetch(`${session.url}/pay`, { method: 'POST', redirect: 'manual' });
+
+      const reported = await fetch(`${session.url}/fraud-warning`, { method: 'POST', redirect: 'manual' });
+      const after = await (await fetch(String(session.url))).text();
+      const twice = await fetch(`${session.url}/fraud-warning`, { method: 'POST', redirect: 'manual' });
+
+      expect(reported.status).toBe(303);
+      expect(reported.headers.get('location')).toBe(session.url);
+      const paymentIntent = emulator.getSession(session.id)!.payment_intent!;
+      const warnings = receiver.events('radar.early_fraud_warning.created').map((event) => dataObject<EarlyFraudWarningObject>(event));
+      expect(warnings.filter((warning) => warning.payment_intent === paymentIntent)).toHaveLength(1);
+      expect(after).toContain('the early fraud warning was sent');
+      expect(after).not.toContain('<button');
+      expect(twice.status).toBe(410);
     });
 
     it('cancels on "Cancel": the session expires and the browser goes to the cancel URL', async () => {

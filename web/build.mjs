@@ -9,7 +9,7 @@ const webDir = dirname(fileURLToPath(import.meta.url));
 const outDir = join(webDir, 'dist');
 const built = join(outDir, 'index.html');
 // The server's money formatting is part of the client too (web/src/format.ts imports it).
-const sources = ['index.html', 'vite.config.mts', 'src', 'public', '../src/common/currencies.ts', '../src/common/money.ts', '../package-lock.json'].map(
+const sources = ['index.html', 'vite.config.mts', 'src', 'public', '../src/common/currencies.ts', '../src/common/money.ts', '../src/common/iban.ts', '../package-lock.json'].map(
   (path) => join(webDir, path),
 );
 

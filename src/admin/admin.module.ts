@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { PaymentsModule } from '../payments/payments.module';
 import { PointsModule } from '../points/points.module';
+import { AdminGrantsController } from './admin-grants.controller';
 import { AdminPacksController } from './admin-packs.controller';
 import { AdminPacksService } from './admin-packs.service';
 import { AdminSummaryController } from './admin-summary.controller';
@@ -14,7 +15,7 @@ import { TransactionSearchService } from './transaction-search.service';
  */
 @Module({
   imports: [PaymentsModule, PointsModule],
-  controllers: [AdminPacksController, AdminTransactionsController, AdminSummaryController],
+  controllers: [AdminPacksController, AdminTransactionsController, AdminSummaryController, AdminGrantsController],
   providers: [AdminPacksService, TransactionSearchService, SummaryService],
 })
 export class AdminModule {}

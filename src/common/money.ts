@@ -31,3 +31,31 @@ function decimalParts(amountMinor: number, currency: string): [string] | [string
   if (digits === 0) return [`${sign}${text}`];
   return [`${sign}${text.slice(0, -digits)}`, text.slice(-digits)];
 }
+
+/** Basis points in one whole: 10000 bps = 100 %. */
+export const BPS_PER_WHOLE = 10_000;
+
+/**
+ * A share of an amount, `bps` basis points of it (3000 = 30 %), rounded half up to the minor unit:
+ * 30 % of 999 is 299.7 → 300, of 849 is 254.7 → 255, of 299 is 89.7 → 90. Integer arithmetic only
+ * (BigInt: a twelve-digit amount times 10000 passes 2^53). For amounts ≥ 0, the only ones it takes.
+ */
+export function shareOf(amountMinor: number, bps: number): number {
+  if (!Number.isSafeInteger(amountMinor) || amountMinor < 0) throw new RangeError(`amount ${amountMinor} is not a non-negative integer of minor units`);
+  if (!Number.isInteger(bps) || bps < 0 || bps > BPS_PER_WHOLE) throw new RangeError(`share ${bps} is not a whole number of basis points from 0 to ${BPS_PER_WHOLE}`);
+  const whole = BigInt(BPS_PER_WHOLE);
+  return Number((BigInt(amountMinor) * BigInt(bps) * 2n + whole) / (2n * whole));
+}
+
+/** `shareOf` in SQL, over SQL expressions of a non-negative bigint amount and an integer share in bps. */
+export function shareOfSql(amountSql: string, bpsSql: string): string {
+  return `floor(((${amountSql})::numeric * (${bpsSql}) * 2 + ${BPS_PER_WHOLE}) / ${2 * BPS_PER_WHOLE})::bigint`;
+}
+
+/**
+ * The same integer minor units in the given decimal convention, for people: "6.45" / "6,45", with
+ * the currency's decimals. `decimalSeparator` is "." for English, "," for French.
+ */
+export function localAmount(amountMinor: number, currency: string, decimalSeparator: '.' | ','): string {
+  return decimalParts(amountMinor, currency).join(decimalSeparator);
+}

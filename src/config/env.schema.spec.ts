@@ -189,4 +189,36 @@ describe(validateEnv.name, () => {
       expect(problemsOf({ JWT_ROLE_CLAIM: 'roles..x' }).join('\n')).toMatch(/JWT_ROLE_CLAIM/);
     });
   });
+
+  describe('moderators are paid (SPEC §11)', () => {
+    const DEBTOR = { PAYOUT_DEBTOR_NAME: 'Profile Points SAS', PAYOUT_DEBTOR_IBAN: 'fr76 3000 6000 0112 3456 7890 189', PAYOUT_DEBTOR_BIC: 'bnpafrppxxx' };
+
+    it('has the documented defaults: a 30 % share, payouts from 20.00, no debtor account, no automatic refund', () => {
+      expect(validateEnv({})).toMatchObject({ MODERATOR_SHARE_BPS: 3000, PAYOUT_MINIMUM_CENTS: 2000, EFW_AUTO_REFUND: false });
+      expect(validateEnv({}).PAYOUT_DEBTOR_IBAN).toBeUndefined();
+    });
+
+    it("reads the platform's account as SEPA files write it", () => {
+      expect(validateEnv({ ...DEBTOR, EFW_AUTO_REFUND: 'true', MODERATOR_SHARE_BPS: '2500' })).toMatchObject({
+        PAYOUT_DEBTOR_IBAN: 'FR7630006000011234567890189',
+        PAYOUT_DEBTOR_BIC: 'BNPAFRPPXXX',
+        EFW_AUTO_REFUND: true,
+        MODERATOR_SHARE_BPS: 2500,
+      });
+    });
+
+    it.each([
+      ['an IBAN that fails mod 97', { ...DEBTOR, PAYOUT_DEBTOR_IBAN: 'FR7630006000011234567890188' }, /PAYOUT_DEBTOR_IBAN.*mod 97/],
+      ['a BIC of 9 characters', { ...DEBTOR, PAYOUT_DEBTOR_BIC: 'BNPAFRPPX' }, /PAYOUT_DEBTOR_BIC must be a BIC/],
+      ['an account without its BIC', { PAYOUT_DEBTOR_NAME: 'X', PAYOUT_DEBTOR_IBAN: DEBTOR.PAYOUT_DEBTOR_IBAN }, /PAYOUT_DEBTOR_BIC is required/],
+      ['a BIC alone', { PAYOUT_DEBTOR_BIC: 'BNPAFRPP' }, /PAYOUT_DEBTOR_NAME is required[\s\S]*PAYOUT_DEBTOR_IBAN is required/],
+      ['a name longer than SEPA allows', { ...DEBTOR, PAYOUT_DEBTOR_NAME: 'n'.repeat(71) }, /70 characters/],
+      ['a share over 100 %', { MODERATOR_SHARE_BPS: '10001' }, /MODERATOR_SHARE_BPS/],
+      ['a share in percent with a sign', { MODERATOR_SHARE_BPS: '30%' }, /MODERATOR_SHARE_BPS must be a whole number of basis points/],
+      ['a minimum of 0', { PAYOUT_MINIMUM_CENTS: '0' }, /PAYOUT_MINIMUM_CENTS/],
+      ['EFW_AUTO_REFUND=maybe', { EFW_AUTO_REFUND: 'maybe' }, /EFW_AUTO_REFUND/],
+    ])('refuses %s at boot, saying which variable', (_label, raw, problem) => {
+      expect(problemsOf(raw).join('\n')).toMatch(problem);
+    });
+  });
 });

@@ -8,11 +8,15 @@ import {
   IsUrl,
   Matches,
   Max,
+  MaxLength,
   Min,
   MinLength,
+  registerDecorator,
+  ValidationArguments,
   validateSync,
   ValidateIf,
 } from 'class-validator';
+import { BIC_PATTERN, ibanProblem, normalizeIban } from '../common/iban';
 
 const toBoolean = ({ value }: { value: unknown }) => {
   if (value === undefined || value === '') return undefined;
@@ -339,6 +343,60 @@ export class Env {
     message: 'PLATFORM_WEBHOOK_SECRET must be whsec_ followed by base64 (24 to 64 random bytes), e.g. whsec_$(openssl rand -base64 32)',
   })
   PLATFORM_WEBHOOK_SECRET?: string;
+  // Moderators are paid (SPEC §11).
+
+  /** The moderator's share, in basis points, of what clients paid for the points attributed to them; kept with each purchase at crediting. */
+  @Transform(toInt)
+  @IsInt({ message: 'MODERATOR_SHARE_BPS must be a whole number of basis points (3000 = 30 %)' })
+  @Min(0)
+  @Max(10_000)
+  MODERATOR_SHARE_BPS = 3000;
+
+  /** The smallest payout, in minor units; less waits for a later run. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(99_999_999)
+  PAYOUT_MINIMUM_CENTS = 2000;
+
+  /** The platform's account, debited by the SEPA payout files: all three, or none (then no SEPA file can be made). */
+  @Transform(emptyToUndefined)
+  @ValidateIf((env: Env) => env.PAYOUT_DEBTOR_NAME !== undefined || env.PAYOUT_DEBTOR_IBAN !== undefined || env.PAYOUT_DEBTOR_BIC !== undefined)
+  @IsString({ message: 'PAYOUT_DEBTOR_NAME is required with PAYOUT_DEBTOR_IBAN and PAYOUT_DEBTOR_BIC' })
+  @MinLength(1)
+  @MaxLength(70, { message: 'PAYOUT_DEBTOR_NAME must fit the 70 characters of a SEPA name' })
+  PAYOUT_DEBTOR_NAME?: string;
+
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && value.trim() !== '' ? normalizeIban(value) : undefined))
+  @ValidateIf((env: Env) => env.PAYOUT_DEBTOR_NAME !== undefined || env.PAYOUT_DEBTOR_IBAN !== undefined || env.PAYOUT_DEBTOR_BIC !== undefined)
+  @IsString({ message: 'PAYOUT_DEBTOR_IBAN is required with PAYOUT_DEBTOR_NAME and PAYOUT_DEBTOR_BIC' })
+  @IsIban()
+  PAYOUT_DEBTOR_IBAN?: string;
+
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && value.trim() !== '' ? value.trim().toUpperCase() : undefined))
+  @ValidateIf((env: Env) => env.PAYOUT_DEBTOR_NAME !== undefined || env.PAYOUT_DEBTOR_IBAN !== undefined || env.PAYOUT_DEBTOR_BIC !== undefined)
+  @IsString({ message: 'PAYOUT_DEBTOR_BIC is required with PAYOUT_DEBTOR_NAME and PAYOUT_DEBTOR_IBAN' })
+  @Matches(BIC_PATTERN, { message: 'PAYOUT_DEBTOR_BIC must be a BIC of 8 or 11 characters (e.g. BNPAFRPPXXX)' })
+  PAYOUT_DEBTOR_BIC?: string;
+
+  /** Refund at Stripe, when an early fraud warning arrives, what the client has not spent of the purchase. */
+  @Transform(toBoolean)
+  @IsBoolean()
+  EFW_AUTO_REFUND = false;
+}
+
+/** An IBAN that passes its country's length and the mod 97 check (src/common/iban.ts says why not). */
+function IsIban(): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isIban',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && ibanProblem(value) === null,
+        defaultMessage: (args?: ValidationArguments) => `${args?.property} is not a valid IBAN: ${ibanProblem(String(args?.value ?? '')) ?? 'missing'}`,
+      },
+    });
 }
 
 /** The connection limits in force: the configured ones, else their defaults (see the fields above). */

@@ -42,6 +42,11 @@ export interface PaymentReversedEvent extends PurchaseRef {
   reason: ReversalReason;
   /** Unique per reversal: the ledger refuses a second one with the same key. */
   reversalKey: string;
+  /**
+   * What the client has paid for the purchase once this reversal applies: paid, less every refund,
+   * and 0 while a dispute holds it. The earner's money follows it (SPEC §11).
+   */
+  netPaidCents: number;
   occurredAt: string;
 }
 
@@ -52,6 +57,8 @@ export interface PaymentRestoredEvent extends PurchaseRef {
   restoreKey: string;
   /** The key of the reversal this restore undoes. */
   reversalKey: string;
+  /** What the client has paid for the purchase once the dispute is won: paid less refunds. */
+  netPaidCents: number;
   occurredAt: string;
 }
 
@@ -108,7 +115,10 @@ export type BalanceCause =
   | { type: 'purchase.completed'; transactionId: string; moderatorId: string | null; points: number; amountCents: number; currency: string }
   | { type: 'purchase.reversed'; transactionId: string; points: number; reason: ReversalReason }
   | { type: 'purchase.restored'; transactionId: string; points: number }
-  | { type: 'points.spent'; points: number; reason: string; idempotencyKey: string };
+  | { type: 'points.spent'; points: number; reason: string; idempotencyKey: string }
+  | { type: 'points.granted'; points: number; reason: string; idempotencyKey: string }
+  | { type: 'points.frozen'; transactionId: string; points: number }
+  | { type: 'points.unfrozen'; transactionId: string; points: number };
 
 /** One change of one client's balance for one profile, and what caused it. */
 export type BalanceChanged = { clientId: string; profileId: string; occurredAt: string } & BalanceCause;
@@ -181,12 +191,48 @@ export interface PaymentFailedEvent extends PurchaseRef, PurchaseOrder {
   failedAt: string;
 }
 
+/** Admins: Stripe warned that a charge is likely fraud; the purchase is held until it is refunded, disputed or released. */
+export interface FraudWarningCreatedEvent extends PurchaseRef, PurchaseOrder {
+  warningId: string;
+  /** Stripe's `fraud_type` (e.g. `made_with_stolen_card`), `unknown` when it gave none. */
+  fraudType: string;
+  /** Unspent points of the purchase, now frozen. */
+  frozenPoints: number;
+  /** What EFW_AUTO_REFUND asked Stripe to refund (the unspent points' price); 0 when nothing. */
+  refundCents: number;
+  warnedAt: string;
+}
+
+/** After commit, ask Stripe for a refund an early fraud warning decided (EFW_AUTO_REFUND). */
+export interface FraudRefundRequestedEvent extends PurchaseRef {
+  warningId: string;
+  chargeId: string | null;
+  paymentIntentId: string | null;
+  amountCents: number;
+  currency: string;
+}
+
+/** Admins: a moderator's bank details for payouts changed (set, replaced or erased); they apply from the next run. */
+export interface PayoutDetailsChangedEvent {
+  moderatorId: string;
+  /** `set`: new or replaced details; `removed`: erased (an erasure of the moderator). */
+  change: 'set' | 'removed';
+  /** The last four characters of the new IBAN; empty when the details were removed. */
+  ibanEnding: string;
+  /** Who changed them: the moderator, or the platform (`PUT /integration/users/:id`, an erasure). */
+  changedBy: 'moderator' | 'platform';
+  changedAt: string;
+}
+
 export interface IntegrationEvents {
   'points.purchased': PointsPurchasedEvent;
   'purchase.completed': PurchaseCompletedEvent;
   'points.reversed': PointsReversedEvent;
   'points.restored': PointsRestoredEvent;
   'payment.failed': PaymentFailedEvent;
+  'fraud_warning.created': FraudWarningCreatedEvent;
+  'fraud_refund.requested': FraudRefundRequestedEvent;
+  'payout_details.changed': PayoutDetailsChangedEvent;
 }
 
 /** What an integration event listener receives: the payload plus the outbox identity of the event. */

@@ -9,6 +9,7 @@ import {
   ApiOperation,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
+import { GrantRequestDto, GrantResponseDto } from '../admin/dto/admin-grant.dto';
 import { ApiErrorResponse } from '../common/error-response.dto';
 import { SpendResponseDto } from '../points/dto/spend.dto';
 import { IntegrationProfileDto, PutIntegrationProfileDto } from './dto/integration-profile.dto';
@@ -32,7 +33,7 @@ export class IntegrationController {
       'A moderator made client earns nothing more: points bought afterwards in the conversations they handled are held for the next moderator.',
   })
   @ApiOkResponse({ type: IntegrationUserDto })
-  @ApiBadRequestResponse({ type: ApiErrorResponse, description: 'VALIDATION_FAILED' })
+  @ApiBadRequestResponse({ type: ApiErrorResponse, description: 'VALIDATION_FAILED, or INVALID_IBAN: the payout IBAN fails its check (nothing is written)' })
   @ApiConflictResponse({ type: ApiErrorResponse, description: 'EMAIL_TAKEN: another user has this e-mail' })
   @ApiGoneResponse({ type: ApiErrorResponse, description: 'USER_ERASED: the user was erased; erasure is final' })
   putUser(@Param() params: PlatformIdParamDto, @Body() body: PutIntegrationUserDto): Promise<IntegrationUserDto> {
@@ -75,6 +76,22 @@ export class IntegrationController {
   @ApiNotFoundResponse({ type: ApiErrorResponse, description: 'USER_NOT_FOUND or PROFILE_NOT_FOUND' })
   balance(@Query() query: BalanceQueryDto): Promise<IntegrationBalanceDto> {
     return this.integration.balance(query);
+  }
+
+  @Post('grants')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: "Give a client promotional points for a profile, on the platform's behalf",
+    description:
+      'Exactly POST /admin/grants: points that cost nothing and earn no moderator anything, spent before paid points, never taken back by a refund; ' +
+      'the same idempotency_key for the same client gives once and answers the first result.',
+  })
+  @ApiOkResponse({ type: GrantResponseDto })
+  @ApiBadRequestResponse({ type: ApiErrorResponse, description: 'VALIDATION_FAILED' })
+  @ApiNotFoundResponse({ type: ApiErrorResponse, description: 'PROFILE_NOT_FOUND' })
+  @ApiUnprocessableEntityResponse({ type: ApiErrorResponse, description: 'NOT_A_CLIENT, or IDEMPOTENCY_KEY_REUSED with a different request' })
+  grant(@Body() body: GrantRequestDto): Promise<GrantResponseDto> {
+    return this.integration.grant(body);
   }
 
   @Post('spend')

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TokenModule } from '../auth/token.module';
 import { InteractionsModule } from '../interactions/interactions.module';
+import { PayoutsModule } from '../payouts/payouts.module';
 import { PointsModule } from '../points/points.module';
 import { ProfilesModule } from '../profiles/profiles.module';
 import { UsersModule } from '../users/users.module';
@@ -15,7 +16,7 @@ import { IntegrationService } from './integration.service';
  * its clients' balances and spends, behind INTEGRATION_TOKEN. Owns no table.
  */
 @Module({
-  imports: [TokenModule, UsersModule, ProfilesModule, InteractionsModule, PointsModule],
+  imports: [TokenModule, UsersModule, ProfilesModule, InteractionsModule, PointsModule, PayoutsModule],
   controllers: [IntegrationController, ImportController],
   providers: [IntegrationService, ImportService, IntegrationGuard],
 })

@@ -1,11 +1,14 @@
 import { Injectable } from '@nestjs/common';
+import { GrantRequestDto, GrantResponseDto } from '../admin/dto/admin-grant.dto';
 import { AuthUser } from '../auth/auth-user';
 import { TransactionRunner } from '../database/transaction';
 import { EventBus } from '../events/event-bus';
 import { AssignmentService } from '../interactions/assignment.service';
 import { BalancesService } from '../points/balances.service';
 import { SpendResponseDto } from '../points/dto/spend.dto';
+import { GrantsService } from '../points/grants.service';
 import { SpendService } from '../points/spend.service';
+import { PayoutDetailsService } from '../payouts/payout-details.service';
 import { ProfilesService } from '../profiles/profiles.service';
 import { UsersError } from '../users/users.errors';
 import { UsersService } from '../users/users.service';
@@ -27,14 +30,35 @@ export class IntegrationService {
     private readonly assignments: AssignmentService,
     private readonly balances: BalancesService,
     private readonly spending: SpendService,
+    private readonly grants: GrantsService,
+    private readonly payoutDetails: PayoutDetailsService,
     private readonly events: EventBus,
   ) {}
 
-  /** Creates or updates the user with the platform's id; an erased one stays erased (USER_ERASED). */
+  /**
+   * Creates or updates the user with the platform's id, and their payout details when given, in one
+   * transaction (a refused IBAN leaves nothing written); an erased one stays erased (USER_ERASED).
+   */
   async putUser(id: string, body: PutIntegrationUserDto): Promise<IntegrationUserDto> {
-    const [written] = await this.transactions.run(() => this.users.upsertFromPlatform([{ id, role: body.role, name: body.name, email: body.email }]));
-    if (written.outcome === 'erased') throw UsersError.erased(id);
+    const written = await this.transactions.run(async () => {
+      const [user] = await this.users.upsertFromPlatform([{ id, role: body.role, name: body.name, email: body.email }]);
+      if (user.outcome === 'erased') throw UsersError.erased(id);
+      if (body.payout) await this.payoutDetails.set(id, body.payout, 'platform');
+      return user;
+    });
     return { ...written.user, created: written.outcome === 'created' };
+  }
+
+  /** Promotional points on the platform's behalf: exactly POST /admin/grants, given by the platform (no admin). */
+  grant(body: GrantRequestDto): Promise<GrantResponseDto> {
+    return this.grants.grant({
+      clientId: body.client_id,
+      profileId: body.profile_id,
+      points: body.points,
+      reason: body.reason,
+      idempotencyKey: body.idempotency_key,
+      grantedBy: null,
+    });
   }
 
   /**

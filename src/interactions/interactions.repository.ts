@@ -131,16 +131,19 @@ export class InteractionsRepository {
    * pair without a conversation is missing (no balance yet: 0, version 0). Inside the caller's
    * transaction when there is one, so a transaction that changed a balance reads its own change.
    */
-  async balances(pairs: readonly ConversationPair[]): Promise<Map<string, { balance: number; balanceVersion: number }>> {
+  async balances(pairs: readonly ConversationPair[]): Promise<Map<string, { interactionId: string; balance: number; balanceVersion: number }>> {
     if (pairs.length === 0) return new Map();
-    const rows = await this.transactions.manager.query<Array<{ client_id: string; profile_id: string; points_balance: string; balance_version: string }>>(
-      `SELECT i.client_id, i.profile_id, i.points_balance, i.balance_version
+    const rows = await this.transactions.manager.query<Array<{ id: string; client_id: string; profile_id: string; points_balance: string; balance_version: string }>>(
+      `SELECT i.id, i.client_id, i.profile_id, i.points_balance, i.balance_version
          FROM profile_client_interactions i
          JOIN unnest($1::bigint[], $2::bigint[]) AS x(client_id, profile_id) ON i.client_id = x.client_id AND i.profile_id = x.profile_id`,
       [pairs.map((pair) => pair.clientId), pairs.map((pair) => pair.profileId)],
     );
     return new Map(
-      rows.map((row) => [conversationKey(row.client_id, row.profile_id), { balance: Number(row.points_balance), balanceVersion: Number(row.balance_version) }]),
+      rows.map((row) => [
+        conversationKey(row.client_id, row.profile_id),
+        { interactionId: row.id, balance: Number(row.points_balance), balanceVersion: Number(row.balance_version) },
+      ]),
     );
   }
 

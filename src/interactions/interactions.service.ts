@@ -47,7 +47,7 @@ export class InteractionsService {
   }
 
   /** The clients' balances for the profiles of `pairs` with their versions, keyed by `conversationKey` (see the repository). */
-  balances(pairs: readonly ConversationPair[]): Promise<Map<string, { balance: number; balanceVersion: number }>> {
+  balances(pairs: readonly ConversationPair[]): Promise<Map<string, { interactionId: string; balance: number; balanceVersion: number }>> {
     return this.repository.balances(pairs);
   }
 }

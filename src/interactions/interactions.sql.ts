@@ -6,4 +6,6 @@
 export const InteractionsSql = {
   /** Rows (id, points_balance, held_points, total_points_received): every conversation's cached balances. */
   cachedBalances: `SELECT id, points_balance, held_points, total_points_received FROM profile_client_interactions`,
+  /** Rows (id, profile_id, client_id): which profile and client each conversation is about (joined by its primary key). */
+  parties: `SELECT id, profile_id, client_id FROM profile_client_interactions`,
 } as const;

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { PayoutsModule } from '../payouts/payouts.module';
 import { PointsModule } from '../points/points.module';
 import { EarningsCheckpoints } from './earnings-checkpoints';
 import { EarningsCheckpointsRepository } from './earnings-checkpoints.repository';
@@ -11,7 +12,7 @@ import { ModeratorsService } from './moderators.service';
  * ledger and the users module's cached balance through their SQL fragments and query services.
  */
 @Module({
-  imports: [PointsModule],
+  imports: [PointsModule, PayoutsModule],
   controllers: [ModeratorsController],
   providers: [ModeratorsService, ModeratorPointsQueries, EarningsCheckpoints, EarningsCheckpointsRepository],
 })

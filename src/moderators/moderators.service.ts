@@ -4,6 +4,7 @@ import { types } from 'pg';
 import { AuthUser } from '../auth/auth-user';
 import { PageQuery } from '../common/pagination';
 import { Env } from '../config/env.schema';
+import { ModeratorMoney } from '../payouts/moderator-money.service';
 import { LedgerAccount } from '../points/ledger-accounts';
 import { EarningEntryDto, ModeratorPointsDto } from './dto/moderator-points.dto';
 import { EarningsWalk, MICROSECONDS_PER_DAY } from './earnings';
@@ -34,6 +35,7 @@ export class ModeratorsService {
   constructor(
     private readonly queries: ModeratorPointsQueries,
     private readonly checkpoints: EarningsCheckpoints,
+    private readonly money: ModeratorMoney,
     config: ConfigService<Env, true>,
   ) {
     this.maturityDays = config.get('EARNINGS_MATURITY_DAYS', { infer: true });
@@ -49,6 +51,11 @@ export class ModeratorsService {
    * reached at the candidate.
    */
   async points(moderator: AuthUser, page: PageQuery): Promise<ModeratorPointsDto> {
+    const [points, money] = await Promise.all([this.pointsOnly(moderator, page), this.money.of(moderator.id)]);
+    return { ...points, money };
+  }
+
+  private async pointsOnly(moderator: AuthUser, page: PageQuery): Promise<Omit<ModeratorPointsDto, 'money'>> {
     const account = LedgerAccount.moderator(moderator.id);
     const maturity = this.maturityDays * MICROSECONDS_PER_DAY;
     if (maturity === 0) return this.answer(await this.queries.read(moderator.id, account, page, maturity, null), page, null);
@@ -72,7 +79,7 @@ export class ModeratorsService {
     return this.answer(row, page, walk);
   }
 
-  private answer(row: PointsRow, page: PageQuery, walk: WalkResult | null): ModeratorPointsDto {
+  private answer(row: PointsRow, page: PageQuery, walk: WalkResult | null): Omit<ModeratorPointsDto, 'money'> {
     const balance = row.balance ?? 0;
     const pending = walk?.pending ?? 0;
     const items = row.history.slice(0, page.limit).map((entry) => this.toEntry(entry));

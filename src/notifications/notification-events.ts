@@ -12,6 +12,8 @@ export const NOTIFICATION_TYPES = [
   'points.reversed',
   'points.restored',
   'payment.failed',
+  'fraud_warning.created',
+  'payout_details.changed',
 ] as const satisfies ReadonlyArray<keyof IntegrationEvents>;
 
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
@@ -25,13 +27,13 @@ export type PushedNotification<K extends NotificationType = NotificationType> = 
 /** Server → client events of the socket.io namespace /notifications: the event name is the notification type. */
 export type ServerToClientEvents = { [K in NotificationType]: (notification: PushedNotification<K>) => void };
 
-export type Audience = 'moderator' | 'client';
+export type Audience = 'moderator' | 'client' | 'admin';
 
 export interface NotificationSpec<K extends NotificationType> {
   audience: Audience;
   summary: string;
-  /** The user the notification is for. */
-  recipient: (payload: IntegrationEvents[K]) => string;
+  /** The user the notification is for; absent for admin alerts, which every admin receives. */
+  recipient?: (payload: IntegrationEvents[K]) => string;
   schema: ObjectSchema<IntegrationEvents[K]>;
 }
 
@@ -53,6 +55,7 @@ const order = { points, amountCents, currency };
 // The audience and the recipient go together: a notification for the moderator goes to event.moderatorId.
 const toModerator = { audience: 'moderator', recipient: (event: { moderatorId: string }) => event.moderatorId } as const;
 const toClient = { audience: 'client', recipient: (event: { clientId: string }) => event.clientId } as const;
+const toAdmins = { audience: 'admin' } as const;
 
 export const NOTIFICATIONS: { [K in NotificationType]: NotificationSpec<K> } = {
   'points.purchased': {
@@ -124,6 +127,30 @@ export const NOTIFICATIONS: { [K in NotificationType]: NotificationSpec<K> } = {
         example: 'async_payment_failed',
       },
       failedAt: at('When the purchase failed'),
+    }),
+  },
+  'fraud_warning.created': {
+    ...toAdmins,
+    summary: "Stripe warned that a charge is likely fraud: the purchase's unspent points are frozen and its moderator's money is held out of payouts.",
+    schema: objectSchema('FraudWarningCreated', 'An early fraud warning holds a purchase until it is refunded, disputed or released.', {
+      ...purchase('The client who bought it', 'The profile'),
+      ...order,
+      warningId: id('issfr_1NnrwHBw2dPENLoi9lnhV3RQ', "Stripe's id of the warning: POST /admin/fraud-warnings/{id}/release releases the purchase"),
+      fraudType: { type: 'string', example: 'made_with_stolen_card', description: "Stripe's fraud_type, `unknown` when it gave none" },
+      frozenPoints: { type: 'integer', minimum: 0, example: 400, description: 'Unspent points of the purchase, now frozen' },
+      refundCents: { type: 'integer', minimum: 0, example: 799, description: 'What EFW_AUTO_REFUND asked Stripe to refund, minor units; 0 when nothing' },
+      warnedAt: at('When the warning arrived'),
+    }),
+  },
+  'payout_details.changed': {
+    ...toAdmins,
+    summary: "A moderator's bank details for payouts changed; they apply from the next payout run.",
+    schema: objectSchema('PayoutDetailsChanged', "A moderator's payout details were set, replaced or removed.", {
+      moderatorId: id('3', 'The moderator'),
+      change: { type: 'string', enum: ['set', 'removed'], example: 'set', description: 'removed: erased with the moderator' },
+      ibanEnding: { type: 'string', example: '0189', description: 'The last four characters of the new IBAN; empty when removed' },
+      changedBy: { type: 'string', enum: ['moderator', 'platform'], example: 'moderator' },
+      changedAt: at('When they changed'),
     }),
   },
 };

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Published } from '../events/event-map';
+import { UsersService } from '../users/users.service';
 import { NOTIFICATIONS, NotificationPayload, NotificationType } from './notification-events';
 import { NotificationsGateway } from './notifications.gateway';
 import { NotificationsService } from './notifications.service';
@@ -14,13 +15,18 @@ export class Notifier {
   constructor(
     private readonly notifications: NotificationsService,
     private readonly gateway: NotificationsGateway,
+    private readonly users: UsersService,
   ) {}
 
+  /** To the event's recipient, or to every admin for an admin alert (each stored and pushed once). */
   async notify<K extends NotificationType>(type: K, event: Published<K>): Promise<void> {
     const { eventId, ...rest } = event;
     const payload = rest as unknown as NotificationPayload<K>;
-    const userId = NOTIFICATIONS[type].recipient(payload);
-    const stored = await this.notifications.record(userId, type, payload, eventId);
-    if (stored) this.gateway.push(userId, stored);
+    const recipient = NOTIFICATIONS[type].recipient;
+    const userIds = recipient ? [recipient(payload)] : await this.users.adminIds();
+    const stored = await Promise.all(userIds.map((userId) => this.notifications.record(userId, type, payload, eventId)));
+    stored.forEach((notification, i) => {
+      if (notification) this.gateway.push(userIds[i], notification);
+    });
   }
 }

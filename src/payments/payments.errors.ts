@@ -7,6 +7,8 @@ export enum PaymentsErrorCode {
   TransactionNotFound = 'TRANSACTION_NOT_FOUND',
   NotProfileModerator = 'NOT_PROFILE_MODERATOR',
   PurchaseNotYetCredited = 'PURCHASE_NOT_YET_CREDITED',
+  FraudWarningNotFound = 'FRAUD_WARNING_NOT_FOUND',
+  FraudWarningNotActive = 'FRAUD_WARNING_NOT_ACTIVE',
 }
 
 export class PaymentsError extends moduleError<PaymentsErrorCode>({
@@ -15,6 +17,8 @@ export class PaymentsError extends moduleError<PaymentsErrorCode>({
   [PaymentsErrorCode.TransactionNotFound]: HttpStatus.NOT_FOUND,
   [PaymentsErrorCode.NotProfileModerator]: HttpStatus.FORBIDDEN,
   [PaymentsErrorCode.PurchaseNotYetCredited]: HttpStatus.SERVICE_UNAVAILABLE,
+  [PaymentsErrorCode.FraudWarningNotFound]: HttpStatus.NOT_FOUND,
+  [PaymentsErrorCode.FraudWarningNotActive]: HttpStatus.CONFLICT,
 }) {
   static invalidSignature(reason: string): PaymentsError {
     return new PaymentsError(PaymentsErrorCode.InvalidSignature, `Stripe signature rejected: ${reason}`);
@@ -43,6 +47,17 @@ export class PaymentsError extends moduleError<PaymentsErrorCode>({
     return new PaymentsError(
       PaymentsErrorCode.PurchaseNotYetCredited,
       `Transaction ${transactionId} is not credited yet; this event will apply on Stripe's next attempt`,
+    );
+  }
+
+  static fraudWarningNotFound(warningId: string): PaymentsError {
+    return new PaymentsError(PaymentsErrorCode.FraudWarningNotFound, `No purchase has the early fraud warning "${warningId}"`);
+  }
+
+  static fraudWarningNotActive(warningId: string, status: string): PaymentsError {
+    return new PaymentsError(
+      PaymentsErrorCode.FraudWarningNotActive,
+      `Early fraud warning ${warningId} no longer holds its purchase (${status}): there is nothing to release`,
     );
   }
 }

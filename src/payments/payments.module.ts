@@ -6,7 +6,10 @@ import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { CheckoutService } from './checkout.service';
 import { PointTransaction } from './entities/point-transaction.entity';
 import { StripeEventRecord } from './entities/stripe-event.entity';
+import { FraudWarningsController } from './fraud-warnings/fraud-warnings.controller';
+import { FraudWarningsService } from './fraud-warnings/fraud-warnings.service';
 import { LockPurchasesWhenPointsReleasing } from './listeners/lock-purchases-when-points-releasing';
+import { RefundAtStripeWhenFraudRefundRequested } from './listeners/refund-at-stripe-when-fraud-refund-requested';
 import { RecordModeratorWhenPointsCredited } from './listeners/record-moderator-when-points-credited';
 import { PaymentOutcomes } from './outcomes/payment-outcomes.service';
 import { PaymentsController } from './payments.controller';
@@ -25,7 +28,7 @@ import { StripeWebhookService } from './webhook/stripe-webhook.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([PointTransaction, StripeEventRecord]), PointsModule, ProfilesModule, RateLimitModule],
-  controllers: [PaymentsController, StripeWebhookController, ReconciliationController],
+  controllers: [PaymentsController, StripeWebhookController, ReconciliationController, FraudWarningsController],
   providers: [
     stripeProvider,
     CheckoutService,
@@ -37,6 +40,8 @@ import { StripeWebhookService } from './webhook/stripe-webhook.service';
     StripeSignatureGuard,
     RecordModeratorWhenPointsCredited,
     LockPurchasesWhenPointsReleasing,
+    RefundAtStripeWhenFraudRefundRequested,
+    FraudWarningsService,
     PurchasesRepository,
     StripeEventsRepository,
     PurchaseReports,

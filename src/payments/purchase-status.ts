@@ -13,6 +13,15 @@ export enum DisputeStatus {
   Lost = 'lost',
 }
 
+/** Where a purchase's early fraud warning stands: it holds the purchase while `active`. */
+export enum FraudWarningStatus {
+  Active = 'active',
+  /** An admin found the payment genuine. */
+  Released = 'released',
+  Refunded = 'refunded',
+  Disputed = 'disputed',
+}
+
 /**
  * The failure reason of a checkout whose Stripe session the service never received (the call failed
  * or timed out): Stripe may still have created the session, and the client may still pay it.

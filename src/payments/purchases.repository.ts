@@ -3,7 +3,7 @@ import { FindOptionsWhere, In, IsNull, LessThan } from 'typeorm';
 import { isId } from '../common/ids';
 import { TransactionRunner } from '../database/transaction';
 import { PointTransaction } from './entities/point-transaction.entity';
-import { CHECKOUT_SESSION_NOT_CREATED, DisputeStatus, TransactionStatus } from './purchase-status';
+import { CHECKOUT_SESSION_NOT_CREATED, DisputeStatus, FraudWarningStatus, TransactionStatus } from './purchase-status';
 
 /**
  * Columns of a purchase that payment facts and crediting change. An absent field keeps its value,
@@ -24,6 +24,10 @@ export interface PurchaseColumns {
   disputeStatus?: DisputeStatus;
   failureReason?: string;
   moderatorId?: string | null;
+  fraudWarningId?: string;
+  fraudWarningStatus?: FraudWarningStatus;
+  fraudWarnedAt?: Date;
+  fraudRefundCents?: number;
 }
 
 /** What a new checkout stores before Stripe is asked for a session. */
@@ -256,11 +260,17 @@ export class PurchasesRepository {
               -- A completed purchase has no failure (one whose session was never received may still be paid).
               failure_reason = CASE WHEN x.status = 'completed' THEN NULL ELSE coalesce(x.failure_reason, t.failure_reason) END,
               moderator_id = coalesce(x.moderator_id, t.moderator_id),
+              fraud_warning_id = coalesce(x.fraud_warning_id, t.fraud_warning_id),
+              fraud_warning_status = coalesce(x.fraud_warning_status, t.fraud_warning_status),
+              fraud_warned_at = coalesce(x.fraud_warned_at, t.fraud_warned_at),
+              fraud_refund_cents = coalesce(x.fraud_refund_cents, t.fraud_refund_cents),
               updated_at = now()
          FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[],
-                     $9::bigint[], $10::bigint[], $11::text[], $12::text[], $13::text[], $14::bigint[])
+                     $9::bigint[], $10::bigint[], $11::text[], $12::text[], $13::text[], $14::bigint[],
+                     $15::text[], $16::text[], $17::timestamptz[], $18::bigint[])
               AS x(id, status, credited_at, session_id, payment_id, charge_id, paid, refunded,
-                   refunded_points, disputed_points, dispute_id, dispute_status, failure_reason, moderator_id)
+                   refunded_points, disputed_points, dispute_id, dispute_status, failure_reason, moderator_id,
+                   fraud_warning_id, fraud_warning_status, fraud_warned_at, fraud_refund_cents)
         WHERE t.id = x.id`,
       [
         ids,
@@ -277,8 +287,27 @@ export class PurchasesRepository {
         column((c) => c.disputeStatus),
         column((c) => c.failureReason),
         column((c) => c.moderatorId),
+        column((c) => c.fraudWarningId),
+        column((c) => c.fraudWarningStatus),
+        column((c) => c.fraudWarnedAt),
+        column((c) => c.fraudRefundCents),
       ],
     );
+  }
+
+  /** The purchase an early fraud warning is about, locked FOR UPDATE; null for an unknown warning. */
+  async lockByFraudWarning(warningId: string): Promise<PointTransaction | null> {
+    await this.writeStaged();
+    return this.rows.findOne({ where: { fraudWarningId: warningId }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  /** Purchases with an early fraud warning, newest purchase first (keyset on id), only those in `status` when given. */
+  async fraudWarnings(status: FraudWarningStatus | undefined, cursor: string | undefined, take: number): Promise<PointTransaction[]> {
+    await this.writeStaged();
+    const query = this.rows.createQueryBuilder('t').where('t.fraud_warning_id IS NOT NULL').orderBy('t.id', 'DESC').limit(take);
+    if (status) query.andWhere('t.fraud_warning_status = :status', { status });
+    if (cursor) query.andWhere('t.id < :cursor', { cursor });
+    return query.getMany();
   }
 }
 

@@ -5,7 +5,15 @@ import type { BalanceSnapshot } from '../points/balances.service';
  * Every event type sent to the platform. A type is one member of `BalanceCause` (its fields) and one
  * line here; the compiler checks that the two lists agree.
  */
-export const PLATFORM_EVENT_TYPES = ['purchase.completed', 'purchase.reversed', 'purchase.restored', 'points.spent'] as const;
+export const PLATFORM_EVENT_TYPES = [
+  'purchase.completed',
+  'purchase.reversed',
+  'purchase.restored',
+  'points.spent',
+  'points.granted',
+  'points.frozen',
+  'points.unfrozen',
+] as const;
 
 export type PlatformEventType = (typeof PLATFORM_EVENT_TYPES)[number];
 

@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { ConversationPair, conversationKey, InteractionsService } from '../interactions/interactions.service';
+import { LotsService } from './lots/lots.service';
 
 /** A client's balance for one profile, as the platform sees it. */
 export interface BalanceSnapshot {
   /** Points the client holds for the profile (negative: a debt left by a reversal of spent points). */
   balance: number;
-  /** What a spend may use now: the balance less frozen points, never below zero (none are frozen yet). */
+  /** What a spend may use now: the balance less the unspent points an early fraud warning froze, never below zero. */
   spendable: number;
-  /** Grows by one with every change of the balance: the higher one is the later balance. */
+  /** Grows by one with every change of the balance or of what is frozen of it: the higher one is the later. */
   balanceVersion: number;
 }
 
@@ -19,21 +20,27 @@ const NO_BALANCE: BalanceSnapshot = { balance: 0, spendable: 0, balanceVersion: 
  */
 @Injectable()
 export class BalancesService {
-  constructor(private readonly interactions: InteractionsService) {}
+  constructor(
+    private readonly interactions: InteractionsService,
+    private readonly lots: LotsService,
+  ) {}
 
   async snapshot(clientId: string, profileId: string): Promise<BalanceSnapshot> {
     const snapshots = await this.snapshotAll([{ clientId, profileId }]);
     return snapshots.get(conversationKey(clientId, profileId))!;
   }
 
-  /** The snapshot of every pair in one statement, keyed by `conversationKey`; a pair never credited has 0, version 0. */
+  /** The snapshot of every pair, keyed by `conversationKey` (two statements); a pair never credited has 0, version 0. */
   async snapshotAll(pairs: readonly ConversationPair[]): Promise<Map<string, BalanceSnapshot>> {
     const balances = await this.interactions.balances(pairs);
+    const unspent = await this.lots.unspentKinds([...balances.values()].map((found) => found.interactionId));
     return new Map(
       pairs.map(({ clientId, profileId }) => {
         const key = conversationKey(clientId, profileId);
         const found = balances.get(key);
-        return [key, found ? { balance: found.balance, spendable: Math.max(found.balance, 0), balanceVersion: found.balanceVersion } : NO_BALANCE];
+        if (!found) return [key, NO_BALANCE];
+        const frozen = unspent.get(found.interactionId)?.frozen ?? 0;
+        return [key, { balance: found.balance, spendable: Math.max(found.balance - frozen, 0), balanceVersion: found.balanceVersion }];
       }),
     );
   }

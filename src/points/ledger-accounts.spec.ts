@@ -14,7 +14,7 @@ describe('LedgerAccount', () => {
   });
 
   it('counts as sources exactly the accounts no column caches', () => {
-    expect(SOURCE_ACCOUNTS).toEqual(['stripe:sales', 'platform:earnings', 'platform:spent']);
+    expect(SOURCE_ACCOUNTS).toEqual(['stripe:sales', 'platform:earnings', 'platform:spent', 'platform:promotions']);
   });
 });
 

@@ -21,6 +21,8 @@ export const LedgerAccount = {
   platformEarnings: 'platform:earnings',
   /** Where spent points go: they leave the client's balance for good. */
   platformSpent: 'platform:spent',
+  /** Source of promotional points (grants): its balance is minus the points given away. */
+  platformPromotions: 'platform:promotions',
   /** What the client can still spend with a profile (cached in `profile_client_interactions.points_balance`). */
   client: (interactionId: string) => `${INTERACTION_PREFIX}${interactionId}${CLIENT_SUFFIX}`,
   /** Earnings waiting for a moderator (cached in `profile_client_interactions.held_points`). */
@@ -30,7 +32,7 @@ export const LedgerAccount = {
 } as const;
 
 /** Accounts that only ever act as the other side of a transfer; nothing caches them. */
-export const SOURCE_ACCOUNTS: readonly string[] = [LedgerAccount.stripeSales, LedgerAccount.platformEarnings, LedgerAccount.platformSpent];
+export const SOURCE_ACCOUNTS: readonly string[] = [LedgerAccount.stripeSales, LedgerAccount.platformEarnings, LedgerAccount.platformSpent, LedgerAccount.platformPromotions];
 
 /**
  * Names of figures the ledger verifier checks next to the accounts, in the accounts' namespace:

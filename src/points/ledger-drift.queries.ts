@@ -1,8 +1,10 @@
 import { DataSource, EntityManager } from 'typeorm';
+import { shareOfSql } from '../common/money';
 import { InteractionsSql } from '../interactions/interactions.sql';
 import { PurchaseSql } from '../payments/purchases.sql';
 import { UsersSql } from '../users/users.sql';
-import { LedgerAccountSql, LedgerFigure, SOURCE_ACCOUNTS } from './ledger-accounts';
+import { LedgerAccount, LedgerAccountSql, LedgerFigure, SOURCE_ACCOUNTS } from './ledger-accounts';
+import { TransferKind } from './transfer-kind';
 
 export interface LedgerDrift {
   account: string;
@@ -54,7 +56,50 @@ export async function ledgerDrift(db: DataSource | EntityManager): Promise<Ledge
     ...balances.map((row) => ({ account: row.account, ledger: Number(row.ledger), cached: Number(row.cached) })),
     ...received.map((row) => ({ account: LedgerFigure.received(row.id), ledger: Number(row.ledger), cached: Number(row.cached) })),
     ...(await lotDrift(db)),
+    ...(await moneyDrift(db)),
   ];
+}
+
+/**
+ * The money of the earnings (SPEC §11) agrees with the purchases:
+ * - `money:<purchase>:share`: what the ledger moved for a purchase credited with a share (out of
+ *   `platform:earnings`, less what came back) is its share of what the client has paid so far,
+ *   rounded half up; for a purchase credited before shares existed, nothing;
+ * - `money:<purchase>:unpriced`: how many of the purchase's earnings transfers carry no money
+ *   although it has a share (or carry money although it has none), expected 0;
+ * - `money:<purchase>:currency`: how many carry another currency than the purchase's, expected 0;
+ * - `money:transfer:<id>`: money on a transfer that is not an earnings transfer (a client's side, a
+ *   spend, a grant), expected 0.
+ */
+async function moneyDrift(db: DataSource | EntityManager): Promise<LedgerDrift[]> {
+  const earnings = `'${LedgerAccount.platformEarnings}'`;
+  const earningsSide = (alias: string) =>
+    `(${alias}.debit_account = ${earnings} OR ${alias}.credit_account = ${earnings} OR ${alias}.kind = '${TransferKind.Release}')`;
+  const rows = await db.query<Array<{ account: string; ledger: string; cached: string }>>(`
+    WITH purchase AS (
+      SELECT l.transaction_id AS id, l.currency, l.moderator_share_bps AS bps, p.net_paid_cents
+        FROM point_lots l JOIN (${PurchaseSql.netPaid}) p ON p.id = l.transaction_id
+    ), moved AS (
+      SELECT t.transaction_id AS id,
+             coalesce(sum(CASE WHEN t.debit_account = ${earnings} THEN t.money_cents WHEN t.credit_account = ${earnings} THEN -t.money_cents ELSE 0 END), 0) AS cents,
+             count(*) FILTER (WHERE (t.money_cents IS NULL) = (p.bps IS NOT NULL)) AS unpriced,
+             count(*) FILTER (WHERE t.currency IS DISTINCT FROM p.currency AND t.money_cents IS NOT NULL) AS other_currency
+        FROM ledger_transfers t JOIN purchase p ON p.id = t.transaction_id
+       WHERE ${earningsSide('t')}
+       GROUP BY t.transaction_id
+    )
+    SELECT 'money:' || p.id || ':share' AS account, coalesce(m.cents, 0) AS ledger,
+           CASE WHEN p.bps IS NULL THEN 0 ELSE ${shareOfSql('p.net_paid_cents', 'p.bps')} END AS cached
+      FROM purchase p LEFT JOIN moved m ON m.id = p.id
+     WHERE coalesce(m.cents, 0) <> CASE WHEN p.bps IS NULL THEN 0 ELSE ${shareOfSql('p.net_paid_cents', 'p.bps')} END
+    UNION ALL
+    SELECT 'money:' || id || ':unpriced', unpriced, 0 FROM moved WHERE unpriced > 0
+    UNION ALL
+    SELECT 'money:' || id || ':currency', other_currency, 0 FROM moved WHERE other_currency > 0
+    UNION ALL
+    SELECT 'money:transfer:' || t.id, t.money_cents, 0 FROM ledger_transfers t WHERE t.money_cents IS NOT NULL AND NOT ${earningsSide('t')}
+    ORDER BY 1`);
+  return rows.map((row) => ({ account: row.account, ledger: Number(row.ledger), cached: Number(row.cached) }));
 }
 
 /**

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { LedgerTransfersRepository, TransferRequest } from './ledger-transfers.repository';
 
-export type { TransferRequest } from './ledger-transfers.repository';
+export type { Money, TransferRequest } from './ledger-transfers.repository';
 
 @Injectable()
 export class LedgerService {
@@ -16,6 +16,9 @@ export class LedgerService {
     for (const request of requests) {
       if (!Number.isSafeInteger(request.points) || request.points <= 0) {
         throw new RangeError(`a transfer moves a positive whole number of points, not ${request.points}`);
+      }
+      if (request.money && (!Number.isSafeInteger(request.money.cents) || request.money.cents < 0)) {
+        throw new RangeError(`a transfer's money moves with its points, a whole number of minor units ≥ 0, not ${request.money.cents}`);
       }
     }
     return this.transfers.insertNewKeys(requests);

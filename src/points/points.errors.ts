@@ -7,6 +7,8 @@ export enum PointsErrorCode {
   InsufficientPoints = 'INSUFFICIENT_POINTS',
   IdempotencyKeyReused = 'IDEMPOTENCY_KEY_REUSED',
   AmountNotChargeable = 'AMOUNT_NOT_CHARGEABLE',
+  PointsFrozen = 'POINTS_FROZEN',
+  NotAClient = 'NOT_A_CLIENT',
 }
 
 export class PointsError extends moduleError<PointsErrorCode>({
@@ -14,6 +16,8 @@ export class PointsError extends moduleError<PointsErrorCode>({
   [PointsErrorCode.InsufficientPoints]: HttpStatus.CONFLICT,
   [PointsErrorCode.IdempotencyKeyReused]: HttpStatus.UNPROCESSABLE_ENTITY,
   [PointsErrorCode.AmountNotChargeable]: HttpStatus.BAD_REQUEST,
+  [PointsErrorCode.PointsFrozen]: HttpStatus.CONFLICT,
+  [PointsErrorCode.NotAClient]: HttpStatus.UNPROCESSABLE_ENTITY,
 }) {
   static unknownPack(code: string, available: string[]): PointsError {
     return new PointsError(
@@ -29,11 +33,23 @@ export class PointsError extends moduleError<PointsErrorCode>({
     );
   }
 
-  static idempotencyKeyReused(key: string): PointsError {
+  static idempotencyKeyReused(key: string, what: 'spend' | 'grant' = 'spend'): PointsError {
     return new PointsError(
       PointsErrorCode.IdempotencyKeyReused,
-      `idempotency_key "${key}" was already used for a different spend`,
+      `idempotency_key "${key}" was already used for a different ${what}`,
     );
+  }
+
+  static pointsFrozen(requested: number, balance: number, spendable: number): PointsError {
+    return new PointsError(
+      PointsErrorCode.PointsFrozen,
+      `${requested} points requested: ${balance} on the balance for this profile, but ${balance - spendable} of them are frozen by a fraud check ` +
+        `of the payment that bought them; ${spendable} can be spent now`,
+    );
+  }
+
+  static notAClient(userId: string): PointsError {
+    return new PointsError(PointsErrorCode.NotAClient, `client_id ${userId} does not name a client: points are given to clients only`);
   }
 
   static amountNotChargeable(amountMinor: number, currency: string, step: number): PointsError {

@@ -6,7 +6,12 @@ import { UsersModule } from '../users/users.module';
 import { BalancesService } from './balances.service';
 import { LedgerTransfer } from './entities/ledger-transfer.entity';
 import { PointLot, PointLotEntry } from './entities/point-lot.entity';
+import { PointGrant } from './entities/point-grant.entity';
 import { PointPack } from './entities/point-pack.entity';
+import { EarningsMoney } from './earnings-money';
+import { FreezesService } from './freezes.service';
+import { GrantsRepository } from './grants.repository';
+import { GrantsService } from './grants.service';
 import { LedgerReports } from './ledger-reports.queries';
 import { LedgerTransfersRepository } from './ledger-transfers.repository';
 import { LedgerService } from './ledger.service';
@@ -25,14 +30,19 @@ import { SpendService } from './spend.service';
 import { SpendsRepository } from './spends.repository';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([PointPack, LedgerTransfer, PointSpend, PointLot, PointLotEntry]), InteractionsModule, ProfilesModule, UsersModule],
+  imports: [TypeOrmModule.forFeature([PointPack, LedgerTransfer, PointSpend, PointLot, PointLotEntry, PointGrant]), InteractionsModule, ProfilesModule, UsersModule],
   controllers: [PointsController],
   providers: [
     LedgerTransfersRepository,
     LotsRepository,
     PacksRepository,
     SpendsRepository,
+    GrantsRepository,
     PointsService,
+    BalancesService,
+    FreezesService,
+    GrantsService,
+    EarningsMoney,
     PacksService,
     LedgerService,
     LotsService,
@@ -43,8 +53,7 @@ import { SpendsRepository } from './spends.repository';
     RestorePointsWhenPaymentRestored,
     ReleaseHeldPointsWhenModeratorAssigned,
     LedgerReports,
-    BalancesService,
   ],
-  exports: [PacksService, LotsService, LedgerReports, SpendService, BalancesService],
+  exports: [PacksService, LotsService, LedgerReports, SpendService, BalancesService, FreezesService, GrantsService],
 })
 export class PointsModule {}

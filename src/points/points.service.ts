@@ -6,6 +6,7 @@ import { Env } from '../config/env.schema';
 import { InteractionsService } from '../interactions/interactions.service';
 import { ProfilesService } from '../profiles/profiles.service';
 import { ProfilePointsDto } from './dto/profile-points.dto';
+import { LotsService } from './lots/lots.service';
 import { PacksService } from './packs.service';
 
 @Injectable()
@@ -14,6 +15,7 @@ export class PointsService {
     private readonly packs: PacksService,
     private readonly profiles: ProfilesService,
     private readonly interactions: InteractionsService,
+    private readonly lots: LotsService,
     private readonly config: ConfigService<Env, true>,
   ) {}
 
@@ -33,7 +35,19 @@ export class PointsService {
         price: formatMoney(pack.amountCents, pack.currency),
       })),
       publishableKey: this.config.get('STRIPE_PUBLISHABLE_KEY', { infer: true }) ?? '',
-      balance: { points: interaction?.pointsBalance ?? 0, totalPointsReceived: interaction?.totalPointsReceived ?? 0 },
+      balance: await this.balanceOf(interaction),
+    };
+  }
+
+  private async balanceOf(interaction: { id: string; pointsBalance: number; totalPointsReceived: number } | null) {
+    if (!interaction) return { points: 0, totalPointsReceived: 0, promotionalPoints: 0, frozenPoints: 0, spendable: 0 };
+    const kinds = (await this.lots.unspentKinds([interaction.id])).get(interaction.id) ?? { promotional: 0, frozen: 0 };
+    return {
+      points: interaction.pointsBalance,
+      totalPointsReceived: interaction.totalPointsReceived,
+      promotionalPoints: kinds.promotional,
+      frozenPoints: kinds.frozen,
+      spendable: Math.max(0, interaction.pointsBalance - kinds.frozen),
     };
   }
 }

@@ -1,11 +1,14 @@
 import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { shareOf } from '../common/money';
+import { Env } from '../config/env.schema';
 import { PaymentCapturedEvent } from '../events/event-map';
 import { BalanceChange, conversationKey, InteractionsService } from '../interactions/interactions.service';
 import { ProfilesError } from '../profiles/profiles.errors';
 import { UsersService } from '../users/users.service';
 import { TransferKind } from './transfer-kind';
 import { LedgerAccount } from './ledger-accounts';
-import { LedgerService, TransferRequest } from './ledger.service';
+import { LedgerService, Money, TransferRequest } from './ledger.service';
 import { LotsService } from './lots/lots.service';
 
 export interface PurchaseMovement {
@@ -19,6 +22,11 @@ export interface PurchaseMovement {
   moderatorId?: string | null;
   client: { key: string; kind: TransferKind };
   earnings: { key: string; kind: TransferKind; heldKind?: TransferKind };
+  /**
+   * The money that moves with the earnings transfer, in its direction: the change of the earner's
+   * rounded share of the purchase (SPEC §11). Null for purchases credited before shares existed.
+   */
+  money: Money | null;
 }
 
 export interface MovementResult {
@@ -47,29 +55,38 @@ export interface MoveOptions {
  */
 @Injectable()
 export class PurchaseBalances {
+  private readonly shareBps: number;
+
   constructor(
     private readonly interactions: InteractionsService,
     private readonly ledger: LedgerService,
     private readonly users: UsersService,
     private readonly lots: LotsService,
-  ) {}
+    config: ConfigService<Env, true>,
+  ) {
+    this.shareBps = config.get('MODERATOR_SHARE_BPS', { infer: true });
+  }
 
   /**
    * Credits captured payments: for each, a movement in with the ledger keys `purchase:<id>` and
-   * `attribution:<id>` (to the conversation's moderator, or its hold), then its lot. Purchases whose
-   * keys were used before are skipped: they were credited already. Returns the purchases credited now.
+   * `attribution:<id>` (to the conversation's moderator, or its hold), then its lot. The earnings
+   * transfer carries the earner's share of the price (MODERATOR_SHARE_BPS now, kept on the lot for
+   * the purchase's later movements). Purchases whose keys were used before are skipped: they were
+   * credited already. Returns the purchases credited now.
    */
   async creditAll(payments: readonly PaymentCapturedEvent[]): Promise<MovementResult[]> {
+    const moderatorShareBps = this.shareBps;
     const moved = await this.moveAll(
       payments.map((payment) => ({
         ...payment,
         direction: 'in' as const,
         client: { key: `purchase:${payment.transactionId}`, kind: TransferKind.Purchase },
         earnings: { key: `attribution:${payment.transactionId}`, kind: TransferKind.Attribution, heldKind: TransferKind.Hold },
+        money: { cents: shareOf(payment.amountCents, moderatorShareBps), currency: payment.currency },
       })),
     );
     const byId = new Map(payments.map((payment) => [payment.transactionId, payment]));
-    await this.lots.openAll(moved.map((credit) => ({ ...byId.get(credit.transactionId)!, ...credit, balanceBefore: credit.clientBalanceBefore })));
+    await this.lots.openAll(moved.map((credit) => ({ ...byId.get(credit.transactionId)!, ...credit, moderatorShareBps, balanceBefore: credit.clientBalanceBefore })));
     return moved;
   }
 
@@ -154,6 +171,7 @@ function transfersOf(movement: PurchaseMovement, interactionId: string, moderato
       debit: inward ? LedgerAccount.platformEarnings : earner,
       credit: inward ? earner : LedgerAccount.platformEarnings,
       ...refs,
+      money: movement.money,
     },
   ];
 }

@@ -40,6 +40,9 @@ export class SpendService {
 
       const balance = interaction?.pointsBalance ?? 0;
       if (!interaction || balance < request.points) throw PointsError.insufficientPoints(request.points, balance);
+      // Points an early fraud warning froze are on the balance but cannot be spent (SPEC §11).
+      const frozen = (await this.lots.unspentKinds([interaction.id])).get(interaction.id)?.frozen ?? 0;
+      if (balance - frozen < request.points) throw PointsError.pointsFrozen(request.points, balance, Math.max(0, balance - frozen));
 
       const spendId = await this.spends.insertUnlessKeyUsed({
         clientId: client.id,

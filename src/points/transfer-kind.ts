@@ -13,4 +13,6 @@ export enum TransferKind {
   /** Points given back when a dispute is won. */
   Restore = 'restore',
   Spend = 'spend',
+  /** Promotional points given by the platform: `platform:promotions` → the client's balance. They earn nobody anything. */
+  Grant = 'grant',
 }

@@ -27,6 +27,13 @@ export class ProfilesRepository {
     return this.transactions.repository(Profile).findOneBy({ id });
   }
 
+  /** The names of these profiles, by id (those that exist). */
+  async namesOf(ids: readonly string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.transactions.manager.query<Array<{ id: string; name: string }>>(`SELECT id, name FROM profiles WHERE id = ANY($1::bigint[])`, [ids]);
+    return new Map(rows.map((row) => [row.id, row.name]));
+  }
+
   /** The first profile with this name, by id. */
   async findByName(name: string): Promise<Pick<Profile, 'id' | 'name'> | null> {
     const [row] = await this.transactions.manager.query<Array<Pick<Profile, 'id' | 'name'>>>(

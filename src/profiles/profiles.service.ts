@@ -32,6 +32,11 @@ export class ProfilesService {
     return this.repository.upsertPlatformProfiles(profiles);
   }
 
+  /** The names of these profiles, by id (those that exist). */
+  namesOf(ids: readonly string[]): Promise<Map<string, string>> {
+    return this.repository.namesOf(ids);
+  }
+
   /** The first profile with this name, by id, or null. */
   findByName(name: string): Promise<Pick<Profile, 'id' | 'name'> | null> {
     return this.repository.findByName(name);

@@ -48,6 +48,12 @@ export class UsersRepository {
     );
   }
 
+  /** The ids of the users with this role who are not erased, in id order (admins through ix_users_admins). */
+  async idsWithRole(role: string): Promise<string[]> {
+    const rows = await this.transactions.manager.query<Array<{ id: string }>>(`SELECT id FROM users WHERE role = $1 AND erased_at IS NULL ORDER BY id`, [role]);
+    return rows.map((row) => row.id);
+  }
+
   /** Only the columns authentication reads; null for a user that does not exist or was erased. */
   async findIdentity(id: string): Promise<UserIdentity | null> {
     const [row] = await this.transactions.manager.query<UserIdentity[]>(`SELECT id, role, email FROM users WHERE id = $1 AND erased_at IS NULL`, [id]);

@@ -107,6 +107,11 @@ export class UsersService {
     return this.repository.currentModerators(ids);
   }
 
+  /** Every admin's id, in id order: who receives admin alerts. */
+  adminIds(): Promise<string[]> {
+    return this.repository.idsWithRole(Role.Admin);
+  }
+
   /** A moderator who is not erased. */
   async isModerator(id: string): Promise<boolean> {
     const user = await this.findById(id);

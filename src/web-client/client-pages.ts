@@ -7,7 +7,7 @@
  *   A browser navigation to them (no Authorization, HTML preferred to JSON) gets the page; the
  *   client's own calls (bearer token, JSON) reach the API as before.
  */
-const OWN_PAGES: readonly RegExp[] = [/^\/$/, /^\/purchases\/?$/, /^\/moderator\/?$/];
+const OWN_PAGES: readonly RegExp[] = [/^\/$/, /^\/purchases\/?$/, /^\/moderator\/?$/, /^\/moderator\/money\/?$/, /^\/admin\/payouts\/?$/];
 const SHARED_WITH_API: readonly RegExp[] = [/^\/profile-points\/success\/?$/, /^\/profile\/[^/]+\/points\/?$/];
 
 export type ClientPath = 'own-page' | 'shared-with-api' | 'asset' | 'other';

@@ -362,6 +362,64 @@ describe("The platform's backend: /integration", () => {
     });
   });
 
+  describe('payout details, grants and erasure with the money (SPEC §11)', () => {
+    const IBAN = 'FR76 3000 6000 0112 3456 7890 189';
+    const detailsOf = async (userId: string) =>
+      (await t.db.query<Array<{ iban: string | null; holder_name: string | null; erased_at: Date | null }>>(`SELECT iban, holder_name, erased_at FROM payout_details WHERE user_id = $1`, [userId]))[0];
+
+    it('stores a moderator\'s payout details given with the user, and refuses a bad IBAN with 400, writing nothing', async () => {
+      const id = platformId();
+      const created = await platform().put(`/integration/users/${id}`).send({ role: 'moderator', payout: { iban: IBAN, name: 'Léa Martin' } });
+      expect(created.status).toBe(200);
+      expect(await detailsOf(id)).toMatchObject({ iban: 'FR7630006000011234567890189', holder_name: 'Léa Martin', erased_at: null });
+      const admins = await t.db.query(`SELECT 1 FROM outbox_events WHERE type = 'payout_details.changed' AND payload->>'moderatorId' = $1`, [id]);
+      expect(admins).toHaveLength(1);
+
+      const other = platformId();
+      const refused = await platform().put(`/integration/users/${other}`).send({ role: 'moderator', payout: { iban: 'FR76 3000 6000 0112 3456 7890 188', name: 'Léa Martin' } });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error).toBe('INVALID_IBAN');
+      expect(await rowOf('users', other)).toBeUndefined();
+      expect(await detailsOf(other)).toBeUndefined();
+    });
+
+    it('erasing a moderator removes their payout details for good and cancels their pending payouts', async () => {
+      const moderator = await provision('moderator');
+      expect((await platform().put(`/integration/users/${moderator.id}`).send({ role: 'moderator', payout: { iban: IBAN, name: 'Léa Martin' } })).status).toBe(200);
+      const [run] = await t.db.query<Array<{ id: string }>>(`INSERT INTO payout_runs (until, minimum_cents) VALUES (now(), 500) RETURNING id`);
+      await t.db.query(
+        `INSERT INTO payouts (run_id, moderator_id, currency, amount_cents, status, iban, holder_name) VALUES ($1, $2, 'eur', 500, 'pending', 'FR7630006000011234567890189', 'Léa Martin')`,
+        [run.id, moderator.id],
+      );
+
+      expect((await platform().delete(`/integration/users/${moderator.id}`)).status).toBe(204);
+
+      expect(await detailsOf(moderator.id)).toMatchObject({ iban: null, holder_name: null, erased_at: expect.any(Date) });
+      const payouts = await t.db.query<Array<{ status: string }>>(`SELECT status FROM payouts WHERE moderator_id = $1`, [moderator.id]);
+      expect(payouts).toEqual([{ status: 'cancelled' }]);
+      expect((await platform().put(`/integration/users/${moderator.id}`).send({ role: 'moderator', payout: { iban: IBAN, name: 'Léa' } })).status).toBe(410);
+    });
+
+    it('gives promotional points on the platform\'s behalf exactly as POST /admin/grants: once per idempotency key', async () => {
+      const moderator = await provision('moderator');
+      const client = await provision('client');
+      const profileId = await provisionProfile(moderator.id);
+      const grant = { client_id: client.id, profile_id: profileId, points: 40, reason: 'welcome bonus', idempotency_key: `welcome-${client.id}` };
+
+      const first = await platform().post('/integration/grants').send(grant);
+      expect(first.status).toBe(200);
+      expect(first.body).toMatchObject({ clientId: client.id, profileId, points: 40, balance: 40, replayed: false });
+      const again = await platform().post('/integration/grants').send(grant);
+      expect(again.body).toMatchObject({ grantId: first.body.grantId, balance: 40, replayed: true });
+      expect((await platform().post('/integration/grants').send({ ...grant, points: 41 })).status).toBe(422);
+
+      const balance = await platform().get(`/integration/balances?client_id=${client.id}&profile_id=${profileId}`);
+      expect(balance.body).toEqual({ balance: 40, spendable: 40, balanceVersion: 1 });
+      const [row] = await t.db.query<Array<{ granted_by: string | null }>>(`SELECT granted_by FROM point_grants WHERE id = $1`, [first.body.grantId]);
+      expect(row.granted_by).toBeNull();
+    });
+  });
+
   describe('demotion', () => {
     it('a moderator made client through PUT /integration/users/:id earns nothing more: later purchases in their conversations are held', async () => {
       const moderator = await provision('moderator');

@@ -41,6 +41,17 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant('close-dispute' as const), pick: fc.nat(), won: fc.boolean() }), weight: 2 },
 );
 
+/**
+ * The moderator's money for a purchase, computed independently of the service: 30 % (the default
+ * MODERATOR_SHARE_BPS) of what the client has paid so far, half up, in BigInt; nothing while a
+ * dispute holds it or once it is lost.
+ */
+function expectedMoney(purchase: ModelPurchase): number {
+  if (purchase.dispute && purchase.dispute.status !== 'won') return 0;
+  const net = BigInt(PRICES[purchase.pack] - purchase.refundedCents);
+  return Number((net * 3000n * 2n + 10_000n) / 20_000n);
+}
+
 /** The points a cumulative refund takes back, computed independently of the service (BigInt ceiling). */
 function expectedReversal(points: number, paid: number, refunded: number): number {
   if (refunded >= paid) return points;
@@ -72,8 +83,21 @@ describe('Ledger property: any sequence of deliveries, duplicates, refunds, disp
         const page = await api(t, client.token).get(`/profile/${profile.id}/points`);
         const [user] = await t.db.query<Array<{ points: string }>>(`SELECT points FROM users WHERE id = $1`, [moderator.id]);
 
-        expect(page.body.balance).toEqual({ points: bought - reversed - model.spent, totalPointsReceived: bought - reversed });
+        const balance = bought - reversed - model.spent;
+        expect(page.body.balance).toEqual({
+          points: balance,
+          totalPointsReceived: bought - reversed,
+          promotionalPoints: 0,
+          frozenPoints: 0,
+          spendable: Math.max(0, balance),
+        });
         expect(Number(user.points)).toBe(bought - reversed);
+        const [money] = await t.db.query<Array<{ cents: string | null }>>(
+          `SELECT sum(CASE WHEN credit_account = $1 THEN money_cents ELSE -money_cents END) AS cents
+             FROM ledger_transfers WHERE $1 IN (credit_account, debit_account) AND money_cents IS NOT NULL`,
+          [`moderator:${moderator.id}`],
+        );
+        expect(Number(money.cents ?? 0)).toBe(model.purchases.reduce((sum, purchase) => sum + expectedMoney(purchase), 0));
         expect(await ledgerDrift(t.db)).toEqual([]);
       }),
       { numRuns: 40, endOnFailure: true },

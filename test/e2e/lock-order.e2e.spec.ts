@@ -129,4 +129,63 @@ describe('Lock order: assignments and crediting batches on the same profiles', (
     // eslint-disable-next-line no-console
     console.log(`lock order: ${ROUNDS} rounds in ${done - raced} ms (setup ${raced - started} ms)`);
   }, 60_000);
+
+  /**
+   * The paths added with payouts on the same conversations at once: an early fraud warning (stripe
+   * event → purchase → conversation → lot), its release (purchase → conversation → lot), a grant
+   * (conversation → lots), spends (conversation → lots), a refund (purchase → conversation → lots →
+   * moderator), a reassignment (conversation → lots → moderator) and a payout run (its own lock,
+   * reading only). Any two taking locks in opposite orders would deadlock in some round.
+   */
+  it('never deadlocks with early fraud warnings, releases, grants, spends, refunds, reassignments and payout runs', async () => {
+    const rounds = await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        const profile = await createProfile(t.db, first);
+        const client = await createUser(t.db, 'client');
+        return { profile, client };
+      }),
+    );
+    const bought = await Promise.all(
+      rounds.map(async ({ profile, client }) => ({ warned: await buy(t, client, profile.id, '500'), refunded: await buy(t, client, profile.id, '500') })),
+    );
+    const before = await deadlocks();
+    const statuses: number[] = [];
+    const status = (answer: number | number[] | { status: number }) => (typeof answer === 'number' || Array.isArray(answer) ? answer : answer.status);
+    let key = 0;
+    const spend = (i: number, points: number) =>
+      api(t, rounds[i].client.token).post('/profile-points/spend').send({ profile_id: rounds[i].profile.id, points, reason: 'message', idempotency_key: `race-${++key}` });
+    const grant = (i: number) =>
+      api(t, admin.token).post('/admin/grants').send({ client_id: rounds[i].client.id, profile_id: rounds[i].profile.id, points: 20, reason: 'race', idempotency_key: `race-${++key}` });
+
+    for (let i = 0; i < rounds.length; i++) {
+      const conversation = await conversationOf(rounds[i].client, rounds[i].profile);
+      const answers = await Promise.all([
+        t.emulator.earlyFraudWarning(bought[i].warned.chargeId).then((deliveries) => deliveries.map((delivery) => delivery.status ?? 599)),
+        grant(i),
+        spend(i, 30),
+        spend(i, 700),
+        t.emulator.refund(bought[i].refunded.paymentIntentId, 500).then((deliveries) => deliveries.map((delivery) => delivery.status ?? 599)),
+        sleep(Math.random() * 4).then(() => api(t, admin.token).put(`/interactions/${conversation}/moderator`).send({ moderator_id: second.id })),
+        api(t, admin.token).post('/admin/payout-runs').send({ until: new Date().toISOString() }),
+      ]);
+      statuses.push(...answers.flatMap(status));
+      const [{ fraud_warning_id: warningId }] = await t.db.query<Array<{ fraud_warning_id: string }>>(
+        `SELECT fraud_warning_id FROM profile_point_transactions WHERE id = $1`,
+        [bought[i].warned.transactionId],
+      );
+      const again = await Promise.all([
+        api(t, admin.token).post(`/admin/fraud-warnings/${warningId}/release`),
+        grant(i),
+        spend(i, 40),
+        t.emulator.refund(bought[i].warned.paymentIntentId, 100).then((deliveries) => deliveries.map((delivery) => delivery.status ?? 599)),
+        sleep(Math.random() * 4).then(() => api(t, admin.token).put(`/interactions/${conversation}/moderator`).send({ moderator_id: first.id })),
+      ]);
+      statuses.push(...again.flatMap(status));
+    }
+
+    expect(statuses.filter((answer) => answer >= 500)).toEqual([]);
+    await sleep(1500);
+    expect((await deadlocks()) - before).toBe(0);
+    expect(await ledgerDrift(t.db)).toEqual([]);
+  }, 60_000);
 });

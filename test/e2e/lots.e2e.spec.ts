@@ -4,6 +4,9 @@ import { api } from '../support/http';
 import { buy, lastEvent } from '../support/purchases';
 import { waitUntil } from '../support/wait';
 
+/** What a spend allocation from a purchase (not from promotional points) says besides it. */
+const PAID = { grantId: null, promotional: false };
+
 /**
  * Lots: every credited purchase is a lot, spends use the oldest first, and a refund or a dispute
  * takes its points from its own lot first, then from the client's other lots, then leaves a debt.
@@ -86,14 +89,14 @@ describe('Lots: which purchase every point came from', () => {
     const first = await spend(c, 450);
     expect(first.status).toBe(200);
     // 999 cents × 450 / 500 = 899.1 → 899
-    expect(first.body.allocations).toEqual([{ transactionId: c.a.transactionId, points: 450, valueCents: 899, currency: 'eur', moderatorId: c.first.id }]);
+    expect(first.body.allocations).toEqual([{ ...PAID, transactionId: c.a.transactionId, points: 450, valueCents: 899, currency: 'eur', moderatorId: c.first.id }]);
 
     const second = await spend(c, 100);
     expect(second.body).toMatchObject({ points: 100, balance: 50, replayed: false });
     // The rest of the first purchase is worth exactly what is left of its price: 999 − 899 = 100.
     expect(second.body.allocations).toEqual([
-      { transactionId: c.a.transactionId, points: 50, valueCents: 100, currency: 'eur', moderatorId: c.first.id },
-      { transactionId: b.transactionId, points: 50, valueCents: 149, currency: 'eur', moderatorId: c.second.id },
+      { ...PAID, transactionId: c.a.transactionId, points: 50, valueCents: 100, currency: 'eur', moderatorId: c.first.id },
+      { ...PAID, transactionId: b.transactionId, points: 50, valueCents: 149, currency: 'eur', moderatorId: c.second.id },
     ]);
 
     const replay = await api(t, c.client.token)
@@ -196,7 +199,7 @@ describe('Lots: which purchase every point came from', () => {
     const spent = await api(t, client.token)
       .post('/profile-points/spend')
       .send({ profile_id: profile.id, points: 40, reason: 'message', idempotency_key: 'held-1' });
-    expect(spent.body.allocations).toEqual([{ transactionId: bought.transactionId, points: 40, valueCents: 119, currency: 'eur', moderatorId: null }]);
+    expect(spent.body.allocations).toEqual([{ ...PAID, transactionId: bought.transactionId, points: 40, valueCents: 119, currency: 'eur', moderatorId: null }]);
 
     const [{ id: interactionId }] = await t.db.query<Array<{ id: string }>>(`SELECT id FROM profile_client_interactions WHERE client_id = $1`, [client.id]);
     await api(t, admin.token).put(`/interactions/${interactionId}/moderator`).send({ moderator_id: moderator.id }).expect(200);

@@ -54,6 +54,8 @@ describe('Moderator earnings (GET /moderators/me/points)', () => {
 
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ balance: 1349, pending: 0, available: 1349, maturityDays: 0 });
+    // 30 % of 9.99 − 3.00 = 6.99 € (209.7 → 2.10 €) and of 16.99 € (509.7 → 5.10 €): the money follows the points.
+    expect(response.body.money).toEqual([{ currency: 'eur', pendingCents: 0, availableCents: 720, paidCents: 0, inPayoutCents: 0, frozenCents: 0 }]);
     const items = response.body.history.items as Entry[];
     expect(items.map(({ kind, points, transactionId }) => ({ kind, points, transactionId }))).toEqual([
       { kind: 'reversal', points: -151, transactionId: first.transactionId },
@@ -75,6 +77,7 @@ describe('Moderator earnings (GET /moderators/me/points)', () => {
 
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ balance: 1349, pending: 1349, available: 0, maturityDays: 14 });
+    expect(response.body.money).toEqual([{ currency: 'eur', pendingCents: 720, availableCents: 0, paidCents: 0, inPayoutCents: 0, frozenCents: 0 }]);
     const [newest, credit] = response.body.history.items as Entry[];
     expect(newest.maturesAt).toBeNull();
     expect(new Date(credit.maturesAt!).getTime() - new Date(credit.createdAt).getTime()).toBe(14 * 86_400_000);
@@ -117,7 +120,7 @@ describe('Moderator earnings (GET /moderators/me/points)', () => {
     const response = await earnings(t, other);
 
     expect(response.status).toBe(200);
-    expect(response.body).toEqual({ balance: 0, pending: 0, available: 0, maturityDays: 0, history: { items: [], nextCursor: null } });
+    expect(response.body).toEqual({ balance: 0, pending: 0, available: 0, maturityDays: 0, money: [], history: { items: [], nextCursor: null } });
   });
 
   it.each(['client', 'admin'] as const)('refuses a %s with 403', async (role) => {

@@ -101,7 +101,7 @@ describe('Every payment outcome (SPEC §7)', () => {
 
     expect(await stateOf(t, transactionId)).toMatchObject({ status: 'refunded', clientPoints: -80, moderatorPoints: 0 });
     const page = await api(t, client.token).get(`/profile/${profile.id}/points`);
-    expect(page.body.balance).toEqual({ points: -80, totalPointsReceived: 0 });
+    expect(page.body.balance).toEqual({ points: -80, totalPointsReceived: 0, promotionalPoints: 0, frozenPoints: 0, spendable: 0 });
   });
 
   it('reverses a disputed purchase, flags it, and keeps it reversed when the dispute is lost', async () => {

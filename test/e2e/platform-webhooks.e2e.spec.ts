@@ -189,6 +189,39 @@ describe('Events to the platform', () => {
     expect(row).toEqual({ points_balance: String(900 - refunded), balance_version: '5' });
   });
 
+  it('tells promotional points, and points frozen by an early fraud warning then released, with what can be spent', async () => {
+    const { profile, client } = await createScenario(t.db);
+    const purchase = await buy(t, client, profile.id, '500');
+    const granted = await api(t, admin.token)
+      .post('/admin/grants')
+      .send({ client_id: client.id, profile_id: profile.id, points: 7, reason: 'welcome bonus', idempotency_key: 'welcome' });
+    expect(granted.status).toBe(200);
+    const [warned] = await t.emulator.earlyFraudWarning(purchase.chargeId);
+    expect(warned.status).toBe(200);
+    const [{ fraud_warning_id: warningId }] = await t.db.query(`SELECT fraud_warning_id FROM profile_point_transactions WHERE id = $1`, [purchase.transactionId]);
+    expect((await api(t, admin.token).post(`/admin/fraud-warnings/${warningId}/release`)).status).toBe(200);
+    await delivery().drain();
+
+    const bodies = receiver.received
+      .filter((entry) => entry.verified?.data.clientId === client.id)
+      .map((entry) => entry.verified!)
+      .sort((a, b) => Number(a.data.balanceVersion) - Number(b.data.balanceVersion));
+    expect(bodies.map((body) => body.type)).toEqual(['purchase.completed', 'points.granted', 'points.frozen', 'points.unfrozen']);
+    expect(bodies[1].data).toEqual({
+      clientId: client.id,
+      profileId: profile.id,
+      points: 7,
+      reason: 'welcome bonus',
+      idempotencyKey: 'welcome',
+      balance: 507,
+      spendable: 507,
+      balanceVersion: 2,
+    });
+    // Promotional points are spent first and never frozen: the purchase's 500 are.
+    expect(bodies[2].data).toEqual({ clientId: client.id, profileId: profile.id, transactionId: purchase.transactionId, points: 500, balance: 507, spendable: 7, balanceVersion: 3 });
+    expect(bodies[3].data).toEqual({ clientId: client.id, profileId: profile.id, transactionId: purchase.transactionId, points: 500, balance: 507, spendable: 507, balanceVersion: 4 });
+  });
+
   it('sends nothing for a change that rolled back after its event was stored, and one event once the change commits', async () => {
     const { profile, client } = await createScenario(t.db);
     // The crediting transaction fails at its last steps, and only if its platform event is already

@@ -74,7 +74,7 @@ describe('Purchase path (checkout → signed webhook → credit → alert)', () 
     expect(success.status).toBe(200);
     expect(success.body).toMatchObject({ id: transactionId, status: 'completed', points: 1000, amountCents: 1699 });
     const page = await api(t, client.token).get(`/profile/${profile.id}/points`);
-    expect(page.body.balance).toEqual({ points: 1000, totalPointsReceived: 1000 });
+    expect(page.body.balance).toEqual({ points: 1000, totalPointsReceived: 1000, promotionalPoints: 0, frozenPoints: 0, spendable: 1000 });
   });
 
   it('credits once when the same event is delivered again', async () => {

@@ -32,6 +32,11 @@ interface Fixture {
   notificationId: string;
   /** A user the platform may erase (the other cells need theirs). */
   erasable: TestUser;
+  /** An early fraud warning that holds a purchase of the client. */
+  warningId: string;
+  payoutRunId: string;
+  /** Two pending payouts of that run: one to mark paid, one to cancel. */
+  payoutIds: [string, string];
 }
 
 interface Call {
@@ -127,6 +132,57 @@ const RULES: Record<string, RouteRule> = {
     state: (f, t) => t.db.query(`SELECT * FROM profile_client_interactions WHERE id = $1`, [f.interactionId]),
   },
   'get /moderators/me/points': { allowed: ['moderator', 'other moderator'], status: 200, call: () => ({ method: 'get', url: '/moderators/me/points' }) },
+  'put /moderators/me/payout-details': {
+    allowed: ['moderator', 'other moderator'],
+    status: 200,
+    call: () => ({ method: 'put', url: '/moderators/me/payout-details', body: { iban: 'DE89370400440532013000', name: 'Camille Martin' } }),
+    state: (_f, t) => t.db.query(`SELECT count(*)::int AS details FROM payout_details`),
+  },
+  'get /moderators/me/payout-details': { allowed: ['moderator', 'other moderator'], status: 200, call: () => ({ method: 'get', url: '/moderators/me/payout-details' }) },
+  'get /moderators/me/statements/{month}': {
+    allowed: ['moderator', 'other moderator'],
+    status: 200,
+    call: () => ({ method: 'get', url: `/moderators/me/statements/${new Date().toISOString().slice(0, 7)}` }),
+  },
+  'get /admin/moderators/{id}/statements/{month}': {
+    allowed: ADMIN,
+    status: 200,
+    call: (f) => ({ method: 'get', url: `/admin/moderators/${f.moderator.id}/statements/${new Date().toISOString().slice(0, 7)}` }),
+  },
+  'post /admin/grants': {
+    allowed: ADMIN,
+    status: 200,
+    call: (f) => ({ method: 'post', url: '/admin/grants', body: { client_id: f.client.id, profile_id: f.profile.id, points: 1, reason: 'auth', idempotency_key: `auth-${unique()}` } }),
+    state: (_f, t) => t.db.query(`SELECT (SELECT count(*)::int FROM point_grants) AS grants, (SELECT sum(points_balance)::int FROM profile_client_interactions) AS balances`),
+  },
+  'get /admin/fraud-warnings': { allowed: ADMIN, status: 200, call: () => ({ method: 'get', url: '/admin/fraud-warnings' }) },
+  'post /admin/fraud-warnings/{id}/release': {
+    allowed: ADMIN,
+    status: 200,
+    call: (f) => ({ method: 'post', url: `/admin/fraud-warnings/${f.warningId}/release` }),
+    state: (f, t) => t.db.query(`SELECT fraud_warning_status FROM profile_point_transactions WHERE fraud_warning_id = $1`, [f.warningId]),
+  },
+  'post /admin/payout-runs': {
+    allowed: ADMIN,
+    status: 201,
+    call: () => ({ method: 'post', url: '/admin/payout-runs', body: { until: new Date(Date.now() - Number(unique())).toISOString() } }),
+    state: (_f, t) => t.db.query(`SELECT count(*)::int AS runs FROM payout_runs`),
+  },
+  'get /admin/payout-runs': { allowed: ADMIN, status: 200, call: () => ({ method: 'get', url: '/admin/payout-runs' }) },
+  'get /admin/payout-runs/{id}': { allowed: ADMIN, status: 200, call: (f) => ({ method: 'get', url: `/admin/payout-runs/${f.payoutRunId}` }) },
+  'get /admin/payout-runs/{id}/file': { allowed: ADMIN, status: 200, call: (f) => ({ method: 'get', url: `/admin/payout-runs/${f.payoutRunId}/file?format=csv` }) },
+  'post /admin/payouts/{id}/paid': {
+    allowed: ADMIN,
+    status: 200,
+    call: (f) => ({ method: 'post', url: `/admin/payouts/${f.payoutIds[0]}/paid` }),
+    state: (f, t) => t.db.query(`SELECT status FROM payouts WHERE id = $1`, [f.payoutIds[0]]),
+  },
+  'post /admin/payouts/{id}/cancel': {
+    allowed: ADMIN,
+    status: 200,
+    call: (f) => ({ method: 'post', url: `/admin/payouts/${f.payoutIds[1]}/cancel` }),
+    state: (f, t) => t.db.query(`SELECT status FROM payouts WHERE id = $1`, [f.payoutIds[1]]),
+  },
   'get /notifications': { allowed: SIGNED_IN, status: 200, call: () => ({ method: 'get', url: '/notifications' }) },
   'post /notifications/read': { allowed: SIGNED_IN, status: 200, call: () => ({ method: 'post', url: '/notifications/read', body: { ids: ['1'] } }) },
   'post /profile-points/checkout': {
@@ -214,6 +270,18 @@ describe('Authorization: every route × every role', () => {
     await waitUntil(async () => (await notified()).length > 0);
     const [notification] = await notified();
     const [interaction] = await t.db.query<Array<{ id: string }>>(`SELECT id FROM profile_client_interactions WHERE client_id = $1`, [client.id]);
+    const warned = await buy(t, client, profile.id, '100');
+    await t.emulator.earlyFraudWarning(warned.chargeId);
+    const [{ fraud_warning_id: warningId }] = await t.db.query<Array<{ fraud_warning_id: string }>>(
+      `SELECT fraud_warning_id FROM profile_point_transactions WHERE id = $1`,
+      [warned.transactionId],
+    );
+    const [run] = await t.db.query<Array<{ id: string }>>(`INSERT INTO payout_runs (until, minimum_cents) VALUES (now() - interval '400 days', 1) RETURNING id`);
+    const payouts = await t.db.query<Array<{ id: string }>>(
+      `INSERT INTO payouts (run_id, moderator_id, currency, amount_cents, iban, holder_name)
+       VALUES ($1, $2, 'eur', 100, 'DE89370400440532013000', 'A'), ($1, $2, 'usd', 100, 'DE89370400440532013000', 'A') RETURNING id`,
+      [run.id, moderator.id],
+    );
     f = {
       client,
       otherClient: await createUser(t.db, 'client'),
@@ -227,6 +295,9 @@ describe('Authorization: every route × every role', () => {
       interactionId: interaction.id,
       notificationId: notification.id,
       erasable: await createUser(t.db, 'client'),
+      warningId,
+      payoutRunId: run.id,
+      payoutIds: [payouts[0].id, payouts[1].id],
     };
   });
   afterAll(async () => {
@@ -299,7 +370,7 @@ describe('Authorization: every route × every role', () => {
     it("another moderator sees only their own earnings, not the profile moderator's", async () => {
       const mine = await api(t, f.moderator.token).get('/moderators/me/points');
       const theirs = await api(t, f.otherModerator.token).get('/moderators/me/points');
-      expect(mine.body.balance).toBe(500);
+      expect(mine.body.balance).toBe(600);
       expect(theirs.body).toMatchObject({ balance: 0, history: { items: [] } });
     });
 

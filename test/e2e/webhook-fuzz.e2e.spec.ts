@@ -204,6 +204,13 @@ function breakers(type: HandledEventType): Array<[Path, fc.Arbitrary<unknown>]> 
         object('charge', fc.oneof(fc.constant(undefined), fc.constant(null), badId)),
         object('status', badText((value) => (DISPUTE_STATUSES as readonly string[]).includes(value))),
       ];
+    case 'radar.early_fraud_warning.created':
+      return [
+        ...envelope,
+        object('charge', fc.oneof(fc.constant(undefined), fc.constant(null), badId)),
+        object('payment_intent', badId),
+        object('fraud_type', fc.oneof(fc.integer(), fc.constant(DEEP), fc.constant(HUGE), fc.constant([]))),
+      ];
   }
 }
 
@@ -237,7 +244,16 @@ function plausible(type: HandledEventType, pools: Pools, sessions: string[]): fc
         }
       : type === 'charge.refunded'
         ? { id: r.charge, object: 'charge', amount: 999, amount_refunded: r.amount, currency: 'eur', payment_intent: ref(r.paymentIntent, 'payment_intent') }
-        : {
+        : type === 'radar.early_fraud_warning.created'
+          ? {
+              id: r.eventId.replace('evt', 'issfr'),
+              object: 'radar.early_fraud_warning',
+              actionable: true,
+              charge: ref(r.charge, 'charge'),
+              payment_intent: r.paymentIntent,
+              fraud_type: 'made_with_stolen_card',
+            }
+          : {
             id: r.dispute,
             object: 'dispute',
             amount: 999,

@@ -10,6 +10,11 @@ import { RecordModeratorWhenPointsCredited } from '../../src/payments/listeners/
 import { PaymentOutcomes } from '../../src/payments/outcomes/payment-outcomes.service';
 import { PaymentsErrorCode } from '../../src/payments/payments.errors';
 import { PurchasesRepository } from '../../src/payments/purchases.repository';
+import { InteractionsRepository } from '../../src/interactions/interactions.repository';
+import { InteractionsService } from '../../src/interactions/interactions.service';
+import { FreezesService } from '../../src/points/freezes.service';
+import { LotsRepository } from '../../src/points/lots/lots.repository';
+import { LotsService } from '../../src/points/lots/lots.service';
 import { createScenario } from '../factories';
 import { useOwnerDatabase } from '../support/owner-database';
 
@@ -45,7 +50,10 @@ describe(PaymentOutcomes.name, () => {
     const outbox = new OutboxRepository(owner.transactions, owner.db);
     const relay = new OutboxRelay(outbox, emitter, new ConfigService({ OUTBOX_RELAY_ENABLED: false }));
     const bus = new EventBus(emitter, owner.transactions, relay, outbox);
-    sut = new PaymentOutcomes(purchases, bus);
+    const interactions = new InteractionsService(new InteractionsRepository(owner.transactions));
+    const lots = new LotsService(new LotsRepository(owner.transactions));
+    const freezes = new FreezesService(interactions, lots, bus);
+    sut = new PaymentOutcomes(purchases, bus, freezes, new ConfigService({ EFW_AUTO_REFUND: false }));
 
     const moderators = new RecordModeratorWhenPointsCredited(purchases);
     for (const name of ['payments.captured', 'payment.reversed', 'payment.restored', 'points.credited'] as const) {
@@ -221,6 +229,7 @@ describe(PaymentOutcomes.name, () => {
           points: 151,
           reason: 'refund',
           reversalKey: `refund:${purchase}:300`,
+          netPaidCents: 699,
           occurredAt: expect.any(String),
         },
       },

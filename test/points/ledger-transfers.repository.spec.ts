@@ -135,12 +135,21 @@ describe(LedgerTransfersRepository.name, () => {
         const elsewhere = await createConversation(db);
         const otherPurchase = await createPurchase(db, elsewhere);
         const refs = { interactionId: c.interactionId };
-        const hold = (transactionId: string, points: number, account = held) =>
-          transfer({ kind: TransferKind.Hold, debit: LedgerAccount.platformEarnings, credit: account, points, transactionId, ...refs });
+        const hold = (transactionId: string, points: number, account = held, money: TransferRequest['money'] = null) =>
+          transfer({ kind: TransferKind.Hold, debit: LedgerAccount.platformEarnings, credit: account, points, transactionId, money, ...refs });
         await sut.insertNewKeys([
-          hold(partlyReversed, 50),
+          // Its share is held with its points: 150 cents, then 60 of them go back with 20 points.
+          hold(partlyReversed, 50, held, { cents: 150, currency: 'eur' }),
           hold(kept, 100),
-          transfer({ kind: TransferKind.Reversal, debit: held, credit: LedgerAccount.platformEarnings, points: 20, transactionId: partlyReversed, ...refs }),
+          transfer({
+            kind: TransferKind.Reversal,
+            debit: held,
+            credit: LedgerAccount.platformEarnings,
+            points: 20,
+            transactionId: partlyReversed,
+            money: { cents: 60, currency: 'eur' },
+            ...refs,
+          }),
           hold(released, 30),
           transfer({ kind: TransferKind.Release, debit: held, credit: LedgerAccount.moderator(c.moderatorId), points: 30, transactionId: released, ...refs }),
           transfer({ kind: TransferKind.Attribution, debit: LedgerAccount.platformEarnings, credit: LedgerAccount.moderator(c.moderatorId), points: 40, transactionId: earned, ...refs }),
@@ -153,15 +162,15 @@ describe(LedgerTransfersRepository.name, () => {
 
         expect(Number(kept)).toBeLessThan(Number(partlyReversed));
         expect(purchases).toEqual([
-          { account: held, transactionId: kept, points: 100 },
-          { account: held, transactionId: partlyReversed, points: 30 },
+          { account: held, transactionId: kept, points: 100, money: null },
+          { account: held, transactionId: partlyReversed, points: 30, money: { cents: 90, currency: 'eur' } },
         ]);
 
         const both = await sut.heldPurchases([LedgerAccount.held(elsewhere.interactionId), held]);
         expect(both).toEqual([
-          { account: held, transactionId: kept, points: 100 },
-          { account: held, transactionId: partlyReversed, points: 30 },
-          { account: LedgerAccount.held(elsewhere.interactionId), transactionId: otherPurchase, points: 60 },
+          { account: held, transactionId: kept, points: 100, money: null },
+          { account: held, transactionId: partlyReversed, points: 30, money: { cents: 90, currency: 'eur' } },
+          { account: LedgerAccount.held(elsewhere.interactionId), transactionId: otherPurchase, points: 60, money: null },
         ]);
       }));
 

@@ -24,6 +24,7 @@ describe(LotsRepository.name, () => {
         points,
         amountCents: 300,
         currency: 'eur',
+        moderatorShareBps: 3000,
         absorbed: 0,
         ...lot,
       });
@@ -70,7 +71,7 @@ describe(LotsRepository.name, () => {
         const c = await createConversation(db);
         const older = await createPurchase(db, c, 100);
         const newer = await createPurchase(db, c, 500);
-        const base = { interactionId: c.interactionId, moderatorId: null, amountCents: 999, currency: 'eur' };
+        const base = { interactionId: c.interactionId, moderatorId: null, amountCents: 999, currency: 'eur', moderatorShareBps: 3000 };
 
         await sut.insertAll([
           { ...base, transactionId: newer, points: 500, absorbed: 30 },
@@ -91,7 +92,7 @@ describe(LotsRepository.name, () => {
         const c = await createConversation(db);
         const [{ transactionId }] = await openLots(db, c, [{}]);
         const fresh = await createPurchase(db, c);
-        const base = { interactionId: c.interactionId, moderatorId: null, points: 100, amountCents: 300, currency: 'eur', absorbed: 0 };
+        const base = { interactionId: c.interactionId, moderatorId: null, points: 100, amountCents: 300, currency: 'eur', moderatorShareBps: 3000, absorbed: 0 };
 
         expect(await failureOf(db, () => sut.insertAll([{ ...base, transactionId: fresh }, { ...base, transactionId }]))).toMatchObject({
           constraint: 'uq_point_lots_transaction',
@@ -100,7 +101,7 @@ describe(LotsRepository.name, () => {
       }));
   });
 
-  describe('unspentOldestFirst', () => {
+  describe('unspentInSpendOrder', () => {
     it("answers the conversation's lots that still hold points, oldest first", () =>
       owner.rolledBack(async (db) => {
         const c = await createConversation(db);
@@ -116,9 +117,10 @@ describe(LotsRepository.name, () => {
           `spend:${await createSpend(db, c, 150)}`,
         );
 
-        expect(await sut.unspentOldestFirst(c.interactionId)).toEqual([
-          { id: partly.lotId, transactionId: partly.transactionId, moderatorId: c.moderatorId, points: 200, amountCents: 550, currency: 'eur', remaining: 130, spent: 50 },
-          { id: full.lotId, transactionId: full.transactionId, moderatorId: null, points: 300, amountCents: 300, currency: 'eur', remaining: 300, spent: 0 },
+        const purchase = { grantId: null, frozen: false };
+        expect(await sut.unspentInSpendOrder(c.interactionId)).toEqual([
+          { ...purchase, id: partly.lotId, transactionId: partly.transactionId, moderatorId: c.moderatorId, points: 200, amountCents: 550, currency: 'eur', remaining: 130, spent: 50 },
+          { ...purchase, id: full.lotId, transactionId: full.transactionId, moderatorId: null, points: 300, amountCents: 300, currency: 'eur', remaining: 300, spent: 0 },
         ]);
       }));
   });
@@ -290,8 +292,8 @@ describe(LotsRepository.name, () => {
         await sut.shift([{ lotId: b.lotId, points: 1 }], { remaining: -1, spent: 1 }, LotEntryKind.Spend, 'spend:other', { spendId: await createSpend(db, c, 1), values: [3] });
 
         expect(await sut.entriesOfSpend(spendId)).toEqual([
-          { transactionId: a.transactionId, points: 100, valueCents: 300, currency: 'usd', moderatorId: c.moderatorId },
-          { transactionId: b.transactionId, points: 30, valueCents: 90, currency: 'eur', moderatorId: null },
+          { transactionId: a.transactionId, grantId: null, promotional: false, points: 100, valueCents: 300, currency: 'usd', moderatorId: c.moderatorId },
+          { transactionId: b.transactionId, grantId: null, promotional: false, points: 30, valueCents: 90, currency: 'eur', moderatorId: null },
         ]);
       }));
   });

@@ -5,7 +5,12 @@ import type {
   CheckoutResponse,
   DemoSession,
   ModeratorPoints,
+  MyPayoutDetails,
   Page,
+  Payout,
+  PayoutDetails,
+  PayoutDetailsRequest,
+  PayoutRun,
   ProfilePoints,
   StoredNotification,
   Transaction,
@@ -37,7 +42,7 @@ interface RequestOptions {
   authenticated?: boolean;
 }
 
-async function request<T>(method: 'GET' | 'POST', path: string, options: RequestOptions = {}): Promise<T> {
+async function request<T>(method: 'GET' | 'POST' | 'PUT', path: string, options: RequestOptions = {}): Promise<T> {
   const token = options.authenticated === false ? undefined : session.current?.token;
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (token !== undefined) headers.Authorization = `Bearer ${token}`;
@@ -57,6 +62,29 @@ async function request<T>(method: 'GET' | 'POST', path: string, options: Request
   // An expired or revoked token: forget it, so the page asks the reader to sign in again.
   if (error.status === 401 && token !== undefined) signOut('error.UNAUTHORIZED');
   throw error;
+}
+
+/** A file the API answers (a statement, a payout file), fetched with the bearer token: its bytes and its name. */
+export interface DownloadedFile {
+  blob: Blob;
+  filename: string;
+}
+
+async function download(path: string, fallbackName: string): Promise<DownloadedFile> {
+  const token = session.current?.token;
+  let response: Response;
+  try {
+    response = await fetch(API_BASE_URL + path, { headers: token === undefined ? {} : { Authorization: `Bearer ${token}` } });
+  } catch {
+    throw new ApiError(0, NETWORK, 'The server could not be reached');
+  }
+  if (!response.ok) {
+    const error = await toApiError(response);
+    if (error.status === 401 && token !== undefined) signOut('error.UNAUTHORIZED');
+    throw error;
+  }
+  const disposition = /filename="([^"]+)"/.exec(response.headers.get('Content-Disposition') ?? '');
+  return { blob: await response.blob(), filename: disposition?.[1] ?? fallbackName };
 }
 
 async function toApiError(response: Response): Promise<ApiError> {
@@ -98,4 +126,26 @@ export const api = {
   moderatorPoints: (cursor?: string, limit = 10) => request<ModeratorPoints>('GET', `/moderators/me/points${query({ cursor, limit })}`),
   notifications: (limit = 10) => request<Page<StoredNotification>>('GET', `/notifications${query({ limit })}`),
   demoSession: () => request<DemoSession>('GET', '/dev/demo-session', { authenticated: false }),
+  payoutDetails: () => request<MyPayoutDetails>('GET', '/moderators/me/payout-details'),
+  setPayoutDetails: (body: PayoutDetailsRequest) => request<PayoutDetails>('PUT', '/moderators/me/payout-details', { body }),
+  statement: (month: string, format: 'pdf' | 'csv' | 'json', lang: 'en' | 'fr') =>
+    download(`/moderators/me/statements/${segment(month)}${query({ format, lang })}`, `statement-${month}.${format}`),
+  payoutRuns: (cursor?: string, limit = 10) => request<Page<PayoutRun>>('GET', `/admin/payout-runs${query({ cursor, limit })}`),
+  createPayoutRun: (until: string) => request<PayoutRun>('POST', '/admin/payout-runs', { body: { until } }),
+  payoutRunFile: (runId: string, format: 'csv' | 'sepa') =>
+    download(`/admin/payout-runs/${segment(runId)}/file${query({ format })}`, `payout-run-${runId}.${format === 'sepa' ? 'xml' : 'csv'}`),
+  markPayoutPaid: (payoutId: string) => request<Payout>('POST', `/admin/payouts/${segment(payoutId)}/paid`),
+  cancelPayout: (payoutId: string) => request<Payout>('POST', `/admin/payouts/${segment(payoutId)}/cancel`),
 };
+
+/** Hands a downloaded file to the browser, as a link to it with `download` would. */
+export function saveFile(file: DownloadedFile): void {
+  const url = URL.createObjectURL(file.blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = file.filename;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

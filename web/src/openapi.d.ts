@@ -212,6 +212,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/fraud-warnings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stripe's early fraud warnings, newest purchase first
+         * @description An active warning holds its purchase: its unspent points cannot be spent (409 POINTS_FROZEN) and its moderator's money for it stays out of payout runs, until the purchase is refunded or disputed, or an admin releases it.
+         */
+        get: operations["FraudWarningsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/fraud-warnings/{id}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Release a purchase an early fraud warning holds: the payment is genuine
+         * @description Its unspent points can be spent again and its moderator's money goes back into the next payout run.
+         */
+        post: operations["FraudWarningsController_release"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/notifications": {
         parameters: {
             query?: never;
@@ -284,6 +324,159 @@ export interface paths {
          * @description An earning stays `pending` for `maturityDays` (EARNINGS_MATURITY_DAYS, the refund/dispute risk window), then becomes `available`. A refund or dispute takes from pending first, oldest pending earning first, then from available, which may go negative. `history` lists every transfer to or from the moderator account, newest first; `limit` and `cursor` page through it (balance, pending and available are the same on every page).
          */
         get: operations["ModeratorsController_points"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/payout-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Payout runs, newest first, with their payouts */
+        get: operations["PayoutRunsController_list"];
+        put?: never;
+        /**
+         * Make the payout run of `until`: one pending payout per moderator and currency whose available money reached PAYOUT_MINIMUM_CENTS
+         * @description Available money at `until`: what matured by then (EARNINGS_MATURITY_DAYS), less what early fraud warnings hold, less every payout already paid or still pending (never more than the same figure now). Moderators without payout details are listed in `skipped`, not paid. The same `until` again answers the same run (200); two admins at once make one run.
+         */
+        post: operations["PayoutRunsController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/payout-runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One payout run, its payouts as they stand now */
+        get: operations["PayoutRunsController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/payout-runs/{id}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A payout run's file for the bank
+         * @description csv: every payout of the run (RFC 4180: payout_id, run_id, moderator_id, name, iban, amount, currency, status). sepa: a SEPA credit transfer initiation (ISO 20022 pain.001.001.03, valid against its XSD) of the run’s EUR payouts not cancelled, from the account PAYOUT_DEBTOR_NAME / PAYOUT_DEBTOR_IBAN / PAYOUT_DEBTOR_BIC.
+         */
+        get: operations["PayoutRunsController_file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/payouts/{id}/paid": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The bank made the transfer: the pending payout becomes paid (its money moves from available to paid) */
+        post: operations["PayoutRunsController_markPaid"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/payouts/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The transfer will not be made: the pending payout is cancelled and its money is available again */
+        post: operations["PayoutRunsController_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/moderators/{id}/statements/{month}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A moderator's statement of a UTC month, as JSON (default), CSV or PDF, in English or French
+         * @description The same statement the moderator reads at GET /moderators/me/statements/{month}.
+         */
+        get: operations["PayoutRunsController_statement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/moderators/me/payout-details": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's bank account for payouts, the IBAN shown by its last four characters */
+        get: operations["ModeratorPayoutsController_getDetails"];
+        /**
+         * The caller's bank account for payouts
+         * @description The IBAN is checked (its country length, mod 97). A change alerts the admins and applies from the next payout run.
+         */
+        put: operations["ModeratorPayoutsController_setDetails"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/moderators/me/statements/{month}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's statement of a UTC month, as JSON (default), CSV or PDF, in English or French
+         * @description Opening balance, every earning, reversal (refund or dispute), restore and payout of the month with its profile and purchase, the debt a reversal after a payout leaves, closing balance; in points and money. Language: `lang`, else Accept-Language.
+         */
+        get: operations["ModeratorPayoutsController_statement"];
         put?: never;
         post?: never;
         delete?: never;
@@ -487,6 +680,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/grants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give a client promotional points for a profile (a welcome bonus, a compensation)
+         * @description They cost nothing and earn no moderator anything: a lot of their own with no money, which a spend uses before paid points and a refund never takes back as such. The same idempotency_key for the same client gives once and answers the first result.
+         */
+        post: operations["AdminGrantsController_grant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/platform-events": {
         parameters: {
             query?: never;
@@ -582,6 +795,26 @@ export interface paths {
         get: operations["IntegrationController_balance"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/integration/grants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give a client promotional points for a profile, on the platform's behalf
+         * @description Exactly POST /admin/grants: points that cost nothing and earn no moderator anything, spent before paid points, never taken back by a refund; the same idempotency_key for the same client gives once and answers the first result.
+         */
+        post: operations["IntegrationController_grant"];
         delete?: never;
         options?: never;
         head?: never;
@@ -700,15 +933,30 @@ export interface components {
         };
         BalanceDto: {
             /**
-             * @description Points the caller can still spend with this profile
+             * @description The caller's balance with this profile (negative: points spent, then refunded)
              * @example 400
              */
             points: number;
             /**
-             * @description Points the caller bought for this profile, net of reversals
+             * @description Points the caller bought for this profile, net of reversals (promotional points not included)
              * @example 500
              */
             totalPointsReceived: number;
+            /**
+             * @description Unspent promotional points among them: given, not bought; spent first
+             * @example 50
+             */
+            promotionalPoints: number;
+            /**
+             * @description Unspent points a fraud check of their payment holds: they cannot be spent until it ends
+             * @example 0
+             */
+            frozenPoints: number;
+            /**
+             * @description What a spend may use now: points less frozen points
+             * @example 400
+             */
+            spendable: number;
         };
         ProfilePointsDto: {
             profile: components["schemas"]["ProfileSummaryDto"];
@@ -738,21 +986,34 @@ export interface components {
         };
         SpendAllocationDto: {
             /**
-             * @description The purchase these points came from
+             * @description The purchase these points came from; null for promotional points
              * @example 42
              */
-            transactionId: string;
+            transactionId: string | null;
+            /**
+             * @description The grant of promotional points these points came from; null for a purchase
+             * @example null
+             */
+            grantId: string | null;
+            /**
+             * @description Promotional points (a grant): they cost nothing and earn nobody anything; a spend uses them first
+             * @example false
+             */
+            promotional: boolean;
             /** @example 10 */
             points: number;
             /**
-             * @description What these points cost the client: the purchase's price shared in proportion, minor units
+             * @description What these points cost the client: the purchase's price shared in proportion, minor units; 0 for promotional points
              * @example 20
              */
             valueCents: number;
-            /** @example eur */
-            currency: string;
             /**
-             * @description The moderator who earned that purchase; null while held for the next one
+             * @description Null for promotional points
+             * @example eur
+             */
+            currency: string | null;
+            /**
+             * @description The moderator who earned that purchase; null while held for the next one, and for promotional points
              * @example 3
              */
             moderatorId: string | null;
@@ -772,7 +1033,7 @@ export interface components {
              * @example false
              */
             replayed: boolean;
-            /** @description Which purchases the points came from: the oldest unspent purchase first */
+            /** @description Where the points came from: promotional points first, then the oldest unspent purchase first (never points a fraud check froze) */
             allocations: components["schemas"]["SpendAllocationDto"][];
         };
         CheckoutRequestDto: {
@@ -869,7 +1130,7 @@ export interface components {
          * @description What the event did. "duplicate": this event was received before and took effect then; "ignored": an event type this service does not handle; "malformed": validly signed but missing or mistyped fields, so it can never be applied: recorded, alerted, nothing changed; "unknown_transaction": it names no purchase of this service.
          * @enum {string}
          */
-        WebhookOutcome: "credited" | "awaiting_payment" | "already_final" | "failed" | "expired" | "amount_mismatch" | "currency_mismatch" | "refunded" | "partially_refunded" | "disputed" | "dispute_won" | "dispute_lost" | "already_applied" | "not_credited" | "unknown_transaction" | "malformed" | "duplicate" | "ignored";
+        WebhookOutcome: "credited" | "awaiting_payment" | "already_final" | "failed" | "expired" | "amount_mismatch" | "currency_mismatch" | "refunded" | "partially_refunded" | "disputed" | "dispute_won" | "dispute_lost" | "already_applied" | "not_credited" | "unknown_transaction" | "frozen" | "malformed" | "duplicate" | "ignored";
         WebhookAckDto: {
             /** @example true */
             received: boolean;
@@ -945,6 +1206,102 @@ export interface components {
                 [key: string]: number;
             };
         };
+        /** @enum {string} */
+        FraudWarningStatus: "active" | "released" | "refunded" | "disputed";
+        FraudWarningDto: {
+            /**
+             * @description Stripe's id of the warning
+             * @example issfr_1NnrwHBw2dPENLoi9lnhV3RQ
+             */
+            warningId: string;
+            /**
+             * @description active: the purchase is held
+             * @example active
+             */
+            status: components["schemas"]["FraudWarningStatus"];
+            /**
+             * @description The purchase of the warned charge
+             * @example 42
+             */
+            transactionId: string;
+            /** @example 7 */
+            clientId: string;
+            /** @example 12 */
+            profileId: string;
+            /**
+             * @description Who earned the purchase; null while its points are held
+             * @example 3
+             */
+            moderatorId: string | null;
+            /**
+             * @description What the client paid, minor units
+             * @example 999
+             */
+            amountCents: number;
+            /** @example eur */
+            currency: string;
+            /**
+             * @description What EFW_AUTO_REFUND asked Stripe to refund; null when nothing was
+             * @example 799
+             */
+            refundCents: number | null;
+            /** Format: date-time */
+            warnedAt: string;
+        };
+        FraudWarningDtoPage: {
+            /** @description Newest first */
+            items: components["schemas"]["FraudWarningDto"][];
+            /**
+             * @description Pass as cursor to get the next page; null on the last page
+             * @example null
+             */
+            nextCursor: string | null;
+        };
+        ReleasedFraudWarningDto: {
+            /**
+             * @description Stripe's id of the warning
+             * @example issfr_1NnrwHBw2dPENLoi9lnhV3RQ
+             */
+            warningId: string;
+            /**
+             * @description active: the purchase is held
+             * @example active
+             */
+            status: components["schemas"]["FraudWarningStatus"];
+            /**
+             * @description The purchase of the warned charge
+             * @example 42
+             */
+            transactionId: string;
+            /** @example 7 */
+            clientId: string;
+            /** @example 12 */
+            profileId: string;
+            /**
+             * @description Who earned the purchase; null while its points are held
+             * @example 3
+             */
+            moderatorId: string | null;
+            /**
+             * @description What the client paid, minor units
+             * @example 999
+             */
+            amountCents: number;
+            /** @example eur */
+            currency: string;
+            /**
+             * @description What EFW_AUTO_REFUND asked Stripe to refund; null when nothing was
+             * @example 799
+             */
+            refundCents: number | null;
+            /** Format: date-time */
+            warnedAt: string;
+            /**
+             * @description Unspent points of the purchase that can be spent again
+             * @example 400
+             */
+            unfrozenPoints: number;
+        };
         NotificationDto: {
             /**
              * @description Increasing and unique; the websocket message of this notification carries the same id
@@ -956,7 +1313,7 @@ export interface components {
              * @example points.purchased
              * @enum {string}
              */
-            type: "points.purchased" | "purchase.completed" | "points.reversed" | "points.restored" | "payment.failed";
+            type: "points.purchased" | "purchase.completed" | "points.reversed" | "points.restored" | "payment.failed" | "fraud_warning.created" | "payout_details.changed";
             /** @description The payload of the websocket event of the same type (without `id`); its schema depends on `type` */
             payload: {
                 /**
@@ -1146,6 +1503,86 @@ export interface components {
                  * @description When the purchase failed
                  */
                 failedAt: string;
+            } | {
+                /**
+                 * @description The purchase
+                 * @example 42
+                 */
+                transactionId: string;
+                /**
+                 * @description The client who bought it
+                 * @example 7
+                 */
+                clientId: string;
+                /**
+                 * @description The profile
+                 * @example 12
+                 */
+                profileId: string;
+                /** @example 500 */
+                points: number;
+                /**
+                 * @description Minor units (cents)
+                 * @example 999
+                 */
+                amountCents: number;
+                /**
+                 * @description ISO 4217, lower case
+                 * @example eur
+                 */
+                currency: string;
+                /**
+                 * @description Stripe's id of the warning: POST /admin/fraud-warnings/{id}/release releases the purchase
+                 * @example issfr_1NnrwHBw2dPENLoi9lnhV3RQ
+                 */
+                warningId: string;
+                /**
+                 * @description Stripe's fraud_type, `unknown` when it gave none
+                 * @example made_with_stolen_card
+                 */
+                fraudType: string;
+                /**
+                 * @description Unspent points of the purchase, now frozen
+                 * @example 400
+                 */
+                frozenPoints: number;
+                /**
+                 * @description What EFW_AUTO_REFUND asked Stripe to refund, minor units; 0 when nothing
+                 * @example 799
+                 */
+                refundCents: number;
+                /**
+                 * Format: date-time
+                 * @description When the warning arrived
+                 */
+                warnedAt: string;
+            } | {
+                /**
+                 * @description The moderator
+                 * @example 3
+                 */
+                moderatorId: string;
+                /**
+                 * @description removed: erased with the moderator
+                 * @example set
+                 * @enum {string}
+                 */
+                change: "set" | "removed";
+                /**
+                 * @description The last four characters of the new IBAN; empty when removed
+                 * @example 0189
+                 */
+                ibanEnding: string;
+                /**
+                 * @example moderator
+                 * @enum {string}
+                 */
+                changedBy: "moderator" | "platform";
+                /**
+                 * Format: date-time
+                 * @description When they changed
+                 */
+                changedAt: string;
             };
             /**
              * Format: date-time
@@ -1181,6 +1618,35 @@ export interface components {
              */
             updated: number;
         };
+        ModeratorMoneyDto: {
+            /** @example eur */
+            currency: string;
+            /**
+             * @description Earnings still inside the maturity window (EARNINGS_MATURITY_DAYS), minor units
+             * @example 300
+             */
+            pendingCents: number;
+            /**
+             * @description Matured money less what was paid and what pending payouts hold; negative: a debt (a reversal after a payout) that later earnings pay first
+             * @example 645
+             */
+            availableCents: number;
+            /**
+             * @description Paid out
+             * @example 1290
+             */
+            paidCents: number;
+            /**
+             * @description Held by pending payouts: on its way to the bank account
+             * @example 0
+             */
+            inPayoutCents: number;
+            /**
+             * @description Part of available money a fraud check holds: it stays out of payouts until the check ends
+             * @example 0
+             */
+            frozenCents: number;
+        };
         EarningEntryDto: {
             /**
              * @description Ledger transfer id; pass the last one as `cursor` for older entries
@@ -1192,7 +1658,7 @@ export interface components {
              * @example attribution
              * @enum {string}
              */
-            kind: "purchase" | "attribution" | "hold" | "release" | "reversal" | "restore" | "spend";
+            kind: "purchase" | "attribution" | "hold" | "release" | "reversal" | "restore" | "spend" | "grant";
             /**
              * @description Signed: + credited to the moderator, − taken back
              * @example 500
@@ -1238,8 +1704,241 @@ export interface components {
              * @example 14
              */
             maturityDays: number;
+            /** @description The money of these earnings per currency: the moderator's share of what clients paid (MODERATOR_SHARE_BPS), pending, available, paid */
+            money: components["schemas"]["ModeratorMoneyDto"][];
             /** @description Transfers to and from the moderator account, newest first; limit/cursor page through it */
             history: components["schemas"]["EarningsPageDto"];
+        };
+        StatementMoneyDto: {
+            /** @example eur */
+            currency: string;
+            /**
+             * @description Earned less paid out, minor units; negative: a debt
+             * @example 645
+             */
+            balanceCents: number;
+            /**
+             * @description What the moderator owes (money taken back after it was paid out); 0 when nothing
+             * @example 0
+             */
+            debtCents: number;
+        };
+        StatementSideDto: {
+            /**
+             * @description The moderator's points balance
+             * @example 1600
+             */
+            points: number;
+            money: components["schemas"]["StatementMoneyDto"][];
+        };
+        StatementLineDto: {
+            /** Format: date-time */
+            at: string;
+            /**
+             * @description restore: a dispute won gives back what it took
+             * @example earning
+             * @enum {string}
+             */
+            kind: "earning" | "reversal" | "restore" | "payout";
+            /**
+             * @description A reversal's cause; null for other kinds
+             * @example null
+             * @enum {string|null}
+             */
+            reason: "refund" | "dispute" | null;
+            /**
+             * @description The purchase
+             * @example 42
+             */
+            transactionId: string | null;
+            /** @example 1 */
+            profileId: string | null;
+            /** @example Sophie */
+            profileName: string | null;
+            /**
+             * @description The payout, for a payout line
+             * @example null
+             */
+            payoutId: string | null;
+            /**
+             * @description Signed: + to the moderator, − taken back; 0 for a payout
+             * @example 500
+             */
+            points: number;
+            /**
+             * @description Signed money, minor units: the change of the purchase’s share, or − a payout
+             * @example 300
+             */
+            amountCents: number;
+            /**
+             * @description Null only for a purchase credited before shares existed (it carries no money)
+             * @example eur
+             */
+            currency: string | null;
+            /**
+             * @description The money balance in this currency after the line
+             * @example 945
+             */
+            balanceCents: number | null;
+            /**
+             * @description The debt after the line (a reversal after a payout), 0 when none
+             * @example 0
+             */
+            debtCents: number;
+            /**
+             * @description Of an earning made while in debt, the part that paid it off
+             * @example 0
+             */
+            debtRepaidCents: number;
+        };
+        StatementTotalsDto: {
+            /** @example eur */
+            currency: string;
+            /** @example 810 */
+            earnedCents: number;
+            /**
+             * @description Taken back by refunds and disputes
+             * @example 365
+             */
+            reversedCents: number;
+            /** @example 0 */
+            paidOutCents: number;
+        };
+        StatementPointTotalsDto: {
+            /** @example 1600 */
+            earnedPoints: number;
+            /** @example 501 */
+            reversedPoints: number;
+            money: components["schemas"]["StatementTotalsDto"][];
+        };
+        StatementDto: {
+            /** @example 3 */
+            moderatorId: string;
+            /** @example Camille Martin */
+            moderatorName: string;
+            /** @example 2026-01 */
+            month: string;
+            /**
+             * Format: date-time
+             * @description The month’s first instant (UTC)
+             */
+            from: string;
+            /**
+             * Format: date-time
+             * @description The next month’s first instant (UTC), excluded
+             */
+            to: string;
+            /** Format: date-time */
+            generatedAt: string;
+            /**
+             * @example en
+             * @enum {string}
+             */
+            language: "en" | "fr";
+            opening: components["schemas"]["StatementSideDto"];
+            /** @description Oldest first: every earning, reversal, restore and payout of the month */
+            lines: components["schemas"]["StatementLineDto"][];
+            totals: components["schemas"]["StatementPointTotalsDto"];
+            /** @description Opening plus the lines: the same sums as the ledger */
+            closing: components["schemas"]["StatementSideDto"];
+        };
+        CreatePayoutRunDto: {
+            /**
+             * Format: date-time
+             * @description Money matured by then is paid (at most now). The same until again answers the same run
+             * @example 2026-01-31T23:59:59Z
+             */
+            until: string;
+        };
+        PayoutDto: {
+            /** @example 31 */
+            id: string;
+            /** @example 3 */
+            moderatorId: string;
+            /** @example eur */
+            currency: string;
+            /**
+             * @description Minor units
+             * @example 645
+             */
+            amountCents: number;
+            /**
+             * @example pending
+             * @enum {string}
+             */
+            status: "pending" | "paid" | "cancelled";
+        };
+        SkippedPayoutDto: {
+            /** @example 4 */
+            moderatorId: string;
+            /** @example eur */
+            currency: string;
+            /**
+             * @description What would have been paid, minor units: it waits for a later run
+             * @example 2400
+             */
+            amountCents: number;
+            /**
+             * @example no_payout_details
+             * @enum {string}
+             */
+            reason: "no_payout_details" | "erased";
+        };
+        PayoutRunDto: {
+            /** @example 12 */
+            id: string;
+            /** Format: date-time */
+            until: string;
+            /**
+             * @description PAYOUT_MINIMUM_CENTS when the run was made
+             * @example 2000
+             */
+            minimumCents: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description One per moderator and currency whose available money reached the minimum */
+            payouts: components["schemas"]["PayoutDto"][];
+            /** @description Moderators who would have been paid but cannot be: no payout details, or erased */
+            skipped: components["schemas"]["SkippedPayoutDto"][];
+        };
+        PayoutRunDtoPage: {
+            /** @description Newest first */
+            items: components["schemas"]["PayoutRunDto"][];
+            /**
+             * @description Pass as cursor to get the next page; null on the last page
+             * @example null
+             */
+            nextCursor: string | null;
+        };
+        PayoutDetailsRequestDto: {
+            /**
+             * @description Spaces and dashes allowed; checked with its country length and mod 97
+             * @example FR76 3000 6000 0112 3456 7890 189
+             */
+            iban: string;
+            /**
+             * @description The account holder's name, as the bank knows it
+             * @example Camille Martin
+             */
+            name: string;
+        };
+        PayoutDetailsDto: {
+            /**
+             * @description The last four characters of the IBAN: it is never shown whole
+             * @example 0189
+             */
+            ibanEnding: string;
+            /** @example Camille Martin */
+            name: string;
+            /**
+             * Format: date-time
+             * @description When they were last changed; a change applies from the next payout run
+             */
+            updatedAt: string;
+        };
+        MyPayoutDetailsDto: {
+            /** @description null until the moderator (or the platform) sets them */
+            details: components["schemas"]["PayoutDetailsDto"] | (null);
         };
         ReadinessDto: {
             /**
@@ -1520,6 +2219,54 @@ export interface components {
             /** @description Transactions created (created_at) in the range, by current status */
             statusCounts: components["schemas"]["StatusCountsDto"];
         };
+        GrantRequestDto: {
+            /**
+             * @description The client who receives the points
+             * @example 7
+             */
+            client_id: string;
+            /**
+             * @description The profile the points are for
+             * @example 1
+             */
+            profile_id: string;
+            /** @example 50 */
+            points: number;
+            /**
+             * @description Why the points are given; shown with them
+             * @example welcome bonus
+             */
+            reason: string;
+            /**
+             * @description Unique per grant for the client: repeating a request with the same key gives once and answers the first result
+             * @example welcome-7
+             */
+            idempotency_key: string;
+        };
+        GrantResponseDto: {
+            /** @example 12 */
+            grantId: string;
+            /** @example 7 */
+            clientId: string;
+            /** @example 1 */
+            profileId: string;
+            /** @example 50 */
+            points: number;
+            /** @example welcome bonus */
+            reason: string;
+            /**
+             * @description The client's balance for the profile just after this grant
+             * @example 550
+             */
+            balance: number;
+            /**
+             * @description true when this answers a repeated idempotency key: nothing was given again
+             * @example false
+             */
+            replayed: boolean;
+            /** Format: date-time */
+            createdAt: string;
+        };
         PlatformEventTryDto: {
             /**
              * Format: date-time
@@ -1558,7 +2305,7 @@ export interface components {
              */
             webhookId: string;
             /** @enum {string} */
-            type: "purchase.completed" | "purchase.reversed" | "purchase.restored" | "points.spent";
+            type: "purchase.completed" | "purchase.reversed" | "purchase.restored" | "points.spent" | "points.granted" | "points.frozen" | "points.unfrozen";
             /**
              * @description pending: tries left; delivered: a try got a 2xx; failed: the retry schedule is over
              * @enum {string}
@@ -1631,6 +2378,8 @@ export interface components {
              * @example camille@example.com
              */
             email?: string | null;
+            /** @description A moderator's bank account for payouts (IBAN checked, mod 97); applies from the next payout run and alerts the admins. Absent: kept as stored */
+            payout?: components["schemas"]["PayoutDetailsRequestDto"];
         };
         IntegrationUserDto: {
             /** @example 4021 */
@@ -2859,6 +3608,207 @@ export interface operations {
             };
         };
     };
+    FraudWarningsController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                /** @description Only warnings in this state */
+                status?: components["schemas"]["FraudWarningStatus"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FraudWarningDtoPage"];
+                };
+            };
+            /** @description VALIDATION_FAILED: bad status, limit or cursor; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description Only for: admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure, logged with the correlationId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds; AUTH_KEYS_UNAVAILABLE: the platform's signing keys (JWT_JWKS_URL) cannot be read and none were read before; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+        };
+    };
+    FraudWarningsController_release: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Stripe's id of the warning */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReleasedFraudWarningDto"];
+                };
+            };
+            /** @description MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels; VALIDATION_FAILED: a NUL character (\u0000) in the body; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description Only for: admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description FRAUD_WARNING_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description FRAUD_WARNING_NOT_ACTIVE: released already, or ended by a refund or a dispute */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the limit of the route (64 kB; the webhook 1 MB) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json, or is compressed (Content-Encoding) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure, logged with the correlationId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds; AUTH_KEYS_UNAVAILABLE: the platform's signing keys (JWT_JWKS_URL) cannot be read and none were read before; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+        };
+    };
     NotificationsController_list: {
         parameters: {
             query?: {
@@ -3122,6 +4072,992 @@ export interface operations {
                 };
             };
             /** @description VALIDATION_FAILED: bad limit or cursor; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description Only for: moderator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure, logged with the correlationId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds; AUTH_KEYS_UNAVAILABLE: the platform's signing keys (JWT_JWKS_URL) cannot be read and none were read before; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+        };
+    };
+    PayoutRunsController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayoutRunDtoPage"];
+                };
+            };
+            /** @description VALIDATION_FAILED: bad limit or cursor; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description Only for: admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure, logged with the correlationId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds; AUTH_KEYS_UNAVAILABLE: the platform's signing keys (JWT_JWKS_URL) cannot be read and none were read before; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+        };
+    };
+    PayoutRunsController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreatePayoutRunDto"];
+            };
+        };
+        responses: {
+            /** @description The run this `until` already made */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayoutRunDto"];
+                };
+            };
+            /** @description A new run */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayoutRunDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED, MALFORMED_JSON, or UNTIL_IN_FUTURE; MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels; VALIDATION_FAILED: a NUL character (\u0000) in the body; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description Only for: admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the limit of the route (64 kB; the webhook 1 MB) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json, or is compressed (Content-Encoding) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure, logged with the correlationId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds; AUTH_KEYS_UNAVAILABLE: the platform's signing keys (JWT_JWKS_URL) cannot be read and none were read before; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+        };
+    };
+    PayoutRunsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayoutRunDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description Only for: admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description PAYOUT_RUN_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure, logged with the correlationId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds; AUTH_KEYS_UNAVAILABLE: the platform's signing keys (JWT_JWKS_URL) cannot be read and none were read before; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+        };
+    };
+    PayoutRunsController_file: {
+        parameters: {
+            query: {
+                /** @description csv: every payout of the run; sepa: a pain.001.001.03 credit transfer file of its EUR payouts */
+                format: "csv" | "sepa";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/xml": string;
+                };
+            };
+            /** @description VALIDATION_FAILED: format must be csv or sepa; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description Only for: admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description PAYOUT_RUN_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description SEPA_NOT_CONFIGURED, or NO_EUR_PAYOUTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure, logged with the correlationId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds; AUTH_KEYS_UNAVAILABLE: the platform's signing keys (JWT_JWKS_URL) cannot be read and none were read before; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+        };
+    };
+    PayoutRunsController_markPaid: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayoutDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED; MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels; VALIDATION_FAILED: a NUL character (\u0000) in the body; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description Only for: admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description PAYOUT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description PAYOUT_NOT_PENDING: paid or cancelled already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the limit of the route (64 kB; the webhook 1 MB) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json, or is compressed (Content-Encoding) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure, logged with the correlationId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds; AUTH_KEYS_UNAVAILABLE: the platform's signing keys (JWT_JWKS_URL) cannot be read and none were read before; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+        };
+    };
+    PayoutRunsController_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayoutDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED; MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels; VALIDATION_FAILED: a NUL character (\u0000) in the body; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description Only for: admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description PAYOUT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description PAYOUT_NOT_PENDING: paid or cancelled already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the limit of the route (64 kB; the webhook 1 MB) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json, or is compressed (Content-Encoding) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure, logged with the correlationId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds; AUTH_KEYS_UNAVAILABLE: the platform's signing keys (JWT_JWKS_URL) cannot be read and none were read before; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+        };
+    };
+    PayoutRunsController_statement: {
+        parameters: {
+            query?: {
+                format?: "json" | "csv" | "pdf";
+                /** @description The language of the labels; else Accept-Language; else English */
+                lang?: "en" | "fr";
+            };
+            header?: never;
+            path: {
+                /** @description A UTC month, YYYY-MM */
+                month: string;
+                /** @description The moderator */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatementDto"];
+                    "text/csv": string;
+                    "application/pdf": string;
+                };
+            };
+            /** @description VALIDATION_FAILED, or MONTH_IN_FUTURE; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description Only for: admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description MODERATOR_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure, logged with the correlationId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds; AUTH_KEYS_UNAVAILABLE: the platform's signing keys (JWT_JWKS_URL) cannot be read and none were read before; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+        };
+    };
+    ModeratorPayoutsController_getDetails: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyPayoutDetailsDto"];
+                };
+            };
+            /** @description never for this route; listed for the error shape; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description Only for: moderator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure, logged with the correlationId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds; AUTH_KEYS_UNAVAILABLE: the platform's signing keys (JWT_JWKS_URL) cannot be read and none were read before; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+        };
+    };
+    ModeratorPayoutsController_setDetails: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PayoutDetailsRequestDto"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayoutDetailsDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED, MALFORMED_JSON, or INVALID_IBAN; MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels; VALIDATION_FAILED: a NUL character (\u0000) in the body; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description Only for: moderator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description USER_ERASED */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the limit of the route (64 kB; the webhook 1 MB) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json, or is compressed (Content-Encoding) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure, logged with the correlationId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds; AUTH_KEYS_UNAVAILABLE: the platform's signing keys (JWT_JWKS_URL) cannot be read and none were read before; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+        };
+    };
+    ModeratorPayoutsController_statement: {
+        parameters: {
+            query?: {
+                format?: "json" | "csv" | "pdf";
+                /** @description The language of the labels; else Accept-Language; else English */
+                lang?: "en" | "fr";
+            };
+            header?: never;
+            path: {
+                /** @description A UTC month, YYYY-MM */
+                month: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatementDto"];
+                    "text/csv": string;
+                    "application/pdf": string;
+                };
+            };
+            /** @description VALIDATION_FAILED, or MONTH_IN_FUTURE; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4012,6 +5948,124 @@ export interface operations {
             };
         };
     };
+    AdminGrantsController_grant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GrantRequestDto"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GrantResponseDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED or MALFORMED_JSON; MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels; VALIDATION_FAILED: a NUL character (\u0000) in the body; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description Only for: admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description PROFILE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the limit of the route (64 kB; the webhook 1 MB) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json, or is compressed (Content-Encoding) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description NOT_A_CLIENT, or IDEMPOTENCY_KEY_REUSED with a different request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure, logged with the correlationId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds; AUTH_KEYS_UNAVAILABLE: the platform's signing keys (JWT_JWKS_URL) cannot be read and none were read before; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+        };
+    };
     PlatformEventsController_list: {
         parameters: {
             query?: {
@@ -4237,7 +6291,7 @@ export interface operations {
                     "application/json": components["schemas"]["IntegrationUserDto"];
                 };
             };
-            /** @description VALIDATION_FAILED; MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels; VALIDATION_FAILED: a NUL character (\u0000) in the body; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
+            /** @description VALIDATION_FAILED, or INVALID_IBAN: the payout IBAN fails its check (nothing is written); MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels; VALIDATION_FAILED: a NUL character (\u0000) in the body; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4565,6 +6619,115 @@ export interface operations {
             };
             /** @description USER_NOT_FOUND or PROFILE_NOT_FOUND; NOT_FOUND: INTEGRATION_TOKEN is not set on this service, so the integration routes do not exist */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: over the budget of the caller (user, the platform's backend on /integration, or client address without a valid token); retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description INTERNAL_ERROR: an unexpected failure, logged with the correlationId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the instance is draining; retry (another instance answers). DATABASE_BUSY: no database connection came free within 10 s, or the database is unreachable; nothing was done, retry after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+        };
+    };
+    IntegrationController_grant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GrantRequestDto"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GrantResponseDto"];
+                };
+            };
+            /** @description VALIDATION_FAILED; MALFORMED_JSON: the body is not valid JSON; BODY_TOO_DEEP: nested deeper than 32 levels; VALIDATION_FAILED: a NUL character (\u0000) in the body; VALIDATION_FAILED: the URL is not UTF-8 once percent-decoded, or holds a NUL character (%00) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description UNAUTHORIZED: no INTEGRATION_TOKEN, or not one of the configured ones (a user JWT is refused too) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description PROFILE_NOT_FOUND; NOT_FOUND: INTEGRATION_TOKEN is not set on this service, so the integration routes do not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over the limit of the route (64 kB; the webhook 1 MB) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json, or is compressed (Content-Encoding) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description NOT_A_CLIENT, or IDEMPOTENCY_KEY_REUSED with a different request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

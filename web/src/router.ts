@@ -11,6 +11,8 @@ export type Route =
   | { page: 'success'; sessionId: string | null }
   | { page: 'purchases' }
   | { page: 'moderator' }
+  | { page: 'money' }
+  | { page: 'admin-payouts' }
   | { page: 'not-found' };
 
 export function parseRoute(url: URL): Route {
@@ -18,6 +20,8 @@ export function parseRoute(url: URL): Route {
   if (path === '/') return { page: 'home' };
   if (path === '/purchases') return { page: 'purchases' };
   if (path === '/moderator') return { page: 'moderator' };
+  if (path === '/moderator/money') return { page: 'money' };
+  if (path === '/admin/payouts') return { page: 'admin-payouts' };
   if (path === '/profile-points/success') return { page: 'success', sessionId: url.searchParams.get('session_id') };
   const packs = /^\/profile\/([^/]+)\/points$/.exec(path);
   if (packs !== null) return { page: 'packs', profileId: decodeURIComponent(packs[1]), cancelled: url.searchParams.get('checkout') === 'cancelled' };

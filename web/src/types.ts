@@ -44,6 +44,18 @@ export type EarningEntry = Schemas['EarningEntryDto'];
 /** GET /moderators/me/points */
 export type ModeratorPoints = Schemas['ModeratorPointsDto'];
 
+/** Money per currency on GET /moderators/me/points. */
+export type ModeratorMoney = Schemas['ModeratorMoneyDto'];
+
+/** GET and PUT /moderators/me/payout-details */
+export type MyPayoutDetails = Schemas['MyPayoutDetailsDto'];
+export type PayoutDetails = Schemas['PayoutDetailsDto'];
+export type PayoutDetailsRequest = Schemas['PayoutDetailsRequestDto'];
+
+/** POST and GET /admin/payout-runs */
+export type PayoutRun = Schemas['PayoutRunDto'];
+export type Payout = Schemas['PayoutDto'];
+
 /** GET /dev/demo-session: development only, so absent from the (production) OpenAPI document. */
 export interface DemoSession {
   profileId: string;

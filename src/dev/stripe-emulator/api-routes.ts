@@ -35,6 +35,7 @@ export function apiRoutes(engine: StripeEngine, webhooks: WebhookDispatcher): Ro
     .on('GET', '/v1/payment_intents/:id', ({ query }, { id }) => json(expandPaymentIntent(engine, engine.paymentIntent(id), readExpand(query))))
     .on('GET', '/v1/charges/:id', (_, { id }) => json(engine.charge(id)))
     .on('GET', '/v1/disputes/:id', (_, { id }) => json(engine.dispute(id)))
+    .on('GET', '/v1/radar/early_fraud_warnings/:id', (_, { id }) => json(engine.earlyFraudWarningById(id)))
     .on('GET', '/v1/events/:id', (_, { id }) => json(engine.event(id)));
 }
 

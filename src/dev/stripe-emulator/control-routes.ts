@@ -20,6 +20,7 @@ export function controlRoutes(engine: StripeEngine, webhooks: WebhookDispatcher)
       return publish(engine.refund(input).events);
     })
     .on('POST', '/_emulator/charges/:id/dispute', (_, { id }) => publish(engine.createDispute(id).events))
+    .on('POST', '/_emulator/charges/:id/early-fraud-warning', (_, { id }) => publish(engine.createEarlyFraudWarning(id).events))
     .on('POST', '/_emulator/disputes/:id/close', ({ body }, { id }) => publish(engine.closeDispute(id, body.requiredString('status')).events))
     .on('POST', '/_emulator/events/:id/redeliver', async (_, { id }) => {
       const event = engine.event(id);

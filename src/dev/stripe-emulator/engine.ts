@@ -8,6 +8,7 @@ import {
   CheckoutLineItemObject,
   CheckoutSessionObject,
   DisputeObject,
+  EarlyFraudWarningObject,
   Metadata,
   PaymentIntentObject,
   RefundObject,
@@ -68,6 +69,7 @@ export class StripeEngine {
   private readonly charges = new Map<string, ChargeObject>();
   private readonly refunds = new Map<string, RefundObject>();
   private readonly disputes = new Map<string, DisputeObject>();
+  private readonly fraudWarnings = new Map<string, EarlyFraudWarningObject>();
   private readonly eventLog: StripeEventObject[] = [];
   private readonly clock: () => number;
 
@@ -298,6 +300,49 @@ export class StripeEngine {
     if (dispute.status !== 'needs_response') throw StripeApiError.invalid(`Dispute ${id} is already closed (${dispute.status}).`);
     dispute.status = status;
     return { object: dispute, events: [this.emit('charge.dispute.closed', dispute)] };
+  }
+
+  earlyFraudWarningById(id: string): EarlyFraudWarningObject {
+    return lookup(this.fraudWarnings, 'radar.early_fraud_warning', id);
+  }
+
+  /**
+   * The card's issuer reports a succeeded charge as likely fraud (Radar's early fraud warning), days
+   * before the cardholder would dispute it. One per charge; `actionable` while the charge can still
+   * be refunded (neither fully refunded nor disputed).
+   */
+  createEarlyFraudWarning(chargeOrPaymentIntentId: string): Transition<EarlyFraudWarningObject> {
+    const charge = chargeOrPaymentIntentId.startsWith('pi_')
+      ? this.chargeFor({ paymentIntent: chargeOrPaymentIntentId })
+      : this.charge(chargeOrPaymentIntentId);
+    if (charge.status !== 'succeeded') {
+      throw StripeApiError.invalid(`Charge ${charge.id} has status ${charge.status}; only succeeded charges get early fraud warnings.`);
+    }
+    if (this.fraudWarningOf(charge.id) !== undefined) throw StripeApiError.invalid(`Charge ${charge.id} already has an early fraud warning.`);
+    const warning: EarlyFraudWarningObject = {
+      id: newId('issfr_'),
+      object: 'radar.early_fraud_warning',
+      actionable: !charge.refunded && !charge.disputed,
+      charge: charge.id,
+      payment_intent: charge.payment_intent,
+      fraud_type: 'made_with_stolen_card',
+      created: this.clock(),
+      livemode: false,
+    };
+    this.fraudWarnings.set(warning.id, warning);
+    return { object: warning, events: [this.emit('radar.early_fraud_warning.created', warning)] };
+  }
+
+  /** The succeeded charge of a completed session, if any. */
+  paidCharge(sessionId: string): ChargeObject | undefined {
+    const session = this.findSession(sessionId);
+    const paymentIntent = session?.payment_intent ? this.paymentIntents.get(session.payment_intent) : undefined;
+    const charge = paymentIntent?.latest_charge ? this.charges.get(paymentIntent.latest_charge) : undefined;
+    return session?.status === 'complete' && charge?.status === 'succeeded' ? charge : undefined;
+  }
+
+  fraudWarningOf(chargeId: string): EarlyFraudWarningObject | undefined {
+    return [...this.fraudWarnings.values()].find((warning) => warning.charge === chargeId);
   }
 
   recordEvent(type: string, object: StripeEventDataObject): StripeEventObject {

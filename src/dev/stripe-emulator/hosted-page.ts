@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { formatAmount } from './money';
-import { CheckoutLineItemObject, CheckoutSessionObject } from './objects';
+import { ChargeObject, CheckoutLineItemObject, CheckoutSessionObject } from './objects';
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -95,6 +95,26 @@ export function renderBankTransferPage(session: CheckoutSessionObject): string {
 <form method="post" action="${action('transfer-arrives')}"><button class="primary" type="submit">The transfer arrives</button></form>
 <form method="post" action="${action('transfer-fails')}"><button type="submit">The transfer fails</button></form>
 <p class="muted">Session ${escapeHtml(session.id)}</p>`,
+  );
+}
+
+/**
+ * A session paid and done: this page plays the card's bank, which may report the charge as likely
+ * fraud days later (Radar's early fraud warning), before any dispute.
+ */
+export function renderPaidPage(session: CheckoutSessionObject, charge: ChargeObject, warned: boolean, continueUrl: string): string {
+  const action = (step: string) => escapeHtml(`${encodeURIComponent(session.id)}/${step}`);
+  const report = warned
+    ? `<p>The card's bank reported this charge as likely fraud: the early fraud warning was sent.</p>`
+    : `<p>Play the card's bank: it may report the charge as likely fraud, days before the cardholder disputes it.</p>
+<form method="post" action="${action('fraud-warning')}"><button type="submit">The bank reports fraud (early fraud warning)</button></form>`;
+  return layout(
+    'Payment completed',
+    `<h1>Payment completed</h1>
+<p class="total">${escapeHtml(formatAmount(charge.amount, charge.currency))}</p>
+${report}
+<p><a href="${escapeHtml(continueUrl)}">Continue</a></p>
+<p class="muted">Session ${escapeHtml(session.id)} · charge ${escapeHtml(charge.id)}</p>`,
   );
 }
 

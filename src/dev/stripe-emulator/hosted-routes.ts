@@ -1,5 +1,5 @@
 import { StripeEngine } from './engine';
-import { renderBankTransferPage, renderCheckoutPage, renderNoticePage } from './hosted-page';
+import { renderBankTransferPage, renderCheckoutPage, renderNoticePage, renderPaidPage } from './hosted-page';
 import { CheckoutSessionObject } from './objects';
 import { html, HtmlReply, redirect, Reply, Router } from './router';
 import { WebhookDispatcher } from './webhooks';
@@ -28,6 +28,11 @@ export function hostedRoutes(engine: StripeEngine, webhooks: WebhookDispatcher):
       if (awaiting !== undefined && engine.awaitsAsyncPayment(id)) {
         return html(renderBankTransferPage(awaiting), 200, originsOf([successUrl(awaiting)]));
       }
+      const charge = engine.paidCharge(id);
+      if (awaiting !== undefined && charge !== undefined) {
+        const warned = engine.fraudWarningOf(charge.id) !== undefined;
+        return Promise.resolve(html(renderPaidPage(awaiting, charge, warned, successUrl(awaiting)), 200, originsOf([successUrl(awaiting)])));
+      }
       return whenOpen(id, (session) => {
         const exits = [successUrl(session), session.cancel_url ?? engine.checkoutUrl(id)];
         return Promise.resolve(html(renderCheckoutPage(session, engine.lineItems(id)), 200, originsOf(exits)));
@@ -37,6 +42,13 @@ export function hostedRoutes(engine: StripeEngine, webhooks: WebhookDispatcher):
     .on('POST', '/c/pay/:id/pay-later', (_, { id }) => pay(id, true))
     .on('POST', '/c/pay/:id/transfer-arrives', (_, { id }) => settle(id, true))
     .on('POST', '/c/pay/:id/transfer-fails', (_, { id }) => settle(id, false))
+    // The paid session's page plays the card's bank: it reports the charge as likely fraud.
+    .on('POST', '/c/pay/:id/fraud-warning', (_, { id }) => {
+      const session = engine.findSession(id);
+      const charge = engine.paidCharge(id);
+      if (session === undefined || charge === undefined || engine.fraudWarningOf(charge.id) !== undefined) return Promise.resolve(unavailable(id, session));
+      return webhooks.publish(engine.createEarlyFraudWarning(charge.id).events).then(() => redirect(engine.checkoutUrl(id)));
+    })
     .on('POST', '/c/pay/:id/cancel', (_, { id }) =>
       whenOpen(id, async (session) => {
         await webhooks.publish(engine.expireSession(id));

@@ -10,6 +10,7 @@ export type {
   CheckoutSessionStatus,
   DisputeObject,
   DisputeStatus,
+  EarlyFraudWarningObject,
   Metadata,
   PaymentIntentObject,
   PaymentIntentStatus,

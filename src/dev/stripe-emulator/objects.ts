@@ -127,10 +127,23 @@ export interface DisputeObject {
   livemode: false;
 }
 
+/** Radar's early fraud warning: the card's issuer reports the charge as likely fraud. */
+export interface EarlyFraudWarningObject {
+  id: string;
+  object: 'radar.early_fraud_warning';
+  actionable: boolean;
+  charge: string;
+  payment_intent: string;
+  fraud_type: 'made_with_stolen_card';
+  created: number;
+  livemode: false;
+}
+
 export type StripeEventDataObject =
   | CheckoutSessionObject
   | ChargeObject
   | DisputeObject
+  | EarlyFraudWarningObject
   | { readonly [key: string]: unknown };
 
 export interface StripeEventObject<T = StripeEventDataObject> {

@@ -108,6 +108,11 @@ export class StripeEmulator {
     return this.publish(() => this.engine.createDispute(chargeId).events);
   }
 
+  /** The card's bank reports a charge (or PaymentIntent) as likely fraud: `radar.early_fraud_warning.created`. */
+  earlyFraudWarning(chargeId: string): Promise<WebhookDelivery[]> {
+    return this.publish(() => this.engine.createEarlyFraudWarning(chargeId).events);
+  }
+
   closeDispute(disputeId: string, status: 'won' | 'lost'): Promise<WebhookDelivery[]> {
     return this.publish(() => this.engine.closeDispute(disputeId, status).events);
   }

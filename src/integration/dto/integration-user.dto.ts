@@ -1,7 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf, ValidateNested } from 'class-validator';
 import { MAX_EMAIL_LENGTH, MAX_NAME_LENGTH } from '../../auth/platform-claims';
 import { ID_PATTERN } from '../../common/ids';
+import { PayoutDetailsRequestDto } from '../../payouts/dto/payouts.dto';
 import { Role } from '../../users/user-role';
 
 const ROLES = Object.values(Role);
@@ -34,7 +36,16 @@ export class PlatformUserFieldsDto {
   email?: string | null;
 }
 
-export class PutIntegrationUserDto extends PlatformUserFieldsDto {}
+export class PutIntegrationUserDto extends PlatformUserFieldsDto {
+  @ApiPropertyOptional({
+    type: PayoutDetailsRequestDto,
+    description: "A moderator's bank account for payouts (IBAN checked, mod 97); applies from the next payout run and alerts the admins. Absent: kept as stored",
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => PayoutDetailsRequestDto)
+  payout?: PayoutDetailsRequestDto;
+}
 
 export class IntegrationUserDto {
   @ApiProperty({ type: String, example: '4021' })

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { ModeratorMoneyDto } from '../../payouts/dto/payouts.dto';
 import { TransferKind } from '../../points/transfer-kind';
 
 export class EarningEntryDto {
@@ -51,6 +52,12 @@ export class ModeratorPointsDto {
 
   @ApiProperty({ type: 'integer', example: 14, description: 'Days an earning stays pending (EARNINGS_MATURITY_DAYS)' })
   maturityDays: number;
+
+  @ApiProperty({
+    type: [ModeratorMoneyDto],
+    description: "The money of these earnings per currency: the moderator's share of what clients paid (MODERATOR_SHARE_BPS), pending, available, paid",
+  })
+  money: ModeratorMoneyDto[];
 
   @ApiProperty({ type: EarningsPageDto, description: 'Transfers to and from the moderator account, newest first; limit/cursor page through it' })
   history: EarningsPageDto;

@@ -59,7 +59,8 @@ The service receives no events: a client message over ${limits.maxMessageBytes} 
 
 **Receiving.** The event name is the notification type; the payload is the stored notification's
 payload plus its \`id\`. A user receives only their own notifications: moderators \`points.purchased\`,
-\`points.reversed\`, \`points.restored\`; clients \`purchase.completed\`, \`payment.failed\`.
+\`points.reversed\`, \`points.restored\`; clients \`purchase.completed\`, \`payment.failed\`; every admin
+\`fraud_warning.created\` and \`payout_details.changed\`.
 
 **Resuming.** Ids increase. Keep the highest \`id\` received and reconnect with
 \`auth.lastNotificationId\` set to it: the stored notifications after it are sent first, in id order,
@@ -98,7 +99,9 @@ export function buildAsyncApiDocument(server: AsyncApiServer, limits: SocketLimi
         name: type,
         title: type,
         summary: NOTIFICATIONS[type].summary,
-        description: `Sent to the ${NOTIFICATIONS[type].audience} concerned (room \`user:<id>\`).`,
+        description: NOTIFICATIONS[type].recipient
+          ? `Sent to the ${NOTIFICATIONS[type].audience} concerned (room \`user:<id>\`).`
+          : 'Sent to every admin (each in their room `user:<id>`).',
         contentType: 'application/json',
         payload: { $ref: `#/components/schemas/${schemaName(type)}` },
         examples: [{ name: `${type} example`, payload: exampleOf(type) }],

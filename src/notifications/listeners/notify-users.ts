@@ -56,7 +56,29 @@ export class NotifyClientWhenPaymentFailed {
   }
 }
 
+@Injectable()
+export class NotifyAdminsWhenFraudWarningCreated {
+  constructor(private readonly notifier: Notifier) {}
+
+  @OnIntegrationEvent('fraud_warning.created')
+  handle(event: Published<'fraud_warning.created'>): Promise<void> {
+    return this.notifier.notify('fraud_warning.created', event);
+  }
+}
+
+@Injectable()
+export class NotifyAdminsWhenPayoutDetailsChanged {
+  constructor(private readonly notifier: Notifier) {}
+
+  @OnIntegrationEvent('payout_details.changed')
+  handle(event: Published<'payout_details.changed'>): Promise<void> {
+    return this.notifier.notify('payout_details.changed', event);
+  }
+}
+
 export const NOTIFICATION_LISTENERS = [
+  NotifyAdminsWhenFraudWarningCreated,
+  NotifyAdminsWhenPayoutDetailsChanged,
   NotifyModeratorWhenPointsPurchased,
   NotifyClientWhenPurchaseCompleted,
   NotifyModeratorWhenPointsReversed,

@@ -1,7 +1,7 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { bigintNumber } from '../../common/columns';
 import { decimalAmountSql } from '../../common/currencies';
-import { TransactionStatus, DisputeStatus } from '../purchase-status';
+import { DisputeStatus, FraudWarningStatus, TransactionStatus } from '../purchase-status';
 
 /** One checkout of one pack (table name kept from the original system). */
 @Entity({ name: 'profile_point_transactions' })
@@ -85,6 +85,21 @@ export class PointTransaction {
 
   @Column('timestamptz', { name: 'credited_at', nullable: true })
   creditedAt: Date | null;
+
+  /** Stripe's early fraud warning about the charge (`issfr_…`), the latest one. */
+  @Column('text', { name: 'fraud_warning_id', nullable: true })
+  fraudWarningId: string | null;
+
+  /** `active` while the warning holds the purchase (frozen points, money out of payouts). */
+  @Column('text', { name: 'fraud_warning_status', nullable: true })
+  fraudWarningStatus: FraudWarningStatus | null;
+
+  @Column('timestamptz', { name: 'fraud_warned_at', nullable: true })
+  fraudWarnedAt: Date | null;
+
+  /** What EFW_AUTO_REFUND asked Stripe to refund for the warning (the unspent points' share of the price). */
+  @Column('bigint', { name: 'fraud_refund_cents', nullable: true, transformer: bigintNumber })
+  fraudRefundCents: number | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

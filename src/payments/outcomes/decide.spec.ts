@@ -1,5 +1,5 @@
-import { DisputeStatus, TransactionStatus } from '../purchase-status';
-import { decide, Decision, PurchaseState, SessionOutcomeTrigger, StripeFact } from './decide';
+import { DisputeStatus, FraudWarningStatus, TransactionStatus } from '../purchase-status';
+import { decide, Decision, fraudRefundCents, netPaidCents, PurchaseState, SessionOutcomeTrigger, StripeFact } from './decide';
 
 const NOW = new Date('2026-03-04T05:06:07.000Z');
 
@@ -18,6 +18,8 @@ function purchase(state: Partial<PurchaseState> = {}): PurchaseState {
     disputeId: null,
     disputeStatus: null,
     failureReason: null,
+    fraudWarningId: null,
+    fraudWarningStatus: null,
     ...state,
   });
 }
@@ -183,7 +185,7 @@ describe(decide.name, () => {
       expect(decide(credited(), refund(300), NOW)).toEqual({
         outcome: 'partially_refunded',
         changes: { stripeChargeId: 'ch_1', stripeAmountRefundedCents: 300, refundedPoints: 151 },
-        effects: [{ kind: 'reverse', points: 151, reason: 'refund', reversalKey: 'refund:42:300' }],
+        effects: [{ kind: 'reverse', points: 151, reason: 'refund', reversalKey: 'refund:42:300', netPaidCents: 699 }],
       });
     });
 
@@ -191,7 +193,7 @@ describe(decide.name, () => {
       expect(decide(credited({ stripeAmountRefundedCents: 300, refundedPoints: 151 }), refund(600), NOW)).toEqual({
         outcome: 'partially_refunded',
         changes: { stripeChargeId: 'ch_1', stripeAmountRefundedCents: 600, refundedPoints: 301 },
-        effects: [{ kind: 'reverse', points: 150, reason: 'refund', reversalKey: 'refund:42:600' }],
+        effects: [{ kind: 'reverse', points: 150, reason: 'refund', reversalKey: 'refund:42:600', netPaidCents: 399 }],
       });
     });
 
@@ -199,7 +201,7 @@ describe(decide.name, () => {
       expect(decide(credited(), refund(999), NOW)).toEqual({
         outcome: 'refunded',
         changes: { stripeChargeId: 'ch_1', stripeAmountRefundedCents: 999, refundedPoints: 500, status: TransactionStatus.Refunded },
-        effects: [{ kind: 'reverse', points: 500, reason: 'refund', reversalKey: 'refund:42:999' }],
+        effects: [{ kind: 'reverse', points: 500, reason: 'refund', reversalKey: 'refund:42:999', netPaidCents: 0 }],
       });
     });
 
@@ -207,13 +209,13 @@ describe(decide.name, () => {
       expect(decide(credited({ stripeAmountRefundedCents: 300, refundedPoints: 151 }), refund(999), NOW)).toEqual({
         outcome: 'refunded',
         changes: { stripeChargeId: 'ch_1', stripeAmountRefundedCents: 999, refundedPoints: 500, status: TransactionStatus.Refunded },
-        effects: [{ kind: 'reverse', points: 349, reason: 'refund', reversalKey: 'refund:42:999' }],
+        effects: [{ kind: 'reverse', points: 349, reason: 'refund', reversalKey: 'refund:42:999', netPaidCents: 0 }],
       });
     });
 
     it('measures the share against what Stripe said was paid, else against the price', () => {
       expect(decide(credited({ stripeAmountPaidCents: 600 }), refund(300), NOW).effects).toEqual([
-        { kind: 'reverse', points: 250, reason: 'refund', reversalKey: 'refund:42:300' },
+        { kind: 'reverse', points: 250, reason: 'refund', reversalKey: 'refund:42:300', netPaidCents: 300 },
       ]);
       expect(decide(credited({ stripeAmountPaidCents: null }), refund(999), NOW).outcome).toBe('refunded');
     });
@@ -222,7 +224,7 @@ describe(decide.name, () => {
       expect(decide(credited({ disputedPoints: 200, disputeId: 'dp_1', disputeStatus: DisputeStatus.Lost }), refund(999), NOW)).toEqual({
         outcome: 'refunded',
         changes: { stripeChargeId: 'ch_1', stripeAmountRefundedCents: 999, refundedPoints: 300, status: TransactionStatus.Refunded },
-        effects: [{ kind: 'reverse', points: 300, reason: 'refund', reversalKey: 'refund:42:999' }],
+        effects: [{ kind: 'reverse', points: 300, reason: 'refund', reversalKey: 'refund:42:999', netPaidCents: 0 }],
       });
     });
 
@@ -269,7 +271,7 @@ describe(decide.name, () => {
       expect(decide(credited(), disputeCreated(), NOW)).toEqual({
         outcome: 'disputed',
         changes: { disputeId: 'dp_1', disputeStatus: DisputeStatus.Open, disputedPoints: 500, stripeChargeId: 'ch_1' },
-        effects: [{ kind: 'reverse', points: 500, reason: 'dispute', reversalKey: 'dispute:dp_1' }],
+        effects: [{ kind: 'reverse', points: 500, reason: 'dispute', reversalKey: 'dispute:dp_1', netPaidCents: 0 }],
       });
     });
 
@@ -277,7 +279,7 @@ describe(decide.name, () => {
       expect(decide(credited({ refundedPoints: 151, stripeAmountRefundedCents: 300 }), disputeCreated('dp_2', { id: 'ch_7' }), NOW)).toEqual({
         outcome: 'disputed',
         changes: { disputeId: 'dp_2', disputeStatus: DisputeStatus.Open, disputedPoints: 349, stripeChargeId: 'ch_7' },
-        effects: [{ kind: 'reverse', points: 349, reason: 'dispute', reversalKey: 'dispute:dp_2' }],
+        effects: [{ kind: 'reverse', points: 349, reason: 'dispute', reversalKey: 'dispute:dp_2', netPaidCents: 0 }],
       });
     });
 
@@ -297,7 +299,7 @@ describe(decide.name, () => {
       expect(decide(open(), disputeClosed(status), NOW)).toEqual({
         outcome: 'dispute_won',
         changes: { disputeStatus: DisputeStatus.Won, disputedPoints: 0 },
-        effects: [{ kind: 'restore', points: 349, restoreKey: 'dispute-won:dp_1', reversalKey: 'dispute:dp_1' }],
+        effects: [{ kind: 'restore', points: 349, restoreKey: 'dispute-won:dp_1', reversalKey: 'dispute:dp_1', netPaidCents: 999 }],
       });
     });
 
@@ -337,7 +339,7 @@ describe(decide.name, () => {
         expect(decision).toEqual({
           outcome: 'dispute_lost',
           changes: { disputeId: 'dp_1', stripeChargeId: 'ch_1', disputeStatus: DisputeStatus.Lost, disputedPoints: 349 },
-          effects: [{ kind: 'reverse', points: 349, reason: 'dispute', reversalKey: 'dispute:dp_1' }],
+          effects: [{ kind: 'reverse', points: 349, reason: 'dispute', reversalKey: 'dispute:dp_1', netPaidCents: 0 }],
         });
         expect(decide({ ...credited(), ...decision.changes }, disputeCreated(), NOW)).toEqual(unchanged('already_applied'));
       });
@@ -346,6 +348,128 @@ describe(decide.name, () => {
         expect(decide(purchase(), disputeClosed('won'), NOW)).toEqual({ outcome: 'not_credited', changes: {}, effects: [{ kind: 'retry_later' }] });
         expect(decide(purchase({ status: TransactionStatus.Expired }), disputeClosed('lost'), NOW)).toEqual(unchanged('not_credited'));
       });
+    });
+  });
+
+  describe('radar.early_fraud_warning.created', () => {
+    const warning = (id = 'issfr_1', autoRefund = false): StripeFact => ({
+      kind: 'early_fraud_warning',
+      warning: { id, charge: 'ch_1', fraud_type: 'made_with_stolen_card' },
+      autoRefund,
+    });
+    const held = (state: Partial<PurchaseState> = {}) =>
+      credited({ fraudWarningId: 'issfr_1', fraudWarningStatus: FraudWarningStatus.Active, stripeChargeId: 'ch_1', ...state } as Partial<PurchaseState>);
+
+    it.each([false, true])('holds a credited purchase: frozen, and the freeze carries EFW_AUTO_REFUND=%s', (autoRefund) => {
+      expect(decide(credited(), warning('issfr_1', autoRefund), NOW)).toEqual({
+        outcome: 'frozen',
+        changes: { fraudWarningId: 'issfr_1', fraudWarningStatus: FraudWarningStatus.Active, fraudWarnedAt: NOW, stripeChargeId: 'ch_1' },
+        effects: [{ kind: 'freeze', warningId: 'issfr_1', fraudType: 'made_with_stolen_card', autoRefund }],
+      });
+    });
+
+    it('on a pending purchase: retry later; on one never credited: not credited', () => {
+      expect(decide(purchase(), warning(), NOW)).toEqual({ outcome: 'not_credited', changes: {}, effects: [{ kind: 'retry_later' }] });
+      expect(decide(purchase({ status: TransactionStatus.Failed }), warning(), NOW)).toEqual(unchanged('not_credited'));
+    });
+
+    it('the same warning again, or another one while the first holds: already applied', () => {
+      expect(decide(held(), warning('issfr_1'), NOW)).toEqual(unchanged('already_applied'));
+      expect(decide(held(), warning('issfr_2'), NOW)).toEqual(unchanged('already_applied'));
+    });
+
+    it('a new warning after the first was released holds the purchase again', () => {
+      expect(decide(held({ fraudWarningStatus: FraudWarningStatus.Released }), warning('issfr_2'), NOW).outcome).toBe('frozen');
+    });
+
+    it.each([
+      ['fully refunded', credited({ status: TransactionStatus.Refunded, stripeAmountRefundedCents: 999, refundedPoints: 500 })],
+      ['held by an open dispute', credited({ disputeId: 'dp_1', disputeStatus: DisputeStatus.Open, disputedPoints: 500 })],
+      ['lost to a dispute', credited({ disputeId: 'dp_1', disputeStatus: DisputeStatus.Lost, disputedPoints: 500 })],
+    ])('about a purchase %s: nothing left to hold, already final', (_label, state) => {
+      expect(decide(state, warning(), NOW)).toEqual(unchanged('already_final'));
+    });
+
+    it('a refund of a held purchase ends the hold after reversing its points', () => {
+      expect(decide(held(), refund(300), NOW)).toEqual({
+        outcome: 'partially_refunded',
+        changes: { stripeChargeId: 'ch_1', stripeAmountRefundedCents: 300, refundedPoints: 151, fraudWarningStatus: FraudWarningStatus.Refunded },
+        effects: [{ kind: 'reverse', points: 151, reason: 'refund', reversalKey: 'refund:42:300', netPaidCents: 699 }, { kind: 'unfreeze' }],
+      });
+    });
+
+    it('a refund already applied does not end the hold', () => {
+      expect(decide(held({ stripeAmountRefundedCents: 300, refundedPoints: 151 }), refund(300), NOW)).toEqual(unchanged('already_applied'));
+    });
+
+    it('a dispute of a held purchase, opened or closed lost first, ends the hold', () => {
+      const created = decide(held(), disputeCreated(), NOW);
+      expect([created.outcome, created.changes.fraudWarningStatus, created.effects.map((effect) => effect.kind)]).toEqual([
+        'disputed',
+        FraudWarningStatus.Disputed,
+        ['reverse', 'unfreeze'],
+      ]);
+      const lostFirst = decide(held(), disputeClosed('lost'), NOW);
+      expect([lostFirst.outcome, lostFirst.changes.fraudWarningStatus, lostFirst.effects.map((effect) => effect.kind)]).toEqual([
+        'dispute_lost',
+        FraudWarningStatus.Disputed,
+        ['reverse', 'unfreeze'],
+      ]);
+    });
+
+    it('a released warning is not ended again by a later refund', () => {
+      const decision = decide(held({ fraudWarningStatus: FraudWarningStatus.Released }), refund(999), NOW);
+      expect(decision.changes.fraudWarningStatus).toBeUndefined();
+      expect(decision.effects).toEqual([expect.objectContaining({ kind: 'reverse' })]);
+    });
+  });
+
+  describe(fraudRefundCents.name, () => {
+    it.each([
+      ['every point unspent: the whole price', {}, 500, 999],
+      ['400 of 500 unspent: ⌊400 × 999 ÷ 500⌋, whose reversal is ⌈500 × 799 ÷ 999⌉ = 400 points', {}, 400, 799],
+      ['1 point unspent', {}, 1, 1],
+      ['none unspent: nothing', {}, 0, 0],
+      ['after a refund of 3.00 € (151 points): up to the whole price again', { stripeAmountRefundedCents: 300, refundedPoints: 151 }, 349, 699],
+      ['after a refund, part unspent: ⌊(151 + 100) × 999 ÷ 500⌋ − 300', { stripeAmountRefundedCents: 300, refundedPoints: 151 }, 100, 201],
+      ['fully refunded: nothing', { stripeAmountRefundedCents: 999, refundedPoints: 500 }, 500, 0],
+      ['a three-decimal currency: down to its step of 10', { currency: 'kwd', amountCents: 5120, stripeAmountPaidCents: 5120 }, 333, 3400],
+    ] as const)('%s', (_label, state, unspent, expected) => {
+      const sut = credited(state);
+      const refunded = fraudRefundCents(sut, unspent);
+      expect(refunded).toBe(expected);
+      // Its reversal never takes back more points than were unspent: the invariant, checked through decide itself.
+      if (refunded > 0) {
+        const reversal = decide(sut, refund(sut.stripeAmountRefundedCents + refunded), NOW).effects.find((effect) => effect.kind === 'reverse');
+        expect(reversal && 'points' in reversal ? reversal.points : 0).toBeLessThanOrEqual(unspent);
+      }
+    });
+
+    it('never refunds so much that its reversal exceeds the unspent points, for any price, points and unspent count', () => {
+      for (const [points, price] of [[100, 299], [500, 999], [1000, 1699], [7, 1000], [1000, 7]] as const) {
+        for (let unspent = 0; unspent <= points; unspent += Math.max(1, Math.floor(points / 37))) {
+          const sut = credited({ pointsAmount: points, amountCents: price, stripeAmountPaidCents: price });
+          const refunded = fraudRefundCents(sut, unspent);
+          const reversal = refunded === 0 ? 0 : (decide(sut, refund(refunded), NOW).effects[0] as { points: number }).points;
+          expect({ points, price, unspent, over: reversal > unspent }).toEqual({ points, price, unspent, over: false });
+          // And it is the largest such refund: one cent more would take back more (or there is nothing more to refund).
+          if (refunded < price && refunded > 0) {
+            const more = (decide(sut, refund(refunded + 1), NOW).effects[0] as { points: number }).points;
+            expect(more).toBeGreaterThan(unspent);
+          }
+        }
+      }
+    });
+  });
+
+  describe(netPaidCents.name, () => {
+    it('is what Stripe took less refunds, and nothing while a dispute holds or took the purchase', () => {
+      expect(netPaidCents(credited())).toBe(999);
+      expect(netPaidCents(credited({ stripeAmountRefundedCents: 850 }))).toBe(149);
+      expect(netPaidCents(credited({ stripeAmountPaidCents: null, amountCents: 1699, stripeAmountRefundedCents: 850 }))).toBe(849);
+      expect(netPaidCents(credited({ disputeStatus: DisputeStatus.Open }))).toBe(0);
+      expect(netPaidCents(credited({ disputeStatus: DisputeStatus.Lost }))).toBe(0);
+      expect(netPaidCents(credited({ disputeStatus: DisputeStatus.Won, stripeAmountRefundedCents: 100 }))).toBe(899);
     });
   });
 

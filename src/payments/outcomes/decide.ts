@@ -1,7 +1,8 @@
 import type Stripe from 'stripe';
 import type { PaymentFailureReason, ReversalReason } from '../../events/event-map';
 import type { PointTransaction } from '../entities/point-transaction.entity';
-import { CHECKOUT_SESSION_NOT_CREATED, DisputeStatus, TransactionStatus } from '../purchase-status';
+import { chargeableStep } from '../../common/currencies';
+import { CHECKOUT_SESSION_NOT_CREATED, DisputeStatus, FraudWarningStatus, TransactionStatus } from '../purchase-status';
 import type { PurchaseColumns } from '../purchases.repository';
 
 export type SessionOutcomeTrigger =
@@ -25,7 +26,8 @@ export type Outcome =
   | 'dispute_lost'
   | 'already_applied'
   | 'not_credited'
-  | 'unknown_transaction';
+  | 'unknown_transaction'
+  | 'frozen';
 
 /** What a decision reads of a purchase: its current state, as locked by the caller. */
 export type PurchaseState = Readonly<
@@ -43,8 +45,17 @@ export type PurchaseState = Readonly<
     | 'disputeId'
     | 'disputeStatus'
     | 'failureReason'
+    | 'fraudWarningId'
+    | 'fraudWarningStatus'
   >
 >;
+
+/** Stripe's `radar.early_fraud_warning` object, the fields a decision reads. */
+export interface EarlyFraudWarning {
+  id: string;
+  charge: string | { id: string };
+  fraud_type?: string | null;
+}
 
 /** One thing Stripe says about a payment, with only the fields a decision reads. */
 export type StripeFact =
@@ -55,7 +66,9 @@ export type StripeFact =
     }
   | { kind: 'refund'; charge: Pick<Stripe.Charge, 'id' | 'amount_refunded'> }
   | { kind: 'dispute_created'; dispute: Pick<Stripe.Dispute, 'id' | 'charge'> }
-  | { kind: 'dispute_closed'; dispute: Pick<Stripe.Dispute, 'id' | 'status' | 'charge'> };
+  | { kind: 'dispute_closed'; dispute: Pick<Stripe.Dispute, 'id' | 'status' | 'charge'> }
+  /** A card issuer reported the charge as likely fraud; `autoRefund` is EFW_AUTO_REFUND. */
+  | { kind: 'early_fraud_warning'; warning: EarlyFraudWarning; autoRefund: boolean };
 
 export type Mismatch = 'amount_mismatch' | 'currency_mismatch';
 
@@ -69,10 +82,18 @@ export type Effect =
   | { kind: 'mismatch_alert'; mismatch: Mismatch; sessionId: string; paidCents: number | null; paidCurrency: string | null }
   /** Tell the client the purchase will not be credited. */
   | { kind: 'payment_failed'; reason: PaymentFailureReason }
-  /** Take points back from both sides. */
-  | { kind: 'reverse'; points: number; reason: ReversalReason; reversalKey: string }
+  /** Take points back from both sides; `netPaidCents`: what the client has paid for it once this applies (the earner's money follows). */
+  | { kind: 'reverse'; points: number; reason: ReversalReason; reversalKey: string; netPaidCents: number }
   /** Give back what a dispute took. */
-  | { kind: 'restore'; points: number; restoreKey: string; reversalKey: string };
+  | { kind: 'restore'; points: number; restoreKey: string; reversalKey: string; netPaidCents: number }
+  /**
+   * An early fraud warning holds the purchase: freeze its unspent points, hold its moderator's money
+   * out of payouts, alert the admins; with `autoRefund`, refund at Stripe what the unspent points
+   * cost (after commit: the amount is `fraudRefundCents` of the points the freeze found).
+   */
+  | { kind: 'freeze'; warningId: string; fraudType: string | null; autoRefund: boolean }
+  /** The warning's hold ends (the purchase was refunded or disputed): unfreeze what is left. */
+  | { kind: 'unfreeze' };
 
 export interface Decision {
   outcome: Outcome;
@@ -95,12 +116,77 @@ export function decide(purchase: PurchaseState, fact: StripeFact, now: Date): De
     case 'session':
       return decideSession(purchase, fact.trigger, fact.session, now);
     case 'refund':
-      return decideRefund(purchase, fact.charge);
+      return endingTheWarning(purchase, decideRefund(purchase, fact.charge), FraudWarningStatus.Refunded);
     case 'dispute_created':
-      return decideDisputeCreated(purchase, fact.dispute);
+      return endingTheWarning(purchase, decideDisputeCreated(purchase, fact.dispute), FraudWarningStatus.Disputed);
     case 'dispute_closed':
-      return decideDisputeClosed(purchase, fact.dispute);
+      return endingTheWarning(purchase, decideDisputeClosed(purchase, fact.dispute), FraudWarningStatus.Disputed);
+    case 'early_fraud_warning':
+      return decideEarlyFraudWarning(purchase, fact.warning, fact.autoRefund, now);
   }
+}
+
+/**
+ * An early fraud warning: the card's issuer says the charge is likely fraud, days before most
+ * fraud disputes. The purchase is held (`active`) until it is refunded, disputed or released. A
+ * warning already recorded, one arriving while another holds the purchase, or one about a purchase
+ * with nothing left to hold (fully refunded, disputed) changes nothing.
+ */
+function decideEarlyFraudWarning(purchase: PurchaseState, warning: EarlyFraudWarning, autoRefund: boolean, now: Date): Decision {
+  const refused = refuseUncredited(purchase);
+  if (refused) return refused;
+  if (purchase.fraudWarningId === warning.id || purchase.fraudWarningStatus === FraudWarningStatus.Active) return unchanged('already_applied');
+  if (purchase.status === TransactionStatus.Refunded || purchase.disputeStatus === DisputeStatus.Open || purchase.disputeStatus === DisputeStatus.Lost) {
+    return unchanged('already_final');
+  }
+  const chargeId = idOf(warning.charge);
+  return {
+    outcome: 'frozen',
+    changes: {
+      fraudWarningId: warning.id,
+      fraudWarningStatus: FraudWarningStatus.Active,
+      fraudWarnedAt: now,
+      ...(chargeId !== null && { stripeChargeId: chargeId }),
+    },
+    effects: [{ kind: 'freeze', warningId: warning.id, fraudType: warning.fraud_type ?? null, autoRefund }],
+  };
+}
+
+/**
+ * A refund or dispute that took effect ends an active warning's hold: the points it reversed are
+ * gone, what is left is the client's again, and the moderator's money follows the purchase's share.
+ */
+function endingTheWarning(purchase: PurchaseState, decision: Decision, becomes: FraudWarningStatus): Decision {
+  const tookEffect = ['refunded', 'partially_refunded', 'disputed', 'dispute_lost'].includes(decision.outcome);
+  if (purchase.fraudWarningStatus !== FraudWarningStatus.Active || !tookEffect) return decision;
+  return { ...decision, changes: { ...decision.changes, fraudWarningStatus: becomes }, effects: [...decision.effects, { kind: 'unfreeze' }] };
+}
+
+/**
+ * The largest refund, in minor units, whose reversal takes back no more points than `unspentPoints`
+ * (what an early fraud warning froze): a refund of cumulative amount R reverses
+ * ⌈points × R ÷ paid⌉ − the points earlier refunds reversed, so R may reach
+ * ⌊(earlier refunded points + unspent) × paid ÷ points⌋, and at most what is left to refund; in the
+ * steps Stripe charges the currency in (10 for three-decimal currencies). 0: nothing to refund.
+ */
+export function fraudRefundCents(purchase: PurchaseState, unspentPoints: number): number {
+  const paid = purchase.stripeAmountPaidCents ?? purchase.amountCents;
+  const left = paid - purchase.stripeAmountRefundedCents;
+  if (left <= 0 || unspentPoints <= 0) return 0;
+  const reachable = Math.floor(((purchase.refundedPoints + unspentPoints) * paid) / purchase.pointsAmount);
+  const cumulative = Math.min(paid, reachable);
+  const step = chargeableStep(purchase.currency);
+  const amount = cumulative - purchase.stripeAmountRefundedCents;
+  return Math.max(0, amount - (amount % step));
+}
+
+/**
+ * What the client has paid for a purchase in a state: what Stripe took less every refund, and 0
+ * while a dispute holds it (open) or took it (lost). A moderator's money is a share of it.
+ */
+export function netPaidCents(purchase: Pick<PurchaseState, 'stripeAmountPaidCents' | 'amountCents' | 'stripeAmountRefundedCents' | 'disputeStatus'>): number {
+  if (purchase.disputeStatus === DisputeStatus.Open || purchase.disputeStatus === DisputeStatus.Lost) return 0;
+  return Math.max(0, (purchase.stripeAmountPaidCents ?? purchase.amountCents) - purchase.stripeAmountRefundedCents);
 }
 
 function decideSession(
@@ -162,6 +248,7 @@ function decideRefund(purchase: PurchaseState, charge: Extract<StripeFact, { kin
   const openDispute = purchase.disputeStatus === DisputeStatus.Open ? purchase.disputedPoints : 0;
   const fromDispute = Math.max(0, Math.min(points - reversed, openDispute));
 
+  const netPaid = netPaidCents({ ...purchase, stripeAmountRefundedCents: charge.amount_refunded });
   return {
     outcome: fullyRefunded ? 'refunded' : 'partially_refunded',
     changes: {
@@ -171,7 +258,10 @@ function decideRefund(purchase: PurchaseState, charge: Extract<StripeFact, { kin
       ...(fromDispute > 0 && { disputedPoints: purchase.disputedPoints - fromDispute }),
       ...(fullyRefunded && { status: TransactionStatus.Refunded }),
     },
-    effects: reversed > 0 ? [{ kind: 'reverse', points: reversed, reason: 'refund', reversalKey: `refund:${purchase.id}:${charge.amount_refunded}` }] : [],
+    effects:
+      reversed > 0
+        ? [{ kind: 'reverse', points: reversed, reason: 'refund', reversalKey: `refund:${purchase.id}:${charge.amount_refunded}`, netPaidCents: netPaid }]
+        : [],
   };
 }
 
@@ -190,7 +280,7 @@ function decideDisputeCreated(purchase: PurchaseState, dispute: Extract<StripeFa
       disputedPoints: purchase.disputedPoints + reversible,
       ...(chargeId !== null && { stripeChargeId: chargeId }),
     },
-    effects: reversible > 0 ? [{ kind: 'reverse', points: reversible, reason: 'dispute', reversalKey: disputeReversalKey(dispute.id) }] : [],
+    effects: reversible > 0 ? [{ kind: 'reverse', points: reversible, reason: 'dispute', reversalKey: disputeReversalKey(dispute.id), netPaidCents: 0 }] : [],
   };
 }
 
@@ -205,7 +295,17 @@ function decideDisputeClosed(purchase: PurchaseState, dispute: Extract<StripeFac
     outcome: 'dispute_won',
     changes: { disputeStatus: DisputeStatus.Won, disputedPoints: 0 },
     effects:
-      restored > 0 ? [{ kind: 'restore', points: restored, restoreKey: `dispute-won:${dispute.id}`, reversalKey: disputeReversalKey(dispute.id) }] : [],
+      restored > 0
+        ? [
+            {
+              kind: 'restore',
+              points: restored,
+              restoreKey: `dispute-won:${dispute.id}`,
+              reversalKey: disputeReversalKey(dispute.id),
+              netPaidCents: netPaidCents({ ...purchase, disputeStatus: DisputeStatus.Won }),
+            },
+          ]
+        : [],
   };
 }
 
@@ -226,7 +326,7 @@ function decideDisputeClosedFirst(purchase: PurchaseState, dispute: Extract<Stri
   return {
     outcome: 'dispute_lost',
     changes: { ...recorded, disputeStatus: DisputeStatus.Lost, disputedPoints: purchase.disputedPoints + reversible },
-    effects: reversible > 0 ? [{ kind: 'reverse', points: reversible, reason: 'dispute', reversalKey: disputeReversalKey(dispute.id) }] : [],
+    effects: reversible > 0 ? [{ kind: 'reverse', points: reversible, reason: 'dispute', reversalKey: disputeReversalKey(dispute.id), netPaidCents: 0 }] : [],
   };
 }
 

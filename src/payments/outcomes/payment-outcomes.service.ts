@@ -1,11 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import Stripe from 'stripe';
+import { Env } from '../../config/env.schema';
 import { EventBus } from '../../events/event-bus';
 import { PurchaseOrder, PurchaseRef } from '../../events/event-map';
+import { FreezesService } from '../../points/freezes.service';
 import { PointTransaction } from '../entities/point-transaction.entity';
 import { PaymentsError } from '../payments.errors';
 import { PurchasesRepository } from '../purchases.repository';
-import { decide, Decision, Effect, idOf, Outcome, SessionOutcomeTrigger, StripeFact } from './decide';
+import { decide, Decision, EarlyFraudWarning, Effect, fraudRefundCents, idOf, Outcome, SessionOutcomeTrigger, StripeFact } from './decide';
 
 export interface AppliedOutcome {
   outcome: Outcome;
@@ -29,11 +32,16 @@ const UNKNOWN: AppliedOutcome = { outcome: 'unknown_transaction', transactionId:
 @Injectable()
 export class PaymentOutcomes {
   private readonly logger = new Logger(PaymentOutcomes.name);
+  private readonly autoRefund: boolean;
 
   constructor(
     private readonly purchases: PurchasesRepository,
     private readonly events: EventBus,
-  ) {}
+    private readonly freezes: FreezesService,
+    config: ConfigService<Env, true>,
+  ) {
+    this.autoRefund = config.get('EFW_AUTO_REFUND', { infer: true });
+  }
 
   async applySession(trigger: SessionOutcomeTrigger, session: Stripe.Checkout.Session): Promise<AppliedOutcome> {
     const [applied] = await this.applySessions([{ trigger, session }]);
@@ -72,6 +80,13 @@ export class PaymentOutcomes {
     return this.apply(purchase, fact, new Date());
   }
 
+  /** `radar.early_fraud_warning.created`: the purchase of the warned charge, held (see `decide`). */
+  async applyEarlyFraudWarning(warning: EarlyFraudWarning & { payment_intent?: string | { id: string } | null }): Promise<AppliedOutcome> {
+    const purchase = await this.purchases.lockByCharge(idOf(warning.charge), idOf(warning.payment_intent));
+    if (!purchase) return UNKNOWN;
+    return this.apply(purchase, { kind: 'early_fraud_warning', warning, autoRefund: this.autoRefund }, new Date());
+  }
+
   /** Decides one fact on a locked purchase, stages its changes, then carries out its effects in order. */
   private async apply(purchase: PointTransaction, fact: StripeFact, now: Date, captured: PointTransaction[] = []): Promise<AppliedOutcome> {
     const decision = decide(purchase, fact, now);
@@ -107,6 +122,7 @@ export class PaymentOutcomes {
           points: effect.points,
           reason: effect.reason,
           reversalKey: effect.reversalKey,
+          netPaidCents: effect.netPaidCents,
           occurredAt,
         });
         return;
@@ -116,10 +132,52 @@ export class PaymentOutcomes {
           points: effect.points,
           restoreKey: effect.restoreKey,
           reversalKey: effect.reversalKey,
+          netPaidCents: effect.netPaidCents,
           occurredAt,
         });
         return;
+      case 'freeze':
+        await this.hold(purchase, effect, occurredAt);
+        return;
+      case 'unfreeze':
+        await this.freezes.unfreeze(refOf(purchase));
+        return;
     }
+  }
+
+  /**
+   * An early fraud warning holds the purchase: its unspent points are frozen (the points module,
+   * under the conversation's lock), its moderator's money stays out of payouts while the purchase's
+   * warning is active, and every admin is told. With EFW_AUTO_REFUND the refund of what the unspent
+   * points cost is decided here and stored with the change (the purchase's fraud_refund_cents and an
+   * outbox event); Stripe is asked after commit, and its `charge.refunded` reverses the points.
+   */
+  private async hold(purchase: PointTransaction, effect: Extract<Effect, { kind: 'freeze' }>, warnedAt: string): Promise<void> {
+    const frozenPoints = await this.freezes.freeze(refOf(purchase));
+    const refundCents = effect.autoRefund ? fraudRefundCents(purchase, frozenPoints) : 0;
+    if (refundCents > 0) {
+      this.purchases.stage(purchase, { fraudRefundCents: refundCents });
+      await this.events.publishAfterCommit('fraud_refund.requested', {
+        ...refOf(purchase),
+        warningId: effect.warningId,
+        chargeId: purchase.stripeChargeId,
+        paymentIntentId: purchase.stripePaymentId,
+        amountCents: refundCents,
+        currency: purchase.currency,
+      });
+    }
+    this.logger.warn(
+      `ALERT early fraud warning ${effect.warningId} on transaction ${purchase.id}: ${frozenPoints} unspent points frozen` +
+        (refundCents > 0 ? `, ${refundCents} ${purchase.currency} to be refunded at Stripe` : ''),
+    );
+    await this.events.publishAfterCommit('fraud_warning.created', {
+      ...summaryOf(purchase),
+      warningId: effect.warningId,
+      fraudType: effect.fraudType ?? 'unknown',
+      frozenPoints,
+      refundCents,
+      warnedAt,
+    });
   }
 
   /** Credits the captured purchases together (their columns are staged already), then tells each buyer. */

@@ -28,6 +28,15 @@ const session = (overrides: Json = {}): Json => ({
 });
 const charge = (overrides: Json = {}): Json => ({ id: 'ch_1', object: 'charge', amount: 999, amount_refunded: 300, payment_intent: 'pi_1', ...overrides });
 const dispute = (overrides: Json = {}): Json => ({ id: 'dp_1', object: 'dispute', charge: 'ch_1', payment_intent: 'pi_1', status: 'needs_response', ...overrides });
+const earlyFraudWarning = (overrides: Json = {}): Json => ({
+  id: 'issfr_1',
+  object: 'radar.early_fraud_warning',
+  actionable: true,
+  charge: 'ch_1',
+  payment_intent: 'pi_1',
+  fraud_type: 'made_with_stolen_card',
+  ...overrides,
+});
 
 const OBJECTS: Record<HandledEventType, () => Json> = {
   'checkout.session.completed': session,
@@ -37,6 +46,7 @@ const OBJECTS: Record<HandledEventType, () => Json> = {
   'charge.refunded': charge,
   'charge.dispute.created': dispute,
   'charge.dispute.closed': () => dispute({ status: 'won' }),
+  'radar.early_fraud_warning.created': earlyFraudWarning,
 };
 
 /** Per type, the fields its handler reads and values each of them must refuse. */
@@ -48,9 +58,10 @@ const READ_FIELDS: Record<HandledEventType, string[]> = {
   'charge.refunded': ['id', 'payment_intent', 'amount_refunded'],
   'charge.dispute.created': ['id', 'charge', 'payment_intent'],
   'charge.dispute.closed': ['id', 'charge', 'payment_intent', 'status'],
+  'radar.early_fraud_warning.created': ['id', 'charge', 'payment_intent', 'fraud_type'],
 };
 
-const NULLABLE = new Set(['client_reference_id', 'payment_intent']);
+const NULLABLE = new Set(['client_reference_id', 'payment_intent', 'fraud_type']);
 
 const event = (type: string, object: unknown, overrides: Json = {}): Json => ({
   id: 'evt_1',
@@ -96,6 +107,7 @@ const WRONG: Record<string, fc.Arbitrary<unknown>> = {
   payment_intent: wrongReference,
   charge: fc.oneof(wrongReference, fc.constant(null)),
   status: fc.oneof(wrongText((value) => (DISPUTE_STATUSES as readonly string[]).includes(value)), fc.constant(null)),
+  fraud_type: fc.oneof(notAString, fc.string({ minLength: 201, maxLength: 250 })),
 };
 
 const TEST_KEY_ACCOUNT = accountOfKey('sk_test_emulator');
@@ -120,7 +132,7 @@ describe(checkStripeEvent.name, () => {
 
     it.each(HANDLED)('refuses %s about another kind of object', (type) => {
       const object = { ...OBJECTS[type](), object: 'payment_intent' };
-      expect(problemOf(sut(event(type, object)))).toMatch(/^data\.object\.object is a string of 14 characters; expected "(checkout\.session|charge|dispute)"/);
+      expect(problemOf(sut(event(type, object)))).toMatch(/^data\.object\.object is a string of 14 characters; expected "(checkout\.session|charge|dispute|radar\.early_fraud_warning)"/);
     });
 
     it.each(SESSION_EVENT_TYPES)('refuses %s of a subscription or setup session', (type) => {
@@ -141,6 +153,8 @@ describe(checkStripeEvent.name, () => {
     ['a refund of a charge without payment intent', 'charge.refunded', charge({ payment_intent: null })],
     ['a dispute with an expanded charge', 'charge.dispute.created', dispute({ charge: { id: 'ch_1', object: 'charge' } })],
     ['a dispute closed after an inquiry', 'charge.dispute.closed', dispute({ status: 'warning_closed' })],
+    ['an early fraud warning without fraud type or payment intent', 'radar.early_fraud_warning.created', earlyFraudWarning({ fraud_type: null, payment_intent: undefined })],
+    ['an early fraud warning with an expanded charge', 'radar.early_fraud_warning.created', earlyFraudWarning({ charge: { id: 'ch_1', object: 'charge' } })],
     ['amounts at both bounds', 'charge.refunded', charge({ amount_refunded: MAX_AMOUNT })],
     ['an upper-case currency', 'checkout.session.completed', session({ currency: 'EUR' })],
     ['no client_reference_id', 'checkout.session.expired', session({ client_reference_id: undefined })],
@@ -208,6 +222,9 @@ describe(checkStripeEvent.name, () => {
     ['payment_intent', 'checkout.session.completed', 'an object with a null id', { id: null }],
     ['payment_intent', 'charge.refunded', 'a number', 42],
     ['charge', 'charge.dispute.created', 'null', null],
+    ['charge', 'radar.early_fraud_warning.created', 'missing', undefined],
+    ['charge', 'radar.early_fraud_warning.created', 'an object without id', { object: 'charge' }],
+    ['fraud_type', 'radar.early_fraud_warning.created', 'a number', 3],
     ['status', 'charge.dispute.closed', 'a status Stripe does not have', 'closed'],
     ['client_reference_id', 'checkout.session.expired', '201 characters', 'r'.repeat(201)],
   ])('refuses %s in %s: %s', (field, type, _label, value) => {

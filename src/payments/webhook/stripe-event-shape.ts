@@ -19,7 +19,8 @@ export const SESSION_EVENT_TYPES = [
   'checkout.session.expired',
 ] as const;
 
-export const CHARGE_EVENT_TYPES = ['charge.refunded', 'charge.dispute.created', 'charge.dispute.closed'] as const;
+/** Events about a charge, applied one per transaction: refunds, disputes, and the card issuer's early fraud warnings. */
+export const CHARGE_EVENT_TYPES = ['charge.refunded', 'charge.dispute.created', 'charge.dispute.closed', 'radar.early_fraud_warning.created'] as const;
 
 export type SessionEventType = (typeof SESSION_EVENT_TYPES)[number];
 export type ChargeEventType = (typeof CHARGE_EVENT_TYPES)[number];
@@ -138,6 +139,13 @@ const DISPUTE: Schema = [
   ['payment_intent', nullable(expandable)],
 ];
 const CLOSED_DISPUTE: Schema = [...DISPUTE, ['status', oneOf(DISPUTE_STATUSES)]];
+/** `radar.early_fraud_warning`: the warned charge finds the purchase; `fraud_type` is only shown to the admins. */
+const EARLY_FRAUD_WARNING: Schema = [
+  ['id', stripeId],
+  ['charge', expandable],
+  ['payment_intent', nullable(expandable)],
+  ['fraud_type', nullable(shortText)],
+];
 
 const paidOrNot = (object: Record<string, unknown>): Schema => (object.payment_status === 'paid' ? PAID_SESSION : UNPAID_SESSION);
 
@@ -150,6 +158,7 @@ const SCHEMAS: Record<HandledEventType, (object: Record<string, unknown>) => Sch
   'charge.refunded': () => REFUNDED_CHARGE,
   'charge.dispute.created': () => DISPUTE,
   'charge.dispute.closed': () => CLOSED_DISPUTE,
+  'radar.early_fraud_warning.created': () => EARLY_FRAUD_WARNING,
 };
 
 const isHandled = (type: string): type is HandledEventType => Object.hasOwn(SCHEMAS, type);
@@ -163,6 +172,7 @@ const OBJECT_OF: Record<HandledEventType, string> = {
   'charge.refunded': 'charge',
   'charge.dispute.created': 'dispute',
   'charge.dispute.closed': 'dispute',
+  'radar.early_fraud_warning.created': 'radar.early_fraud_warning',
 };
 
 /** Which Stripe account's events this service applies. */

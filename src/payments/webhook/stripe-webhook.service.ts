@@ -33,6 +33,7 @@ export const WEBHOOK_OUTCOMES = [
   'already_applied',
   'not_credited',
   'unknown_transaction',
+  'frozen',
   'malformed',
   'duplicate',
   'ignored',
@@ -162,6 +163,8 @@ export class StripeWebhookService {
         return this.outcomes.applyDispute(event.data.object, 'created');
       case 'charge.dispute.closed':
         return this.outcomes.applyDispute(event.data.object, 'closed');
+      case 'radar.early_fraud_warning.created':
+        return this.outcomes.applyEarlyFraudWarning(event.data.object);
       default:
         throw new Error(`${event.type} is not a charge event`);
     }

@@ -26,11 +26,20 @@ export class ProfileSummaryDto {
 }
 
 export class BalanceDto {
-  @ApiProperty({ type: 'integer', example: 400, description: 'Points the caller can still spend with this profile' })
+  @ApiProperty({ type: 'integer', example: 400, description: "The caller's balance with this profile (negative: points spent, then refunded)" })
   points: number;
 
-  @ApiProperty({ type: 'integer', example: 500, description: 'Points the caller bought for this profile, net of reversals' })
+  @ApiProperty({ type: 'integer', example: 500, description: 'Points the caller bought for this profile, net of reversals (promotional points not included)' })
   totalPointsReceived: number;
+
+  @ApiProperty({ type: 'integer', example: 50, description: 'Unspent promotional points among them: given, not bought; spent first' })
+  promotionalPoints: number;
+
+  @ApiProperty({ type: 'integer', example: 0, description: 'Unspent points a fraud check of their payment holds: they cannot be spent until it ends' })
+  frozenPoints: number;
+
+  @ApiProperty({ type: 'integer', example: 400, description: 'What a spend may use now: points less frozen points' })
+  spendable: number;
 }
 
 export class ProfilePointsDto {

@@ -36,19 +36,34 @@ export class SpendRequestDto {
 }
 
 export class SpendAllocationDto {
-  @ApiProperty({ type: String, example: '42', description: 'The purchase these points came from' })
-  transactionId: string;
+  @ApiProperty({ type: String, example: '42', nullable: true, description: 'The purchase these points came from; null for promotional points' })
+  transactionId: string | null;
+
+  @ApiProperty({ type: String, example: null, nullable: true, description: 'The grant of promotional points these points came from; null for a purchase' })
+  grantId: string | null;
+
+  @ApiProperty({ type: Boolean, example: false, description: 'Promotional points (a grant): they cost nothing and earn nobody anything; a spend uses them first' })
+  promotional: boolean;
 
   @ApiProperty({ type: 'integer', example: 10 })
   points: number;
 
-  @ApiProperty({ type: 'integer', example: 20, description: "What these points cost the client: the purchase's price shared in proportion, minor units" })
+  @ApiProperty({
+    type: 'integer',
+    example: 20,
+    description: "What these points cost the client: the purchase's price shared in proportion, minor units; 0 for promotional points",
+  })
   valueCents: number;
 
-  @ApiProperty({ type: String, example: 'eur' })
-  currency: string;
+  @ApiProperty({ type: String, example: 'eur', nullable: true, description: 'Null for promotional points' })
+  currency: string | null;
 
-  @ApiProperty({ example: '3', nullable: true, type: String, description: 'The moderator who earned that purchase; null while held for the next one' })
+  @ApiProperty({
+    example: '3',
+    nullable: true,
+    type: String,
+    description: 'The moderator who earned that purchase; null while held for the next one, and for promotional points',
+  })
   moderatorId: string | null;
 }
 
@@ -67,7 +82,7 @@ export class SpendResponseDto {
 
   @ApiProperty({
     type: [SpendAllocationDto],
-    description: 'Which purchases the points came from: the oldest unspent purchase first',
+    description: 'Where the points came from: promotional points first, then the oldest unspent purchase first (never points a fraud check froze)',
   })
   allocations: SpendAllocationDto[];
 }

@@ -11,8 +11,13 @@ export class PointLot {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
   id: string;
 
-  @Column('bigint', { name: 'transaction_id' })
-  transactionId: string;
+  /** The purchase the points were bought with; null for promotional points (`grantId`). */
+  @Column('bigint', { name: 'transaction_id', nullable: true })
+  transactionId: string | null;
+
+  /** The grant that gave these points for free; null for a purchase. */
+  @Column('bigint', { name: 'grant_id', nullable: true })
+  grantId: string | null;
 
   @Column('bigint', { name: 'interaction_id' })
   interactionId: string;
@@ -27,8 +32,20 @@ export class PointLot {
   @Column('bigint', { name: 'amount_cents', transformer: bigintNumber })
   amountCents: number;
 
-  @Column('text')
-  currency: string;
+  /** Null for promotional points: they cost nothing. */
+  @Column('text', { nullable: true })
+  currency: string | null;
+
+  /**
+   * The moderator's share of the purchase in basis points, as configured when it was credited (it
+   * stays with the purchase); null for promotional points and for purchases credited before shares.
+   */
+  @Column('integer', { name: 'moderator_share_bps', nullable: true })
+  moderatorShareBps: number | null;
+
+  /** Set while an early fraud warning holds the purchase: its unspent points cannot be spent. */
+  @Column('timestamptz', { name: 'frozen_at', nullable: true })
+  frozenAt: Date | null;
 
   @Column('bigint', { transformer: bigintNumber })
   remaining: number;

@@ -49,6 +49,8 @@ export class ReleaseHeldPointsWhenModeratorAssigned {
         points: purchase.points,
         transactionId: purchase.transactionId,
         interactionId: purchase.interactionId,
+        // The share held with the points goes with them.
+        money: purchase.money,
       })),
     );
     const credits = released

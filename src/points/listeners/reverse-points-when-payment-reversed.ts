@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EventBus, OnTransactionEvent } from '../../events/event-bus';
 import { PaymentRestoredEvent, PaymentReversedEvent } from '../../events/event-map';
+import { EarningsMoney } from '../earnings-money';
 import { TransferKind } from '../transfer-kind';
 import { LotsService } from '../lots/lots.service';
 import { PurchaseBalances } from '../purchase-balances';
@@ -18,6 +19,7 @@ export class ReversePointsWhenPaymentReversed {
   constructor(
     private readonly balances: PurchaseBalances,
     private readonly lots: LotsService,
+    private readonly money: EarningsMoney,
     private readonly events: EventBus,
   ) {}
 
@@ -30,6 +32,7 @@ export class ReversePointsWhenPaymentReversed {
           direction: 'out',
           client: { key: `${reversal.reversalKey}:client`, kind: TransferKind.Reversal },
           earnings: { key: `${reversal.reversalKey}:earnings`, kind: TransferKind.Reversal },
+          money: await this.money.change(reversal.transactionId, reversal.netPaidCents, 'out'),
         },
       ],
       { moderators: 'by_caller' },
@@ -89,6 +92,7 @@ export class RestorePointsWhenPaymentRestored {
   constructor(
     private readonly balances: PurchaseBalances,
     private readonly lots: LotsService,
+    private readonly money: EarningsMoney,
     private readonly events: EventBus,
   ) {}
 
@@ -102,6 +106,7 @@ export class RestorePointsWhenPaymentRestored {
         direction: 'in',
         client: { key: `${restore.restoreKey}:client`, kind: TransferKind.Restore },
         earnings: { key: `${restore.restoreKey}:earnings`, kind: TransferKind.Restore },
+        money: await this.money.change(restore.transactionId, restore.netPaidCents, 'in'),
       },
     ]);
     if (!moved) return;

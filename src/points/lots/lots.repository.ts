@@ -11,13 +11,17 @@ export interface LotToOpen extends NewLot {
 
 export interface OpenLot {
   id: string;
-  transactionId: string;
+  /** Null for promotional points. */
+  transactionId: string | null;
+  grantId: string | null;
   moderatorId: string | null;
   points: number;
   amountCents: number;
-  currency: string;
+  currency: string | null;
   remaining: number;
   spent: number;
+  /** An early fraud warning holds it: no spend may use it. */
+  frozen: boolean;
 }
 
 export interface ReversibleLot {
@@ -26,6 +30,27 @@ export interface ReversibleLot {
   spent: number;
   /** The lot of the purchase being reversed. */
   own: boolean;
+}
+
+/** What a credited purchase's money is computed from: its currency and the share it was credited with. */
+export interface MoneyTerms {
+  transactionId: string;
+  currency: string;
+  /** Null: credited before shares existed; its transfers carry no money. */
+  shareBps: number | null;
+}
+
+/** A lot frozen or unfrozen now. */
+export interface FreezeChange {
+  interactionId: string;
+  /** Its unspent points: what the freeze holds, or what the unfreeze gives back. */
+  remaining: number;
+}
+
+/** Per conversation: unspent points that are promotional, and unspent points an early fraud warning holds. */
+export interface UnspentKinds {
+  promotional: number;
+  frozen: number;
 }
 
 export interface LotPrice {
@@ -62,10 +87,10 @@ export class LotsRepository {
     const column = <T>(pick: (lot: LotToOpen) => T) => lots.map(pick);
     await this.transactions.manager.query(
       `WITH lot AS (
-         INSERT INTO point_lots (transaction_id, interaction_id, moderator_id, points, amount_cents, currency, remaining, taken)
-         SELECT transaction_id, interaction_id, moderator_id, points, amount_cents, currency, points - absorbed, absorbed
-           FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::bigint[])
-                WITH ORDINALITY AS x(transaction_id, interaction_id, moderator_id, points, amount_cents, currency, absorbed, n)
+         INSERT INTO point_lots (transaction_id, interaction_id, moderator_id, points, amount_cents, currency, moderator_share_bps, remaining, taken)
+         SELECT transaction_id, interaction_id, moderator_id, points, amount_cents, currency, share_bps, points - absorbed, absorbed
+           FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::bigint[], $8::integer[])
+                WITH ORDINALITY AS x(transaction_id, interaction_id, moderator_id, points, amount_cents, currency, absorbed, share_bps, n)
           ORDER BY n
          RETURNING id, transaction_id, taken
        )
@@ -79,37 +104,83 @@ export class LotsRepository {
         column((lot) => lot.amountCents),
         column((lot) => lot.currency),
         column((lot) => lot.absorbed),
+        column((lot) => lot.moderatorShareBps),
       ],
     );
   }
 
-  /** The conversation's lots with unspent points, oldest first. */
-  async unspentOldestFirst(interactionId: string): Promise<OpenLot[]> {
+  /** A grant's lot (no money, no share, no moderator) and, when it paid off a debt, its `absorb` entry: one statement. */
+  async insertPromotional(lot: { grantId: string; interactionId: string; points: number; absorbed: number }): Promise<void> {
+    await this.transactions.manager.query(
+      `WITH lot AS (
+         INSERT INTO point_lots (grant_id, interaction_id, points, amount_cents, remaining, taken)
+         VALUES ($1::bigint, $2::bigint, $3::bigint, 0, $3::bigint - $4::bigint, $4::bigint)
+         RETURNING id, grant_id, taken
+       )
+       INSERT INTO point_lot_entries (lot_id, kind, points, source_key)
+       SELECT id, '${LotEntryKind.Absorb}', taken, 'absorb:grant:' || grant_id FROM lot WHERE taken > 0`,
+      [lot.grantId, lot.interactionId, lot.points, lot.absorbed],
+    );
+  }
+  /** The conversation's lots with unspent points in the order a spend uses them: promotional ones first, each kind oldest first. */
+  async unspentInSpendOrder(interactionId: string): Promise<OpenLot[]> {
     const rows = await this.transactions.manager.query<
-      Array<{ id: string; transaction_id: string; moderator_id: string | null; points: string; amount_cents: string; currency: string; remaining: string; spent: string }>
+      Array<{
+        id: string;
+        transaction_id: string | null;
+        grant_id: string | null;
+        moderator_id: string | null;
+        points: string;
+        amount_cents: string;
+        currency: string | null;
+        remaining: string;
+        spent: string;
+        frozen: boolean;
+      }>
     >(
-      `SELECT id, transaction_id, moderator_id, points, amount_cents, currency, remaining, spent
-         FROM point_lots WHERE interaction_id = $1 AND remaining > 0 ORDER BY id`,
+      `SELECT id, transaction_id, grant_id, moderator_id, points, amount_cents, currency, remaining, spent, frozen_at IS NOT NULL AS frozen
+         FROM point_lots WHERE interaction_id = $1 AND remaining > 0 ORDER BY grant_id IS NULL, id`,
       [interactionId],
     );
     return rows.map((row) => ({
       id: row.id,
       transactionId: row.transaction_id,
+      grantId: row.grant_id,
       moderatorId: row.moderator_id,
       points: Number(row.points),
       amountCents: Number(row.amount_cents),
       currency: row.currency,
       remaining: Number(row.remaining),
       spent: Number(row.spent),
+      frozen: row.frozen,
     }));
   }
 
-  /** The lots a reversal of `transactionId` may take from: the purchase's own lot first, then the others with unspent points, oldest first. */
+  /** The unspent points of these conversations that are promotional, and that are frozen, by conversation id (those with none are missing). */
+  async unspentKinds(interactionIds: readonly string[]): Promise<Map<string, UnspentKinds>> {
+    if (interactionIds.length === 0) return new Map();
+    const rows = await this.transactions.manager.query<Array<{ interaction_id: string; promotional: string; frozen: string }>>(
+      `SELECT interaction_id,
+              coalesce(sum(remaining) FILTER (WHERE grant_id IS NOT NULL), 0) AS promotional,
+              coalesce(sum(remaining) FILTER (WHERE frozen_at IS NOT NULL), 0) AS frozen
+         FROM point_lots WHERE interaction_id = ANY($1::bigint[]) AND remaining > 0
+        GROUP BY interaction_id`,
+      [interactionIds],
+    );
+    return new Map(rows.map((row) => [row.interaction_id, { promotional: Number(row.promotional), frozen: Number(row.frozen) }]));
+  }
+
+  /**
+   * The lots a reversal of `transactionId` may take from: the purchase's own lot first, then the
+   * other purchases' unspent points oldest first (those no fraud warning holds before those it
+   * does), and promotional points last: a refund takes them only for points of the purchase the
+   * client had already spent, when nothing else is left.
+   */
   async reversibleOwnFirst(interactionId: string, transactionId: string): Promise<ReversibleLot[]> {
     const rows = await this.transactions.manager.query<Array<{ id: string; remaining: string; spent: string; own: boolean }>>(
-      `SELECT id, remaining, spent, transaction_id = $2 AS own FROM point_lots
+      `SELECT id, remaining, spent, transaction_id IS NOT DISTINCT FROM $2::bigint AS own FROM point_lots
         WHERE interaction_id = $1 AND (remaining > 0 OR transaction_id = $2)
-        ORDER BY transaction_id = $2 DESC, id`,
+        ORDER BY transaction_id IS NOT DISTINCT FROM $2::bigint DESC, grant_id IS NOT NULL, frozen_at IS NOT NULL, id`,
       [interactionId, transactionId],
     );
     return rows.map((row) => ({ id: row.id, remaining: Number(row.remaining), spent: Number(row.spent), own: row.own }));
@@ -141,16 +212,20 @@ export class LotsRepository {
     ]);
   }
 
-  /** The entries a spend recorded, with their lots' purchase, currency and moderator, oldest lot first. */
+  /** The entries a spend recorded, with their lots' purchase (or grant), currency and moderator, in the order the spend took them. */
   async entriesOfSpend(spendId: string): Promise<SpendAllocation[]> {
-    const rows = await this.transactions.manager.query<Array<{ transaction_id: string; points: string; value_cents: string; currency: string; moderator_id: string | null }>>(
-      `SELECT l.transaction_id, e.points, e.value_cents, l.currency, l.moderator_id
+    const rows = await this.transactions.manager.query<
+      Array<{ transaction_id: string | null; grant_id: string | null; points: string; value_cents: string; currency: string | null; moderator_id: string | null }>
+    >(
+      `SELECT l.transaction_id, l.grant_id, e.points, e.value_cents, l.currency, l.moderator_id
          FROM point_lot_entries e JOIN point_lots l ON l.id = e.lot_id
-        WHERE e.spend_id = $1 ORDER BY l.id`,
+        WHERE e.spend_id = $1 ORDER BY l.grant_id IS NULL, l.id`,
       [spendId],
     );
     return rows.map((row) => ({
       transactionId: row.transaction_id,
+      grantId: row.grant_id,
+      promotional: row.grant_id !== null,
       points: Number(row.points),
       valueCents: Number(row.value_cents),
       currency: row.currency,
@@ -158,7 +233,46 @@ export class LotsRepository {
     }));
   }
 
-  /** The counts of the lots of these purchases (those credited; others have no lot). */
+  /** The currency and share of each of these purchases' lots. */
+  async moneyTermsOf(transactionIds: readonly string[]): Promise<MoneyTerms[]> {
+    if (transactionIds.length === 0) return [];
+    const rows = await this.transactions.manager.query<Array<{ transaction_id: string; currency: string; moderator_share_bps: number | null }>>(
+      `SELECT transaction_id, currency, moderator_share_bps FROM point_lots WHERE transaction_id = ANY($1::bigint[])`,
+      [transactionIds],
+    );
+    return rows.map((row) => ({ transactionId: row.transaction_id, currency: row.currency, shareBps: row.moderator_share_bps }));
+  }
+
+  /** Freezes the purchase's lot (unless it is frozen already); null when nothing changed. */
+  async freeze(transactionId: string): Promise<FreezeChange | null> {
+    const [row] = await this.transactions.manager.query<Array<{ interaction_id: string; remaining: string }>>(
+      // In a WITH, so that the driver answers the rows themselves (for an UPDATE it adds the count).
+      `WITH changed AS (UPDATE point_lots SET frozen_at = now() WHERE transaction_id = $1 AND frozen_at IS NULL RETURNING interaction_id, remaining)
+       SELECT * FROM changed`,
+      [transactionId],
+    );
+    return row ? { interactionId: row.interaction_id, remaining: Number(row.remaining) } : null;
+  }
+
+  /** Unfreezes the purchase's lot (if it is frozen); null when nothing changed. */
+  async unfreeze(transactionId: string): Promise<FreezeChange | null> {
+    const [row] = await this.transactions.manager.query<Array<{ interaction_id: string; remaining: string }>>(
+      `WITH changed AS (UPDATE point_lots SET frozen_at = NULL WHERE transaction_id = $1 AND frozen_at IS NOT NULL RETURNING interaction_id, remaining)
+       SELECT * FROM changed`,
+      [transactionId],
+    );
+    return row ? { interactionId: row.interaction_id, remaining: Number(row.remaining) } : null;
+  }
+
+  /** The conversation and unspent points of a purchase's lot; null before it is credited. */
+  async lotOf(transactionId: string): Promise<{ interactionId: string; remaining: number; frozen: boolean } | null> {
+    const [row] = await this.transactions.manager.query<Array<{ interaction_id: string; remaining: string; frozen: boolean }>>(
+      `SELECT interaction_id, remaining, frozen_at IS NOT NULL AS frozen FROM point_lots WHERE transaction_id = $1`,
+      [transactionId],
+    );
+    return row ? { interactionId: row.interaction_id, remaining: Number(row.remaining), frozen: row.frozen } : null;
+  }
+
   /** The price of each of these purchases and when its lot was opened (when it was credited). */
   async pricesOf(transactionIds: readonly string[]): Promise<LotPrice[]> {
     if (transactionIds.length === 0) return [];
@@ -169,6 +283,7 @@ export class LotsRepository {
     return rows.map((row) => ({ transactionId: row.transaction_id, amountCents: Number(row.amount_cents), currency: row.currency, creditedAt: row.created_at }));
   }
 
+  /** The counts of the lots of these purchases (those credited; others have no lot). */
   async countsOf(transactionIds: readonly string[]): Promise<LotSummary[]> {
     if (transactionIds.length === 0) return [];
     const rows = await this.transactions.manager.query<Array<{ transaction_id: string; remaining: string; spent: string; taken: string }>>(

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { LotEntryKind } from '../entities/point-lot.entity';
 import { debtOf, planRestore, Source, spendValue, takeInOrder } from './lot-plans';
-import { LotPrice, LotsRepository } from './lots.repository';
+import { FreezeChange, LotPrice, LotsRepository, MoneyTerms, UnspentKinds } from './lots.repository';
+
+export type { FreezeChange, MoneyTerms, UnspentKinds } from './lots.repository';
 
 export interface NewLot {
   transactionId: string;
@@ -10,15 +12,23 @@ export interface NewLot {
   points: number;
   amountCents: number;
   currency: string;
+  /** The moderator's share in force when the purchase is credited: it stays with the purchase. */
+  moderatorShareBps: number;
 }
 
-/** Where some spent points came from. */
+/** Where some spent points came from: a purchase, or promotional points (a grant). */
 export interface SpendAllocation {
-  transactionId: string;
+  /** The purchase; null for promotional points. */
+  transactionId: string | null;
+  /** The grant of promotional points; null for a purchase. */
+  grantId: string | null;
+  promotional: boolean;
   points: number;
+  /** What these points cost the client (0 for promotional points). */
   valueCents: number;
-  currency: string;
-  /** Who earned that purchase; null while its points are held for the next moderator. */
+  /** Null for promotional points. */
+  currency: string | null;
+  /** Who earned that purchase; null while its points are held for the next moderator, and for promotional points. */
   moderatorId: string | null;
 }
 
@@ -64,24 +74,43 @@ export class LotsService {
         points: lot.points,
         amountCents: lot.amountCents,
         currency: lot.currency,
+        moderatorShareBps: lot.moderatorShareBps,
         absorbed: Math.min(debtOf(lot.balanceBefore), lot.points),
       })),
     );
   }
 
-  /** Takes a spend's points from the oldest lots first and records each part with its value. */
+  /** A grant's points become a lot of their own, with no money; like any credit, they first pay off a debt. */
+  async openPromotional(lot: { grantId: string; interactionId: string; points: number; balanceBefore: number }): Promise<void> {
+    await this.lots.insertPromotional({ ...lot, absorbed: Math.min(debtOf(lot.balanceBefore), lot.points) });
+  }
+
+  /**
+   * Takes a spend's points from the lots, promotional ones first, then purchases oldest first, never
+   * from a lot an early fraud warning froze (the caller checked that enough unfrozen points are left),
+   * and records each part with its value.
+   */
   async consume(interactionId: string, spendId: string, points: number): Promise<SpendAllocation[]> {
-    const lots = await this.lots.unspentOldestFirst(interactionId);
+    const lots = (await this.lots.unspentInSpendOrder(interactionId)).filter((lot) => !lot.frozen);
     const plan = takeInOrder(
       lots.map((lot) => ({ lotId: lot.id, capacity: lot.remaining })),
       points,
     );
-    if (plan.short > 0) throw new Error(`conversation ${interactionId}: its lots hold ${points - plan.short} unspent points, less than the balance`);
+    if (plan.short > 0) throw new Error(`conversation ${interactionId}: its unfrozen lots hold ${points - plan.short} unspent points, less than the spend`);
     const byId = new Map(lots.map((lot) => [lot.id, lot]));
     const allocations = plan.takes.map((take) => {
       const lot = byId.get(take.lotId)!;
       const valueCents = spendValue(lot, lot.spent, take.points);
-      return { take, valueCents, allocation: { transactionId: lot.transactionId, points: take.points, valueCents, currency: lot.currency, moderatorId: lot.moderatorId } };
+      const allocation: SpendAllocation = {
+        transactionId: lot.transactionId,
+        grantId: lot.grantId,
+        promotional: lot.grantId !== null,
+        points: take.points,
+        valueCents,
+        currency: lot.currency,
+        moderatorId: lot.moderatorId,
+      };
+      return { take, valueCents, allocation };
     });
     await this.lots.shift(
       plan.takes,
@@ -150,6 +179,31 @@ export class LotsService {
   /** The allocations recorded for a spend, oldest lot first. */
   allocationsOf(spendId: string): Promise<SpendAllocation[]> {
     return this.lots.entriesOfSpend(spendId);
+  }
+
+  /** The currency and share of each of these purchases, by purchase id (purchases not credited yet are missing). */
+  async moneyTermsOf(transactionIds: readonly string[]): Promise<Map<string, MoneyTerms>> {
+    return new Map((await this.lots.moneyTermsOf(transactionIds)).map((terms) => [terms.transactionId, terms]));
+  }
+
+  /** Per conversation, its unspent promotional and frozen points (conversations with none are missing). */
+  unspentKinds(interactionIds: readonly string[]): Promise<Map<string, UnspentKinds>> {
+    return this.lots.unspentKinds(interactionIds);
+  }
+
+  /** The purchase's lot: its conversation, unspent points and whether it is frozen; null before it is credited. */
+  lotOf(transactionId: string): Promise<{ interactionId: string; remaining: number; frozen: boolean } | null> {
+    return this.lots.lotOf(transactionId);
+  }
+
+  /** An early fraud warning holds the purchase: no spend uses its unspent points. Under its conversation's lock. */
+  freeze(transactionId: string): Promise<FreezeChange | null> {
+    return this.lots.freeze(transactionId);
+  }
+
+  /** The warning no longer holds it. Under its conversation's lock. */
+  unfreeze(transactionId: string): Promise<FreezeChange | null> {
+    return this.lots.unfreeze(transactionId);
   }
 
   /** What became of the points of these purchases (those credited; others have no lot). */
