@@ -244,6 +244,17 @@ const RULES: Record<string, RouteRule> = {
     }),
     state: (_f, t) => t.db.query(`SELECT (SELECT count(*)::int FROM point_spends) AS spends, (SELECT sum(points_balance)::int FROM profile_client_interactions) AS balances`),
   },
+  'post /integration/grants': {
+    allowed: PLATFORM,
+    status: 200,
+    refusedWith401: true,
+    call: (f) => ({
+      method: 'post',
+      url: '/integration/grants',
+      body: { client_id: f.client.id, profile_id: f.profile.id, points: 1, reason: 'auth', idempotency_key: `auth-${unique()}` },
+    }),
+    state: (_f, t) => t.db.query(`SELECT (SELECT count(*)::int FROM point_grants) AS grants, (SELECT sum(points_balance)::int FROM profile_client_interactions) AS balances`),
+  },
   'post /integration/import': {
     allowed: PLATFORM,
     status: 200,

@@ -176,8 +176,8 @@ describe(InteractionsRepository.name, () => {
           { clientId: second.id, profileId: '999999999' },
         ]);
         expect(Object.fromEntries(balances)).toEqual({
-          [conversationKey(first.id, profile.id)]: { balance: 400, balanceVersion: 3 },
-          [conversationKey(second.id, profile.id)]: { balance: 0, balanceVersion: 1 },
+          [conversationKey(first.id, profile.id)]: { interactionId: one.id, balance: 400, balanceVersion: 3 },
+          [conversationKey(second.id, profile.id)]: { interactionId: two.id, balance: 0, balanceVersion: 1 },
         });
       });
     });
