@@ -49,6 +49,7 @@ describe('Authentication and authorization', () => {
     expect(routes.map((route) => `${route.method} ${route.path}`).sort()).toEqual([
       'delete /integration/users/{id}',
       'get /integration/balances',
+      'post /integration/grants',
       'post /integration/import',
       'post /integration/spend',
       'put /integration/profiles/{id}',

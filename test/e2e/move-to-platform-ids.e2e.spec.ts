@@ -100,7 +100,7 @@ describe('Moving a database the service numbered itself to the platform\'s ids',
     const after = await startTestApp({ DATABASE_URL: database.url });
     try {
       const balance = await api(after, tokenFor({ id: client, role: 'client' })).get(`/profile/${profile}/points`);
-      expect(balance.body.balance).toEqual({ points: 460, totalPointsReceived: 500 });
+      expect(balance.body.balance).toEqual({ points: 460, totalPointsReceived: 500, promotionalPoints: 0, frozenPoints: 0, spendable: 460 });
       const earnings = await api(after, tokenFor({ id: moderator, role: 'moderator' })).get('/moderators/me/points');
       expect(earnings.body).toMatchObject({ balance: 500 });
     } finally {
