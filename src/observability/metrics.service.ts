@@ -138,11 +138,6 @@ export class MetricsService {
         for (const [table, count] of stats.removedRows()) this.inc({ table }, count);
       },
     });
-    const tables = () =>
-      stats.tables().catch((error: Error) => {
-        logger.warn(`metrics: could not read the oldest rows kept: ${error.message}`);
-        return undefined;
-      });
     new Gauge({
       name: 'retention_oldest_kept_seconds',
       help:
@@ -151,9 +146,11 @@ export class MetricsService {
       labelNames: ['table'] as const,
       registers: [this.registry],
       async collect(this: Gauge<'table'>) {
-        const states = await tables();
-        if (!states) return;
-        for (const state of states) this.set({ table: state.table }, state.oldestKeptSeconds);
+        const states = await stats.tables().catch((error: Error) => {
+          logger.warn(`metrics: could not read the oldest rows kept: ${error.message}`);
+          return undefined;
+        });
+        for (const { table } of stats.windows()) this.set({ table }, states?.find((state) => state.table === table)?.oldestKeptSeconds ?? Number.NaN);
       },
     });
     new Gauge({
@@ -161,10 +158,8 @@ export class MetricsService {
       help: 'How long each table keeps its removable rows (OUTBOX_RETENTION_DAYS, STRIPE_EVENTS_RETENTION_DAYS, NOTIFICATIONS_RETENTION_DAYS), in seconds',
       labelNames: ['table'] as const,
       registers: [this.registry],
-      async collect(this: Gauge<'table'>) {
-        const states = await tables();
-        if (!states) return;
-        for (const state of states) this.set({ table: state.table }, state.windowSeconds);
+      collect(this: Gauge<'table'>) {
+        for (const { table, windowSeconds } of stats.windows()) this.set({ table }, windowSeconds);
       },
     });
   }

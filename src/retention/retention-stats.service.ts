@@ -49,6 +49,11 @@ export class RetentionStats {
     });
   }
 
+  /** Each table's window in seconds, from the settings (known even when the database cannot be read). */
+  windows(): Array<{ table: string; windowSeconds: number }> {
+    return this.rules.map(({ target, days }) => ({ table: target.table, windowSeconds: days * 86_400 }));
+  }
+
   /** Forgets the cached ages, so that the next read sees a run that just ended. */
   invalidate(): void {
     this.cache = undefined;
@@ -56,9 +61,9 @@ export class RetentionStats {
 
   private async read(): Promise<RetentionTableState[]> {
     return Promise.all(
-      this.rules.map(async ({ target, days }) => {
-        const oldest = await target.oldestKept();
-        return { table: target.table, windowSeconds: days * 86_400, oldestKeptSeconds: ageSeconds(oldest, new Date()) };
+      this.windows().map(async ({ table, windowSeconds }, index) => {
+        const oldest = await this.rules[index].target.oldestKept();
+        return { table, windowSeconds, oldestKeptSeconds: ageSeconds(oldest, new Date()) };
       }),
     );
   }

@@ -31,6 +31,7 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
   private timer?: NodeJS.Timeout;
   private running: Promise<RetentionRunResult> = Promise.resolve({ skipped: false, removed: {}, batches: 0 });
   private stopped = false;
+  private busy = false;
 
   constructor(
     @Inject(RETENTION_RULES) private readonly rules: readonly RetentionRule[],
@@ -39,8 +40,11 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
   ) {}
 
   onApplicationBootstrap(): void {
-    const scheduled = () =>
+    // A run still going when the hour strikes (a long backlog) is not followed by another at once.
+    const scheduled = () => {
+      if (this.busy) return;
       void this.run().catch((error: Error) => this.logger.error(`retention run failed: ${error.message}`, error.stack));
+    };
     this.timer = setInterval(scheduled, RETENTION_INTERVAL_MS);
     this.timer.unref();
     scheduled();
@@ -64,6 +68,15 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
   }
 
   private async runLocked(policy: BatchPolicy): Promise<RetentionRunResult> {
+    this.busy = true;
+    try {
+      return await this.removeAll(policy);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async removeAll(policy: BatchPolicy): Promise<RetentionRunResult> {
     const result: RetentionRunResult = { skipped: false, removed: {}, batches: 0 };
     if (this.stopped) return result;
     const held = await this.lock.tryAcquire();
