@@ -11,6 +11,7 @@ import { PlatformIdentity1765000000000 } from './1765000000000-PlatformIdentity'
 import { BalanceVersion1765050000000 } from './1765050000000-BalanceVersion';
 import { PlatformEvents1765050000001 } from './1765050000001-PlatformEvents';
 import { ModeratorPayouts1765100000000 } from './1765100000000-ModeratorPayouts';
+import { RetentionIndexes1765200000000 } from './1765200000000-RetentionIndexes';
 
 /** Every migration, in order. Listed explicitly so the app, the CLI and the tests run the same set. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   BalanceVersion1765050000000,
   PlatformEvents1765050000001,
   ModeratorPayouts1765100000000,
+  RetentionIndexes1765200000000,
 ];

@@ -20,6 +20,7 @@ import { PlatformWebhooksModule } from './platform-webhooks/platform-webhooks.mo
 import { PointsModule } from './points/points.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { RedisModule } from './redis/redis.module';
+import { RetentionModule } from './retention/retention.module';
 import { ProfilesModule } from './profiles/profiles.module';
 import { UsersModule } from './users/users.module';
 import { WebClientModule } from './web-client/web-client.module';
@@ -60,6 +61,7 @@ export class AppModule {
         ObservabilityModule,
         AdminModule,
         PlatformWebhooksModule,
+        RetentionModule,
         WebClientModule,
         IntegrationModule,
         ...developmentModules(env),

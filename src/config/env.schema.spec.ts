@@ -221,4 +221,34 @@ describe(validateEnv.name, () => {
       expect(problemsOf(raw).join('\n')).toMatch(problem);
     });
   });
+
+  describe('retention (SPEC §13)', () => {
+    it('has the documented defaults: 7 days of delivered events, 35 of Stripe event ids, 180 of read notifications', () => {
+      expect(validateEnv({})).toMatchObject({ OUTBOX_RETENTION_DAYS: 7, STRIPE_EVENTS_RETENTION_DAYS: 35, NOTIFICATIONS_RETENTION_DAYS: 180 });
+    });
+
+    it('reads the three settings as whole days', () => {
+      expect(validateEnv({ OUTBOX_RETENTION_DAYS: '3', STRIPE_EVENTS_RETENTION_DAYS: '90', NOTIFICATIONS_RETENTION_DAYS: '30' })).toMatchObject({
+        OUTBOX_RETENTION_DAYS: 3,
+        STRIPE_EVENTS_RETENTION_DAYS: 90,
+        NOTIFICATIONS_RETENTION_DAYS: 30,
+      });
+    });
+
+    it('refuses to keep Stripe event ids for less than 35 days, saying why', () => {
+      expect(problemsOf({ STRIPE_EVENTS_RETENTION_DAYS: '34' }).join('\n')).toMatch(
+        /STRIPE_EVENTS_RETENTION_DAYS="?34"?: STRIPE_EVENTS_RETENTION_DAYS must be at least 35: Stripe can send an event again up to 30 days later/,
+      );
+      expect(validateEnv({ STRIPE_EVENTS_RETENTION_DAYS: '35' }).STRIPE_EVENTS_RETENTION_DAYS).toBe(35);
+    });
+
+    it.each([
+      ['OUTBOX_RETENTION_DAYS', '0'],
+      ['OUTBOX_RETENTION_DAYS', 'a week'],
+      ['NOTIFICATIONS_RETENTION_DAYS', '0'],
+      ['NOTIFICATIONS_RETENTION_DAYS', '1.5'],
+    ])('refuses %s=%s', (name, value) => {
+      expect(problemsOf({ [name]: value }).join('\n')).toMatch(new RegExp(`^${name}=`, 'm'));
+    });
+  });
 });

@@ -45,6 +45,9 @@ const toList = ({ value }: { value: unknown }) =>
         .filter((item) => item !== '')
     : value;
 
+/** Stripe resends an event up to 30 days later; its id is kept longer than that. */
+export const STRIPE_EVENTS_MIN_RETENTION_DAYS = 35;
+
 /** A Standard Webhooks secret: `whsec_` and standard base64 (the signing library refuses anything else). */
 const PLATFORM_WEBHOOK_SECRET_PATTERN = /^whsec_(?:[A-Za-z0-9+/]{4})+(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$|^whsec_(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)$/;
 
@@ -383,6 +386,34 @@ export class Env {
   @Transform(toBoolean)
   @IsBoolean()
   EFW_AUTO_REFUND = false;
+
+  // Retention (SPEC §13): rows that only record what is done are removed once old enough.
+
+  /** Days a delivered outbox event (and a delivered event to the platform, with its tries) is kept. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  OUTBOX_RETENTION_DAYS = 7;
+
+  /**
+   * Days a processed Stripe event id is kept: the id is what makes a resent event act once, and
+   * Stripe can resend an event up to 30 days after it was created.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(STRIPE_EVENTS_MIN_RETENTION_DAYS, {
+    message: `STRIPE_EVENTS_RETENTION_DAYS must be at least ${STRIPE_EVENTS_MIN_RETENTION_DAYS}: Stripe can send an event again up to 30 days later, and a forgotten id would be processed again`,
+  })
+  @Max(3650)
+  STRIPE_EVENTS_RETENTION_DAYS = 35;
+
+  /** Days a read notification is kept (counted from its creation); unread ones are never removed. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(36_500)
+  NOTIFICATIONS_RETENTION_DAYS = 180;
 }
 
 /** An IBAN that passes its country's length and the mod 97 check (src/common/iban.ts says why not). */

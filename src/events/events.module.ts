@@ -5,11 +5,12 @@ import { OutboxEvent } from './outbox-event.entity';
 import { OutboxQueries } from './outbox.queries';
 import { OutboxRelay } from './outbox-relay';
 import { OutboxRepository } from './outbox.repository';
+import { OutboxRetention } from './outbox-retention.service';
 
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([OutboxEvent])],
-  providers: [EventBus, OutboxRelay, OutboxRepository, OutboxQueries],
-  exports: [EventBus, OutboxRelay, OutboxQueries],
+  providers: [EventBus, OutboxRelay, OutboxRepository, OutboxQueries, OutboxRetention],
+  exports: [EventBus, OutboxRelay, OutboxQueries, OutboxRetention],
 })
 export class EventsModule {}

@@ -139,6 +139,32 @@ export class OutboxRepository {
     ]);
   }
 
+  /**
+   * Removes up to `limit` of the events published before `cutoff`, oldest first, in one statement
+   * (a short transaction of its own): rows another session holds are skipped, never waited for.
+   * Unpublished events are never removed. Returns how many were removed.
+   */
+  async removePublishedBefore(cutoff: Date, limit: number): Promise<number> {
+    const [, removed] = await this.dataSource.query<[unknown[], number]>(
+      `DELETE FROM outbox_events
+        WHERE id IN (SELECT e.id FROM outbox_events e
+                      WHERE e.published_at IS NOT NULL AND e.published_at < $1
+                      ORDER BY e.published_at, e.id
+                      LIMIT $2
+                        FOR UPDATE SKIP LOCKED)`,
+      [cutoff, limit],
+    );
+    return removed;
+  }
+
+  /** When the oldest published event still kept was published; null when none is (ix_outbox_events_published). */
+  async oldestPublished(): Promise<Date | null> {
+    const [row] = await this.dataSource.query<Array<{ oldest: Date | null }>>(
+      `SELECT min(published_at) AS oldest FROM outbox_events WHERE published_at IS NOT NULL`,
+    );
+    return row.oldest;
+  }
+
   /** A dedicated connection to the database, not yet connected, for a relay session (see openSession). */
   sessionClient(): Client {
     const url = (this.dataSource.options as { url?: string }).url;

@@ -9,6 +9,7 @@ import { NOTIFICATION_LISTENERS } from './listeners/notify-users';
 import { NotificationsController } from './notifications.controller';
 import { NotificationsGateway } from './notifications.gateway';
 import { NotificationsRepository } from './notifications.repository';
+import { NotificationsRetention } from './notifications-retention.service';
 import { NotificationsService } from './notifications.service';
 import { Notifier } from './notifier';
 import { RealtimeClusterLifecycle, realtimeClusterProvider } from './realtime-cluster';
@@ -32,9 +33,11 @@ import { socketQuotaProvider } from './socket-quota';
     handshakeLimiterProvider,
     NotificationsService,
     NotificationsRepository,
+    NotificationsRetention,
     NotificationsGateway,
     Notifier,
     ...NOTIFICATION_LISTENERS,
   ],
+  exports: [NotificationsRetention],
 })
 export class NotificationsModule {}

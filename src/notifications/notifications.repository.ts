@@ -69,6 +69,31 @@ export class NotificationsRepository {
     return result.affected ?? 0;
   }
 
+  /**
+   * Removes up to `limit` of the read notifications created before `cutoff`, oldest first, in one
+   * statement (a short transaction of its own when no transaction is open): rows another session
+   * holds are skipped, never waited for. Unread notifications are never removed. Returns how many
+   * were removed.
+   */
+  async removeReadCreatedBefore(cutoff: Date, limit: number): Promise<number> {
+    const [, removed] = await this.transactions.manager.query<[unknown[], number]>(
+      `DELETE FROM notifications
+        WHERE id IN (SELECT n.id FROM notifications n
+                      WHERE n.read_at IS NOT NULL AND n.created_at < $1
+                      ORDER BY n.created_at, n.id
+                      LIMIT $2
+                        FOR UPDATE SKIP LOCKED)`,
+      [cutoff, limit],
+    );
+    return removed;
+  }
+
+  /** When the oldest read notification still kept was created; null when none is (ix_notifications_read_created). */
+  async oldestRead(): Promise<Date | null> {
+    const [row] = await this.transactions.manager.query<Array<{ oldest: Date | null }>>(`SELECT min(created_at) AS oldest FROM notifications WHERE read_at IS NOT NULL`);
+    return row.oldest;
+  }
+
   /** The newest `limit` of the user's notifications with ids above `afterId`, in id order. */
   async newestAfter(userId: string, afterId: string, limit: number): Promise<Notification[]> {
     const rows = await this.transactions.repository(Notification).find({

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { PlatformWebhookStats } from '../platform-webhooks/platform-webhook-stats.service';
+import { RetentionStats } from '../retention/retention-stats.service';
 import { MetricsQueries, SCRAPED_MISMATCH_FLAGS } from './metrics.queries';
 import type { RedisLink } from '../redis/redis-link';
 import { REDIS } from '../redis/redis.module';
@@ -47,11 +48,13 @@ export class MetricsService {
     private readonly queries: MetricsQueries,
     private readonly sockets: OpenSockets,
     private readonly platformWebhooks: PlatformWebhookStats,
+    private readonly retention: RetentionStats,
     @Inject(REDIS) redis: RedisLink | null,
   ) {
     collectDefaultMetrics({ register: this.registry });
     this.databaseGauges();
     this.platformWebhookMetrics();
+    this.retentionMetrics();
     if (redis) {
       new Gauge({
         name: 'redis_connected',
@@ -114,6 +117,49 @@ export class MetricsService {
           return undefined;
         });
         this.set(pending ?? Number.NaN);
+      },
+    });
+  }
+
+  /**
+   * Retention (SPEC §13): rows removed by this instance, by table, and per table the age of the
+   * oldest removable row still kept beside its window (all instances: read from the database, cached
+   * a few seconds). An oldest row well past its window means removal has stopped.
+   */
+  private retentionMetrics(): void {
+    const { retention: stats, logger } = this;
+    new Counter({
+      name: 'retention_rows_removed_total',
+      help: 'Rows removed by retention on this instance, by table (platform_event_attempts: the tries of removed platform events)',
+      labelNames: ['table'] as const,
+      registers: [this.registry],
+      collect(this: Counter<'table'>) {
+        this.reset();
+        for (const [table, count] of stats.removedRows()) this.inc({ table }, count);
+      },
+    });
+    new Gauge({
+      name: 'retention_oldest_kept_seconds',
+      help:
+        'Age of the oldest row retention may remove that is still kept, by table: published outbox events, processed Stripe event ids, ' +
+        'read notifications (by creation), delivered platform events; 0 when there is none',
+      labelNames: ['table'] as const,
+      registers: [this.registry],
+      async collect(this: Gauge<'table'>) {
+        const states = await stats.tables().catch((error: Error) => {
+          logger.warn(`metrics: could not read the oldest rows kept: ${error.message}`);
+          return undefined;
+        });
+        for (const { table } of stats.windows()) this.set({ table }, states?.find((state) => state.table === table)?.oldestKeptSeconds ?? Number.NaN);
+      },
+    });
+    new Gauge({
+      name: 'retention_window_seconds',
+      help: 'How long each table keeps its removable rows (OUTBOX_RETENTION_DAYS, STRIPE_EVENTS_RETENTION_DAYS, NOTIFICATIONS_RETENTION_DAYS), in seconds',
+      labelNames: ['table'] as const,
+      registers: [this.registry],
+      collect(this: Gauge<'table'>) {
+        for (const { table, windowSeconds } of stats.windows()) this.set({ table }, windowSeconds);
       },
     });
   }

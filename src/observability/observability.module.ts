@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { PaymentsModule } from '../payments/payments.module';
 import { PlatformWebhooksModule } from '../platform-webhooks/platform-webhooks.module';
+import { RetentionModule } from '../retention/retention.module';
 import { HttpObserver } from './http-observer';
 import { CountPointsWhenPaymentsCaptured } from './listeners/count-points-when-payments-captured';
 import { CountPointsWhenSpent } from './listeners/count-points-when-spent';
@@ -19,7 +20,7 @@ import { WebhookOutcomeInterceptor } from './webhook-outcome.interceptor';
  * domain events, the owners' query services at scrape time) and changes none of them.
  */
 @Module({
-  imports: [LoggingModule, DiscoveryModule, PaymentsModule, PlatformWebhooksModule],
+  imports: [LoggingModule, DiscoveryModule, PaymentsModule, PlatformWebhooksModule, RetentionModule],
   controllers: [MetricsController],
   providers: [
     MetricsService,

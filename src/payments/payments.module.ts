@@ -22,6 +22,7 @@ import { ReconciliationService } from './reconciliation/reconciliation.service';
 import { stripeProvider } from './stripe.client';
 import { TransactionsService } from './transactions.service';
 import { StripeEventsRepository } from './webhook/stripe-events.repository';
+import { StripeEventsRetention } from './webhook/stripe-events-retention.service';
 import { StripeSignatureGuard } from './webhook/stripe-signature.guard';
 import { StripeWebhookController } from './webhook/stripe-webhook.controller';
 import { StripeWebhookService } from './webhook/stripe-webhook.service';
@@ -44,9 +45,10 @@ import { StripeWebhookService } from './webhook/stripe-webhook.service';
     FraudWarningsService,
     PurchasesRepository,
     StripeEventsRepository,
+    StripeEventsRetention,
     PurchaseReports,
     PurchaseSearch,
   ],
-  exports: [PurchaseReports, PurchaseSearch, TransactionsService],
+  exports: [PurchaseReports, PurchaseSearch, TransactionsService, StripeEventsRetention],
 })
 export class PaymentsModule {}

@@ -234,6 +234,39 @@ export class PlatformEventsRepository {
     return byEvent;
   }
 
+  /**
+   * Removes up to `limit` of the events delivered before `cutoff`, oldest first, with their tries, in
+   * one statement (a short transaction of its own): events another session holds (a manual retry)
+   * are skipped, never waited for. Pending and failed events are never removed. Returns how many
+   * events and tries were removed.
+   */
+  async removeDeliveredBefore(cutoff: Date, limit: number): Promise<{ events: number; attempts: number }> {
+    const [row] = await this.dataSource.query<Array<{ events: number; attempts: number }>>(
+      `WITH doomed AS (
+         SELECT d.id FROM platform_events d
+          WHERE d.status = 'delivered' AND d.delivered_at < $1
+          ORDER BY d.delivered_at, d.id
+          LIMIT $2
+            FOR UPDATE SKIP LOCKED
+       ), attempts AS (
+         DELETE FROM platform_event_attempts a USING doomed d WHERE a.event_id = d.id RETURNING 1
+       ), events AS (
+         DELETE FROM platform_events e USING doomed d WHERE e.id = d.id RETURNING 1
+       )
+       SELECT (SELECT count(*) FROM events)::int AS events, (SELECT count(*) FROM attempts)::int AS attempts`,
+      [cutoff, limit],
+    );
+    return row;
+  }
+
+  /** When the oldest delivered event still kept was delivered; null when none is (ix_platform_events_delivered). */
+  async oldestDelivered(): Promise<Date | null> {
+    const [row] = await this.dataSource.query<Array<{ oldest: Date | null }>>(
+      `SELECT min(delivered_at) AS oldest FROM platform_events WHERE status = 'delivered'`,
+    );
+    return row.oldest;
+  }
+
   /** Events not delivered yet and not given up on (read from the partial index of pending events). */
   async pendingCount(): Promise<number> {
     const [row] = await this.dataSource.query<Array<{ pending: string }>>(`SELECT count(*) AS pending FROM platform_events WHERE status = 'pending'`);

@@ -6,6 +6,7 @@ import { PlatformDelivery } from './platform-delivery';
 import { PlatformEventsController } from './platform-events.controller';
 import { PlatformEventsRepository } from './platform-events.repository';
 import { PlatformEventsService } from './platform-events.service';
+import { PlatformEventsRetention } from './platform-events-retention.service';
 import { PlatformWebhookStats } from './platform-webhook-stats.service';
 import { WebhookSender } from './webhook-sender';
 
@@ -20,12 +21,13 @@ import { WebhookSender } from './webhook-sender';
   providers: [
     PlatformEventsRepository,
     PlatformEventsService,
+    PlatformEventsRetention,
     PlatformDelivery,
     PlatformClock,
     PlatformWebhookStats,
     WebhookSender,
     RecordPlatformEventsWhenBalancesChanged,
   ],
-  exports: [PlatformWebhookStats],
+  exports: [PlatformWebhookStats, PlatformEventsRetention],
 })
 export class PlatformWebhooksModule {}

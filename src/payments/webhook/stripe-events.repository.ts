@@ -57,6 +57,30 @@ export class StripeEventsRepository {
     return rows.length > 0;
   }
 
+  /**
+   * Removes up to `limit` of the ids processed before `cutoff`, oldest first, in one statement (a
+   * short transaction of its own when no transaction is open): rows another session holds are
+   * skipped, never waited for. Returns how many were removed.
+   */
+  async removeProcessedBefore(cutoff: Date, limit: number): Promise<number> {
+    const [, removed] = await this.transactions.manager.query<[unknown[], number]>(
+      `DELETE FROM stripe_events
+        WHERE id IN (SELECT s.id FROM stripe_events s
+                      WHERE s.processed_at < $1
+                      ORDER BY s.processed_at
+                      LIMIT $2
+                        FOR UPDATE SKIP LOCKED)`,
+      [cutoff, limit],
+    );
+    return removed;
+  }
+
+  /** When the oldest id still kept was processed; null when none is (ix_stripe_events_processed). */
+  async oldestProcessed(): Promise<Date | null> {
+    const [row] = await this.transactions.manager.query<Array<{ oldest: Date | null }>>(`SELECT min(processed_at) AS oldest FROM stripe_events`);
+    return row.oldest;
+  }
+
   /** The outcome of each event and the purchase it concerned, in one statement. */
   async saveOutcomes(outcomes: readonly StripeEventOutcome[]): Promise<void> {
     if (outcomes.length === 0) return;
