@@ -1,3 +1,5 @@
+import { TransactionRunner } from '../../src/database/transaction';
+import { PurchaseSearch } from '../../src/payments/purchase-search.queries';
 import { createScenario, createUser, TestProfile, TestUser } from '../factories';
 import { api } from '../support/http';
 import { currentMonth } from '../support/payouts';
@@ -91,6 +93,20 @@ describe('Reads on a streaming replica (DATABASE_READ_URL)', () => {
     expect(await statementEarnings()).toBe(1);
   });
 
+  it('reads on the primary inside a transaction, which must see what it and the latest commits wrote', async () => {
+    const runner = t.app.get(TransactionRunner);
+    const search = t.app.get(PurchaseSearch);
+    const ids = async () => (await search.find({ clientId: client.id }, undefined, 10)).map((row) => row.id);
+    await cluster.pauseReplay();
+    try {
+      const bought = await buy(t, client, profile.id);
+      expect(await runner.onReplica(ids)).not.toContain(bought.transactionId);
+      expect(await runner.run(() => runner.onReplica(ids))).toContain(bought.transactionId);
+    } finally {
+      await cluster.resumeReplay();
+    }
+  });
+
   it('reports the replica up with its lag in readiness and metrics', async () => {
     const ready = await api(t).get('/health/ready');
     expect(ready.status).toBe(200);
@@ -110,7 +126,7 @@ describe('Reads on a streaming replica (DATABASE_READ_URL)', () => {
       // Only the primary has this purchase: the history was read there, not refused.
       expect(await history()).toContain(onlyOnPrimary.transactionId);
       expect(await adminSearch()).toContain(onlyOnPrimary.transactionId);
-      expect(await summaryPurchases()).toBe(2);
+      expect(await summaryPurchases()).toBe(3);
 
       const ready = await api(t).get('/health/ready');
       expect(ready.status).toBe(200);
@@ -134,7 +150,7 @@ describe('Reads on a streaming replica (DATABASE_READ_URL)', () => {
       expect(response.status).toBe(200);
       expect((response.body.items as Array<{ id: string }>)[0].id).toBe(bought.transactionId);
       const summary = await api(primaryOnly, admin.token).get('/admin/summary');
-      expect(summary.body.purchases).toBe(3);
+      expect(summary.body.purchases).toBe(4);
 
       const ready = await api(primaryOnly).get('/health/ready');
       expect(ready.status).toBe(200);
