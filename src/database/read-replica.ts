@@ -22,6 +22,17 @@ const REPLICA_PING_TIMEOUT_MS = 1_000;
  */
 const REPLICA_ONLY_STATE = /^(40001|40P01|57P04|42P01|42703)$/;
 
+/**
+ * Whether `error`, from a read on the replica, is the replica's failure (the read is then run on the
+ * primary) rather than the read's own: a domain error, a bad statement, or a write (25006, read-only)
+ * that should never have reached the replica are thrown as they are.
+ */
+export function isReplicaFailure(error: unknown): boolean {
+  if (isDatabaseUnavailable(error)) return true;
+  const code = error instanceof QueryFailedError ? (error.driverError as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && REPLICA_ONLY_STATE.test(code);
+}
+
 export type ReplicaState = { status: 'up'; lagSeconds: number | null } | { status: 'degraded'; message: string };
 
 export const REPLICA_DEGRADED_MESSAGE = 'read replica unreachable: histories, statements and reports are read from the primary; retrying';
@@ -76,13 +87,6 @@ export class ReadReplica implements OnApplicationBootstrap, OnApplicationShutdow
     }
   }
 
-  /** Whether `error`, from a read on the replica, is the replica's failure (the read is then run on the primary) rather than the read's. */
-  isReplicaFailure(error: unknown): boolean {
-    if (isDatabaseUnavailable(error)) return true;
-    const code = error instanceof QueryFailedError ? (error.driverError as { code?: unknown }).code : undefined;
-    return typeof code === 'string' && REPLICA_ONLY_STATE.test(code);
-  }
-
   /** Records a failure: reads go to the primary for REPLICA_RETRY_MS. */
   failed(error: unknown): void {
     if (Date.now() - this.failedAt >= REPLICA_RETRY_MS) {
@@ -97,10 +101,11 @@ export class ReadReplica implements OnApplicationBootstrap, OnApplicationShutdow
    */
   async state(): Promise<ReplicaState> {
     try {
-      const source = await this.open();
       const [row] = await withTimeout(
-        source.query<Array<{ lag: number | null }>>(
-          `SELECT CASE WHEN pg_is_in_recovery() THEN extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 END AS lag`,
+        this.open().then((source) =>
+          source.query<Array<{ lag: number | null }>>(
+            `SELECT CASE WHEN pg_is_in_recovery() THEN extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 END AS lag`,
+          ),
         ),
         REPLICA_PING_TIMEOUT_MS,
       );

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, EntityTarget, ObjectLiteral, Repository } from 'typeorm';
-import { ReadReplica } from './read-replica';
+import { isReplicaFailure, ReadReplica } from './read-replica';
 
 /**
  * What a transaction writes just before it commits, in this order, whatever order its work asked for
@@ -82,7 +82,7 @@ export class TransactionRunner {
     try {
       return await this.replicaReads.run(manager, read);
     } catch (error) {
-      if (!this.replica.isReplicaFailure(error)) throw error;
+      if (!isReplicaFailure(error)) throw error;
       this.replica.failed(error);
       return read();
     }
