@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, appendFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,8 +9,16 @@ import { waitUntil } from './wait';
 
 const run = promisify(execFile);
 
-/** The PostgreSQL whose binaries the machine has (the Debian packages' layout). */
-const BIN = process.env.PG_BIN_DIR ?? '/usr/lib/postgresql/15/bin';
+/** PG_BIN_DIR, else the newest PostgreSQL the machine has in the Debian packages' layout. */
+const BIN = process.env.PG_BIN_DIR ?? newestDebianPostgres();
+
+function newestDebianPostgres(): string {
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root) ? readdirSync(root).filter((name) => existsSync(join(root, name, 'bin', 'initdb'))) : [];
+  const newest = versions.sort((a, b) => Number(b) - Number(a))[0];
+  if (!newest) throw new Error(`no PostgreSQL server binaries under ${root}: install postgresql, or set PG_BIN_DIR to the directory of initdb and pg_ctl`);
+  return join(root, newest, 'bin');
+}
 
 export interface StreamingReplica {
   /** The primary's database `profile_points` (empty: the app migrates it). */
@@ -60,7 +68,8 @@ export async function startStreamingReplica(): Promise<StreamingReplica> {
     primaryStarted = true;
     const primaryServer = `postgres://postgres@127.0.0.1:${primaryPort}`;
     await query(`${primaryServer}/postgres`, 'CREATE DATABASE profile_points');
-    await pg('pg_basebackup', '-R', '-D', replicaDir, '-h', '127.0.0.1', '-p', String(primaryPort), '-U', 'postgres', '-X', 'stream');
+    // A fast checkpoint: the default spreads it over minutes.
+    await pg('pg_basebackup', '-R', '-D', replicaDir, '-h', '127.0.0.1', '-p', String(primaryPort), '-U', 'postgres', '-X', 'stream', '-c', 'fast');
     chmodSync(replicaDir, 0o700);
     await start(replicaDir, replicaPort);
     replicaStarted = true;
