@@ -39,6 +39,16 @@ describe('Reads on a streaming replica (DATABASE_READ_URL)', () => {
     expect(response.status).toBe(200);
     return (response.body.items as Array<{ id: string }>).map((item) => item.id);
   };
+  const profileHistory = async () => {
+    const response = await api(t, moderator.token).get(`/profile-points/transactions/profile/${profile.id}`);
+    expect(response.status).toBe(200);
+    return (response.body.items as Array<{ id: string }>).map((item) => item.id);
+  };
+  const notifications = async () => {
+    const response = await api(t, moderator.token).get('/notifications');
+    expect(response.status).toBe(200);
+    return (response.body.items as unknown[]).length;
+  };
   const adminSearch = async () => {
     const response = await api(t, admin.token).get(`/admin/transactions?client_id=${client.id}`);
     expect(response.status).toBe(200);
@@ -65,6 +75,9 @@ describe('Reads on a streaming replica (DATABASE_READ_URL)', () => {
     await cluster.pauseReplay();
 
     const bought = await buy(t, client, profile.id);
+    await t.drainOutbox();
+    const [{ stored }] = await t.db.query<Array<{ stored: number }>>('SELECT count(*)::int AS stored FROM notifications WHERE user_id = $1', [moderator.id]);
+    expect(stored).toBeGreaterThan(0);
 
     // Read-your-own-write routes: on the primary, the purchase shows at once.
     const success = await api(t, client.token).get(`/profile-points/success?session_id=${bought.sessionId}`);
@@ -79,6 +92,8 @@ describe('Reads on a streaming replica (DATABASE_READ_URL)', () => {
 
     // Replica-served routes: the standby has not replayed the purchase yet.
     expect(await history()).toEqual([]);
+    expect(await profileHistory()).toEqual([]);
+    expect(await notifications()).toBe(0);
     expect(await adminSearch()).toEqual([]);
     expect(await csvExport()).not.toContain(bought.transactionId);
     expect(await summaryPurchases()).toBe(0);
@@ -87,6 +102,8 @@ describe('Reads on a streaming replica (DATABASE_READ_URL)', () => {
     await cluster.resumeReplay();
 
     expect(await history()).toEqual([bought.transactionId]);
+    expect(await profileHistory()).toEqual([bought.transactionId]);
+    expect(await notifications()).toBe(stored);
     expect(await adminSearch()).toEqual([bought.transactionId]);
     expect(await csvExport()).toContain(bought.transactionId);
     expect(await summaryPurchases()).toBe(1);
