@@ -49,8 +49,8 @@ export async function startStreamingReplica(): Promise<StreamingReplica> {
   const primaryDir = join(dir, 'primary');
   const replicaDir = join(dir, 'replica');
   const [primaryPort, replicaPort] = [await freePort(), await freePort()];
-  const pg = (tool: string, ...args: string[]) =>
-    asRoot ? run('runuser', ['-u', 'postgres', '--', join(BIN, tool), ...args], { cwd: dir }) : run(join(BIN, tool), args, { cwd: dir });
+  const pg = (program: string, ...args: string[]) =>
+    asRoot ? run('runuser', ['-u', 'postgres', '--', join(BIN, program), ...args], { cwd: dir }) : run(join(BIN, program), args, { cwd: dir });
   const start = (data: string, port: number) => pg('pg_ctl', '-D', data, '-l', `${data}.log`, '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`, 'start');
   const stop = (data: string) => pg('pg_ctl', '-D', data, '-m', 'fast', '-w', 'stop');
 
