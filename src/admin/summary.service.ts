@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { TransactionRunner } from '../database/transaction';
 import { CurrencyRevenue, PurchaseReports } from '../payments/purchase-reports.queries';
 import { LedgerReports, ModeratorLedgerTotals } from '../points/ledger-reports.queries';
 import { parseRange } from './date-range';
@@ -15,15 +16,15 @@ export class SummaryService {
   constructor(
     private readonly purchases: PurchaseReports,
     private readonly ledger: LedgerReports,
+    private readonly transactions: TransactionRunner,
   ) {}
 
   async summary(query: DateRangeQuery): Promise<PlatformSummaryDto> {
     const { from, to } = parseRange(query);
-    const [revenue, moderators, statusCounts] = await Promise.all([
-      this.purchases.revenueByCurrency(from, to),
-      this.ledger.moderatorTotals(from, to),
-      this.purchases.statusCounts(from, to),
-    ]);
+    // A report: read on the replica.
+    const [revenue, moderators, statusCounts] = await this.transactions.onReplica(() =>
+      Promise.all([this.purchases.revenueByCurrency(from, to), this.ledger.moderatorTotals(from, to), this.purchases.statusCounts(from, to)]),
+    );
 
     return {
       from: from?.toISOString() ?? null,

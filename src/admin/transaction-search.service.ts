@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { decimalAmount } from '../common/money';
 import { Page, PageQuery } from '../common/pagination';
 import { Env } from '../config/env.schema';
+import { TransactionRunner } from '../database/transaction';
 import { PurchaseFilter, PurchaseRecord, PurchaseSearch } from '../payments/purchase-search.queries';
 import { csvLine } from './csv';
 import { parseRange } from './date-range';
@@ -41,11 +42,13 @@ export class TransactionSearchService {
     private readonly purchases: PurchaseSearch,
     private readonly config: ConfigService<Env, true>,
     private readonly history: TransactionsService,
+    private readonly transactions: TransactionRunner,
   ) {}
 
-  async search(query: TransactionSearchQuery): Promise<Page<AdminTransactionDto>> {
-    const rows = await this.purchases.find(filterOf(query), query.cursor, query.limit + 1);
-    return this.page(rows, query.limit);
+  /** Searches, lists and exports for operators are read on the replica. */
+  search(query: TransactionSearchQuery): Promise<Page<AdminTransactionDto>> {
+    const filter = filterOf(query);
+    return this.transactions.onReplica(async () => this.page(await this.purchases.find(filter, query.cursor, query.limit + 1), query.limit));
   }
 
   /** A page of rows as their history shows them (with what became of their points), and what operators see besides. */
@@ -66,21 +69,23 @@ export class TransactionSearchService {
   }
 
   /** Purchases that need a look: pending past the reconciliation delay, or failed. Newest first. */
-  async stuck(page: PageQuery): Promise<Page<AdminTransactionDto>> {
+  stuck(page: PageQuery): Promise<Page<AdminTransactionDto>> {
     const age = this.config.get('RECONCILE_AFTER_SECONDS', { infer: true });
-    return this.page(await this.purchases.stuck(age, page.cursor, page.limit + 1), page.limit);
+    return this.transactions.onReplica(async () => this.page(await this.purchases.stuck(age, page.cursor, page.limit + 1), page.limit));
   }
 
   private async *csvLines(filter: PurchaseFilter): AsyncGenerator<string> {
     yield csvLine(CSV_HEADER);
-    let batch = await this.purchases.find(filter, undefined, CSV_BATCH);
+    // Each batch on the replica (a stream holds no connection between batches; a batch the replica fails is read on the primary).
+    const batchAfter = (cursor: string | undefined) => this.transactions.onReplica(() => this.purchases.find(filter, cursor, CSV_BATCH));
+    let batch = await batchAfter(undefined);
     let sent = 0;
     while (batch.length > 0) {
       const rows = batch.slice(0, CSV_MAX_ROWS - sent);
       yield rows.map(toCsv).join('');
       sent += rows.length;
       if (batch.length < CSV_BATCH || sent >= CSV_MAX_ROWS) return;
-      batch = await this.purchases.find(filter, batch[batch.length - 1].id, CSV_BATCH);
+      batch = await batchAfter(batch[batch.length - 1].id);
     }
   }
 }

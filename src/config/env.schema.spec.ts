@@ -46,6 +46,14 @@ describe(validateEnv.name, () => {
     },
   );
 
+  it('reads everything from DATABASE_URL unless DATABASE_READ_URL names a replica', () => {
+    expect(validateEnv({ ...PRODUCTION, DATABASE_READ_URL: '' }).DATABASE_READ_URL).toBeUndefined();
+    expect(validateEnv({ ...PRODUCTION, DATABASE_READ_URL: 'postgresql://reader:secret@replica:5432/points' }).DATABASE_READ_URL).toBe(
+      'postgresql://reader:secret@replica:5432/points',
+    );
+    expect(problemsOf({ ...PRODUCTION, DATABASE_READ_URL: 'replica:5432' }).join('\n')).toBe('DATABASE_READ_URL=(hidden): DATABASE_READ_URL must be a postgres:// URL');
+  });
+
   it('never prints a secret in its messages', () => {
     const problems = problemsOf({ ...PRODUCTION, JWT_SECRET: 'short-but-secret', STRIPE_SECRET_KEY: 'pk_oops_visible' });
     expect(problems.join('\n')).not.toMatch(/short-but-secret|pk_oops_visible/);
@@ -58,6 +66,7 @@ describe(validateEnv.name, () => {
     ['STRIPE_WEBHOOK_TOLERANCE', '0', /at least 1 second/],
     ['APP_URL', 'not a url', /APP_URL/],
     ['REDIS_URL', 'http://redis', /redis:\/\//],
+    ['DATABASE_READ_URL', 'mysql://replica/points', /DATABASE_READ_URL must be a postgres:\/\/ URL/],
     ['STRIPE_WEBHOOK_SECRET', 'secret', /whsec_/],
   ])('refuses %s=%s with a clear message', (name, value, message) => {
     expect(problemsOf({ [name]: value }).join('\n')).toMatch(message);

@@ -75,6 +75,15 @@ export class Env {
   @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// URL (required when NODE_ENV=production)' })
   DATABASE_URL?: string;
 
+  /**
+   * A streaming replica of DATABASE_URL's database for reads that may lag the latest commit
+   * (histories, statements, admin reports, lists and exports); unset: everything reads DATABASE_URL.
+   */
+  @Transform(emptyToUndefined)
+  @ValidateIf((env: Env) => env.DATABASE_READ_URL !== undefined)
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_READ_URL must be a postgres:// URL' })
+  DATABASE_READ_URL?: string;
+
   @Transform(toBoolean)
   @IsBoolean()
   DB_MIGRATIONS_RUN = true;
@@ -448,6 +457,7 @@ export const SENSITIVE_ENV: ReadonlySet<keyof Env> = new Set([
   'STRIPE_SECRET_KEY',
   'STRIPE_WEBHOOK_SECRET',
   'DATABASE_URL',
+  'DATABASE_READ_URL',
   'REDIS_URL',
   'METRICS_TOKEN',
   'INTEGRATION_TOKEN',

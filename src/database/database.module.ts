@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Env } from '../config/env.schema';
 import { dataSourceOptions, runMigrationsLocked } from './data-source-options';
+import { ReadReplica } from './read-replica';
 import { TransactionRunner } from './transaction';
 
 @Global()
@@ -25,7 +26,7 @@ import { TransactionRunner } from './transaction';
       },
     }),
   ],
-  providers: [TransactionRunner],
-  exports: [TransactionRunner],
+  providers: [TransactionRunner, ReadReplica],
+  exports: [TransactionRunner, ReadReplica],
 })
 export class DatabaseModule {}

@@ -1,7 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, EntityTarget, ObjectLiteral, Repository } from 'typeorm';
+import { isReplicaFailure, ReadReplica } from './read-replica';
 
 /**
  * What a transaction writes just before it commits, in this order, whatever order its work asked for
@@ -27,8 +28,13 @@ interface TransactionContext {
 export class TransactionRunner {
   private readonly logger = new Logger(TransactionRunner.name);
   private readonly context = new AsyncLocalStorage<TransactionContext>();
+  /** The replica's manager while an `onReplica` read runs. */
+  private readonly replicaReads = new AsyncLocalStorage<EntityManager>();
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Optional() private readonly replica?: ReadReplica,
+  ) {}
 
   /** Runs `work` in a transaction at PostgreSQL's default level, READ COMMITTED, or inside the one already open. */
   async run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
@@ -57,13 +63,38 @@ export class TransactionRunner {
     return result;
   }
 
+  /**
+   * Runs `read` on the read replica (DATABASE_READ_URL): every repository it calls, in any module,
+   * reads there. Only for answers that may lag the latest commit by the replica's delay: histories,
+   * statements, reports, lists and exports (ARCHITECTURE.md, "Reads on the replica"). A read that
+   * decides something, or must see a write just made, never comes here.
+   *
+   * On the primary instead: inside a transaction (it sees its own writes), without a replica, or
+   * while the replica fails (unreachable, cancelled by replay, behind on a migration): a read the
+   * replica fails is read again on the primary, and the replica is tried again after
+   * REPLICA_RETRY_MS. Other errors are the read's own and are thrown; a write that reaches the
+   * replica fails there (read-only) rather than being retried on the primary.
+   */
+  async onReplica<T>(read: () => Promise<T>): Promise<T> {
+    if (this.context.getStore() || !this.replica?.configured) return read();
+    const manager = await this.replica.manager();
+    if (!manager) return read();
+    try {
+      return await this.replicaReads.run(manager, read);
+    } catch (error) {
+      if (!isReplicaFailure(error)) throw error;
+      this.replica.failed(error);
+      return read();
+    }
+  }
+
   get inTransaction(): boolean {
     return this.context.getStore() !== undefined;
   }
 
-  /** The manager of the transaction in progress, or the pool's when there is none. */
+  /** The manager of the transaction in progress, else the replica's inside `onReplica`, else the primary pool's. */
   get manager(): EntityManager {
-    return this.context.getStore()?.manager ?? this.dataSource.manager;
+    return this.context.getStore()?.manager ?? this.replicaReads.getStore() ?? this.dataSource.manager;
   }
 
   repository<E extends ObjectLiteral>(entity: EntityTarget<E>): Repository<E> {

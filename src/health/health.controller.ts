@@ -44,7 +44,8 @@ export class HealthController {
   @HealthCheck({ noCache: true, swaggerDocumentation: false })
   @ApiOperation({
     summary: 'Readiness: send traffic here?',
-    description: 'The database and, with REDIS_URL, Redis answer, and the instance is not shutting down. A load balancer drains the instance on 503.',
+    description:
+      'The database answers and the instance is not shutting down; Redis (REDIS_URL) and the read replica (DATABASE_READ_URL) are reported, `degraded` when unreachable, and never make it unready. A load balancer drains the instance on 503.',
   })
   @ApiOkResponse({ type: ReadinessDto, description: 'Ready: every dependency answers' })
   @ApiServiceUnavailableResponse({

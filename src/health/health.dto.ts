@@ -30,7 +30,8 @@ export class ReadinessDto {
     ...DEPENDENCIES,
     example: { database: { status: 'up' }, redis: { status: 'up' } },
     description:
-      'Each dependency checked (redis only when REDIS_URL is set). Redis `degraded`: unreachable, the instance serves without it (per-instance rate limits, alerts to its own sockets) and stays ready',
+      'Each dependency checked (redis only when REDIS_URL is set, replica only when DATABASE_READ_URL is set). Redis `degraded`: unreachable, the instance serves without it (per-instance rate limits, alerts to its own sockets) and stays ready. ' +
+      'Replica `up` with `lagSeconds` (its replay delay), or `degraded`: unreachable, histories, statements and reports are read from the primary and the instance stays ready',
   })
   details: Record<string, { status: string }>;
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheckResult, HealthCheckService, HealthIndicatorResult, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { ReadReplica } from '../database/read-replica';
 import type { RedisLink } from '../redis/redis-link';
 import { REDIS } from '../redis/redis.module';
 import { HealthError } from './health.errors';
@@ -15,7 +16,7 @@ export const REDIS_DEGRADED = {
 
 /**
  * Whether this instance should get traffic: not while it shuts down (answered at once, nothing is
- * pinged), and only when the database answers. Redis is reported but never makes an instance
+ * pinged), and only when the database answers. Redis and the read replica are reported but never make an instance
  * unready: without it the instance still takes payments and webhooks (`degraded`), and a load
  * balancer that pulled every instance during a Redis outage would stop them all. Liveness checks none
  * of this: a database outage must not get healthy processes restarted.
@@ -32,6 +33,7 @@ export class Readiness {
     private readonly database: TypeOrmHealthIndicator,
     private readonly shutdown: GracefulShutdown,
     @Inject(REDIS) private readonly redis: RedisLink | null,
+    private readonly replica: ReadReplica,
   ) {}
 
   async check(): Promise<HealthCheckResult> {
@@ -45,12 +47,15 @@ export class Readiness {
       this.logger.warn(`not ready: ${failing.map(({ name, reason }) => `${name} (${reason})`).join('; ')}`);
       throw HealthError.notReady(failing.map(({ name }) => name));
     }
-    return this.redis ? withRedis(result, this.redis.connected ? { redis: { status: 'up' } } : { redis: { ...REDIS_DEGRADED } }) : result;
+    if (this.redis) result = withDependency(result, this.redis.connected ? { redis: { status: 'up' } } : { redis: { ...REDIS_DEGRADED } });
+    // Like Redis, the replica never makes an instance unready: its reads go to the primary meanwhile.
+    if (this.replica.configured) result = withDependency(result, { replica: await this.replica.state() });
+    return result;
   }
 }
 
-function withRedis(result: HealthCheckResult, redis: HealthIndicatorResult): HealthCheckResult {
-  return { ...result, info: { ...result.info, ...redis }, details: { ...result.details, ...redis } };
+function withDependency(result: HealthCheckResult, dependency: HealthIndicatorResult): HealthCheckResult {
+  return { ...result, info: { ...result.info, ...dependency }, details: { ...result.details, ...dependency } };
 }
 
 function failuresOf(result: unknown): Array<{ name: string; reason: string }> {

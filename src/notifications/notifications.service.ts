@@ -73,13 +73,18 @@ export class NotificationsService {
     });
   }
 
-  /** The caller's notifications, newest first, keyset-paginated; optionally only the unread ones. */
+  /**
+   * The caller's notifications, newest first, keyset-paginated; optionally only the unread ones. A
+   * history: read on the replica (sockets push new ones and replay from the primary).
+   */
   async list(user: AuthUser, query: NotificationsQuery): Promise<Page<NotificationDto>> {
-    const rows = await this.repository.listNewestFirst(user.id, {
-      take: query.limit + 1,
-      beforeId: query.cursor && clampId(query.cursor),
-      unreadOnly: query.unread,
-    });
+    const rows = await this.transactions.onReplica(() =>
+      this.repository.listNewestFirst(user.id, {
+        take: query.limit + 1,
+        beforeId: query.cursor && clampId(query.cursor),
+        unreadOnly: query.unread,
+      }),
+    );
     return Page.of(rows.map(toDto), query.limit);
   }
 

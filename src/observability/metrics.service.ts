@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { ReadReplica, ReplicaState } from '../database/read-replica';
 import { PlatformWebhookStats } from '../platform-webhooks/platform-webhook-stats.service';
 import { RetentionStats } from '../retention/retention-stats.service';
-import { MetricsQueries, SCRAPED_MISMATCH_FLAGS } from './metrics.queries';
+import { METRICS_CACHE_MS, MetricsQueries, SCRAPED_MISMATCH_FLAGS } from './metrics.queries';
 import type { RedisLink } from '../redis/redis-link';
 import { REDIS } from '../redis/redis.module';
 import { OpenSockets } from './open-sockets';
@@ -50,9 +51,11 @@ export class MetricsService {
     private readonly platformWebhooks: PlatformWebhookStats,
     private readonly retention: RetentionStats,
     @Inject(REDIS) redis: RedisLink | null,
+    replica: ReadReplica,
   ) {
     collectDefaultMetrics({ register: this.registry });
     this.databaseGauges();
+    if (replica.configured) this.replicaGauge(replica);
     this.platformWebhookMetrics();
     this.retentionMetrics();
     if (redis) {
@@ -160,6 +163,24 @@ export class MetricsService {
       registers: [this.registry],
       collect(this: Gauge<'table'>) {
         for (const { table, windowSeconds } of stats.windows()) this.set({ table }, windowSeconds);
+      },
+    });
+  }
+
+  /**
+   * How far the read replica's replay is behind (its last replayed commit's age), read at most once
+   * per METRICS_CACHE_MS; NaN while it is unreachable or has replayed nothing yet.
+   */
+  private replicaGauge(replica: ReadReplica): void {
+    let cached: { at: number; value: Promise<ReplicaState> } | undefined;
+    new Gauge({
+      name: 'database_replica_lag_seconds',
+      help: 'Age of the last transaction the read replica (DATABASE_READ_URL) replayed; NaN while it is unreachable (its reads then go to the primary)',
+      registers: [this.registry],
+      async collect(this: Gauge) {
+        if (!cached || Date.now() - cached.at >= METRICS_CACHE_MS) cached = { at: Date.now(), value: replica.state() };
+        const state = await cached.value;
+        this.set(state.status === 'up' && state.lagSeconds !== null ? state.lagSeconds : Number.NaN);
       },
     });
   }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuthUser } from '../auth/auth-user';
 import { Page, PageQuery } from '../common/pagination';
+import { TransactionRunner } from '../database/transaction';
 import { ProfilesService } from '../profiles/profiles.service';
 import { LotsService, LotSummary } from '../points/lots/lots.service';
 import { Role } from '../users/user-role';
@@ -18,6 +19,7 @@ export class TransactionsService {
     private readonly profiles: ProfilesService,
     private readonly reconciliation: ReconciliationService,
     private readonly lots: LotsService,
+    private readonly transactions: TransactionRunner,
   ) {}
 
   /**
@@ -48,9 +50,12 @@ export class TransactionsService {
     throw PaymentsError.notProfileModerator(profile.id);
   }
 
-  private async list(filter: HistoryFilter, page: PageQuery): Promise<Page<TransactionDto>> {
-    const rows = await this.purchases.page(filter, page.cursor, page.limit + 1);
-    return Page.of(await this.withLots(rows), page.limit);
+  /** A history: read on the replica, which may not show a purchase credited a moment ago (the success page does). */
+  private list(filter: HistoryFilter, page: PageQuery): Promise<Page<TransactionDto>> {
+    return this.transactions.onReplica(async () => {
+      const rows = await this.purchases.page(filter, page.cursor, page.limit + 1);
+      return Page.of(await this.withLots(rows), page.limit);
+    });
   }
 
   /** Purchases as their history shows them, with what became of their points (one query for all their lots). */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { isId } from '../common/ids';
 import { Page } from '../common/pagination';
+import { TransactionRunner } from '../database/transaction';
 import { PlatformEventDto, PlatformEventQuery } from './dto/platform-event.dto';
 import { PlatformClock } from './platform-clock';
 import { PlatformDelivery } from './platform-delivery';
@@ -17,13 +18,17 @@ export class PlatformEventsService {
     private readonly delivery: PlatformDelivery,
     private readonly sender: WebhookSender,
     private readonly clock: PlatformClock,
+    private readonly transactions: TransactionRunner,
   ) {}
 
-  async list(query: PlatformEventQuery): Promise<Page<PlatformEventDto>> {
-    const rows = await this.repository.list(query.status, query.cursor, query.limit);
-    const page = Page.of(rows, query.limit);
-    const tries = await this.repository.attemptsOf(page.items.map((row) => row.id));
-    return { items: page.items.map((row) => toDto(row, tries.get(row.id) ?? [])), nextCursor: page.nextCursor };
+  /** An admin list: read on the replica (a manual try answers with the event as it left it). */
+  list(query: PlatformEventQuery): Promise<Page<PlatformEventDto>> {
+    return this.transactions.onReplica(async () => {
+      const rows = await this.repository.list(query.status, query.cursor, query.limit);
+      const page = Page.of(rows, query.limit);
+      const tries = await this.repository.attemptsOf(page.items.map((row) => row.id));
+      return { items: page.items.map((row) => toDto(row, tries.get(row.id) ?? [])), nextCursor: page.nextCursor };
+    });
   }
 
   /**

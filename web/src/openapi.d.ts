@@ -531,7 +531,7 @@ export interface paths {
         };
         /**
          * Readiness: send traffic here?
-         * @description The database and, with REDIS_URL, Redis answer, and the instance is not shutting down. A load balancer drains the instance on 503.
+         * @description The database answers and the instance is not shutting down; Redis (REDIS_URL) and the read replica (DATABASE_READ_URL) are reported, `degraded` when unreachable, and never make it unready. A load balancer drains the instance on 503.
          */
         get: operations["HealthController_ready"];
         put?: never;
@@ -1984,7 +1984,7 @@ export interface components {
                 };
             };
             /**
-             * @description Each dependency checked (redis only when REDIS_URL is set). Redis `degraded`: unreachable, the instance serves without it (per-instance rate limits, alerts to its own sockets) and stays ready
+             * @description Each dependency checked (redis only when REDIS_URL is set, replica only when DATABASE_READ_URL is set). Redis `degraded`: unreachable, the instance serves without it (per-instance rate limits, alerts to its own sockets) and stays ready. Replica `up` with `lagSeconds` (its replay delay), or `degraded`: unreachable, histories, statements and reports are read from the primary and the instance stays ready
              * @example {
              *       "database": {
              *         "status": "up"

@@ -20,8 +20,9 @@ export class FraudWarningsService {
     private readonly freezes: FreezesService,
   ) {}
 
+  /** An admin list: read on the replica (a release answers with the warning as it left it). */
   async list(query: FraudWarningsQuery): Promise<Page<FraudWarningDto>> {
-    const rows = await this.purchases.fraudWarnings(query.status, query.cursor, query.limit + 1);
+    const rows = await this.transactions.onReplica(() => this.purchases.fraudWarnings(query.status, query.cursor, query.limit + 1));
     const items = rows.slice(0, query.limit).map(toDto);
     return { items, nextCursor: rows.length > query.limit ? items[items.length - 1].transactionId : null };
   }

@@ -33,7 +33,12 @@ export class ReconciliationReport {
     private readonly config: ConfigService<Env, true>,
   ) {}
 
-  async report(query: ReconciliationQuery): Promise<Page<ReconciliationRowDto>> {
+  /** A report: read on the replica. */
+  report(query: ReconciliationQuery): Promise<Page<ReconciliationRowDto>> {
+    return this.transactions.onReplica(() => this.read(query));
+  }
+
+  private async read(query: ReconciliationQuery): Promise<Page<ReconciliationRowDto>> {
     const rows = await this.transactions.manager.query<Row[]>(
       `
       WITH credited AS (

@@ -1,4 +1,5 @@
 import { Injectable, StreamableFile } from '@nestjs/common';
+import { TransactionRunner } from '../../database/transaction';
 import { LedgerReports } from '../../points/ledger-reports.queries';
 import { ProfilesService } from '../../profiles/profiles.service';
 import { UsersService } from '../../users/users.service';
@@ -22,12 +23,23 @@ export class StatementsService {
     private readonly payouts: PayoutRunsRepository,
     private readonly users: UsersService,
     private readonly profiles: ProfilesService,
+    private readonly transactions: TransactionRunner,
   ) {}
 
   async statement(moderatorId: string, month: string, language: StatementLanguage): Promise<Statement> {
     const { from, to } = monthBounds(month);
     const generatedAt = new Date();
     if (from.getTime() > generatedAt.getTime()) throw PayoutsError.monthInFuture(month);
+    // A statement is a report: read on the replica (payout runs read the money on the primary).
+    return this.transactions.onReplica(() => this.read(moderatorId, month, language, { from, to, generatedAt }));
+  }
+
+  private async read(
+    moderatorId: string,
+    month: string,
+    language: StatementLanguage,
+    { from, to, generatedAt }: { from: Date; to: Date; generatedAt: Date },
+  ): Promise<Statement> {
     const moderator = await this.users.findById(moderatorId);
     if (!moderator) throw PayoutsError.moderatorNotFound(moderatorId);
     const [openingLedger, paidBefore, movements, payouts] = await Promise.all([
