@@ -47,7 +47,12 @@ const print = (line = '') => process.stdout.write(`${line}\n`);
 const jwt = new JwtService({ secret: BENCH_JWT_SECRET, signOptions: { algorithm: 'HS256', expiresIn: '6h' } });
 /** Sockets per loopback source address: under the default MAX_CONNECTIONS_PER_ADDRESS (1024). */
 const SOCKETS_PER_ADDRESS = 900;
-const CLIENTS = 200;
+/**
+ * Every checkout is made before any is paid, and a client may hold at most 10 open checkouts
+ * (a 429 beyond): enough clients that none holds more than 8.
+ */
+const MIN_CLIENTS = 200;
+const CHECKOUTS_PER_CLIENT = 8;
 const CHECKOUT_CONCURRENCY = 16;
 /** After the last webhook, how long late alerts are waited for. */
 const TAIL_MS = 10_000;
@@ -168,7 +173,7 @@ async function main(): Promise<void> {
 
     print(`bench:sockets — ${config.sockets} sockets on ${config.instances} instance(s), ${config.rate} purchases/s for ${config.seconds} s`);
     const moderators = await insertUsers(db, 'moderator', config.sockets);
-    const clients = await insertUsers(db, 'client', CLIENTS);
+    const clients = await insertUsers(db, 'client', Math.max(MIN_CLIENTS, Math.ceil((config.rate * config.seconds) / CHECKOUTS_PER_CLIENT)));
     const { rows: profiles } = await db.query<{ id: string; moderator_id: string }>(
       `INSERT INTO profiles (name, moderator_id) SELECT 'Sockets ' || m.n, m.id FROM unnest($1::bigint[]) WITH ORDINALITY AS m(id, n) RETURNING id, moderator_id`,
       [moderators],
