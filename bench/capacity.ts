@@ -8,6 +8,7 @@
  *   updated per table, WAL bytes (pg_current_wal_lsn() before and after; and, where pg_walinspect
  *   is available, only the WAL records of this database and of the transactions that touched it,
  *   since other databases on a shared server write WAL too), heap, index and TOAST growth per table;
+ * - storage per purchase per table, as written and after VACUUM FULL;
  * - reads/s and p50/p99 of the history routes and of the moderators' monthly statement, GETs at a
  *   fixed concurrency (each route twice: a warming round, then the measured one).
  *
@@ -176,9 +177,13 @@ async function main(): Promise<void> {
       body: JSON.stringify({ profile_id: profiles[i % profiles.length].id, pack: '100' }),
       headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${clientTokens[i % clientTokens.length]}` },
     }));
+    const { rows: checkoutLsnBefore } = await db.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
     const checkoutRun = await load.run(checkoutRequests, config.concurrency);
+    const { rows: checkoutWal } = await db.query<{ bytes: string }>(`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn) AS bytes`, [checkoutLsnBefore[0].lsn]);
     const checkouts = phase(checkoutRun, (result) => result.status === 201);
     print(formatPhase('checkouts (POST /profile-points/checkout)', checkouts));
+    const checkoutWalBytes = Number(checkoutWal[0].bytes) / Math.max(1, config.purchases - checkouts.errors);
+    print(`  WAL per checkout: ${checkoutWalBytes.toFixed(0)} bytes by the server's LSN`);
     const created = checkoutRun.results.filter((result) => result.status === 201).map((result) => JSON.parse(result.body) as { sessionId: string; transactionId: string });
 
     const emulator = service.emulator;
@@ -301,6 +306,21 @@ async function main(): Promise<void> {
       print(formatPhase(route.name, reads[route.name]));
     }
 
+    // Storage per purchase, checkout included: the tables as written (dead row versions of the
+    // updates included, which VACUUM lets later rows reuse) and rewritten compactly (VACUUM FULL,
+    // fresh indexes): the steady state lies between the two.
+    const written = await tables(db);
+    for (const table of TABLES) await db.query(`VACUUM FULL ${table}`);
+    const compact = await tables(db);
+    const storage = TABLES.filter((table) => written.has(table) && compact.has(table)).map((table) => {
+      const [w, c] = [written.get(table)!, compact.get(table)!];
+      return { table, writtenBytesPerPurchase: (w.heap + w.indexes + w.toast) / n, compactBytesPerPurchase: (c.heap + c.indexes + c.toast) / n };
+    });
+    print(`  storage per purchase (all ${n}, checkout included):  ${'table'.padEnd(28)} as written B  compact B`);
+    for (const row of storage) {
+      print(`  ${''.padEnd(50)} ${row.table.padEnd(28)} ${row.writtenBytesPerPurchase.toFixed(0).padStart(12)} ${row.compactBytesPerPurchase.toFixed(0).padStart(10)}`);
+    }
+
     const result = {
       at: new Date().toISOString(),
       postgres: version[0].server_version,
@@ -308,6 +328,7 @@ async function main(): Promise<void> {
       loadAverage: loadavg(),
       config,
       checkouts,
+      walBytesPerCheckout: checkoutWalBytes,
       credits,
       completed: n,
       walBytesPerCredit: walBytes / n,
@@ -316,6 +337,7 @@ async function main(): Promise<void> {
       otherDatabaseCommitsDuringCredits: othersDuring,
       perCredit,
       reads,
+      storage,
     };
     mkdirSync(join(__dirname, 'results'), { recursive: true });
     writeFileSync(join(__dirname, 'results', 'capacity.json'), `${JSON.stringify(result, null, 2)}\n`);
