@@ -1,4 +1,3 @@
-import { GrantsService } from '../../src/points/grants.service';
 import { createScenario, createUser, TestUser } from '../factories';
 import { appWithBalancedLedger } from '../support/app-per-suite';
 import { api } from '../support/http';
