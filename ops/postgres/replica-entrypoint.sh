@@ -11,13 +11,13 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   chmod 700 "$PGDATA"
   export PGPASSWORD="$REPLICATION_PASSWORD"
   slot="${REPLICATION_SLOT:-replica_1}"
-  until gosu postgres pg_isready -h "$PRIMARY_HOST" -p 5432 -q; do sleep 1; done
+  until gosu postgres pg_isready -h "$PRIMARY_HOST" -p "${PRIMARY_PORT:-5432}" -q; do sleep 1; done
   # A slot left by an earlier copy of this replica (its volume was removed) would make -C fail.
   # (On stdin, not -c: psql substitutes :'slot' only in what it reads.)
-  gosu postgres psql -h "$PRIMARY_HOST" -p 5432 -U replicator -d postgres -Atq -v ON_ERROR_STOP=1 --set=slot="$slot" <<'SQL'
+  gosu postgres psql -h "$PRIMARY_HOST" -p "${PRIMARY_PORT:-5432}" -U replicator -d postgres -Atq -v ON_ERROR_STOP=1 --set=slot="$slot" <<'SQL'
 SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = :'slot' AND NOT active;
 SQL
-  gosu postgres pg_basebackup -h "$PRIMARY_HOST" -p 5432 -U replicator -D "$PGDATA" \
+  gosu postgres pg_basebackup -h "$PRIMARY_HOST" -p "${PRIMARY_PORT:-5432}" -U replicator -D "$PGDATA" \
     -X stream -R -C -S "$slot" --checkpoint=fast --progress
 fi
 exec docker-entrypoint.sh postgres -c hot_standby=on "$@"
