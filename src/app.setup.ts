@@ -51,7 +51,7 @@ export interface AppSetupOptions {
 
 /**
  * The HTTP server of the service: Fastify (measured against Express on the service's own routes, see
- * README "Express or Fastify"). Settings that Fastify takes only when it is created: the proxies to
+ * docs/decisions/0002-fastify-instead-of-express.md). Settings that Fastify takes only when it is created: the proxies to
  * trust for the client's address (TRUST_PROXY hops, as Express's `trust proxy`), the default body
  * limit, and the hooks that must see every route and request from the first one.
  */
