@@ -29,7 +29,9 @@ describe('Early fraud warnings', () => {
     database = await createIsolatedDatabase('fraud_warnings');
     const env = { DATABASE_URL: database.url, PAYOUT_MINIMUM_CENTS: '50', EARNINGS_MATURITY_DAYS: '0', RECONCILE_INTERVAL_MS: '0' };
     auto = await startTestApp({ ...env, EFW_AUTO_REFUND: 'true' });
-    t = await startTestApp({ ...env, EFW_AUTO_REFUND: 'false' });
+    // One relay for the shared outbox: each app has an emulator of its own, and a refund request
+    // relayed by `t` would go to the emulator that never saw the charge.
+    t = await startTestApp({ ...env, EFW_AUTO_REFUND: 'false', OUTBOX_RELAY_ENABLED: 'false' });
     admin = await createUser(t.db, 'admin');
   });
   afterEach(async () => {
