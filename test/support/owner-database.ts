@@ -96,7 +96,7 @@ export function useOwnerDatabase(options: OwnerDatabaseOptions = {}): OwnerDatab
       scratch = await createIsolatedDatabase(options.ownDatabase);
       handle.db = scratch.db;
     } else {
-      handle.db = await new DataSource(dataSourceOptions(process.env.TEST_DATABASE_URL!, [ENTITY_FILES])).initialize();
+      handle.db = await new DataSource(dataSourceOptions(process.env.TEST_DATABASE_URL, [ENTITY_FILES])).initialize();
     }
     handle.transactions = new TransactionRunner(handle.db);
   });
