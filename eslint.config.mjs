@@ -21,8 +21,8 @@ export default tseslint.config(
     },
   },
   {
-    // The project's own lint rules: CommonJS, outside the TypeScript project.
-    files: ['eslint-rules/**/*.cjs'],
+    // The project's own lint rules and import rules: CommonJS, outside the TypeScript project.
+    files: ['eslint-rules/**/*.cjs', '.dependency-cruiser.cjs'],
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

@@ -16,7 +16,6 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import type { Logger, QueryRunner } from 'typeorm';
 import { LedgerAccount, LedgerAccountSql } from '../src/points/ledger-accounts';
-import { AuthPathResult, compareAuthPaths } from './ab';
 import { HttpClient, HttpResult, percentile } from './http-load';
 import { LoadProcess, LoadRequest } from './load-process';
 import { ProfileSummary, startProfile } from './profiler';
@@ -66,8 +65,6 @@ export interface HistoryResult {
   seqScansOnBigTables: string[];
   /** Every route's GETs again under the CPU profiler: the service's CPU per GET by layer. */
   profile?: ProfileSummary & { file: string; requests: number };
-  /** Every route's GETs through the authentication path as it was and as it is, alternated in this run. */
-  authPaths?: AuthPathResult[];
   ledger: string;
 }
 
@@ -161,7 +158,6 @@ export async function runHistory(
     });
     const profileFile = join(__dirname, 'results', 'history.cpuprofile');
     const profile = { file: profileFile, requests: everyCase.length, ...(await stopProfile!(profileFile)) };
-    const authPaths = await compareAuthPaths(service, loadProcess, everyCase, config.concurrency);
     const seqScansOnBigTables = [...new Set(plans.flatMap((plan) => plan.seqScans.map((table) => `${plan.case}: ${table}`)))];
     return {
       rows: config.rows,
@@ -171,7 +167,6 @@ export async function runHistory(
       plans,
       seqScansOnBigTables,
       profile,
-      authPaths,
       ledger:
         'bulk purchases have no ledger rows: the ledger verifier is not run on this database; ' +
         "each history moderator's users.points equals its moderator:<id> balance",

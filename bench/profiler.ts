@@ -84,7 +84,7 @@ const LAYERS: Array<[string, RegExp]> = [
   ['pg driver', /node_modules\/(pg|pg-protocol|pg-pool|pg-types|postgres-array|postgres-date|postgres-interval|postgres-bytea|pgpass|buffer-writer|packet-reader)\//],
   [
     'HTTP adapter and routing (Fastify or Express, body parsing, Nest core)',
-    /node_modules\/(fastify|@fastify\/[^/]+|find-my-way|light-my-request|avvio|fastq|reusify|fast-json-stringify|fast-querystring|fast-decode-uri-component|fast-uri|secure-json-parse|toad-cache|rfdc|abstract-logging|process-warning|safe-regex2|ret|proxy-addr|forwarded|ipaddr\.js|express|router|body-parser|raw-body|finalhandler|send|serve-static|on-finished|qs|type-is|content-type|mime-types|iconv-lite|path-to-regexp|helmet|cors|vary|accepts|negotiator|depd|statuses|http-errors|fresh|etag|encodeurl|@nestjs\/(core|common|platform-express|platform-fastify))\/|src\/common\/(body-limits|request-id|vary|http-exception\.filter)|src\/observability\/route-label/,
+    /node_modules\/(fastify|@fastify\/[^/]+|find-my-way|light-my-request|avvio|fastq|reusify|fast-json-stringify|fast-querystring|fast-decode-uri-component|fast-uri|secure-json-parse|toad-cache|rfdc|abstract-logging|process-warning|safe-regex2|ret|proxy-addr|forwarded|ipaddr\.js|router|body-parser|raw-body|finalhandler|send|serve-static|on-finished|qs|type-is|content-type|mime-types|iconv-lite|path-to-regexp|helmet|cors|vary|accepts|negotiator|depd|statuses|http-errors|fresh|etag|encodeurl|@nestjs\/(core|common|platform-fastify))\/|src\/common\/(body-limits|request-id|vary|http-exception\.filter|route-label)/,
   ],
   ['application code (src/)', /\/src\//],
 ];

@@ -279,17 +279,6 @@ async function main(cleanup: Cleanup): Promise<number> {
       printProfile(history.profile, history.profile.requests, 'GET');
       profiles.get = history.profile;
     }
-    if (history.authPaths) {
-      print('  authentication path, the same GETs alternated in this run (service CPU per GET, latency):');
-      for (const result of history.authPaths) {
-        print(
-          `    ${result.variant === 'before' ? 'before (two verifications, string secret, user query)' : 'now (one verification, key object, 5 s user cache)  '}` +
-            `  ${result.serviceCpuMsPerRequest.toFixed(3)} ms/GET  p50 ${result.p50Ms.toFixed(1)} ms  p95 ${result.p95Ms.toFixed(1)} ms` +
-            `${result.errors > 0 ? `  ${result.errors} ERRORS` : ''}  (${result.requests} GETs)`,
-        );
-        if (result.errors > 0) problems.push(`authentication path ${result.variant}: ${result.errors} GETs without a 200`);
-      }
-    }
     for (const result of history.cases) {
       if (result.errors > 0) problems.push(`history ${result.name}: ${result.errors} requests without a 200, e.g. ${result.errorSamples[0]}`);
     }

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { validateEnv } from '../src/config/env.schema';
+import { PurchaseSql } from '../src/payments/purchases.sql';
 import { ledgerDrift } from '../src/points/ledger-drift.queries';
 
 /** `npm run ledger:verify`: recomputes every balance from the ledger; exit code 1 on any drift. */
@@ -14,7 +15,7 @@ async function main(): Promise<number> {
   const db = await new DataSource({ type: 'postgres', url: env.DATABASE_URL }).initialize();
   try {
     const [{ transfers }] = await db.query<Array<{ transfers: string }>>(`SELECT count(*) AS transfers FROM ledger_transfers`);
-    const drift = await ledgerDrift(db);
+    const drift = await ledgerDrift(db, PurchaseSql);
     if (drift.length === 0) {
       process.stdout.write(`ledger verified: ${transfers} transfers, every cached balance matches\n`);
       return 0;

@@ -1,5 +1,4 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AdminModule } from './admin/admin.module';
@@ -36,11 +35,10 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      // The validated settings as one typed object, for code that needs several at once (app setup, the edge).
+      // The validated settings as one typed object, injected wherever a setting is read (`env.PORT`).
       providers: [{ provide: Env, useValue: env }],
       exports: [Env],
       imports: [
-        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: () => env }),
         EventEmitterModule.forRoot({ wildcard: false, ignoreErrors: false }),
         ScheduleModule.forRoot(),
         DatabaseModule,

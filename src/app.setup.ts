@@ -12,7 +12,7 @@ import { echoRequestIds } from './common/request-id';
 import { applySecurityHeaders } from './common/security-headers';
 import { connectionLimits, Env } from './config/env.schema';
 import { EdgeIoAdapter } from './notifications/socket-io-adapter';
-import { labelRoutes } from './observability/route-label';
+import { labelRoutes } from './common/route-label';
 import { OutsideRoutesLimiter } from './rate-limit/outside-routes';
 
 /**

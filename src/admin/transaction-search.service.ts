@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { decimalAmount } from '../common/money';
 import { Page, PageQuery } from '../common/pagination';
 import { Env } from '../config/env.schema';
@@ -40,7 +39,7 @@ const CSV_HEADER = [
 export class TransactionSearchService {
   constructor(
     private readonly purchases: PurchaseSearch,
-    private readonly config: ConfigService<Env, true>,
+    private readonly env: Env,
     private readonly history: TransactionsService,
     private readonly transactions: TransactionRunner,
   ) {}
@@ -70,7 +69,7 @@ export class TransactionSearchService {
 
   /** Purchases that need a look: pending past the reconciliation delay, or failed. Newest first. */
   stuck(page: PageQuery): Promise<Page<AdminTransactionDto>> {
-    const age = this.config.get('RECONCILE_AFTER_SECONDS', { infer: true });
+    const age = this.env.RECONCILE_AFTER_SECONDS;
     return this.transactions.onReplica(async () => this.page(await this.purchases.stuck(age, page.cursor, page.limit + 1), page.limit));
   }
 

@@ -1,10 +1,10 @@
 import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ApiErrorResponse } from '../common/error-response.dto';
+import { IS_PUBLIC } from '../common/public-route';
 import { Role } from '../users/user-role';
 import { AuthUser } from './auth-user';
 
-export const IS_PUBLIC = 'auth:public';
 export const ROLES = 'auth:roles';
 
 /** Opts a route out of the global bearer-token requirement (webhook, health, docs). */

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from './app-error';
 import { EdgeError, messagesOf, UNNAMED_HTTP_ERROR } from './edge.errors';
 import { ApiErrorResponse } from './error-response.dto';
-import { routeTemplateOf } from '../observability/route-label';
+import { routeTemplateOf } from './route-label';
 import { nodeRequestOf, REQUEST_ID_HEADER, requestIdOf } from './request-id';
 import { isDatabaseUnavailable } from '../database/unavailable';
 

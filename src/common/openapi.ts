@@ -10,8 +10,8 @@ import {
   type ResponseObject,
   SwaggerModule,
 } from '@nestjs/swagger';
-import { IS_PUBLIC } from '../auth/auth.decorators';
-import { OPERATIONS_PATHS } from '../health/shutdown';
+import { IS_PUBLIC } from './public-route';
+import { OPERATIONS_PATHS } from './operations-paths';
 import { ApiErrorResponse } from './error-response.dto';
 import { IMPORT_BODY_LIMIT_BYTES, IMPORT_PATH, WEBHOOK_PATH } from './body-limits';
 

@@ -24,7 +24,7 @@ export const POOL_TIMEOUT_MESSAGE = 'timeout exceeded when trying to connect';
  * Entities are not listed here: each module registers its own with `TypeOrmModule.forFeature`, and
  * the app loads them from there (`autoLoadEntities`), so the database kernel imports no feature.
  */
-export function dataSourceOptions(url: string, entities: DataSourceOptions['entities'] = []): DataSourceOptions {
+export function dataSourceOptions(url: string | undefined, entities: DataSourceOptions['entities'] = []): DataSourceOptions {
   return {
     type: 'postgres',
     url,

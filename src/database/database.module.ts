@@ -1,5 +1,4 @@
 import { Global, Module } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Env } from '../config/env.schema';
@@ -11,12 +10,12 @@ import { TransactionRunner } from './transaction';
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<Env, true>) => ({
-        ...dataSourceOptions(config.get('DATABASE_URL', { infer: true })),
+      inject: [Env],
+      useFactory: (env: Env) => ({
+        ...dataSourceOptions(env.DATABASE_URL),
         autoLoadEntities: true,
         // Carried to the factory below, which migrates under an advisory lock instead of TypeORM's own run.
-        migrationsRun: config.get('DB_MIGRATIONS_RUN', { infer: true }),
+        migrationsRun: env.DB_MIGRATIONS_RUN,
       }),
       dataSourceFactory: async (options) => {
         const { migrationsRun, ...rest } = options!;

@@ -1,5 +1,4 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import type { PostgresDataSourceOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions.js';
@@ -54,10 +53,10 @@ export class ReadReplica implements OnApplicationBootstrap, OnApplicationShutdow
 
   constructor(
     @InjectDataSource() private readonly primary: DataSource,
-    config: ConfigService<Env, true>,
+    env: Env,
   ) {
-    // Set but empty in the environment: unset (the config service falls back to the raw variable).
-    this.url = config.get('DATABASE_READ_URL', { infer: true }) || undefined;
+    // Set but empty in the environment: unset.
+    this.url = env.DATABASE_READ_URL || undefined;
   }
 
   get configured(): boolean {

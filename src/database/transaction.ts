@@ -37,15 +37,14 @@ export class TransactionRunner {
   ) {}
 
   /** Runs `work` in a transaction at PostgreSQL's default level, READ COMMITTED, or inside the one already open. */
-  async run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    const open = this.context.getStore();
-    if (open) return work(open.manager);
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.context.getStore()) return work();
 
     const afterCommit: Array<() => void> = [];
     const beforeCommit: TransactionContext['beforeCommit'] = new Map();
     const result = await this.dataSource.transaction((manager) =>
       this.context.run({ manager, afterCommit, beforeCommit }, async () => {
-        const value = await work(manager);
+        const value = await work();
         for (const step of BEFORE_COMMIT_STEPS) {
           const pending = beforeCommit.get(step);
           if (pending) await pending.flush(pending.state);

@@ -1,5 +1,4 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { Client } from 'pg';
 import { Env } from '../config/env.schema';
@@ -56,9 +55,9 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   constructor(
     private readonly outbox: OutboxRepository,
     private readonly emitter: EventEmitter2,
-    private readonly config: ConfigService<Env, true>,
+    private readonly env: Env,
   ) {
-    this.enabled = this.config.get('OUTBOX_RELAY_ENABLED', { infer: true });
+    this.enabled = this.env.OUTBOX_RELAY_ENABLED;
   }
 
   onApplicationBootstrap(): void {
@@ -66,7 +65,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       this.logger.log('Outbox relay disabled on this instance (OUTBOX_RELAY_ENABLED=false): another instance must relay');
       return;
     }
-    const interval = this.config.get('OUTBOX_POLL_INTERVAL_MS', { infer: true });
+    const interval = this.env.OUTBOX_POLL_INTERVAL_MS;
     this.timer = setInterval(() => this.wake(), interval);
     this.timer.unref();
     void this.connect();

@@ -10,11 +10,10 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { OPERATIONS_PATHS } from '../common/operations-paths';
 import { Env } from '../config/env.schema';
 import { HealthError } from './health.errors';
 
-/** Probes and scrapes keep being answered while draining: readiness says 503 itself, liveness 200. */
-export const OPERATIONS_PATHS: ReadonlySet<string> = new Set(['/health', '/health/live', '/health/ready', '/metrics']);
 /** socket.io's long-polling requests belong to open sockets, which the socket server closes itself. */
 const SOCKET_IO_PATH = '/socket.io/';
 const SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
@@ -140,6 +139,7 @@ export class RefuseNewWorkWhileDraining implements NestMiddleware {
 
   use(request: IncomingMessage & { originalUrl?: string }, response: ServerResponse, next: (error?: unknown) => void): void {
     const path = (request.originalUrl ?? request.url ?? '').split('?')[0];
+    // Probes and scrapes keep being answered while draining: readiness says 503 itself, liveness 200.
     if (this.shutdown.admits(request) || OPERATIONS_PATHS.has(path)) return next();
     response.setHeader('Connection', 'close');
     next(HealthError.shuttingDown());

@@ -1,6 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionRunner } from '../database/transaction';
-import type { Checkpoint } from './earnings-checkpoints';
+import type { EarningsWalkState } from './earnings';
+
+export interface Checkpoint extends EarningsWalkState {
+  /** The walk's state covers every transfer of the account with id ≤ uptoId. */
+  uptoId: bigint;
+}
 
 /** The saved checkpoint of an account as `EarningsCheckpointsRepository.find` reads it. */
 export interface CheckpointRow {

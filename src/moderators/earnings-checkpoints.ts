@@ -1,12 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { LedgerReports } from '../points/ledger-reports.queries';
-import { EarningsWalkState, IndexedWalkState } from './earnings';
-import { EarningsCheckpointsRepository } from './earnings-checkpoints.repository';
+import { IndexedWalkState } from './earnings';
+import { Checkpoint, EarningsCheckpointsRepository } from './earnings-checkpoints.repository';
 
-export interface Checkpoint extends EarningsWalkState {
-  /** The walk's state covers every transfer of the account with id ≤ uptoId. */
-  uptoId: bigint;
-}
+export type { Checkpoint } from './earnings-checkpoints.repository';
 
 /** A usable checkpoint as a request starts from it (shared between requests: read only). */
 export interface CheckpointStart {

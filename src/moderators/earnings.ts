@@ -135,13 +135,6 @@ export class EarningsWalk {
   }
 }
 
-/** Pending and available of a whole account history (movements in ledger order) at `now`. */
-export function splitEarnings(movements: Iterable<EarningMovement>, maturity: number, now: number): EarningsSplit {
-  const walk = new EarningsWalk(maturity);
-  for (const movement of movements) walk.apply(movement);
-  return walk.splitAt(now);
-}
-
 /**
  * A walk state that answers `pending` at any later `now` when no transfer came after it, as
  * `new EarningsWalk(maturity, state).splitAt(now).pending` does, without rebuilding the queue: a

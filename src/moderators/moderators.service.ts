@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { types } from 'pg';
 import { AuthUser } from '../auth/auth-user';
 import { PageQuery } from '../common/pagination';
@@ -36,9 +35,9 @@ export class ModeratorsService {
     private readonly queries: ModeratorPointsQueries,
     private readonly checkpoints: EarningsCheckpoints,
     private readonly money: ModeratorMoney,
-    config: ConfigService<Env, true>,
+    env: Env,
   ) {
-    this.maturityDays = config.get('EARNINGS_MATURITY_DAYS', { infer: true });
+    this.maturityDays = env.EARNINGS_MATURITY_DAYS;
   }
 
   /**

@@ -2,16 +2,15 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { WEBHOOK_PATH } from '../common/body-limits';
+import { OPERATIONS_PATHS } from '../common/operations-paths';
 import { requestIdOf } from '../common/request-id';
+import { routeTemplateOf } from '../common/route-label';
 import { MetricsService } from './metrics.service';
 import { ROOT_LOGGER, RootLogger } from './root-logger';
-import { routeTemplateOf } from './route-label';
 import { WebhookFacts, webhookFactsOf } from './webhook-outcome.interceptor';
 
 /** socket.io's long-polling requests: transport traffic of open sockets, not API requests. */
 const SOCKET_IO_PATH = '/socket.io/';
-/** Probes and scrapes arrive every few seconds from every balancer and Prometheus: logged at debug when they succeed. */
-const OPERATIONS_PATHS: ReadonlySet<string> = new Set(['/health', '/health/live', '/health/ready', '/metrics']);
 /** The status recorded for a request whose client went away before the answer was sent (nginx's convention). */
 export const CLIENT_CLOSED_REQUEST = 499;
 
@@ -97,5 +96,6 @@ export class HttpObserver implements OnModuleInit {
 function levelOf(route: string, status: number): Level {
   if (status >= 500 && status !== 503) return 'error';
   if (status >= 400) return 'warn';
+  // Probes and scrapes arrive every few seconds from every balancer and Prometheus: debug when they succeed.
   return OPERATIONS_PATHS.has(route) ? 'debug' : 'info';
 }

@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import Stripe from 'stripe';
 import { AuthUser } from '../auth/auth-user';
 import { Env } from '../config/env.schema';
@@ -39,7 +38,7 @@ export class CheckoutService {
     private readonly purchases: PurchasesRepository,
     private readonly packs: PacksService,
     private readonly profiles: ProfilesService,
-    private readonly config: ConfigService<Env, true>,
+    private readonly env: Env,
   ) {}
 
   /**
@@ -131,8 +130,8 @@ export class CheckoutService {
   }
 
   private appUrl(): string {
-    const configured = this.config.get('APP_URL', { infer: true });
-    return (configured ?? `http://localhost:${this.config.get('PORT', { infer: true })}`).replace(/\/+$/, '');
+    const configured = this.env.APP_URL;
+    return (configured ?? `http://localhost:${this.env.PORT}`).replace(/\/+$/, '');
   }
 }
 

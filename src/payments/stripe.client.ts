@@ -1,5 +1,4 @@
 import { Provider } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import Stripe from 'stripe';
 import { Env } from '../config/env.schema';
 
@@ -8,8 +7,8 @@ export const STRIPE = Symbol('STRIPE');
 /** The Stripe SDK, built from config; STRIPE_API_BASE_URL points it elsewhere (the emulator, tests). */
 export const stripeProvider: Provider = {
   provide: STRIPE,
-  inject: [ConfigService],
-  useFactory: (config: ConfigService<Env, true>) => createStripeClient(config.get('STRIPE_SECRET_KEY', { infer: true }), config.get('STRIPE_API_BASE_URL', { infer: true })),
+  inject: [Env],
+  useFactory: (env: Env) => createStripeClient(env.STRIPE_SECRET_KEY ?? '', env.STRIPE_API_BASE_URL),
 };
 
 export function createStripeClient(secretKey: string, apiBaseUrl?: string): Stripe {

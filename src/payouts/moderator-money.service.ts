@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { Env } from '../config/env.schema';
 import { LedgerReports, MoneyPosition } from '../points/ledger-reports.queries';
 import { PayoutRunsRepository, PayoutSums } from './payout-runs.repository';
@@ -38,9 +37,9 @@ export class ModeratorMoney {
   constructor(
     private readonly ledger: LedgerReports,
     private readonly payouts: PayoutRunsRepository,
-    config: ConfigService<Env, true>,
+    env: Env,
   ) {
-    this.maturityDays = config.get('EARNINGS_MATURITY_DAYS', { infer: true });
+    this.maturityDays = env.EARNINGS_MATURITY_DAYS;
   }
 
   /** The moderator's money per currency now (currencies they never earned nor were paid in are absent). */

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { stringify } from 'csv-stringify/sync';
 import { decimalAmount } from '../common/money';
 import { Page, PageQuery } from '../common/pagination';
@@ -36,12 +35,12 @@ export class PayoutRunsService {
     private readonly runs: PayoutRunsRepository,
     private readonly details: PayoutDetailsRepository,
     private readonly money: ModeratorMoney,
-    config: ConfigService<Env, true>,
+    env: Env,
   ) {
-    this.minimumCents = config.get('PAYOUT_MINIMUM_CENTS', { infer: true });
-    const name = config.get('PAYOUT_DEBTOR_NAME', { infer: true });
-    const iban = config.get('PAYOUT_DEBTOR_IBAN', { infer: true });
-    const bic = config.get('PAYOUT_DEBTOR_BIC', { infer: true });
+    this.minimumCents = env.PAYOUT_MINIMUM_CENTS;
+    const name = env.PAYOUT_DEBTOR_NAME;
+    const iban = env.PAYOUT_DEBTOR_IBAN;
+    const bic = env.PAYOUT_DEBTOR_BIC;
     this.debtor = name && iban && bic ? { name, iban, bic } : null;
   }
 

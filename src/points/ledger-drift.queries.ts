@@ -1,10 +1,20 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { shareOfSql } from '../common/money';
 import { InteractionsSql } from '../interactions/interactions.sql';
-import { PurchaseSql } from '../payments/purchases.sql';
 import { UsersSql } from '../users/users.sql';
 import { LedgerAccount, LedgerAccountSql, LedgerFigure, SOURCE_ACCOUNTS } from './ledger-accounts';
 import { TransferKind } from './transfer-kind';
+
+/**
+ * The purchases' rows the checks read, as SQL written by their owner (payments' `PurchaseSql`).
+ * Payments credits points, so points sits below it and does not import it: the caller hands them in.
+ */
+export interface CreditedPurchasesSql {
+  /** Rows (id, points_amount) of every purchase whose points were credited. */
+  credited: string;
+  /** Rows (id, net_paid_cents) of every credited purchase: what the client has paid for it so far. */
+  netPaid: string;
+}
 
 export interface LedgerDrift {
   account: string;
@@ -18,7 +28,7 @@ export interface LedgerDrift {
  * transactions, so any difference is a defect. The caches belong to other modules (users,
  * interactions, payments): each statement reads them through their owners' SQL, in its snapshot.
  */
-export async function ledgerDrift(db: DataSource | EntityManager): Promise<LedgerDrift[]> {
+export async function ledgerDrift(db: DataSource | EntityManager, purchases: CreditedPurchasesSql): Promise<LedgerDrift[]> {
   const balances = await db.query<Array<{ account: string; ledger: string; cached: string }>>(
     `
     WITH interactions AS (${InteractionsSql.cachedBalances}), movements AS (
@@ -55,8 +65,8 @@ export async function ledgerDrift(db: DataSource | EntityManager): Promise<Ledge
   return [
     ...balances.map((row) => ({ account: row.account, ledger: Number(row.ledger), cached: Number(row.cached) })),
     ...received.map((row) => ({ account: LedgerFigure.received(row.id), ledger: Number(row.ledger), cached: Number(row.cached) })),
-    ...(await lotDrift(db)),
-    ...(await moneyDrift(db)),
+    ...(await lotDrift(db, purchases)),
+    ...(await moneyDrift(db, purchases)),
   ];
 }
 
@@ -71,14 +81,14 @@ export async function ledgerDrift(db: DataSource | EntityManager): Promise<Ledge
  * - `money:transfer:<id>`: money on a transfer that is not an earnings transfer (a client's side, a
  *   spend, a grant), expected 0.
  */
-async function moneyDrift(db: DataSource | EntityManager): Promise<LedgerDrift[]> {
+async function moneyDrift(db: DataSource | EntityManager, purchases: CreditedPurchasesSql): Promise<LedgerDrift[]> {
   const earnings = `'${LedgerAccount.platformEarnings}'`;
   const earningsSide = (alias: string) =>
     `(${alias}.debit_account = ${earnings} OR ${alias}.credit_account = ${earnings} OR ${alias}.kind = '${TransferKind.Release}')`;
   const rows = await db.query<Array<{ account: string; ledger: string; cached: string }>>(`
     WITH purchase AS (
       SELECT l.transaction_id AS id, l.currency, l.moderator_share_bps AS bps, p.net_paid_cents
-        FROM point_lots l JOIN (${PurchaseSql.netPaid}) p ON p.id = l.transaction_id
+        FROM point_lots l JOIN (${purchases.netPaid}) p ON p.id = l.transaction_id
     ), moved AS (
       SELECT t.transaction_id AS id,
              coalesce(sum(CASE WHEN t.debit_account = ${earnings} THEN t.money_cents WHEN t.credit_account = ${earnings} THEN -t.money_cents ELSE 0 END), 0) AS cents,
@@ -110,14 +120,14 @@ async function moneyDrift(db: DataSource | EntityManager): Promise<LedgerDrift[]
  * - `lot:<purchase>:spent` and `lot:<purchase>:taken`: each part of a lot is the sum of its entries;
  * - `spend:<id>:allocated`: a spend's allocations add up to its points.
  */
-async function lotDrift(db: DataSource | EntityManager): Promise<LedgerDrift[]> {
+async function lotDrift(db: DataSource | EntityManager, purchases: CreditedPurchasesSql): Promise<LedgerDrift[]> {
   const rows = await db.query<Array<{ account: string; ledger: string; cached: string }>>(`
     SELECT ${LedgerAccountSql.lotsFigure('i.id')} AS account, greatest(i.points_balance, 0) AS ledger, coalesce(sum(l.remaining), 0) AS cached
       FROM (${InteractionsSql.cachedBalances}) i LEFT JOIN point_lots l ON l.interaction_id = i.id
      GROUP BY i.id, i.points_balance HAVING greatest(i.points_balance, 0) <> coalesce(sum(l.remaining), 0)
     UNION ALL
     SELECT ${LedgerAccountSql.lotFigure('t.id', "'missing'")}, t.points_amount, 0
-      FROM (${PurchaseSql.credited}) t
+      FROM (${purchases.credited}) t
      WHERE NOT EXISTS (SELECT 1 FROM point_lots l WHERE l.transaction_id = t.id)
     UNION ALL
     SELECT ${LedgerAccountSql.lotFigure('l.transaction_id', 'part.name')}, part.entries, part.cached

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { AuthUser } from '../auth/auth-user';
 import { formatMoney } from '../common/money';
 import { Env } from '../config/env.schema';
@@ -16,7 +15,7 @@ export class PointsService {
     private readonly profiles: ProfilesService,
     private readonly interactions: InteractionsService,
     private readonly lots: LotsService,
-    private readonly config: ConfigService<Env, true>,
+    private readonly env: Env,
   ) {}
 
   async profilePoints(caller: AuthUser, profileId: string): Promise<ProfilePointsDto> {
@@ -34,7 +33,7 @@ export class PointsService {
         currency: pack.currency,
         price: formatMoney(pack.amountCents, pack.currency),
       })),
-      publishableKey: this.config.get('STRIPE_PUBLISHABLE_KEY', { infer: true }) ?? '',
+      publishableKey: this.env.STRIPE_PUBLISHABLE_KEY ?? '',
       balance: await this.balanceOf(interaction),
     };
   }

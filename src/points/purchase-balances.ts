@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { shareOf } from '../common/money';
 import { Env } from '../config/env.schema';
 import { PaymentCapturedEvent } from '../events/event-map';
@@ -62,9 +61,9 @@ export class PurchaseBalances {
     private readonly ledger: LedgerService,
     private readonly users: UsersService,
     private readonly lots: LotsService,
-    config: ConfigService<Env, true>,
+    env: Env,
   ) {
-    this.shareBps = config.get('MODERATOR_SHARE_BPS', { infer: true });
+    this.shareBps = env.MODERATOR_SHARE_BPS;
   }
 
   /**

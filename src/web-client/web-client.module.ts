@@ -27,7 +27,7 @@ export class WebClientModule implements OnModuleInit {
 
   onModuleInit(): void {
     const adapter = this.adapterHost.httpAdapter;
-    // Only the service's adapter; an app on another adapter (bench:adapters' Express) goes without it.
+    // Only on the service's HTTP adapter, Fastify; a context without one (no HTTP server) goes without it.
     if (!servesWebClient(this.env) || adapter?.getType() !== 'fastify') return;
     serveWebClient(adapter.getInstance<FastifyInstance>());
     if (!existsSync(join(WEB_CLIENT_DIR, 'index.html'))) {

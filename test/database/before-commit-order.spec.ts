@@ -15,7 +15,8 @@ describe('TransactionRunner before-commit steps', () => {
         })
         .push(item);
 
-    const backend = await owner.transactions.run(async (manager) => {
+    const backend = await owner.transactions.run(async () => {
+      const manager = owner.transactions.manager;
       step('users.points', 'moderator 7');
       step('outbox', 'points.credited');
       step('users.points', 'moderator 8');

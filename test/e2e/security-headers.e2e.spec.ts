@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
-import type { Express } from 'express';
+import type { FastifyInstance } from 'fastify';
 import request from 'supertest';
 import { API_CSP, applySecurityHeaders, contentSecurityPolicy, CspDirectives } from '../../src/common/security-headers';
 import { Env } from '../../src/config/env.schema';
@@ -66,7 +66,7 @@ describe('Security headers', () => {
       ],
       ['the OpenAPI document', () => api(t).get('/docs-json'), 200],
       ['the AsyncAPI document', () => api(t).get('/docs/asyncapi.json'), 200],
-      // Answered by socket.io's engine, which Express never sees.
+      // Answered by socket.io's engine, which Fastify never sees.
       ['a socket.io long-polling handshake', () => api(t).get('/socket.io/?EIO=4&transport=polling'), 200],
     ])('%s: nosniff, no X-Powered-By, a CSP that loads nothing and forbids framing', async (_label, send, status) => {
       const answer = await send();
@@ -150,11 +150,11 @@ describe('Security headers', () => {
  * The function on a bare Nest app: a whole service cannot boot in production mode against the Stripe
  * emulator (the configuration refuses STRIPE_API_BASE_URL there), and HSTS is the function's own choice.
  */
-async function bareApp(nodeEnv: Env['NODE_ENV'], routes: (express: Express) => void = () => undefined) {
+async function bareApp(nodeEnv: Env['NODE_ENV'], routes: (fastify: FastifyInstance) => void = () => undefined) {
   const moduleRef = await Test.createTestingModule({}).compile();
-  const app: INestApplication = moduleRef.createNestApplication({ logger: false });
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
   applySecurityHeaders(app, Object.assign(new Env(), { NODE_ENV: nodeEnv }));
-  routes((app as NestExpressApplication).getHttpAdapter().getInstance());
+  routes(app.getHttpAdapter().getInstance());
   await app.listen(0, '127.0.0.1');
   return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
 }
@@ -185,9 +185,10 @@ describe(contentSecurityPolicy.name, () => {
 
   beforeAll(async () => {
     // How a page route (the reference client at `/`, say) gets its own policy.
-    bare = await bareApp('test', (express) =>
-      express.get('/', contentSecurityPolicy(CLIENT_CSP), (_req, res) => {
-        res.type('html').send('<!doctype html><title>client</title>');
+    const csp = contentSecurityPolicy(CLIENT_CSP);
+    bare = await bareApp('test', (fastify) =>
+      fastify.get('/', (request, reply) => {
+        csp(request.raw, reply.raw, () => void reply.type('text/html').send('<!doctype html><title>client</title>'));
       }),
     );
   });

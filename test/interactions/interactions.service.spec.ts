@@ -24,7 +24,8 @@ describe(InteractionsService.name, () => {
       let existing: { id: string } | undefined;
       let locked = new Map<string, LockedConversation>();
       await expect(
-        owner.transactions.run(async (manager) => {
+        owner.transactions.run(async () => {
+          const manager = owner.transactions.manager;
           [existing] = await manager.query<Array<{ id: string }>>(
             `INSERT INTO profile_client_interactions (client_id, profile_id, moderator_id, points_balance) VALUES ($1, $2, NULL, 12) RETURNING id`,
             [other.id, handled.id],

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { ConfigService } from '@nestjs/config';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import Stripe from 'stripe';
+import { Env } from '../../src/config/env.schema';
 import { EventBus } from '../../src/events/event-bus';
 import { PointsCreditedBatchEvent, TransactionEvents } from '../../src/events/event-map';
 import { OutboxRelay } from '../../src/events/outbox-relay';
@@ -48,12 +48,12 @@ describe(PaymentOutcomes.name, () => {
     // The real outbox: its rows are written in the test's transaction and rolled back with it, so
     // no relay ever sees them (the NOTIFY is transactional too); this relay is never started.
     const outbox = new OutboxRepository(owner.transactions, owner.db);
-    const relay = new OutboxRelay(outbox, emitter, new ConfigService({ OUTBOX_RELAY_ENABLED: false }));
+    const relay = new OutboxRelay(outbox, emitter, Object.assign(new Env(), { OUTBOX_RELAY_ENABLED: false }));
     const bus = new EventBus(emitter, owner.transactions, relay, outbox);
     const interactions = new InteractionsService(new InteractionsRepository(owner.transactions));
     const lots = new LotsService(new LotsRepository(owner.transactions));
     const freezes = new FreezesService(interactions, lots, bus);
-    sut = new PaymentOutcomes(purchases, bus, freezes, new ConfigService({ EFW_AUTO_REFUND: false }));
+    sut = new PaymentOutcomes(purchases, bus, freezes, Object.assign(new Env(), { EFW_AUTO_REFUND: false }));
 
     const moderators = new RecordModeratorWhenPointsCredited(purchases);
     for (const name of ['payments.captured', 'payment.reversed', 'payment.restored', 'points.credited'] as const) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { ConfigService } from '@nestjs/config';
 import { EntityManager } from 'typeorm';
+import { Env } from '../../src/config/env.schema';
 import { LedgerAccount } from '../../src/points/ledger-accounts';
 import { ReconciliationReport } from '../../src/payments/reconciliation/reconciliation-report.queries';
 import { ReconciliationFlag, ReconciliationQuery, ReconciliationRowDto } from '../../src/payments/reconciliation/reconciliation.dto';
@@ -35,7 +35,7 @@ describe('ReconciliationReport', () => {
   let c: TestConversation;
 
   beforeAll(async () => {
-    report = new ReconciliationReport(owner.transactions, new ConfigService({ RECONCILE_AFTER_SECONDS }));
+    report = new ReconciliationReport(owner.transactions, Object.assign(new Env(), { RECONCILE_AFTER_SECONDS }));
     c = await createConversation(owner.db);
   });
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { LedgerAccount, LedgerFigure } from '../../src/points/ledger-accounts';
-import { ledgerDrift } from '../../src/points/ledger-drift.queries';
+import { ledgerDrift } from '../support/ledger';
 import { useOwnerDatabase } from '../support/owner-database';
 import { createConversation, TestConversation } from './conversations';
 

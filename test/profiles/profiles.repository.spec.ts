@@ -84,7 +84,8 @@ describe(ProfilesRepository.name, () => {
       const [first, second] = [await createProfile(owner.db, null), await createProfile(owner.db, null)];
       const seen: boolean[] = [];
 
-      await owner.transactions.run(async (manager) => {
+      await owner.transactions.run(async () => {
+        const manager = owner.transactions.manager;
         await read(manager, [second.id, first.id]);
         seen.push(
           await owner.lockableElsewhere('profiles', first.id, 'FOR UPDATE'),

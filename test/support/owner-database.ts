@@ -53,7 +53,8 @@ export function useOwnerDatabase(options: OwnerDatabaseOptions = {}): OwnerDatab
     async rolledBack<T>(work: (db: EntityManager) => Promise<T>): Promise<T> {
       let result: { value: T } | undefined;
       await handle.transactions
-        .run(async (manager) => {
+        .run(async () => {
+          const manager = handle.transactions.manager;
           result = { value: await work(manager) };
           throw new RolledBack();
         })
@@ -65,7 +66,8 @@ export function useOwnerDatabase(options: OwnerDatabaseOptions = {}): OwnerDatab
     async untilCommit<T, R>(work: (db: EntityManager) => Promise<T>, atCommit: (db: EntityManager, done: T) => Promise<R>): Promise<R> {
       let seen: { value: R } | undefined;
       await handle.transactions
-        .run(async (manager) => {
+        .run(async () => {
+          const manager = handle.transactions.manager;
           const done = await work(manager);
           const last = BEFORE_COMMIT_STEPS[BEFORE_COMMIT_STEPS.length - 1];
           handle.transactions.deferUntilCommit(last, () => null, async () => {
@@ -94,7 +96,7 @@ export function useOwnerDatabase(options: OwnerDatabaseOptions = {}): OwnerDatab
       scratch = await createIsolatedDatabase(options.ownDatabase);
       handle.db = scratch.db;
     } else {
-      handle.db = await new DataSource(dataSourceOptions(process.env.TEST_DATABASE_URL!, [ENTITY_FILES])).initialize();
+      handle.db = await new DataSource(dataSourceOptions(process.env.TEST_DATABASE_URL, [ENTITY_FILES])).initialize();
     }
     handle.transactions = new TransactionRunner(handle.db);
   });

@@ -1,5 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import Stripe from 'stripe';
 import { Env } from '../../config/env.schema';
 import { EventBus } from '../../events/event-bus';
@@ -38,9 +37,9 @@ export class PaymentOutcomes {
     private readonly purchases: PurchasesRepository,
     private readonly events: EventBus,
     private readonly freezes: FreezesService,
-    config: ConfigService<Env, true>,
+    env: Env,
   ) {
-    this.autoRefund = config.get('EFW_AUTO_REFUND', { infer: true });
+    this.autoRefund = env.EFW_AUTO_REFUND;
   }
 
   async applySession(trigger: SessionOutcomeTrigger, session: Stripe.Checkout.Session): Promise<AppliedOutcome> {

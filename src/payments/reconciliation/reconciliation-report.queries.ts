@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { Page } from '../../common/pagination';
 import { Env } from '../../config/env.schema';
 import { TransactionRunner } from '../../database/transaction';
@@ -30,7 +29,7 @@ interface Row {
 export class ReconciliationReport {
   constructor(
     private readonly transactions: TransactionRunner,
-    private readonly config: ConfigService<Env, true>,
+    private readonly env: Env,
   ) {}
 
   /** A report: read on the replica. */
@@ -67,7 +66,7 @@ export class ReconciliationReport {
        WHERE NOT $3 OR cardinality(flags) > 0
        ORDER BY id DESC
        LIMIT $4`,
-      [query.cursor ?? null, this.config.get('RECONCILE_AFTER_SECONDS', { infer: true }), query.mismatches, query.limit + 1],
+      [query.cursor ?? null, this.env.RECONCILE_AFTER_SECONDS, query.mismatches, query.limit + 1],
     );
     return Page.of(rows.map(toDto), query.limit);
   }

@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import Stripe from 'stripe';
 import { Env } from '../../config/env.schema';
@@ -61,12 +60,12 @@ export class ReconciliationService implements OnApplicationBootstrap, OnApplicat
     private readonly transactions: TransactionRunner,
     private readonly purchases: PurchasesRepository,
     private readonly outcomes: PaymentOutcomes,
-    private readonly config: ConfigService<Env, true>,
+    private readonly env: Env,
     private readonly scheduler: SchedulerRegistry,
   ) {}
 
   onApplicationBootstrap(): void {
-    const interval = this.config.get('RECONCILE_INTERVAL_MS', { infer: true });
+    const interval = this.env.RECONCILE_INTERVAL_MS;
     if (interval <= 0) return;
     const timer = setInterval(() => void this.scheduledPass().catch((error: Error) => this.logger.error(error.message, error.stack)), interval);
     timer.unref();
@@ -79,7 +78,7 @@ export class ReconciliationService implements OnApplicationBootstrap, OnApplicat
   }
 
   /** One pass over stale pending purchases; concurrent calls share the pass in progress. */
-  reconcilePending(olderThanSeconds = this.config.get('RECONCILE_AFTER_SECONDS', { infer: true })): Promise<ReconcileSummary> {
+  reconcilePending(olderThanSeconds = this.env.RECONCILE_AFTER_SECONDS): Promise<ReconcileSummary> {
     this.running ??= this.pass(olderThanSeconds).finally(() => (this.running = undefined));
     return this.running;
   }

@@ -1,5 +1,4 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import type { FastifyRequest as Request } from 'fastify';
 import Stripe from 'stripe';
 import { Env } from '../../config/env.schema';
@@ -27,7 +26,7 @@ export const UNPARSABLE_PAYLOAD = Symbol('unparsable Stripe payload');
 export class StripeSignatureGuard implements CanActivate {
   constructor(
     @Inject(STRIPE) private readonly stripe: Stripe,
-    private readonly config: ConfigService<Env, true>,
+    private readonly env: Env,
     private readonly budget: AnonymousBudget,
   ) {}
 
@@ -49,12 +48,12 @@ export class StripeSignatureGuard implements CanActivate {
     if (!Buffer.isBuffer(request.rawBody) || request.rawBody.length === 0) {
       throw PaymentsError.invalidSignature('the body is empty or not JSON');
     }
-    const tolerance = this.config.get('STRIPE_WEBHOOK_TOLERANCE', { infer: true });
+    const tolerance = this.env.STRIPE_WEBHOOK_TOLERANCE;
     const verifier = this.stripe.webhooks.signature;
     if (!verifier) throw new Error('the Stripe SDK offers no webhook signature verifier');
     try {
       // Not constructEvent: it also parses the body, and a signed body that is not an event is Stripe's, answered 2xx.
-      verifier.verifyHeader(request.rawBody, signature, this.config.get('STRIPE_WEBHOOK_SECRET', { infer: true }), tolerance);
+      verifier.verifyHeader(request.rawBody, signature, this.env.STRIPE_WEBHOOK_SECRET ?? '', tolerance);
     } catch (error) {
       throw PaymentsError.invalidSignature((error as Error).message.split('\n')[0]);
     }

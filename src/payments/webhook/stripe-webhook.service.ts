@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import Stripe from 'stripe';
 import { batchOrEach } from '../../common/batch-or-each';
 import { MicroBatcher } from '../../common/micro-batcher';
@@ -75,12 +74,12 @@ export class StripeWebhookService {
     private readonly stripeEvents: StripeEventsRepository,
     private readonly purchases: PurchasesRepository,
     private readonly outcomes: PaymentOutcomes,
-    config: ConfigService<Env, true>,
+    env: Env,
   ) {
-    this.account = accountOfKey(config.get('STRIPE_SECRET_KEY', { infer: true }) ?? '');
+    this.account = accountOfKey(env.STRIPE_SECRET_KEY ?? '');
     this.sessions = new MicroBatcher((events) => this.applySessionEvents(events), {
-      maxBatch: config.get('WEBHOOK_BATCH_SIZE', { infer: true }),
-      concurrency: config.get('WEBHOOK_BATCH_CONCURRENCY', { infer: true }),
+      maxBatch: env.WEBHOOK_BATCH_SIZE,
+      concurrency: env.WEBHOOK_BATCH_CONCURRENCY,
     });
   }
 

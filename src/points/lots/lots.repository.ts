@@ -2,7 +2,40 @@ import { Injectable } from '@nestjs/common';
 import { TransactionRunner } from '../../database/transaction';
 import { LotEntryKind } from '../entities/point-lot.entity';
 import { Take } from './lot-plans';
-import type { LotSummary, NewLot, SpendAllocation } from './lots.service';
+
+export interface NewLot {
+  transactionId: string;
+  interactionId: string;
+  moderatorId: string | null;
+  points: number;
+  amountCents: number;
+  currency: string;
+  /** The moderator's share in force when the purchase is credited: it stays with the purchase. */
+  moderatorShareBps: number;
+}
+
+/** Where some spent points came from: a purchase, or promotional points (a grant). */
+export interface SpendAllocation {
+  /** The purchase; null for promotional points. */
+  transactionId: string | null;
+  /** The grant of promotional points; null for a purchase. */
+  grantId: string | null;
+  promotional: boolean;
+  points: number;
+  /** What these points cost the client (0 for promotional points). */
+  valueCents: number;
+  /** Null for promotional points. */
+  currency: string | null;
+  /** Who earned that purchase; null while its points are held for the next moderator, and for promotional points. */
+  moderatorId: string | null;
+}
+
+export interface LotSummary {
+  transactionId: string;
+  remaining: number;
+  spent: number;
+  taken: number;
+}
 
 /** A credited purchase about to become a lot; `absorbed` of its points pay off the conversation's debt. */
 export interface LotToOpen extends NewLot {

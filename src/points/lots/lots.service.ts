@@ -1,36 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { LotEntryKind } from '../entities/point-lot.entity';
 import { debtOf, planRestore, Source, spendValue, takeInOrder } from './lot-plans';
-import { FreezeChange, LotPrice, LotsRepository, MoneyTerms, UnspentKinds } from './lots.repository';
+import { FreezeChange, LotPrice, LotsRepository, LotSummary, MoneyTerms, NewLot, SpendAllocation, UnspentKinds } from './lots.repository';
 
-export type { FreezeChange, MoneyTerms, UnspentKinds } from './lots.repository';
-
-export interface NewLot {
-  transactionId: string;
-  interactionId: string;
-  moderatorId: string | null;
-  points: number;
-  amountCents: number;
-  currency: string;
-  /** The moderator's share in force when the purchase is credited: it stays with the purchase. */
-  moderatorShareBps: number;
-}
-
-/** Where some spent points came from: a purchase, or promotional points (a grant). */
-export interface SpendAllocation {
-  /** The purchase; null for promotional points. */
-  transactionId: string | null;
-  /** The grant of promotional points; null for a purchase. */
-  grantId: string | null;
-  promotional: boolean;
-  points: number;
-  /** What these points cost the client (0 for promotional points). */
-  valueCents: number;
-  /** Null for promotional points. */
-  currency: string | null;
-  /** Who earned that purchase; null while its points are held for the next moderator, and for promotional points. */
-  moderatorId: string | null;
-}
+export type { FreezeChange, LotSummary, MoneyTerms, NewLot, SpendAllocation, UnspentKinds } from './lots.repository';
 
 /** How a reversal of one purchase was covered. */
 export interface ReversalBreakdown {
@@ -42,13 +15,6 @@ export interface ReversalBreakdown {
   unrecovered: number;
   /** Points of the purchase the client had already spent when it was reversed. */
   alreadySpent: number;
-}
-
-export interface LotSummary {
-  transactionId: string;
-  remaining: number;
-  spent: number;
-  taken: number;
 }
 
 /**
