@@ -1,6 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io, Socket } from 'socket.io-client';
@@ -10,6 +9,7 @@ import { ChildApp, startChildApp } from '../support/child-process';
 import { createIsolatedDatabase, IsolatedDatabase } from '../support/isolated-database';
 import { TEST_WEBHOOK_SECRET, testServiceEnv } from '../support/test-app';
 import { waitUntil } from '../support/wait';
+import { freePort } from '../support/free-port';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const CONFIG = join(__dirname, '..', '..', 'ops', 'nginx', 'scale.conf');
@@ -132,13 +132,3 @@ describe('nginx of the scale profile in front of three instances', () => {
   });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -1,7 +1,6 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,6 +12,7 @@ import { createIsolatedDatabase, IsolatedDatabase } from '../support/isolated-da
 import { platformKey, privatePem } from '../support/jwks';
 import { TEST_WEBHOOK_SECRET } from '../support/test-app';
 import { waitUntil } from '../support/wait';
+import { freePort } from '../support/free-port';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
@@ -21,17 +21,6 @@ const AUDIENCE = 'profile-points';
 const INTEGRATION_TOKEN = randomBytes(32).toString('base64url');
 const PLATFORM_WEBHOOK_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 
-/** A port free right now, for PHP's built-in server (which takes no port 0). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * The PHP client of examples/php, run as a platform runs it, against the service started as its own
