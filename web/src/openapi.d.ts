@@ -1088,8 +1088,18 @@ export interface components {
             status: "pending" | "completed" | "failed" | "expired" | "refunded";
             /** @example 7 */
             clientId: string;
+            /**
+             * @description The client's name; null when the platform shared none (or erased it)
+             * @example Camille
+             */
+            clientName: string | null;
             /** @example 1 */
             profileId: string;
+            /**
+             * @description The profile's name
+             * @example Sophie
+             */
+            profileName: string;
             /**
              * @description The moderator credited, once credited
              * @example 3
@@ -2081,8 +2091,18 @@ export interface components {
             status: "pending" | "completed" | "failed" | "expired" | "refunded";
             /** @example 7 */
             clientId: string;
+            /**
+             * @description The client's name; null when the platform shared none (or erased it)
+             * @example Camille
+             */
+            clientName: string | null;
             /** @example 1 */
             profileId: string;
+            /**
+             * @description The profile's name
+             * @example Sophie
+             */
+            profileName: string;
             /**
              * @description The moderator credited, once credited
              * @example 3
