@@ -65,3 +65,13 @@ export async function saveScreenshot(page: Page, name: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
 }
+
+/** The page at a phone's width (`<name>-375.png`) and at a desktop's (`<name>.png`), then as it was. */
+export async function saveScreenshots(page: Page, name: string): Promise<void> {
+  const before = page.viewportSize();
+  await page.setViewportSize({ width: 375, height: 740 });
+  await saveScreenshot(page, `${name}-375`);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await saveScreenshot(page, name);
+  if (before) await page.setViewportSize(before);
+}
