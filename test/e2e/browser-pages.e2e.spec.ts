@@ -6,6 +6,7 @@ import { createScenario } from '../factories';
 import { computedStyle, launchBrowser, NO_PAGE_PROBLEMS, openWatchedPage, WatchedPage } from '../support/browser';
 import { api } from '../support/http';
 import { startTestApp, TestApp } from '../support/test-app';
+import { saveScreenshots } from '../support/web-client';
 
 /** The HTML pages the service serves, in a real browser, under their Content-Security-Policy. */
 describe('HTML pages in headless Chromium', () => {
@@ -95,6 +96,26 @@ describe('HTML pages in headless Chromium', () => {
     await expect(page.locator('h1').textContent()).resolves.toBe('Thank you');
     const success = await api(t, client.token).get(`/profile-points/success?session_id=${checkout.body.sessionId}`);
     expect(success.body).toMatchObject({ id: transactionId, status: 'completed', points: 500 });
+    expect(problems).toEqual(NO_PAGE_PROBLEMS);
+  });
+
+  it.each([
+    ['fr', 'fr', 'Paiement', 'Payer', 'Annuler', '9,99 €', '500 points pour'],
+    ['en', 'en', 'Checkout', 'Pay', 'Cancel', '€9.99', '500 points for'],
+  ])("shows the emulator's hosted checkout page in the session's locale (%s)", async (locale, lang, heading, pay, cancel, total, lineItem) => {
+    const { page, problems } = watched;
+    const { profile, client } = await createScenario(t.db);
+    const checkout = await api(t, client.token).post('/profile-points/checkout').send({ profile_id: profile.id, pack: '500', locale });
+    expect(checkout.status).toBe(201);
+
+    await page.goto((checkout.body as { url: string }).url);
+    expect(await page.locator('html').getAttribute('lang')).toBe(lang);
+    await page.getByRole('heading', { name: heading, exact: true }).waitFor();
+    await page.getByRole('button', { name: pay, exact: true }).waitFor();
+    await page.getByRole('button', { name: cancel, exact: true }).waitFor();
+    await expect(page.locator('.total').textContent()).resolves.toBe(total);
+    await page.getByText(lineItem).waitFor();
+    if (locale === 'fr') await saveScreenshots(page, 'hosted-page-fr');
     expect(problems).toEqual(NO_PAGE_PROBLEMS);
   });
 });

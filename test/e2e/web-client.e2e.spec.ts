@@ -250,7 +250,8 @@ describe('Reference client: buying points in the browser', () => {
     await client.page.waitForURL(`${c.t.emulator.url}/c/pay/**`);
     await client.page.getByText('100 points pour Sophie (demo)').waitFor();
     const sessionId = sessionIdOf(client.page);
-    await client.page.getByRole('button', { name: 'Cancel' }).click();
+    // The hosted page speaks the buyer's language too.
+    await client.page.getByRole('button', { name: 'Annuler' }).click();
 
     await client.page.waitForURL(`${c.frontDoor.url}/profile/${c.demo.profile.id}/points?checkout=cancelled`);
     await client.page.getByRole('status').filter({ hasText: 'Paiement annulé : rien n’a été débité.' }).waitFor();
