@@ -928,7 +928,10 @@ export interface components {
             amountCents: number;
             /** @example eur */
             currency: string;
-            /** @example 9,99 € */
+            /**
+             * @description The price for people, in the language of `lang`, else of Accept-Language, else French: "9,99 €", in English "€9.99"
+             * @example 9,99 €
+             */
             price: string;
         };
         BalanceDto: {
@@ -2780,7 +2783,10 @@ export interface operations {
     };
     PointsController_profilePoints: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The language of `price`; else Accept-Language; else French */
+                lang?: "en" | "fr";
+            };
             header?: never;
             path: {
                 profile: string;
