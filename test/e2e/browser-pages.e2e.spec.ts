@@ -6,7 +6,7 @@ import { createScenario } from '../factories';
 import { computedStyle, launchBrowser, NO_PAGE_PROBLEMS, openWatchedPage, WatchedPage } from '../support/browser';
 import { api } from '../support/http';
 import { startTestApp, TestApp } from '../support/test-app';
-import { saveScreenshots } from '../support/web-client';
+import { saveElementScreenshot, saveScreenshots } from '../support/web-client';
 
 /** The HTML pages the service serves, in a real browser, under their Content-Security-Policy. */
 describe('HTML pages in headless Chromium', () => {
@@ -57,6 +57,28 @@ describe('HTML pages in headless Chromium', () => {
     await page.getByRole('button', { name: 'Try it out' }).click();
     await page.getByRole('button', { name: 'Execute' }).click();
     await page.locator('.live-responses-table .response-col_status', { hasText: '200' }).first().waitFor();
+    expect(problems).toEqual(NO_PAGE_PROBLEMS);
+  });
+
+  it("shows each error response of an operation in Swagger UI with its own code and message, not one shared 400", async () => {
+    const { page, problems } = watched;
+    await page.goto(`${t.url}/docs`);
+    const operation = page.locator('.opblock-post:has([data-path="/profile-points/checkout"])');
+    await operation.locator('.opblock-summary').click();
+    const response = (code: number) => operation.locator(`tr.response[data-code="${code}"]`);
+    await response(404).waitFor();
+
+    await expect(response(404).locator('.example').first().textContent()).resolves.toMatch(/"status": 404[\s\S]*"error": "PROFILE_NOT_FOUND"[\s\S]*"message": "Profile 42 does not exist"/);
+    await expect(response(409).locator('.example').first().textContent()).resolves.toMatch(/"error": "PROFILE_INACTIVE"/);
+    await expect(response(429).locator('.example').first().textContent()).resolves.toMatch(/"status": 429[\s\S]*"error": "RATE_LIMITED"/);
+    // A status with several codes offers each of them.
+    const options = await response(503).locator('select option').allTextContents();
+    expect(options).toEqual(expect.arrayContaining(['STRIPE_UNAVAILABLE', 'DATABASE_BUSY', 'SHUTTING_DOWN']));
+    for (const code of [401, 404, 409, 429, 500]) {
+      expect(await response(code).textContent()).not.toContain('VALIDATION_FAILED');
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await saveElementScreenshot(response(404), 'docs-error-example');
     expect(problems).toEqual(NO_PAGE_PROBLEMS);
   });
 
