@@ -82,6 +82,33 @@ describe('HTML pages in headless Chromium', () => {
     expect(problems).toEqual(NO_PAGE_PROBLEMS);
   });
 
+  it('answers a browser opening an unknown address with a small HTML page, and a program with the JSON error', async () => {
+    const { page, problems } = watched;
+    const response = await page.goto(`${t.url}/no-such-page`);
+    expect(response?.status()).toBe(404);
+    expect(response?.headers()['content-type']).toMatch(/^text\/html/);
+    expect(response?.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(response?.headers().vary).toMatch(/Accept/);
+    await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+    await page.getByRole('link', { name: 'API docs' }).waitFor();
+    // Its style applied under its CSP.
+    expect(await computedStyle(page.locator('body'), 'background-color')).toBe('rgb(244, 245, 249)');
+    await saveScreenshots(page, 'not-found');
+    expect(problems.cspViolations).toEqual([]);
+    expect(problems.pageErrors).toEqual([]);
+
+    for (const accept of ['application/json', '*/*']) {
+      const json = await fetch(`${t.url}/no-such-page`, { headers: { Accept: accept } });
+      expect(json.status).toBe(404);
+      expect(json.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(await json.json()).toMatchObject({ status: 404, error: 'NOT_FOUND' });
+    }
+    // A route's own refusal stays JSON, even for a browser.
+    const route = await fetch(`${t.url}/notifications`, { headers: { Accept: 'text/html' } });
+    expect(route.status).toBe(401);
+    expect(route.headers.get('content-type')).toMatch(/^application\/json/);
+  });
+
   it('renders a nullable object (anyOf with a null-only schema) in Swagger UI as its model or null', async () => {
     const { page, problems } = watched;
     await page.goto(`${t.url}/docs`);
