@@ -38,7 +38,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
     }
     reply.header(REQUEST_ID_HEADER, correlationId);
     // No route at this address (not a route's own 404): a person's browser gets a page, not JSON.
-    if (body.error === EdgeErrorCode.NotFound && !(exception instanceof AppError) && isBrowserNavigation(request)) return sendNotFoundPage(reply);
+    if (known instanceof EdgeError && known.code === EdgeErrorCode.NotFound && !(exception instanceof AppError) && isBrowserNavigation(request)) {
+      return sendNotFoundPage(reply);
+    }
     reply.status(body.status).send(body);
   }
 }
