@@ -7,7 +7,7 @@ import { servesWebClient } from '../../src/web-client/web-client.module';
 import { formatMoney, formattingLocale, packTier } from '../../web/src/format';
 import { translate } from '../../web/src/messages';
 import { nextPollDelayMs, purchaseView } from '../../web/src/purchase-status';
-import { tokenFor } from '../factories';
+import { createUser, tokenFor } from '../factories';
 import { launchBrowser, NO_PAGE_PROBLEMS, openWatchedPage, WatchedPage } from '../support/browser';
 import { api } from '../support/http';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -106,7 +106,8 @@ describe('Reference client: serving', () => {
       headers: { Accept: 'application/json', Authorization: `Bearer ${client.token}`, Origin: 'http://frontend.test' },
     });
     expect(points.status).toBe(200);
-    expect(points.headers.get('vary')?.split(/\s*,\s*/).sort()).toEqual(['Accept', 'Authorization', 'Origin']);
+    // Accept-Language too: the packs' `price` is written in the request's language.
+    expect(points.headers.get('vary')?.split(/\s*,\s*/).sort()).toEqual(['Accept', 'Accept-Language', 'Authorization', 'Origin']);
     const anonymous = await api(c.t).get(`/profile/${c.demo.profile.id}/points`);
     expect(anonymous.status).toBe(401);
     expect(anonymous.body).toMatchObject({ error: 'UNAUTHORIZED' });
@@ -306,6 +307,28 @@ describe('Reference client: buying points in the browser', () => {
     expect(await client.page.getByText('That is all.').count()).toBe(1);
     await saveScreenshots(client.page, 'purchases');
     expect(client.problems).toEqual(NO_PAGE_PROBLEMS);
+  });
+
+  it('names who bought in the profile’s purchases an admin sees, "A client" when the platform shared no name', async () => {
+    const nameless = await createUser(c.t.db, 'client');
+    await c.t.db.query('UPDATE users SET name = NULL WHERE id = $1', [nameless.id]);
+    const checkout = await api(c.t, nameless.token).post('/profile-points/checkout').send({ profile_id: c.demo.profile.id, pack: '100' });
+    expect(checkout.status).toBe(201);
+    await c.t.emulator.paySession((checkout.body as { sessionId: string }).sessionId);
+
+    const admin = await watchedPage();
+    await admin.page.goto(`${c.frontDoor.url}/`);
+    await admin.page.getByRole('button', { name: 'Act as the admin' }).click();
+    await admin.page.getByRole('heading', { name: 'Payouts', level: 1 }).waitFor();
+    await admin.page.getByRole('link', { name: 'Profile Points' }).click();
+    await admin.page.getByRole('heading', { name: 'Purchases of Sophie (demo)' }).waitFor();
+    const rows = admin.page.locator('.rows > li');
+    await rows.nth(3).waitFor();
+    const texts = await rows.allInnerTexts();
+    expect(texts[0]).toMatch(/^A client bought 100 points for Sophie \(demo\) · €2\.99\s+completed/);
+    expect(texts.slice(1)).toEqual(expect.arrayContaining([expect.stringMatching(/^Demo Client bought 100 points for Sophie \(demo\) · €2\.99\s+cancelled/)]));
+    await saveScreenshots(admin.page, 'admin-purchases');
+    expect(admin.problems).toEqual(NO_PAGE_PROBLEMS);
   });
 });
 
