@@ -42,8 +42,9 @@ async function main(): Promise<number> {
   const compiled = (file: string) => pathToFileURL(join(OUT_DIR, 'src', `${file}.js`)).href;
   const { AppModule } = (await import(compiled('app.module'))) as typeof import('../src/app.module');
   const { createOpenApiDocument } = (await import(compiled('common/openapi'))) as typeof import('../src/common/openapi');
+  const { errorExamples } = (await import(compiled('openapi-error-examples'))) as typeof import('../src/openapi-error-examples');
   const app = await NestFactory.create(AppModule.forRoot(), new FastifyAdapter(), { preview: true, logger: false, abortOnError: false });
-  const text = `${JSON.stringify(createOpenApiDocument(app), null, 2)}\n`;
+  const text = `${JSON.stringify(createOpenApiDocument(app, errorExamples()), null, 2)}\n`;
   rmSync(OUT_DIR, { recursive: true, force: true });
 
   const relative = OPENAPI_FILE.slice(ROOT.length + 1);

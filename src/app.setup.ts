@@ -8,6 +8,7 @@ import { limitRequestTimes } from './common/request-timeouts';
 import { allowedOrigins, corsOptions } from './common/cors';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createOpenApiDocument, serveOpenApiDocument } from './common/openapi';
+import { errorExamples } from './openapi-error-examples';
 import { echoRequestIds } from './common/request-id';
 import { applySecurityHeaders } from './common/security-headers';
 import { connectionLimits, Env } from './config/env.schema';
@@ -103,7 +104,7 @@ export function configureApp(app: INestApplication, options: AppSetupOptions = {
   app.useGlobalFilters(new HttpExceptionFilter());
   app.enableShutdownHooks();
 
-  serveOpenApiDocument(app, createOpenApiDocument(app));
+  serveOpenApiDocument(app, createOpenApiDocument(app, errorExamples()));
   return app;
 }
 

@@ -5,7 +5,8 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
 import { configureApp, createHttpAdapter } from './app.setup';
-import { ConfigValidationError, validateEnv } from './config/env.schema';
+import { validateEnv } from './config/env.schema';
+import { StartupError } from './config/startup-error';
 import { startLocalServices } from './dev/local-services';
 import { installLastResortHandlers } from './health/last-resort';
 import { useStructuredLogging } from './observability/logging';
@@ -40,7 +41,8 @@ function everyInterface(): string {
 }
 
 bootstrap().catch((error: unknown) => {
-  if (error instanceof ConfigValidationError) {
+  // Configuration problems, a checkout the embedded database cannot reach: the message says it all.
+  if (error instanceof StartupError) {
     console.error(error.message);
   } else {
     console.error('Startup failed:', error);

@@ -544,6 +544,7 @@ describe(StripeEmulator.name, () => {
       metadata: {},
       paymentIntentMetadata: {},
       expiresAt: now + 30 * 60,
+      locale: null,
     });
 
     const early = engine.expireDueSessions();

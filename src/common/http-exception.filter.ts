@@ -1,7 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from './app-error';
-import { EdgeError, messagesOf, UNNAMED_HTTP_ERROR } from './edge.errors';
+import { EdgeError, EdgeErrorCode, messagesOf, UNNAMED_HTTP_ERROR } from './edge.errors';
+import { isBrowserNavigation, sendNotFoundPage } from './not-found-page';
 import { ApiErrorResponse } from './error-response.dto';
 import { routeTemplateOf } from './route-label';
 import { nodeRequestOf, REQUEST_ID_HEADER, requestIdOf } from './request-id';
@@ -36,6 +37,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
       else this.logger.error(what, error?.stack);
     }
     reply.header(REQUEST_ID_HEADER, correlationId);
+    // No route at this address (not a route's own 404): a person's browser gets a page, not JSON.
+    if (known instanceof EdgeError && known.code === EdgeErrorCode.NotFound && !(exception instanceof AppError) && isBrowserNavigation(request)) {
+      return sendNotFoundPage(reply);
+    }
     reply.status(body.status).send(body);
   }
 }

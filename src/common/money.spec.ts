@@ -15,6 +15,15 @@ describe(formatMoney.name, () => {
   });
 
   it.each([
+    [299, 'eur', '€2.99'],
+    [-150, 'eur', '-€1.50'],
+    [1000, 'usd', '10.00 USD'],
+    [500, 'jpy', '500 JPY'],
+  ])('formats %i %s in English as %s', (minor, currency, expected) => {
+    expect(formatMoney(minor, currency, 'en')).toBe(expected);
+  });
+
+  it.each([
     [500, 'jpy', '500 JPY'],
     [99_999_999, 'jpy', '99999999 JPY'],
     [-5, 'krw', '-5 KRW'],

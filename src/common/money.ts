@@ -16,10 +16,18 @@ export function decimalAmount(amountMinor: number, currency: string): string {
   return decimalParts(amountMinor, currency).join('.');
 }
 
-/** For people, in French convention (the API's labels are French): "2,99 €", "500 JPY", "1,234 KWD". */
-export function formatMoney(amountMinor: number, currency: string): string {
+/**
+ * For people: in French convention by default (the API's labels are French), "2,99 €", "500 JPY",
+ * "1,234 KWD"; in English "€2.99", "500 JPY", "1.234 KWD".
+ */
+export function formatMoney(amountMinor: number, currency: string, language: 'fr' | 'en' = 'fr'): string {
+  const euro = currency.toLowerCase() === 'eur';
+  if (language === 'en') {
+    const text = decimalParts(amountMinor, currency).join('.');
+    return euro ? `${text.startsWith('-') ? '-' : ''}€${text.replace('-', '')}` : `${text} ${currency.toUpperCase()}`;
+  }
   const text = decimalParts(amountMinor, currency).join(',');
-  return `${text} ${currency.toLowerCase() === 'eur' ? '€' : currency.toUpperCase()}`;
+  return `${text} ${euro ? '€' : currency.toUpperCase()}`;
 }
 
 /** [signed whole units, decimals] — the decimals absent for a zero-decimal currency. */

@@ -38,7 +38,13 @@ const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'
  * not depend on the environment or on the compiler (tsc in production, SWC under Jest), so the server
  * is relative and every property type is explicit in its decorator.
  */
-export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
+/** An error code's status and message as the service answers them (the examples of its error responses). */
+export interface ErrorExample {
+  status: number;
+  message: string;
+}
+
+export function createOpenApiDocument(app: INestApplication, errorExamples: ReadonlyMap<string, ErrorExample> = new Map()): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Profile Points')
     .setDescription(DESCRIPTION)
@@ -51,7 +57,7 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
     )
     .build();
   const document = SwaggerModule.createDocument(app, config, { extraModels: [ApiErrorResponse] });
-  return addCommonResponses(document, handlersOf(app));
+  return addErrorExamples(addCommonResponses(document, handlersOf(app)), errorExamples);
 }
 
 export function serveOpenApiDocument(app: INestApplication, document: OpenAPIObject): void {
@@ -151,6 +157,48 @@ function addError(operation: OperationObject, status: number, description: strin
     ...(headers ? { headers } : {}),
     content: { 'application/json': { schema: { $ref: getSchemaPath(ApiErrorResponse) } } },
   };
+}
+
+/** The code an error response without any named code answers (the bearer guard's 401, the roles guard's 403). */
+const CODE_OF_BARE_STATUS: Readonly<Record<string, string>> = { 401: 'UNAUTHORIZED', 403: 'FORBIDDEN' };
+const CORRELATION_ID = '0b7c3f4e-0a4e-4a47-9d7b-3f0e0f1c2d3e';
+
+/**
+ * Gives each error response one example per error code its description names, with the message the
+ * service answers for that code (or the description's own words for it): Swagger UI otherwise shows
+ * ApiErrorResponse's single example, a 400 VALIDATION_FAILED, under every status.
+ */
+function addErrorExamples(document: OpenAPIObject, known: ReadonlyMap<string, ErrorExample>): OpenAPIObject {
+  for (const item of Object.values<PathItemObject>(document.paths)) {
+    for (const method of HTTP_METHODS) {
+      for (const [status, response] of Object.entries(item[method]?.responses ?? {}) as Array<[string, ResponseObject]>) {
+        const json = response.content?.['application/json'];
+        if (Number(status) < 400 || !json || !('$ref' in (json.schema ?? {}))) continue;
+        const examples = errorCodesOf(response.description, Number(status), known).map((code) => {
+          const message = known.get(code)?.message ?? wordsFor(code, response.description);
+          return [code, { summary: code, value: { status: Number(status), error: code, message, correlationId: CORRELATION_ID } }] as const;
+        });
+        if (examples.length > 0) json.examples = Object.fromEntries(examples);
+      }
+    }
+  }
+  return document;
+}
+
+/** The codes a description names: known codes of this status, and any `CODE:` it explains itself. */
+function errorCodesOf(description: string, status: number, known: ReadonlyMap<string, ErrorExample>): string[] {
+  const named = [...new Set(description.match(/\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*\b/g) ?? [])].filter(
+    (word) => known.get(word)?.status === status || (!known.has(word) && word.includes('_') && description.includes(`${word}:`)),
+  );
+  const bare = CODE_OF_BARE_STATUS[status];
+  return named.length === 0 && bare !== undefined ? [bare] : named;
+}
+
+/** "CODE: what it means; …" → "what it means". */
+function wordsFor(code: string, description: string): string {
+  const start = description.indexOf(`${code}:`);
+  if (start < 0) return description;
+  return description.slice(start + code.length + 1).split(/;|\. [A-Z]|, or [A-Z_]{4,}/)[0].trim();
 }
 
 function sortByStatus<T>(responses: Record<string, T>): Record<string, T> {

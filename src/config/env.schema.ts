@@ -17,6 +17,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { BIC_PATTERN, ibanProblem, normalizeIban } from '../common/iban';
+import { StartupError } from './startup-error';
 
 const toBoolean = ({ value }: { value: unknown }) => {
   if (value === undefined || value === '') return undefined;
@@ -464,7 +465,7 @@ export const SENSITIVE_ENV: ReadonlySet<keyof Env> = new Set([
   'PLATFORM_WEBHOOK_SECRET',
 ]);
 
-export class ConfigValidationError extends Error {
+export class ConfigValidationError extends StartupError {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
     this.name = 'ConfigValidationError';

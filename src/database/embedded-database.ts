@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { StartupError } from '../config/startup-error';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -78,7 +79,7 @@ function assertReachableByPostgresUser(paths: string[]): void {
   for (const path of paths) {
     for (let dir = dirname(resolve(path)); dir !== dirname(dir); dir = dirname(dir)) {
       if (existsSync(dir) && (statSync(dir).mode & 0o001) === 0) {
-        throw new Error(
+        throw new StartupError(
           `The embedded PostgreSQL runs as the "postgres" user, who cannot enter ${dir} (no execute permission for others). ` +
             `Set DATABASE_URL to a PostgreSQL server, or move the project (and DATA_DIR) under directories others can traverse (chmod o+x ${dir}).`,
         );

@@ -86,8 +86,17 @@ export function signToken(settings: TokenSettings, user: { id: string; role: str
   return { token, expiresAt: new Date(Date.now() + lifetime * 1000) };
 }
 
+/** Where the service sends payments: the bundled emulator unless a Stripe key is set (or STRIPE_API_BASE_URL names an emulator). */
+export function usesStripeEmulator(settings: Pick<Env, 'STRIPE_SECRET_KEY' | 'STRIPE_API_BASE_URL'>): boolean {
+  return settings.STRIPE_SECRET_KEY === undefined || settings.STRIPE_API_BASE_URL !== undefined;
+}
+
 /** The banner `npm start` and `npm run demo:seed` print: where to go and a token per demo user. */
-export function demoBanner(baseUrl: string | undefined, data: DemoData, settings: TokenSettings): string {
+export function demoBanner(
+  baseUrl: string | undefined,
+  data: DemoData,
+  settings: TokenSettings & Pick<Env, 'STRIPE_SECRET_KEY' | 'STRIPE_API_BASE_URL'>,
+): string {
   const tokens = data.users.map((user) => ({ user, ...signToken(settings, user) }));
   const where =
     baseUrl === undefined
@@ -102,7 +111,9 @@ export function demoBanner(baseUrl: string | undefined, data: DemoData, settings
       '─── Demo ready ──────────────────────────────────────────────────────────────',
       ...where,
       `Demo profile id: ${data.profile.id}  — as the client: POST /profile-points/checkout {"profile_id": "${data.profile.id}", "pack": "500"}`,
-      "then open the returned url to pay on the emulator's checkout page.",
+      usesStripeEmulator(settings)
+        ? "then open the returned url to pay on the emulator's checkout page."
+        : 'then open the returned url to pay on Stripe Checkout (with a test key, a test card such as 4242 4242 4242 4242).',
       `Bearer tokens (valid until ${tokens[0].expiresAt.toISOString()}):`,
       ...tokens.map(({ user, token }) => `  ${user.role.padEnd(10)} ${token}`),
       '─────────────────────────────────────────────────────────────────────────────',
@@ -115,7 +126,11 @@ export function demoBanner(baseUrl: string | undefined, data: DemoData, settings
  * `npm start` on the embedded database: creates the demo data once, then prints the banner. Not when
  * the platform numbers users (JWT_JWKS_URL or INTEGRATION_TOKEN): the service then creates none itself.
  */
-export async function seedDemo(app: INestApplicationContext, baseUrl: string, settings: TokenSettings & Parameters<typeof platformNumbersIds>[0]): Promise<void> {
+export async function seedDemo(
+  app: INestApplicationContext,
+  baseUrl: string,
+  settings: Parameters<typeof demoBanner>[2] & Parameters<typeof platformNumbersIds>[0],
+): Promise<void> {
   if (platformNumbersIds(settings)) {
     process.stdout.write(`\nNo demo data: the platform numbers users and profiles here (JWT_JWKS_URL or INTEGRATION_TOKEN is set). See docs/integrating.md.\n\n`);
     return;

@@ -2,13 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { PageQuery } from '../common/pagination';
 import { TransactionRunner } from '../database/transaction';
 import { LedgerSql } from '../points/ledger.sql';
-import { TransferKind } from '../points/transfer-kind';
+import { ModeratorTransferKind } from '../points/transfer-kind';
 import { UsersSql } from '../users/users.sql';
 import { CheckpointColumns, CheckpointReading, CheckpointStart, EarningsCheckpoints } from './earnings-checkpoints';
 import { EarningsCheckpointSql } from './earnings-checkpoints.repository';
 
 /** [id, kind, signed points, transaction id, created_at as the server writes a timestamptz] */
-export type HistoryRow = [string, TransferKind, number, string | null, string];
+/** A moderator account only ever moves by the kinds of MODERATOR_TRANSFER_KINDS. */
+export type HistoryRow = [string, ModeratorTransferKind, number, string | null, string];
 
 export interface PointsRow {
   /** null: no such user. */

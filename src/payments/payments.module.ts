@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { PointsModule } from '../points/points.module';
 import { ProfilesModule } from '../profiles/profiles.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
+import { UsersModule } from '../users/users.module';
 import { CheckoutService } from './checkout.service';
 import { PointTransaction } from './entities/point-transaction.entity';
 import { StripeEventRecord } from './entities/stripe-event.entity';
@@ -28,7 +29,7 @@ import { StripeWebhookController } from './webhook/stripe-webhook.controller';
 import { StripeWebhookService } from './webhook/stripe-webhook.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([PointTransaction, StripeEventRecord]), PointsModule, ProfilesModule, RateLimitModule],
+  imports: [TypeOrmModule.forFeature([PointTransaction, StripeEventRecord]), PointsModule, ProfilesModule, RateLimitModule, UsersModule],
   controllers: [PaymentsController, StripeWebhookController, ReconciliationController, FraudWarningsController],
   providers: [
     stripeProvider,

@@ -27,3 +27,10 @@ export enum FraudWarningStatus {
  * or timed out): Stripe may still have created the session, and the client may still pay it.
  */
 export const CHECKOUT_SESSION_NOT_CREATED = 'checkout_session_not_created';
+
+/**
+ * The failure reason of an expired purchase whose session was expired before its time: the buyer
+ * pressed Cancel (the emulator expires the session then) or the session was expired through the API.
+ * Nothing was charged either way; the reader is told it was cancelled rather than that it expired.
+ */
+export const CHECKOUT_CANCELLED = 'checkout_cancelled';

@@ -5,6 +5,7 @@ import { TransactionRunner } from '../database/transaction';
 import { ProfilesService } from '../profiles/profiles.service';
 import { LotsService, LotSummary } from '../points/lots/lots.service';
 import { Role } from '../users/user-role';
+import { UsersService } from '../users/users.service';
 import { TransactionDto } from './dto/transaction.dto';
 import { PointTransaction } from './entities/point-transaction.entity';
 import { TransactionStatus } from './purchase-status';
@@ -20,6 +21,7 @@ export class TransactionsService {
     private readonly reconciliation: ReconciliationService,
     private readonly lots: LotsService,
     private readonly transactions: TransactionRunner,
+    private readonly users: UsersService,
   ) {}
 
   /**
@@ -58,19 +60,29 @@ export class TransactionsService {
     });
   }
 
-  /** Purchases as their history shows them, with what became of their points (one query for all their lots). */
+  /**
+   * Purchases as their history shows them, with what became of their points and the names a reader
+   * knows them by (one query each for all their lots, profiles and clients).
+   */
   async withLots(rows: readonly PointTransaction[]): Promise<TransactionDto[]> {
-    const lots = await this.lots.summaries(rows.map((row) => row.id));
-    return rows.map((row) => toDto(row, lots.get(row.id)));
+    const unique = (ids: string[]) => [...new Set(ids)];
+    const [lots, profileNames, clientNames] = await Promise.all([
+      this.lots.summaries(rows.map((row) => row.id)),
+      this.profiles.namesOf(unique(rows.map((row) => row.profileId))),
+      this.users.namesOf(unique(rows.map((row) => row.clientId))),
+    ]);
+    return rows.map((row) => toDto(row, lots.get(row.id), { profile: profileNames.get(row.profileId) ?? '', client: clientNames.get(row.clientId) ?? null }));
   }
 }
 
-function toDto(row: PointTransaction, lot: LotSummary | undefined): TransactionDto {
+function toDto(row: PointTransaction, lot: LotSummary | undefined, names: { profile: string; client: string | null }): TransactionDto {
   return {
     id: row.id,
     status: row.status,
     clientId: row.clientId,
+    clientName: names.client,
     profileId: row.profileId,
+    profileName: names.profile,
     moderatorId: row.moderatorId,
     pack: row.packCode,
     points: row.pointsAmount,

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -8,11 +8,14 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { Auth, CurrentUser } from '../auth/auth.decorators';
 import type { AuthUser } from '../auth/auth-user';
 import { ApiErrorResponse } from '../common/error-response.dto';
+import { readerLanguage } from '../common/reader-language';
+import { mergeVary } from '../common/vary';
 import { Role } from '../users/user-role';
-import { ProfilePointsDto } from './dto/profile-points.dto';
+import { ProfilePointsDto, ProfilePointsQuery } from './dto/profile-points.dto';
 import { SpendRequestDto, SpendResponseDto } from './dto/spend.dto';
 import { PointsService } from './points.service';
 import { SpendService } from './spend.service';
@@ -31,8 +34,15 @@ export class PointsController {
   @ApiOperation({ summary: "A profile's points page: packs for sale, Stripe publishable key, the caller's balance" })
   @ApiOkResponse({ type: ProfilePointsDto })
   @ApiNotFoundResponse({ type: ApiErrorResponse, description: 'PROFILE_NOT_FOUND' })
-  profilePoints(@CurrentUser() caller: AuthUser, @Param('profile') profileId: string): Promise<ProfilePointsDto> {
-    return this.points.profilePoints(caller, profileId);
+  profilePoints(
+    @CurrentUser() caller: AuthUser,
+    @Param('profile') profileId: string,
+    @Query() query: ProfilePointsQuery,
+    @Headers('accept-language') acceptLanguage: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ProfilePointsDto> {
+    reply.header('Vary', mergeVary(String(reply.getHeader('vary') ?? ''), 'Accept-Language'));
+    return this.points.profilePoints(caller, profileId, readerLanguage(query.lang, acceptLanguage, 'fr'));
   }
 
   @Post('profile-points/spend')

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuthUser } from '../auth/auth-user';
 import { formatMoney } from '../common/money';
+import type { ReaderLanguage } from '../common/reader-language';
 import { Env } from '../config/env.schema';
 import { InteractionsService } from '../interactions/interactions.service';
 import { ProfilesService } from '../profiles/profiles.service';
@@ -18,7 +19,7 @@ export class PointsService {
     private readonly env: Env,
   ) {}
 
-  async profilePoints(caller: AuthUser, profileId: string): Promise<ProfilePointsDto> {
+  async profilePoints(caller: AuthUser, profileId: string, language: ReaderLanguage = 'fr'): Promise<ProfilePointsDto> {
     const profile = await this.profiles.get(profileId);
     const [packs, interaction] = await Promise.all([
       this.packs.listActive(),
@@ -31,7 +32,7 @@ export class PointsService {
         points: pack.points,
         amountCents: pack.amountCents,
         currency: pack.currency,
-        price: formatMoney(pack.amountCents, pack.currency),
+        price: formatMoney(pack.amountCents, pack.currency, language),
       })),
       publishableKey: this.env.STRIPE_PUBLISHABLE_KEY ?? '',
       balance: await this.balanceOf(interaction),

@@ -16,3 +16,7 @@ export enum TransferKind {
   /** Promotional points given by the platform: `platform:promotions` → the client's balance. They earn nobody anything. */
   Grant = 'grant',
 }
+
+/** The kinds of transfer that move a moderator's points: what their earnings history lists. */
+export const MODERATOR_TRANSFER_KINDS = [TransferKind.Attribution, TransferKind.Release, TransferKind.Reversal, TransferKind.Restore] as const;
+export type ModeratorTransferKind = (typeof MODERATOR_TRANSFER_KINDS)[number];

@@ -172,6 +172,16 @@ export class UsersRepository {
     return this.transactions.manager.query<UserIdentity[]>(`SELECT id, role, email FROM users WHERE id = ANY($1::bigint[]) AND erased_at IS NULL`, [ids]);
   }
 
+  /** The names of these users that have one (the platform may share none; erasure removes it). */
+  async namesOf(ids: readonly string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.transactions.manager.query<Array<{ id: string; name: string }>>(
+      `SELECT id, name FROM users WHERE id = ANY($1::bigint[]) AND name IS NOT NULL AND name <> ''`,
+      [ids],
+    );
+    return new Map(rows.map((row) => [row.id, row.name]));
+  }
+
   /** Those of `ids` who are moderators now. */
   async currentModerators(ids: readonly string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();

@@ -102,6 +102,11 @@ export class UsersService {
     return this.repository.findIdentities(ids);
   }
 
+  /** The names of these users that have one, by id: a platform need not share names. */
+  namesOf(ids: readonly string[]): Promise<Map<string, string>> {
+    return this.repository.namesOf(ids);
+  }
+
   /** Of these users, those who are moderators now: only they are credited a purchase's points. */
   currentModerators(ids: readonly string[]): Promise<Set<string>> {
     return this.repository.currentModerators(ids);

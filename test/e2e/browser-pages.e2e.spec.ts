@@ -6,6 +6,7 @@ import { createScenario } from '../factories';
 import { computedStyle, launchBrowser, NO_PAGE_PROBLEMS, openWatchedPage, WatchedPage } from '../support/browser';
 import { api } from '../support/http';
 import { startTestApp, TestApp } from '../support/test-app';
+import { saveElementScreenshot, saveScreenshots } from '../support/web-client';
 
 /** The HTML pages the service serves, in a real browser, under their Content-Security-Policy. */
 describe('HTML pages in headless Chromium', () => {
@@ -59,6 +60,55 @@ describe('HTML pages in headless Chromium', () => {
     expect(problems).toEqual(NO_PAGE_PROBLEMS);
   });
 
+  it("shows each error response of an operation in Swagger UI with its own code and message, not one shared 400", async () => {
+    const { page, problems } = watched;
+    await page.goto(`${t.url}/docs`);
+    const operation = page.locator('.opblock-post:has([data-path="/profile-points/checkout"])');
+    await operation.locator('.opblock-summary').click();
+    const response = (code: number) => operation.locator(`tr.response[data-code="${code}"]`);
+    await response(404).waitFor();
+
+    await expect(response(404).locator('.example').first().textContent()).resolves.toMatch(/"status": 404[\s\S]*"error": "PROFILE_NOT_FOUND"[\s\S]*"message": "Profile 42 does not exist"/);
+    await expect(response(409).locator('.example').first().textContent()).resolves.toMatch(/"error": "PROFILE_INACTIVE"/);
+    await expect(response(429).locator('.example').first().textContent()).resolves.toMatch(/"status": 429[\s\S]*"error": "RATE_LIMITED"/);
+    // A status with several codes offers each of them.
+    const options = await response(503).locator('select option').allTextContents();
+    expect(options).toEqual(expect.arrayContaining(['STRIPE_UNAVAILABLE', 'DATABASE_BUSY', 'SHUTTING_DOWN']));
+    for (const code of [401, 404, 409, 429, 500]) {
+      expect(await response(code).textContent()).not.toContain('VALIDATION_FAILED');
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await saveElementScreenshot(response(404), 'docs-error-example');
+    expect(problems).toEqual(NO_PAGE_PROBLEMS);
+  });
+
+  it('answers a browser opening an unknown address with a small HTML page, and a program with the JSON error', async () => {
+    const { page, problems } = watched;
+    const response = await page.goto(`${t.url}/no-such-page`);
+    expect(response?.status()).toBe(404);
+    expect(response?.headers()['content-type']).toMatch(/^text\/html/);
+    expect(response?.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(response?.headers().vary).toMatch(/Accept/);
+    await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+    await page.getByRole('link', { name: 'API docs' }).waitFor();
+    // Its style applied under its CSP.
+    expect(await computedStyle(page.locator('body'), 'background-color')).toBe('rgb(244, 245, 249)');
+    await saveScreenshots(page, 'not-found');
+    expect(problems.cspViolations).toEqual([]);
+    expect(problems.pageErrors).toEqual([]);
+
+    for (const accept of ['application/json', '*/*']) {
+      const json = await fetch(`${t.url}/no-such-page`, { headers: { Accept: accept } });
+      expect(json.status).toBe(404);
+      expect(json.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(await json.json()).toMatchObject({ status: 404, error: 'NOT_FOUND' });
+    }
+    // A route's own refusal stays JSON, even for a browser.
+    const route = await fetch(`${t.url}/notifications`, { headers: { Accept: 'text/html' } });
+    expect(route.status).toBe(401);
+    expect(route.headers.get('content-type')).toMatch(/^application\/json/);
+  });
+
   it('renders a nullable object (anyOf with a null-only schema) in Swagger UI as its model or null', async () => {
     const { page, problems } = watched;
     await page.goto(`${t.url}/docs`);
@@ -95,6 +145,26 @@ describe('HTML pages in headless Chromium', () => {
     await expect(page.locator('h1').textContent()).resolves.toBe('Thank you');
     const success = await api(t, client.token).get(`/profile-points/success?session_id=${checkout.body.sessionId}`);
     expect(success.body).toMatchObject({ id: transactionId, status: 'completed', points: 500 });
+    expect(problems).toEqual(NO_PAGE_PROBLEMS);
+  });
+
+  it.each([
+    ['fr', 'fr', 'Paiement', 'Payer', 'Annuler', '9,99 €', '500 points pour'],
+    ['en', 'en', 'Checkout', 'Pay', 'Cancel', '€9.99', '500 points for'],
+  ])("shows the emulator's hosted checkout page in the session's locale (%s)", async (locale, lang, heading, pay, cancel, total, lineItem) => {
+    const { page, problems } = watched;
+    const { profile, client } = await createScenario(t.db);
+    const checkout = await api(t, client.token).post('/profile-points/checkout').send({ profile_id: profile.id, pack: '500', locale });
+    expect(checkout.status).toBe(201);
+
+    await page.goto((checkout.body as { url: string }).url);
+    expect(await page.locator('html').getAttribute('lang')).toBe(lang);
+    await page.getByRole('heading', { name: heading, exact: true }).waitFor();
+    await page.getByRole('button', { name: pay, exact: true }).waitFor();
+    await page.getByRole('button', { name: cancel, exact: true }).waitFor();
+    await expect(page.locator('.total').textContent()).resolves.toBe(total);
+    await page.getByText(lineItem).waitFor();
+    if (locale === 'fr') await saveScreenshots(page, 'hosted-page-fr');
     expect(problems).toEqual(NO_PAGE_PROBLEMS);
   });
 });

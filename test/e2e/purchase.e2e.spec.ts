@@ -77,6 +77,24 @@ describe('Purchase path (checkout → signed webhook → credit → alert)', () 
     expect(page.body.balance).toEqual({ points: 1000, totalPointsReceived: 1000, promotionalPoints: 0, frozenPoints: 0, spendable: 1000 });
   });
 
+  it("writes each pack's price in the request's language: ?lang=, else Accept-Language, else French", async () => {
+    const { profile, client } = await createScenario(t.db);
+    const priceOf = async (query: string, acceptLanguage?: string) => {
+      const request = api(t, client.token).get(`/profile/${profile.id}/points${query}`);
+      const page = await (acceptLanguage === undefined ? request : request.set('Accept-Language', acceptLanguage));
+      expect(page.status).toBe(200);
+      expect(page.headers.vary).toMatch(/Accept-Language/);
+      return (page.body as { packs: Array<{ code: string; price: string }> }).packs.find((pack) => pack.code === '500')!.price;
+    };
+
+    await expect(priceOf('')).resolves.toBe('9,99 €');
+    await expect(priceOf('', 'en-GB,en;q=0.9')).resolves.toBe('€9.99');
+    await expect(priceOf('', 'fr-FR,fr;q=0.9,en;q=0.5')).resolves.toBe('9,99 €');
+    await expect(priceOf('?lang=fr', 'en-US')).resolves.toBe('9,99 €');
+    await expect(priceOf('?lang=en')).resolves.toBe('€9.99');
+    expect((await api(t, client.token).get(`/profile/${profile.id}/points?lang=de`)).status).toBe(400);
+  });
+
   it('credits once when the same event is delivered again', async () => {
     const { moderator, profile, client } = await createScenario(t.db);
     const { sessionId, transactionId } = await checkout(t, client, profile.id, '100');

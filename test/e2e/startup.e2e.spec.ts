@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process';
-import { networkInterfaces } from 'node:os';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEVELOPMENT_JWT_SECRET } from '../../src/config/env.schema';
 import { SWC_REGISTER } from '../support/child-process';
@@ -106,4 +107,43 @@ describe('Starting the service', () => {
     expect(code).toBe(1);
     expect(output).toMatch(/JWT_SECRET/);
   });
+});
+
+/** A stack trace line, as Node prints them: what a clear startup error must not come with. */
+const STACK_LINE = /^\s+at /m;
+
+describe('Clear startup errors', () => {
+  it('migration:run without DATABASE_URL says so in one message and exits 1, without a stack trace', () => {
+    const run = spawnSync('npm', ['run', '-s', 'migration:run'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_NO_WARNINGS: '1' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    const output = run.stdout + run.stderr;
+    expect(run.status).not.toBe(0);
+    expect(output).toContain('DATABASE_URL must be set to run the migration CLI');
+    expect(output).not.toMatch(STACK_LINE);
+    expect(output).not.toContain('Unable to open file');
+  }, 70_000);
+
+  // As root (a container's default user) the embedded PostgreSQL runs as the "postgres" user, who must
+  // be able to enter every directory above its data.
+  it(
+    'a data directory under a mode-700 directory: the message that says what to do, exit 1, no stack trace',
+    async () => {
+      const private700 = mkdtempSync(join(tmpdir(), 'pp-private-'));
+      chmodSync(private700, 0o700);
+      try {
+        const { code, output } = await start({ NODE_ENV: 'development', DATA_DIR: join(private700, 'data') });
+        expect(code).toBe(1);
+        expect(output).toContain('cannot enter');
+        expect(output).toContain('Set DATABASE_URL to a PostgreSQL server');
+        expect(output).not.toMatch(STACK_LINE);
+      } finally {
+        rmSync(private700, { recursive: true, force: true });
+      }
+    },
+    30_000,
+  );
 });

@@ -5,12 +5,13 @@ import { lineItemName } from '../../src/payments/checkout.service';
 import { classifyPath, isPageNavigation } from '../../src/web-client/client-pages';
 import { servesWebClient } from '../../src/web-client/web-client.module';
 import { formatMoney, formattingLocale, packTier } from '../../web/src/format';
+import { translate } from '../../web/src/messages';
 import { nextPollDelayMs, purchaseView } from '../../web/src/purchase-status';
-import { tokenFor } from '../factories';
+import { createUser, tokenFor } from '../factories';
 import { launchBrowser, NO_PAGE_PROBLEMS, openWatchedPage, WatchedPage } from '../support/browser';
 import { api } from '../support/http';
 import { startTestApp, TestApp } from '../support/test-app';
-import { buildWebClient, FrontDoor, openFrontDoor, saveScreenshot } from '../support/web-client';
+import { buildWebClient, FrontDoor, openFrontDoor, saveScreenshot, saveScreenshots } from '../support/web-client';
 
 /**
  * The reference client (web/) as a newcomer uses it after `npm start`: served by the service at its
@@ -105,7 +106,8 @@ describe('Reference client: serving', () => {
       headers: { Accept: 'application/json', Authorization: `Bearer ${client.token}`, Origin: 'http://frontend.test' },
     });
     expect(points.status).toBe(200);
-    expect(points.headers.get('vary')?.split(/\s*,\s*/).sort()).toEqual(['Accept', 'Authorization', 'Origin']);
+    // Accept-Language too: the packs' `price` is written in the request's language.
+    expect(points.headers.get('vary')?.split(/\s*,\s*/).sort()).toEqual(['Accept', 'Accept-Language', 'Authorization', 'Origin']);
     const anonymous = await api(c.t).get(`/profile/${c.demo.profile.id}/points`);
     expect(anonymous.status).toBe(401);
     expect(anonymous.body).toMatchObject({ error: 'UNAUTHORIZED' });
@@ -191,7 +193,8 @@ describe('Reference client: buying points in the browser', () => {
     await client.page.getByText(`Your balance for Sophie (demo): ${before + 100} points`).waitFor();
     await saveScreenshot(client.page, 'success');
 
-    const alert = moderator.page.getByRole('listitem').filter({ hasText: /^\+100 points: client \d+ bought 100 points for profile \d+ \(€2\.99\)/ });
+    // Names, not ids: the client's and the profile's.
+    const alert = moderator.page.getByRole('listitem').filter({ hasText: /^\+100 points: Demo Client bought 100 points for Sophie \(demo\) \(€2\.99\)/ });
     await alert.waitFor();
     expect(await moderator.page.evaluate(() => (globalThis as Record<string, unknown>).__sameDocument)).toBe(true);
     await moderator.page.getByRole('listitem').filter({ hasText: 'Sale · purchase' }).first().waitFor();
@@ -247,12 +250,44 @@ describe('Reference client: buying points in the browser', () => {
     await client.page.getByRole('button', { name: 'Chargement...' }).waitFor();
     await client.page.waitForURL(`${c.t.emulator.url}/c/pay/**`);
     await client.page.getByText('100 points pour Sophie (demo)').waitFor();
-    await client.page.getByRole('button', { name: 'Cancel' }).click();
+    const sessionId = sessionIdOf(client.page);
+    // The hosted page speaks the buyer's language too.
+    await client.page.getByRole('button', { name: 'Annuler' }).click();
 
     await client.page.waitForURL(`${c.frontDoor.url}/profile/${c.demo.profile.id}/points?checkout=cancelled`);
     await client.page.getByRole('status').filter({ hasText: 'Paiement annulé : rien n’a été débité.' }).waitFor();
     await client.page.getByRole('button', { name: /^Acheter le Pack de démarrage/ }).waitFor();
+
+    // The cancelled checkout's page says it was cancelled, not that it expired.
+    await client.page.goto(`${c.frontDoor.url}/profile-points/success?session_id=${sessionId}`);
+    await client.page.getByRole('heading', { name: 'Paiement annulé' }).waitFor();
+    expect(await client.page.getByText('expiré').count()).toBe(0);
+    await saveScreenshots(client.page, 'success-cancelled');
     expect(client.problems).toEqual(NO_PAGE_PROBLEMS);
+  });
+
+  it('shows only the error, without "Confirming your payment…", for a session_id that names no purchase of the client', async () => {
+    const client = await watchedPage();
+    await actAs(client.page, c.frontDoor.url, 'client');
+    await client.page.getByRole('heading', { name: 'Points for Sophie (demo)' }).waitFor();
+    await client.page.goto(`${c.frontDoor.url}/profile-points/success?session_id=cs_test_unknown`);
+    await client.page.getByText('We cannot find this purchase for your account.').waitFor();
+    expect(await client.page.getByText('Confirming your payment…').count()).toBe(0);
+    expect(await client.page.locator('.status-panel').count()).toBe(0);
+    await saveScreenshots(client.page, 'success-unknown-session');
+    // The 404 of the lookup is the page's only failed request.
+    expect(client.problems.consoleErrors.filter((message) => !message.includes('404'))).toEqual([]);
+  });
+
+  it('in French, elides before a vowel: "Agir en tant qu’administrateur"', async () => {
+    const visitor = await watchedPage();
+    await visitor.page.goto(`${c.frontDoor.url}/`);
+    await visitor.page.getByRole('button', { name: 'Afficher en français' }).click();
+    await visitor.page.getByRole('button', { name: 'Agir en tant qu’administrateur' }).waitFor();
+    await visitor.page.getByRole('button', { name: 'Agir en tant que client' }).waitFor();
+    expect(await visitor.page.getByText('en tant que administrateur').count()).toBe(0);
+    await saveScreenshots(visitor.page, 'picker-fr');
+    expect(visitor.problems).toEqual(NO_PAGE_PROBLEMS);
   });
 
   it('lists the client’s purchases newest first, a page at a time', async () => {
@@ -263,13 +298,37 @@ describe('Reference client: buying points in the browser', () => {
     const rows = client.page.locator('.rows > li');
     // Three checkouts so far in this suite (paid, paid later, cancelled); pages of ten: all on the first.
     await rows.nth(2).waitFor();
+    // The profile's name, not its id; the checkout cancelled on the hosted page reads "cancelled".
     expect(await rows.allInnerTexts()).toEqual([
-      expect.stringContaining('expired'),
-      expect.stringContaining('completed'),
-      expect.stringContaining('completed'),
+      expect.stringMatching(/^100 points for Sophie \(demo\) · €2\.99\s+cancelled/),
+      expect.stringMatching(/^100 points for Sophie \(demo\) · €2\.99\s+completed/),
+      expect.stringMatching(/^100 points for Sophie \(demo\) · €2\.99\s+completed/),
     ]);
     expect(await client.page.getByText('That is all.').count()).toBe(1);
+    await saveScreenshots(client.page, 'purchases');
     expect(client.problems).toEqual(NO_PAGE_PROBLEMS);
+  });
+
+  it('names who bought in the profile’s purchases an admin sees, "A client" when the platform shared no name', async () => {
+    const nameless = await createUser(c.t.db, 'client');
+    await c.t.db.query('UPDATE users SET name = NULL WHERE id = $1', [nameless.id]);
+    const checkout = await api(c.t, nameless.token).post('/profile-points/checkout').send({ profile_id: c.demo.profile.id, pack: '100' });
+    expect(checkout.status).toBe(201);
+    await c.t.emulator.paySession((checkout.body as { sessionId: string }).sessionId);
+
+    const admin = await watchedPage();
+    await admin.page.goto(`${c.frontDoor.url}/`);
+    await admin.page.getByRole('button', { name: 'Act as the admin' }).click();
+    await admin.page.getByRole('heading', { name: 'Payouts', level: 1 }).waitFor();
+    await admin.page.getByRole('link', { name: 'Profile Points' }).click();
+    await admin.page.getByRole('heading', { name: 'Purchases of Sophie (demo)' }).waitFor();
+    const rows = admin.page.locator('.rows > li');
+    await rows.nth(3).waitFor();
+    const texts = await rows.allInnerTexts();
+    expect(texts[0]).toMatch(/^A client bought 100 points for Sophie \(demo\) · €2\.99\s+completed/);
+    expect(texts.slice(1)).toEqual(expect.arrayContaining([expect.stringMatching(/^Demo Client bought 100 points for Sophie \(demo\) · €2\.99\s+cancelled/)]));
+    await saveScreenshots(admin.page, 'admin-purchases');
+    expect(admin.problems).toEqual(NO_PAGE_PROBLEMS);
   });
 });
 
@@ -305,6 +364,14 @@ describe('Reference client: a refused checkout', () => {
 });
 
 describe('Reference client: pure parts', () => {
+  it('elides French words before a value that begins with a vowel, and only in French', () => {
+    expect(translate('fr', 'picker.as', { role: 'administrateur' })).toBe('Agir en tant qu’administrateur');
+    expect(translate('fr', 'picker.as', { role: 'modérateur' })).toBe('Agir en tant que modérateur');
+    expect(translate('fr', 'home.adminPurchases', { profile: 'Émilie' })).toBe('Achats d’Émilie');
+    expect(translate('fr', 'home.adminPurchases', { profile: 'Sophie' })).toBe('Achats de Sophie');
+    expect(translate('en', 'picker.as', { role: 'admin' })).toBe('Act as the admin');
+  });
+
   it('formats prices in the currency’s own decimals for the reader’s language', () => {
     expect(formatMoney(299, 'eur', 'fr-FR')).toBe('2,99\u00a0€');
     expect(formatMoney(1699, 'eur', 'en-US')).toBe('€16.99');
@@ -324,6 +391,8 @@ describe('Reference client: pure parts', () => {
     expect(purchaseView('pending', 1_000)).toBe('confirming');
     expect(purchaseView('pending', 10_000)).toBe('waiting-bank');
     expect(purchaseView('completed', 10_000)).toBe('completed');
+    expect(purchaseView('expired', 10_000, 'checkout_cancelled')).toBe('cancelled');
+    expect(purchaseView('expired', 10_000, null)).toBe('expired');
     expect(nextPollDelayMs(1_000)).toBeLessThan(nextPollDelayMs(60_000));
     expect(nextPollDelayMs(60_000)).toBeLessThan(nextPollDelayMs(600_000));
   });

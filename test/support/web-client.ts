@@ -5,7 +5,7 @@ import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -64,4 +64,21 @@ export async function saveScreenshot(page: Page, name: string): Promise<void> {
   const dir = process.env.UPDATE_SCREENSHOTS === '1' ? join(ROOT, 'docs', 'screenshots') : join(tmpdir(), 'profile-points-screenshots');
   mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+}
+
+/** One part of a page (a long page's detail), as saveScreenshot stores them. */
+export async function saveElementScreenshot(element: Locator, name: string): Promise<void> {
+  const dir = process.env.UPDATE_SCREENSHOTS === '1' ? join(ROOT, 'docs', 'screenshots') : join(tmpdir(), 'profile-points-screenshots');
+  mkdirSync(dir, { recursive: true });
+  await element.screenshot({ path: join(dir, `${name}.png`) });
+}
+
+/** The page at a phone's width (`<name>-375.png`) and at a desktop's (`<name>.png`), then as it was. */
+export async function saveScreenshots(page: Page, name: string): Promise<void> {
+  const before = page.viewportSize();
+  await page.setViewportSize({ width: 375, height: 740 });
+  await saveScreenshot(page, `${name}-375`);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await saveScreenshot(page, name);
+  if (before) await page.setViewportSize(before);
 }

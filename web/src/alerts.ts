@@ -15,8 +15,15 @@ export interface Alert {
   at: string;
 }
 
-/** One line for a person, in the page's language. */
-export function describeAlert(id: string, alert: AlertPayload): Alert {
+/** What a reader knows a purchase by: the alert itself carries ids only. */
+export interface PurchaseNames {
+  /** Null when the platform shared no name for the client. */
+  client: string | null;
+  profile: string;
+}
+
+/** One line for a person, in the page's language, with the purchase's names when known. */
+export function describeAlert(id: string, alert: AlertPayload, names?: PurchaseNames): Alert {
   switch (alert.type) {
     case 'points.purchased': {
       const { payload } = alert;
@@ -25,8 +32,8 @@ export function describeAlert(id: string, alert: AlertPayload): Alert {
         at: payload.creditedAt,
         text: t('moderator.purchased', {
           points: points(payload.points),
-          client: payload.clientId,
-          profile: payload.profileId,
+          client: names?.client ?? t('moderator.someClient'),
+          profile: names?.profile ?? t('moderator.yourProfile'),
           price: money(payload.amountCents, payload.currency),
         }),
       };

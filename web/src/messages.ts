@@ -67,7 +67,9 @@ const en = {
   'success.failed': 'The payment failed',
   'success.failedText': 'Your bank did not confirm the payment, so no points were credited and nothing was kept. You can try again with another payment method.',
   'success.expired': 'The payment was not completed',
-  'success.expiredText': 'The checkout expired or was cancelled before payment: nothing was charged. You can choose a pack again.',
+  'success.expiredText': 'The checkout expired before payment: nothing was charged. You can choose a pack again.',
+  'success.cancelled': 'Payment cancelled',
+  'success.cancelledText': 'You cancelled the checkout before paying: nothing was charged. You can choose a pack again.',
   'success.refunded': 'This purchase was refunded',
   'success.refundedText': 'The payment was refunded and its points were taken back.',
   'success.again': 'Back to the packs',
@@ -78,12 +80,15 @@ const en = {
   'history.more': 'Load more',
   'history.loading': 'Loading…',
   'history.end': 'That is all.',
-  'history.row': '{points} points for profile {profile} · {price}',
+  'history.row': '{points} points for {profile} · {price}',
+  'history.rowOfClient': '{client} bought {points} points for {profile} · {price}',
+  'history.someClient': 'A client',
   'history.refunded': '{points} points refunded',
   'status.pending': 'pending',
   'status.completed': 'completed',
   'status.failed': 'failed',
   'status.expired': 'expired',
+  'status.cancelled': 'cancelled',
   'status.refunded': 'refunded',
 
   'moderator.heading': 'My alerts and earnings',
@@ -93,7 +98,9 @@ const en = {
   'moderator.reconnecting': 'Connection lost: reconnecting. Missed alerts will be replayed.',
   'moderator.refused': 'The alert connection was refused: {message}',
   'moderator.noAlerts': 'No alert yet. Buy a pack as the client in another window to see one arrive.',
-  'moderator.purchased': '+{points} points: client {client} bought {points} points for profile {profile} ({price})',
+  'moderator.purchased': '+{points} points: {client} bought {points} points for {profile} ({price})',
+  'moderator.someClient': 'a client',
+  'moderator.yourProfile': 'your profile',
   'moderator.reversed': '−{points} points: a {reason} of purchase {transaction} took them back (your balance: {balance})',
   'moderator.restored': '+{points} points: the dispute over purchase {transaction} was won',
   'moderator.reason.refund': 'refund',
@@ -244,7 +251,9 @@ const fr: Record<MessageKey, string> = {
   'success.failed': 'Le paiement a échoué',
   'success.failedText': 'Votre banque n’a pas confirmé le paiement : aucun point n’a été crédité et rien n’a été conservé. Vous pouvez réessayer avec un autre moyen de paiement.',
   'success.expired': 'Le paiement n’a pas été effectué',
-  'success.expiredText': 'La session de paiement a expiré ou a été annulée avant le paiement : rien n’a été débité. Vous pouvez choisir un pack à nouveau.',
+  'success.expiredText': 'La session de paiement a expiré avant le paiement : rien n’a été débité. Vous pouvez choisir un pack à nouveau.',
+  'success.cancelled': 'Paiement annulé',
+  'success.cancelledText': 'Vous avez annulé le paiement avant de payer : rien n’a été débité. Vous pouvez choisir un pack à nouveau.',
   'success.refunded': 'Cet achat a été remboursé',
   'success.refundedText': 'Le paiement a été remboursé et ses points ont été repris.',
   'success.again': 'Retour aux packs',
@@ -255,12 +264,15 @@ const fr: Record<MessageKey, string> = {
   'history.more': 'Voir plus',
   'history.loading': 'Chargement…',
   'history.end': 'C’est tout.',
-  'history.row': '{points} points pour le profil {profile} · {price}',
+  'history.row': '{points} points pour {profile} · {price}',
+  'history.rowOfClient': '{client} a acheté {points} points pour {profile} · {price}',
+  'history.someClient': 'Un client',
   'history.refunded': '{points} points remboursés',
   'status.pending': 'en attente',
   'status.completed': 'confirmé',
   'status.failed': 'échoué',
   'status.expired': 'expiré',
+  'status.cancelled': 'annulé',
   'status.refunded': 'remboursé',
 
   'moderator.heading': 'Mes alertes et gains',
@@ -270,7 +282,9 @@ const fr: Record<MessageKey, string> = {
   'moderator.reconnecting': 'Connexion perdue : reconnexion en cours. Les alertes manquées seront rejouées.',
   'moderator.refused': 'La connexion aux alertes a été refusée : {message}',
   'moderator.noAlerts': 'Pas encore d’alerte. Achetez un pack en tant que client dans une autre fenêtre pour en voir une arriver.',
-  'moderator.purchased': '+{points} points : le client {client} a acheté {points} points pour le profil {profile} ({price})',
+  'moderator.purchased': '+{points} points : {client} a acheté {points} points pour {profile} ({price})',
+  'moderator.someClient': 'un client',
+  'moderator.yourProfile': 'votre profil',
   'moderator.reversed': '−{points} points : un {reason} de l’achat {transaction} les a repris (votre solde : {balance})',
   'moderator.restored': '+{points} points : le litige sur l’achat {transaction} a été gagné',
   'moderator.reason.refund': 'remboursement',
@@ -361,9 +375,28 @@ export type Language = keyof typeof MESSAGES;
 
 export const LANGUAGES: readonly Language[] = ['fr', 'en'];
 
-/** Fills `{name}` placeholders; a missing value leaves the placeholder visible rather than "undefined". */
+/** French words elided before a vowel: "que" + "administrateur" is "qu’administrateur". */
+const ELIDING = /(?<=^|[\s(])(que|de|le|la|ne|je|se) $/i;
+const VOWEL_FIRST = /^[aeiouyàâäéèêëîïôöùûüœæ]/i;
+
+/**
+ * Fills `{name}` placeholders; a missing value leaves the placeholder visible rather than "undefined".
+ * In French, a word before a value that begins with a vowel is elided ("en tant qu’administrateur",
+ * "achats d’Émilie"), which a fixed text cannot do for a name it does not know.
+ */
 export function translate(language: Language, key: MessageKey, values: Record<string, string | number> = {}): string {
-  return MESSAGES[language][key].replace(/\{(\w+)\}/g, (placeholder, name: string) =>
-    name in values ? String(values[name]) : placeholder,
-  );
+  let text = '';
+  let last = 0;
+  const template = MESSAGES[language][key];
+  for (const match of template.matchAll(/\{(\w+)\}/g)) {
+    const name = match[1];
+    let before = template.slice(last, match.index);
+    const value = name in values ? String(values[name]) : match[0];
+    if (language === 'fr' && name in values && VOWEL_FIRST.test(value)) {
+      before = before.replace(ELIDING, (_elided: string, word: string) => `${word.slice(0, -1)}’`);
+    }
+    text += before + value;
+    last = match.index + match[0].length;
+  }
+  return text + template.slice(last);
 }

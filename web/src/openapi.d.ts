@@ -928,7 +928,10 @@ export interface components {
             amountCents: number;
             /** @example eur */
             currency: string;
-            /** @example 9,99 € */
+            /**
+             * @description The price for people, in the language of `lang`, else of Accept-Language, else French: "9,99 €", in English "€9.99"
+             * @example 9,99 €
+             */
             price: string;
         };
         BalanceDto: {
@@ -1088,8 +1091,18 @@ export interface components {
             status: "pending" | "completed" | "failed" | "expired" | "refunded";
             /** @example 7 */
             clientId: string;
+            /**
+             * @description The client's name; null when the platform shared none (or erased it)
+             * @example Camille
+             */
+            clientName: string | null;
             /** @example 1 */
             profileId: string;
+            /**
+             * @description The profile's name
+             * @example Sophie
+             */
+            profileName: string;
             /**
              * @description The moderator credited, once credited
              * @example 3
@@ -1647,6 +1660,11 @@ export interface components {
              */
             frozenCents: number;
         };
+        /**
+         * @description attribution: earned from a purchase; release: held points given on assignment; reversal: refund or dispute; restore: dispute won
+         * @enum {string}
+         */
+        ModeratorTransferKind: "attribution" | "release" | "reversal" | "restore";
         EarningEntryDto: {
             /**
              * @description Ledger transfer id; pass the last one as `cursor` for older entries
@@ -1656,9 +1674,8 @@ export interface components {
             /**
              * @description attribution: earned from a purchase; release: held points given on assignment; reversal: refund or dispute; restore: dispute won
              * @example attribution
-             * @enum {string}
              */
-            kind: "purchase" | "attribution" | "hold" | "release" | "reversal" | "restore" | "spend" | "grant";
+            kind: components["schemas"]["ModeratorTransferKind"];
             /**
              * @description Signed: + credited to the moderator, − taken back
              * @example 500
@@ -2081,8 +2098,18 @@ export interface components {
             status: "pending" | "completed" | "failed" | "expired" | "refunded";
             /** @example 7 */
             clientId: string;
+            /**
+             * @description The client's name; null when the platform shared none (or erased it)
+             * @example Camille
+             */
+            clientName: string | null;
             /** @example 1 */
             profileId: string;
+            /**
+             * @description The profile's name
+             * @example Sophie
+             */
+            profileName: string;
             /**
              * @description The moderator credited, once credited
              * @example 3
@@ -2760,7 +2787,10 @@ export interface operations {
     };
     PointsController_profilePoints: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The language of `price`; else Accept-Language; else French */
+                lang?: "en" | "fr";
+            };
             header?: never;
             path: {
                 profile: string;

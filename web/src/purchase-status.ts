@@ -1,7 +1,10 @@
 import type { TransactionStatus } from './types';
 
 /** What the page after Checkout shows for a purchase. */
-export type PurchaseView = 'confirming' | 'waiting-bank' | 'completed' | 'failed' | 'expired' | 'refunded';
+export type PurchaseView = 'confirming' | 'waiting-bank' | 'completed' | 'failed' | 'expired' | 'cancelled' | 'refunded';
+
+/** The API's failureReason of an expired purchase whose buyer pressed Cancel on the checkout page. */
+export const CHECKOUT_CANCELLED = 'checkout_cancelled';
 
 /**
  * A card payment is usually confirmed (by the signed webhook) before or just after the buyer lands on
@@ -10,9 +13,15 @@ export type PurchaseView = 'confirming' | 'waiting-bank' | 'completed' | 'failed
  */
 export const BANK_WAIT_AFTER_MS = 4_000;
 
-export function purchaseView(status: TransactionStatus, watchedForMs: number): PurchaseView {
+export function purchaseView(status: TransactionStatus, watchedForMs: number, failureReason: string | null = null): PurchaseView {
   if (status === 'pending') return watchedForMs < BANK_WAIT_AFTER_MS ? 'confirming' : 'waiting-bank';
+  if (status === 'expired' && failureReason === CHECKOUT_CANCELLED) return 'cancelled';
   return status;
+}
+
+/** A purchase's status as a list shows it: an expired checkout that the buyer cancelled reads "cancelled". */
+export function shownStatus(purchase: { status: TransactionStatus; failureReason: string | null }): TransactionStatus | 'cancelled' {
+  return purchase.status === 'expired' && purchase.failureReason === CHECKOUT_CANCELLED ? 'cancelled' : purchase.status;
 }
 
 export function isFinal(view: PurchaseView): boolean {

@@ -103,6 +103,7 @@ export class StripeEngine {
       payment_method_types: [...input.paymentMethodTypes],
       created,
       expires_at: validExpiry(input.expiresAt, created),
+      locale: input.locale,
       livemode: false,
     };
     this.sessions.set(id, { session, lineItems, paymentIntentMetadata: { ...input.paymentIntentMetadata } });

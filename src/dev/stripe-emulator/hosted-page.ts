@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { formatAmount } from './money';
+import { formatAmount, formatAmountInEnglish } from './money';
 import { ChargeObject, CheckoutLineItemObject, CheckoutSessionObject } from './objects';
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -39,9 +39,65 @@ export function hostedPageCsp(formTargets: readonly string[]): string {
   return [`default-src 'none'`, `style-src ${STYLE_HASH}`, `form-action ${formAction}`, `frame-ancestors 'none'`, `base-uri 'none'`].join('; ');
 }
 
-function layout(title: string, body: string): string {
+/** The hosted pages' texts in the languages the service asks Checkout for (`locale`). */
+const TEXTS = {
+  en: {
+    banner: '<strong>Local Stripe emulator</strong>: test mode only, no money moves and no card is charged.',
+    checkout: 'Checkout',
+    payingAs: 'Paying as',
+    pay: 'Pay',
+    payLater: 'Pay later (bank transfer)',
+    cancel: 'Cancel',
+    session: 'Session',
+    bankPending: 'Bank transfer pending',
+    bankText: "The buyer chose to pay by bank transfer: the purchase waits for the bank. Play the bank's part.",
+    transferArrives: 'The transfer arrives',
+    transferFails: 'The transfer fails',
+    paid: 'Payment completed',
+    warned: "The card's bank reported this charge as likely fraud: the early fraud warning was sent.",
+    playBank: "Play the card's bank: it may report the charge as likely fraud, days before the cardholder disputes it.",
+    reportFraud: 'The bank reports fraud (early fraud warning)',
+    continue: 'Continue',
+    charge: 'charge',
+  },
+  fr: {
+    banner: '<strong>Émulateur Stripe local</strong> : mode test uniquement, aucun argent ne circule et aucune carte n’est débitée.',
+    checkout: 'Paiement',
+    payingAs: 'Paiement au nom de',
+    pay: 'Payer',
+    payLater: 'Payer plus tard (virement bancaire)',
+    cancel: 'Annuler',
+    session: 'Session',
+    bankPending: 'Virement en attente',
+    bankText: 'L’acheteur a choisi de payer par virement : l’achat attend la banque. Jouez le rôle de la banque.',
+    transferArrives: 'Le virement arrive',
+    transferFails: 'Le virement échoue',
+    paid: 'Paiement effectué',
+    warned: 'La banque de la carte a signalé ce paiement comme probablement frauduleux : l’alerte précoce de fraude a été envoyée.',
+    playBank: 'Jouez la banque de la carte : elle peut signaler le paiement comme probablement frauduleux, des jours avant que le titulaire le conteste.',
+    reportFraud: 'La banque signale une fraude (alerte précoce de fraude)',
+    continue: 'Continuer',
+    charge: 'paiement',
+  },
+} as const;
+
+type PageLanguage = keyof typeof TEXTS;
+
+/**
+ * Stripe shows its page in the session's `locale` ("fr", "fr-CA"…); without one ("auto") it follows
+ * the browser, which the emulator takes as English, its amounts written as they always were.
+ */
+export function pageLanguage(session: Pick<CheckoutSessionObject, 'locale'>): PageLanguage {
+  return session.locale?.split('-')[0].toLowerCase() === 'fr' ? 'fr' : 'en';
+}
+
+function amountFor(session: Pick<CheckoutSessionObject, 'locale'>, amount: number, currency: string): string {
+  return session.locale !== null && pageLanguage(session) === 'en' ? formatAmountInEnglish(amount, currency) : formatAmount(amount, currency);
+}
+
+function layout(title: string, body: string, language: PageLanguage = 'en'): string {
   return `<!doctype html>
-<html lang="en">
+<html lang="${language}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -49,7 +105,7 @@ function layout(title: string, body: string): string {
 <style>${STYLE}</style>
 </head>
 <body>
-<div class="banner" role="note"><strong>Local Stripe emulator</strong>: test mode only, no money moves and no card is charged.</div>
+<div class="banner" role="note">${TEXTS[language].banner}</div>
 <main>
 ${body}
 </main>
@@ -59,42 +115,48 @@ ${body}
 }
 
 export function renderCheckoutPage(session: CheckoutSessionObject, lineItems: readonly CheckoutLineItemObject[]): string {
+  const language = pageLanguage(session);
+  const text = TEXTS[language];
   const items = lineItems
     .map(
       (item) =>
         `<li><span>${escapeHtml(item.description)}${item.quantity > 1 ? ` × ${escapeHtml(item.quantity)}` : ''}</span>` +
-        `<span class="amount">${escapeHtml(formatAmount(item.amount_total, item.currency))}</span></li>`,
+        `<span class="amount">${escapeHtml(amountFor(session, item.amount_total, item.currency))}</span></li>`,
     )
     .join('\n');
   // Relative actions keep working whatever host name or path prefix the browser reached the page by.
   const action = (step: string) => escapeHtml(`${encodeURIComponent(session.id)}/${step}`);
-  const email = session.customer_email === null ? '' : `<p class="muted">Paying as ${escapeHtml(session.customer_email)}</p>`;
+  const email = session.customer_email === null ? '' : `<p class="muted">${text.payingAs} ${escapeHtml(session.customer_email)}</p>`;
   return layout(
-    'Checkout',
-    `<h1>Checkout</h1>
-<p class="total">${escapeHtml(formatAmount(session.amount_total, session.currency))}</p>
+    text.checkout,
+    `<h1>${text.checkout}</h1>
+<p class="total">${escapeHtml(amountFor(session, session.amount_total, session.currency))}</p>
 <ul>
 ${items}
 </ul>
 ${email}
-<form method="post" action="${action('pay')}"><button class="primary" type="submit">Pay</button></form>
-<form method="post" action="${action('pay-later')}"><button type="submit">Pay later (bank transfer)</button></form>
-<form method="post" action="${action('cancel')}"><button class="link" type="submit">Cancel</button></form>
-<p class="muted">Session ${escapeHtml(session.id)}</p>`,
+<form method="post" action="${action('pay')}"><button class="primary" type="submit">${text.pay}</button></form>
+<form method="post" action="${action('pay-later')}"><button type="submit">${text.payLater}</button></form>
+<form method="post" action="${action('cancel')}"><button class="link" type="submit">${text.cancel}</button></form>
+<p class="muted">${text.session} ${escapeHtml(session.id)}</p>`,
+    language,
   );
 }
 
 /** After "Pay later": the buyer is back in the shop, and this page plays the bank. */
 export function renderBankTransferPage(session: CheckoutSessionObject): string {
   const action = (step: string) => escapeHtml(`${encodeURIComponent(session.id)}/${step}`);
+  const language = pageLanguage(session);
+  const text = TEXTS[language];
   return layout(
-    'Bank transfer pending',
-    `<h1>Bank transfer pending</h1>
-<p class="total">${escapeHtml(formatAmount(session.amount_total, session.currency))}</p>
-<p>The buyer chose to pay by bank transfer: the purchase waits for the bank. Play the bank's part.</p>
-<form method="post" action="${action('transfer-arrives')}"><button class="primary" type="submit">The transfer arrives</button></form>
-<form method="post" action="${action('transfer-fails')}"><button type="submit">The transfer fails</button></form>
-<p class="muted">Session ${escapeHtml(session.id)}</p>`,
+    text.bankPending,
+    `<h1>${text.bankPending}</h1>
+<p class="total">${escapeHtml(amountFor(session, session.amount_total, session.currency))}</p>
+<p>${escapeHtml(text.bankText)}</p>
+<form method="post" action="${action('transfer-arrives')}"><button class="primary" type="submit">${text.transferArrives}</button></form>
+<form method="post" action="${action('transfer-fails')}"><button type="submit">${text.transferFails}</button></form>
+<p class="muted">${text.session} ${escapeHtml(session.id)}</p>`,
+    language,
   );
 }
 
@@ -104,17 +166,20 @@ export function renderBankTransferPage(session: CheckoutSessionObject): string {
  */
 export function renderPaidPage(session: CheckoutSessionObject, charge: ChargeObject, warned: boolean, continueUrl: string): string {
   const action = (step: string) => escapeHtml(`${encodeURIComponent(session.id)}/${step}`);
+  const language = pageLanguage(session);
+  const text = TEXTS[language];
   const report = warned
-    ? `<p>The card's bank reported this charge as likely fraud: the early fraud warning was sent.</p>`
-    : `<p>Play the card's bank: it may report the charge as likely fraud, days before the cardholder disputes it.</p>
-<form method="post" action="${action('fraud-warning')}"><button type="submit">The bank reports fraud (early fraud warning)</button></form>`;
+    ? `<p>${escapeHtml(text.warned)}</p>`
+    : `<p>${escapeHtml(text.playBank)}</p>
+<form method="post" action="${action('fraud-warning')}"><button type="submit">${escapeHtml(text.reportFraud)}</button></form>`;
   return layout(
-    'Payment completed',
-    `<h1>Payment completed</h1>
-<p class="total">${escapeHtml(formatAmount(charge.amount, charge.currency))}</p>
+    text.paid,
+    `<h1>${text.paid}</h1>
+<p class="total">${escapeHtml(amountFor(session, charge.amount, charge.currency))}</p>
 ${report}
-<p><a href="${escapeHtml(continueUrl)}">Continue</a></p>
-<p class="muted">Session ${escapeHtml(session.id)} · charge ${escapeHtml(charge.id)}</p>`,
+<p><a href="${escapeHtml(continueUrl)}">${text.continue}</a></p>
+<p class="muted">${text.session} ${escapeHtml(session.id)} · ${text.charge} ${escapeHtml(charge.id)}</p>`,
+    language,
   );
 }
 

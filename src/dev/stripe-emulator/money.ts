@@ -31,6 +31,16 @@ export function formatAmount(amount: number, currency: string): string {
   return `${groupThousands(whole)}${decimals === undefined ? '' : `,${decimals}`} ${symbol}`;
 }
 
+/** "€1,234.56": the same amount as an English reader writes it. */
+export function formatAmountInEnglish(amount: number, currency: string): string {
+  const code = currency.toLowerCase();
+  const symbol = SYMBOLS.get(code) ?? `${code.toUpperCase()} `;
+  const [whole, decimals] = decimalAmount(amount, /^[a-z]{3}$/.test(code) ? code : CENTS).split('.');
+  const sign = whole.startsWith('-') ? '-' : '';
+  const grouped = whole.replace('-', '').replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${sign}${symbol}${grouped}${decimals === undefined ? '' : `.${decimals}`}`;
+}
+
 export function minimumChargeAmount(currency: string): number | undefined {
   return MINIMUM_CHARGE.get(currency.toLowerCase());
 }

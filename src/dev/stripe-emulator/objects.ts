@@ -32,6 +32,8 @@ export interface CheckoutSessionObject {
   payment_method_types: string[];
   created: number;
   expires_at: number;
+  /** The hosted page's language as asked; null: Stripe's `auto`. */
+  locale: string | null;
   livemode: false;
 }
 

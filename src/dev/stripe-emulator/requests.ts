@@ -19,6 +19,8 @@ export interface CheckoutSessionInput {
   metadata: Metadata;
   paymentIntentMetadata: Metadata;
   expiresAt: number | null;
+  /** The hosted page's language, as Stripe takes it ('fr', 'en', 'fr-CA', 'auto'…). */
+  locale: string | null;
 }
 
 export interface RefundInput {
@@ -74,6 +76,7 @@ export function readCheckoutSessionInput(params: ParamReader): CheckoutSessionIn
     metadata: params.metadata('metadata') ?? {},
     paymentIntentMetadata: params.object('payment_intent_data')?.metadata('metadata') ?? {},
     expiresAt: params.integer('expires_at') ?? null,
+    locale: params.string('locale', 20) ?? null,
   };
 }
 

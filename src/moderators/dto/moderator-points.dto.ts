@@ -1,17 +1,18 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ModeratorMoneyDto } from '../../payouts/dto/payouts.dto';
-import { TransferKind } from '../../points/transfer-kind';
+import { MODERATOR_TRANSFER_KINDS, ModeratorTransferKind, TransferKind } from '../../points/transfer-kind';
 
 export class EarningEntryDto {
   @ApiProperty({ type: String, example: '1042', description: 'Ledger transfer id; pass the last one as `cursor` for older entries' })
   id: string;
 
   @ApiProperty({
-    enum: TransferKind,
+    enum: MODERATOR_TRANSFER_KINDS,
+    enumName: 'ModeratorTransferKind',
     example: TransferKind.Attribution,
     description: 'attribution: earned from a purchase; release: held points given on assignment; reversal: refund or dispute; restore: dispute won',
   })
-  kind: TransferKind;
+  kind: ModeratorTransferKind;
 
   @ApiProperty({ type: 'integer', example: 500, description: 'Signed: + credited to the moderator, − taken back' })
   points: number;

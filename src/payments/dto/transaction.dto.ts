@@ -28,8 +28,14 @@ export class TransactionDto {
   @ApiProperty({ type: String, example: '7' })
   clientId: string;
 
+  @ApiProperty({ nullable: true, type: String, example: 'Camille', description: "The client's name; null when the platform shared none (or erased it)" })
+  clientName: string | null;
+
   @ApiProperty({ type: String, example: '1' })
   profileId: string;
+
+  @ApiProperty({ type: String, example: 'Sophie', description: "The profile's name" })
+  profileName: string;
 
   @ApiProperty({ example: '3', nullable: true, type: String, description: 'The moderator credited, once credited' })
   moderatorId: string | null;

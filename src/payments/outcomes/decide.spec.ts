@@ -127,6 +127,23 @@ describe(decide.name, () => {
       });
     });
 
+    it('expired well before its expires_at: expired and marked cancelled (the buyer pressed Cancel), nobody is told', () => {
+      const expiresAt = NOW.getTime() / 1000 + 23 * 3600;
+      expect(decide(purchase(), sessionFact('checkout.session.expired', { payment_status: 'unpaid', payment_intent: null, expires_at: expiresAt }), NOW)).toEqual({
+        outcome: 'expired',
+        changes: { stripeSessionId: 'cs_1', status: TransactionStatus.Expired, failureReason: 'checkout_cancelled' },
+        effects: [],
+      });
+    });
+
+    it('expired at its expires_at: expired, not cancelled', () => {
+      const expiresAt = NOW.getTime() / 1000 - 5;
+      expect(decide(purchase(), sessionFact('checkout.session.expired', { payment_status: 'unpaid', payment_intent: null, expires_at: expiresAt }), NOW).changes).toEqual({
+        stripeSessionId: 'cs_1',
+        status: TransactionStatus.Expired,
+      });
+    });
+
     it('paid a different amount: amount_mismatch, failed with what was paid, an alert and the client told', () => {
       expect(decide(purchase(), sessionFact('checkout.session.completed', { amount_total: 1 }), NOW)).toEqual({
         outcome: 'amount_mismatch',

@@ -2,7 +2,7 @@ import type Stripe from 'stripe';
 import type { PaymentFailureReason, ReversalReason } from '../../events/event-map';
 import type { PointTransaction } from '../entities/point-transaction.entity';
 import { chargeableStep } from '../../common/currencies';
-import { CHECKOUT_SESSION_NOT_CREATED, DisputeStatus, FraudWarningStatus, TransactionStatus } from '../purchase-status';
+import { CHECKOUT_CANCELLED, CHECKOUT_SESSION_NOT_CREATED, DisputeStatus, FraudWarningStatus, TransactionStatus } from '../purchase-status';
 import type { PurchaseColumns } from '../purchases.repository';
 
 export type SessionOutcomeTrigger =
@@ -62,7 +62,8 @@ export type StripeFact =
   | {
       kind: 'session';
       trigger: SessionOutcomeTrigger;
-      session: Pick<Stripe.Checkout.Session, 'id' | 'payment_intent' | 'payment_status' | 'amount_total' | 'currency'>;
+      session: Pick<Stripe.Checkout.Session, 'id' | 'payment_intent' | 'payment_status' | 'amount_total' | 'currency'> &
+        Partial<Pick<Stripe.Checkout.Session, 'expires_at'>>;
     }
   | { kind: 'refund'; charge: Pick<Stripe.Charge, 'id' | 'amount_refunded'> }
   | { kind: 'dispute_created'; dispute: Pick<Stripe.Dispute, 'id' | 'charge'> }
@@ -200,8 +201,10 @@ function decideSession(
   const references: PurchaseColumns = { stripeSessionId: session.id, ...(paymentId !== null && { stripePaymentId: paymentId }) };
 
   switch (trigger) {
-    case 'checkout.session.expired':
-      return { outcome: 'expired', changes: { ...references, status: TransactionStatus.Expired }, effects: [] };
+    case 'checkout.session.expired': {
+      const cancelled = expiredBeforeItsTime(session, now) ? { failureReason: CHECKOUT_CANCELLED } : {};
+      return { outcome: 'expired', changes: { ...references, status: TransactionStatus.Expired, ...cancelled }, effects: [] };
+    }
     case 'checkout.session.async_payment_failed':
       return failed('failed', 'async_payment_failed', references);
     case 'checkout.session.completed':
@@ -348,6 +351,11 @@ function refuseUncredited(purchase: PurchaseState): Decision | null {
   if (purchase.status === TransactionStatus.Pending) return { outcome: 'not_credited', changes: {}, effects: [{ kind: 'retry_later' }] };
   if (!CREDITED.has(purchase.status)) return unchanged('not_credited');
   return null;
+}
+
+/** Stripe expires a session by itself at `expires_at`; one that expired a minute or more before was cancelled. */
+function expiredBeforeItsTime(session: { expires_at?: number }, now: Date): boolean {
+  return typeof session.expires_at === 'number' && session.expires_at * 1000 - now.getTime() >= 60_000;
 }
 
 function failed(outcome: Outcome, reason: PaymentFailureReason, references: PurchaseColumns): Decision {

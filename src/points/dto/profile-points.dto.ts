@@ -1,4 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional } from 'class-validator';
+import type { ReaderLanguage } from '../../common/reader-language';
 
 export class PackDto {
   @ApiProperty({ type: String, example: '500', description: 'What to send as `pack` to POST /profile-points/checkout' })
@@ -13,8 +15,19 @@ export class PackDto {
   @ApiProperty({ type: String, example: 'eur' })
   currency: string;
 
-  @ApiProperty({ type: String, example: '9,99 €' })
+  @ApiProperty({
+    type: String,
+    example: '9,99 €',
+    description: 'The price for people, in the language of `lang`, else of Accept-Language, else French: "9,99 €", in English "€9.99"',
+  })
   price: string;
+}
+
+export class ProfilePointsQuery {
+  @ApiPropertyOptional({ enum: ['en', 'fr'], description: 'The language of `price`; else Accept-Language; else French' })
+  @IsOptional()
+  @IsIn(['en', 'fr'], { message: 'lang must be en or fr' })
+  lang?: ReaderLanguage;
 }
 
 export class ProfileSummaryDto {
