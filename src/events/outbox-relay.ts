@@ -110,7 +110,24 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   /**
-   * Publishes everything that is due; resolves when nothing is left (used by tests and shutdown).
+   * Publishes everything committed before the call, then resolves: what this call claims, and what a
+   * drain already running (woken by NOTIFY or the poll) claimed first, which a plain drain() would
+   * find nothing of and return before it is published.
+   */
+  async drainNow(): Promise<void> {
+    await this.running();
+    await this.drain();
+    await this.running();
+  }
+
+  /** Resolves once no drain of this relay runs, including any a finished one started again. */
+  private async running(): Promise<void> {
+    for (let current = this.draining; current; current = this.draining) await current;
+  }
+
+  /**
+   * Publishes everything that is due; resolves when nothing is left to claim (events another drain
+   * of this relay holds may still be in flight: drainNow waits for those too).
    * Waits for the relay's session first: without it a claim would not stand.
    */
   async drain(): Promise<void> {

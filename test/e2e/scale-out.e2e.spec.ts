@@ -114,6 +114,49 @@ describe('Scale-out: instances sharing one PostgreSQL and one Redis', () => {
     expect(again.events()).toHaveLength(1);
   });
 
+  it("drainOutbox resolves only once the events committed before it are published, also those a drain already running claimed", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const published: string[] = [];
+    // A slow listener: the relay woken by the commit's NOTIFY holds the event until the gate opens.
+    const slow = async (event: Published<'points.restored'>) => {
+      await gate;
+      published.push(event.eventId);
+    };
+    // Only b relays for this test: c's claims would make the race this test needs a matter of luck.
+    await c.close();
+    const moderator = await createUser(database.db, 'moderator');
+    // The relay awaits what a listener returns (emitAsync): that is the point of this one.
+    // eslint-disable-next-line @typescript-eslint/no-misused-promises
+    b.app.get(EventEmitter2).on('points.restored', slow);
+    try {
+      await a.app.get(TransactionRunner).run(() =>
+        a.app.get(EventBus).publishAfterCommit('points.restored', {
+          transactionId: '1',
+          clientId: '1',
+          profileId: '1',
+          moderatorId: moderator.id,
+          points: 1,
+          restoredAt: '2026-01-01T00:00:00.000Z',
+        }),
+      );
+      await waitUntil(async () => (await database.db.query(`SELECT 1 FROM outbox_events WHERE claimed_by IS NOT NULL AND published_at IS NULL`)).length > 0, 10_000);
+
+      let drained = false;
+      const drain = b.drainOutbox().then(() => (drained = true));
+      await sleep(200);
+      expect({ drained, published }).toEqual({ drained: false, published: [] });
+      release();
+      await drain;
+      expect(published).toHaveLength(1);
+    } finally {
+      release();
+      // eslint-disable-next-line @typescript-eslint/no-misused-promises
+      b.app.get(EventEmitter2).off('points.restored', slow);
+      c = await startTestApp({ DATABASE_URL: database.url, REDIS_URL, OUTBOX_POLL_INTERVAL_MS: '10000', OUTBOX_RELAY_ENABLED: 'true' });
+    }
+  });
+
   it('publishes each event once while two instances relay the same outbox concurrently (FOR UPDATE SKIP LOCKED)', async () => {
     const moderator = await createUser(database.db, 'moderator');
     const socket = await connect(a, moderator);

@@ -76,7 +76,7 @@ export async function startTestApp(env: Record<string, string> = {}, setup: AppS
     db: app.get(DataSource),
     emulator,
     stripe: createStripeClient('sk_test_emulator', emulator.url),
-    drainOutbox: () => app.get(OutboxRelay).drain(),
+    drainOutbox: () => app.get(OutboxRelay).drainNow(),
     async close() {
       await emulator.idle();
       await app.close();
