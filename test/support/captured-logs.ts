@@ -89,12 +89,25 @@ export function attachOutput(label: string, output: AttachedOutput): () => void 
   return () => state.attached.delete(key);
 }
 
+/**
+ * A figure a test measured, as one line of the run's output: evidence, kept in a green run.
+ * (console.log would add its call site under it.)
+ */
+export function report(line: string): void {
+  process.stderr.write(`${line.replaceAll('\n', ' ')}\n`);
+}
+
 /** Prints now, past jest's console buffering (which adds a stack location to each line). */
 export function printLines(header: string, lines: string[]): void {
   if (lines.length) process.stderr.write(`${header}\n${lines.join('\n')}\n`);
 }
 
 const isError = (line: LogLine) => line.level === 'error' || line.level === 'fatal';
+
+/** A line that does not come from Nest's logger (a child process ending unexpectedly), kept like one. */
+export function recordLine(level: LogLevel, context: string, message: string): void {
+  target().lines.push({ level, context, message, text: `${level.toUpperCase()} [${context}] ${message}` });
+}
 
 /** For log-capture.setup.ts and the test environment: a test starts. */
 export function testStarted(): void {

@@ -24,6 +24,6 @@ export default class LogCaptureEnvironment extends TestEnvironment {
 
 function fullName(test: Circus.TestEntry): string {
   const names: string[] = [test.name];
-  for (let block = test.parent; block && block.name !== 'ROOT_DESCRIBE_BLOCK'; block = block.parent) names.unshift(block.name);
+  for (let block: Circus.DescribeBlock | undefined = test.parent; block && block.name !== 'ROOT_DESCRIBE_BLOCK'; block = block.parent) names.unshift(block.name);
   return names.join(' › ');
 }
