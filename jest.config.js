@@ -1,7 +1,9 @@
 /** @type {import('jest').Config} */
 module.exports = {
   rootDir: '.',
-  testEnvironment: 'node',
+  // Logs are kept per test and printed only with a failure, or when an ERROR line was not expected.
+  testEnvironment: '<rootDir>/test/support/log-capture.environment.ts',
+  setupFilesAfterEnv: ['<rootDir>/test/support/log-capture.setup.ts'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
   transform: { '^.+\\.(t|j|mj|cj)s$': '<rootDir>/test/support/jest-transform.cjs' },

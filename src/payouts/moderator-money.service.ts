@@ -69,11 +69,11 @@ export class ModeratorMoney {
    * than the same figure now (a refund since `until` lowers what is owed). Positive amounts only.
    */
   async payable(until: Date, now: Date): Promise<Payable[]> {
-    const [atUntil, atNow, sums] = await Promise.all([
-      this.ledger.moderatorMoney(null, until, this.maturityDays),
-      this.ledger.moderatorMoney(null, now, this.maturityDays),
-      this.payouts.sums(null),
-    ]);
+    // One after the other: a payout run asks inside its transaction, whose one connection cannot run
+    // queries side by side (pg queued them, warning that pg 9 will refuse to).
+    const atUntil = await this.ledger.moderatorMoney(null, until, this.maturityDays);
+    const atNow = await this.ledger.moderatorMoney(null, now, this.maturityDays);
+    const sums = await this.payouts.sums(null);
     const key = (item: { moderatorId: string; currency: string }) => `${item.moderatorId}:${item.currency}`;
     const free = (position: MoneyPosition) => position.maturedCents - position.frozenCents;
     const nowByKey = new Map(atNow.map((position) => [key(position), free(position)]));

@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { createScenario, createUser } from '../factories';
+import { captureLogs } from '../support/captured-logs';
 import { api } from '../support/http';
 import { buy } from '../support/purchases';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -150,17 +151,22 @@ describe('Bad input: a clear 4xx and nothing written', () => {
   });
 
   it('answers a signed webhook for an unknown session with 200 and changes nothing', async () => {
+    // A well-formed event (a malformed one would be answered 200 too, without reaching the lookup).
+    const logs = captureLogs();
     const before = await counts();
     const delivery = await t.emulator.sendEvent('checkout.session.completed', {
       id: 'cs_test_unknown',
       object: 'checkout.session',
+      mode: 'payment',
       payment_status: 'paid',
+      payment_intent: 'pi_unknown',
       amount_total: 999,
       currency: 'eur',
       client_reference_id: null,
     });
     expect(delivery.status).toBe(200);
     expect(await counts()).toEqual(before);
+    expect(logs.messages('error')).toEqual([]);
   });
 
   /**

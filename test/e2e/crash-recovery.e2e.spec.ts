@@ -10,6 +10,7 @@ import { buy, checkout } from '../support/purchases';
 import { ids, userSockets } from '../support/sockets';
 import { TEST_WEBHOOK_SECRET, testServiceEnv } from '../support/test-app';
 import { sleep, waitUntil } from '../support/wait';
+import { report } from '../support/captured-logs';
 
 const QUIET_MS = 500;
 /** How long a killed relay's events may wait for the next instance (issue 11: seconds, not a lease). */
@@ -171,8 +172,7 @@ describe('Crash recovery: SIGKILL after commit, before or while relaying', () =>
     await after.waitFor(missing, { event: 'points.purchased', timeoutMs: 15_000 });
     await waitUntil(async () => (await notifications(moderator.id)).length >= purchases.length, 15_000);
     const recoveredMs = Date.now() - restartedAt;
-    // eslint-disable-next-line no-console -- the figure is part of the result (issue 11 records it)
-    console.log(`outbox recovery: last alert ${(recoveredMs / 1000).toFixed(1)} s after restart (${claimed} alerts were claimed by the killed relay)`);
+    report(`outbox recovery: last alert ${(recoveredMs / 1000).toFixed(1)} s after restart (${claimed} alerts were claimed by the killed relay)`);
     expect(recoveredMs).toBeLessThanOrEqual(RECOVERY_LIMIT_MS);
 
     // Exactly once to the moderator, across the dead instance's socket and the new one's.

@@ -4,6 +4,7 @@ import { checkout } from '../support/purchases';
 import { NotificationsClient } from '../support/sockets';
 import { StripeProxy } from '../support/stripe-proxy';
 import { TcpProxy } from '../support/tcp-proxy';
+import { captureLogs } from '../support/captured-logs';
 import { startTestApp, TestApp } from '../support/test-app';
 import { postWebhook } from '../support/webhooks';
 import { waitUntil } from '../support/wait';
@@ -54,6 +55,8 @@ describe('PostgreSQL and Stripe failing: clear answers, nothing lost, recovery b
     fetch(`${t.url}/admin/reconciliation/run`, { method: 'POST', headers: { Authorization: `Bearer ${adminToken}` } });
 
   it('answers 503 DATABASE_BUSY with Retry-After on every kind of request while PostgreSQL refuses connections, and recovers by itself', async () => {
+    // The relay, retention, the socket handshake and the health check each log what failed meanwhile.
+    const logs = captureLogs();
     const { moderator, profile, client } = await createScenario(database.db);
     const auth = { Authorization: `Bearer ${client.token}`, 'Content-Type': 'application/json' };
 
@@ -74,12 +77,15 @@ describe('PostgreSQL and Stripe failing: clear answers, nothing lost, recovery b
     // A socket is refused with 503, never a connected socket that cannot replay.
     const refused = await NotificationsClient.refusal(t.url, { token: moderator.token });
     expect(refused.data).toMatchObject({ status: 503 });
+    expect(logs.messages('error')).toContainEqual(expect.stringMatching(/^socket \S+ handshake failed: /));
 
     // Readiness names what is down, not how: no address, no driver error.
     const ready = await fetch(`${t.url}/health/ready`);
     expect(ready.status).toBe(503);
     const body = (await ready.json()) as { message: string };
     expect(body.message).toBe('Not ready: database unavailable');
+    // The log has the cause the answer leaves out.
+    expect(logs.messages('error')).toContainEqual(expect.stringMatching(/^Health Check has failed! .*"database":\{"message":"[^"]+".*"status":"down"/));
     expect((await fetch(`${t.url}/health/live`)).status).toBe(200);
 
     postgres.forward();

@@ -1,6 +1,7 @@
 import { connect, Socket } from 'node:net';
 import { createScenario, createUser } from '../factories';
 import { api } from '../support/http';
+import { captureLogs } from '../support/captured-logs';
 import { startTestApp, TestApp } from '../support/test-app';
 import { postWebhook, sendSigned } from '../support/webhooks';
 
@@ -114,8 +115,10 @@ describe('The edge: browsers by list, bodies and ids answered sanely, connection
       ['a string', '"evt"'],
       ['not JSON', '{"id": "evt_'],
     ])('acknowledges a signed body that is %s as malformed (2xx: Stripe need not retry), changing nothing', async (_, payload) => {
+      const logs = captureLogs();
       const response = await sendSigned(t, payload);
       expect([response.status, response.body.outcome]).toEqual([200, 'malformed']);
+      expect(logs.messages('error')).toEqual([expect.stringMatching(/^ALERT malformed Stripe event \(no usable id\) of type \(none\): .*; acknowledged and recorded as malformed:[0-9a-f]{64}, nothing applied$/)]);
     });
 
     it('refuses a pack in a currency Stripe does not accept', async () => {

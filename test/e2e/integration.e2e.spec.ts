@@ -4,6 +4,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { UsersService } from '../../src/users/users.service';
 import { createUser, tokenFor } from '../factories';
 import { appWithBalancedLedger } from '../support/app-per-suite';
+import { captureLogs } from '../support/captured-logs';
 import { api } from '../support/http';
 import { platformId } from '../support/jwks';
 import { buy, checkout } from '../support/purchases';
@@ -214,6 +215,7 @@ describe("The platform's backend: /integration", () => {
       // A listener's promise is what emitInTransaction awaits (EventEmitter2.emitAsync).
       // eslint-disable-next-line @typescript-eslint/no-misused-promises
       emitter.on('users.erased', failing);
+      const logs = captureLogs();
       try {
         expect((await platform().delete(`/integration/users/${client.id}`)).status).toBe(500);
       } finally {
@@ -222,6 +224,8 @@ describe("The platform's backend: /integration", () => {
       }
       expect(await rowOf('users', client.id)).toMatchObject({ name: 'Kept', erased_at: null });
       expect((await api(t, client.token).get('/notifications')).status).toBe(200);
+      // The 500 is logged with its cause, which its body leaves out.
+      expect(logs.messages('error')).toEqual([expect.stringMatching(/^DELETE \/integration\/users\/:id failed \[[\w-]+\]: after-erasure step failed$/)]);
     });
   });
 

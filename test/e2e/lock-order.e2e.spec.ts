@@ -5,6 +5,7 @@ import { buy, checkout } from '../support/purchases';
 import { startTestApp, TestApp } from '../support/test-app';
 import { sleep } from '../support/wait';
 import { deliver, shuffle, signedSessionEvent } from '../support/webhooks';
+import { report } from '../support/captured-logs';
 
 const ROUNDS = 16;
 /** Clients per round who already have a conversation with the profile, and clients who buy their first pack. */
@@ -126,8 +127,7 @@ describe('Lock order: assignments and crediting batches on the same profiles', (
     const [earned] = await t.db.query<Array<{ points: string }>>(`SELECT sum(points) AS points FROM users WHERE id = ANY($1)`, [[first.id, second.id]]);
     expect(Number(earned.points)).toBe([...bought.values()].reduce((sum, points) => sum + points, 0));
     expect(await ledgerDrift(t.db)).toEqual([]);
-    // eslint-disable-next-line no-console
-    console.log(`lock order: ${ROUNDS} rounds in ${done - raced} ms (setup ${raced - started} ms)`);
+    report(`lock order: ${ROUNDS} rounds in ${done - raced} ms (setup ${raced - started} ms)`);
   }, 60_000);
 
   /**

@@ -1,6 +1,7 @@
 import { OutboxQueries } from '../../src/events/outbox.queries';
 import { MetricsQueries } from '../../src/observability/metrics.queries';
 import { createScenario } from '../factories';
+import { captureLogs } from '../support/captured-logs';
 import { api } from '../support/http';
 import { createIsolatedDatabase, IsolatedDatabase } from '../support/isolated-database';
 import { buy, checkout, lastEvent } from '../support/purchases';
@@ -175,7 +176,9 @@ describe('GET /metrics', () => {
     const stale = await checkout(t, client, profile.id, '100');
     await t.db.query(`UPDATE profile_point_transactions SET created_at = now() - interval '1 day' WHERE id = $1`, [stale.transactionId]);
     const wrong = await checkout(t, client, profile.id, '500');
+    const logs = captureLogs();
     expect(await deliver(t, await signedSessionEvent(t, wrong.sessionId, 'checkout.session.completed', { amount_total: 1 }))).toBe(200);
+    expect(logs.messages('error')).toEqual([expect.stringContaining(`ALERT amount_mismatch: transaction ${wrong.transactionId} `)]);
 
     t.app.get(MetricsQueries).refresh();
     const samples = await scrape();

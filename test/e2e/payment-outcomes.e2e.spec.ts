@@ -1,5 +1,6 @@
 import { createProfile, createScenario, createUser } from '../factories';
 import { appWithBalancedLedger } from '../support/app-per-suite';
+import { captureLogs } from '../support/captured-logs';
 import { api } from '../support/http';
 import { buy, checkout, cutWebhooks, lastEvent, stateOf } from '../support/purchases';
 import { deliver, signedSessionEvent } from '../support/webhooks';
@@ -47,6 +48,7 @@ describe('Every payment outcome (SPEC §7)', () => {
     ['amount', { amount_total: 1 }, 'amount_mismatch'],
     ['currency', { currency: 'usd' }, 'currency_mismatch'],
   ])('never credits a session whose %s differs from its purchase', async (_label, overrides, reason) => {
+    const logs = captureLogs();
     const { profile, client } = await createScenario(t.db);
     const { sessionId, transactionId } = await checkout(t, client, profile.id, '500');
     const event = await signedSessionEvent(t, sessionId, 'checkout.session.completed', overrides);
@@ -57,6 +59,7 @@ describe('Every payment outcome (SPEC §7)', () => {
     const report = await api(t, (await adminToken()).token).get('/admin/reconciliation?mismatches=true&limit=100');
     const row = report.body.items.find((item: { id: string }) => item.id === transactionId);
     expect(row.flags).toEqual(['paid_but_not_credited']);
+    expect(logs.messages('error')).toContainEqual(expect.stringContaining(`ALERT ${reason}: transaction ${transactionId} expects 999 eur, session ${sessionId}`));
   });
 
   it('reverses two successive partial refunds in proportion, rounded in the platform favour, then the rest', async () => {

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { Webhook } from 'standardwebhooks';
 import { StripeEmulator } from '../../src/dev/stripe-emulator';
 import { tokenFor } from '../factories';
+import { attachOutput, report } from '../support/captured-logs';
 import { ChildApp, startChildApp } from '../support/child-process';
 import { createIsolatedDatabase, IsolatedDatabase } from '../support/isolated-database';
 import { platformKey, privatePem } from '../support/jwks';
@@ -136,8 +137,9 @@ describe('The PHP client (examples/php) against a service configured for a platf
       (error: { stdout: string; stderr: string; code: number }) => ({ stdout: error.stdout, stderr: error.stderr, code: error.code }),
     );
     const output = await demo;
-    // Shown with the test run: what a platform's developer sees when running the example.
-    process.stdout.write(`\nphp examples/php/demo.php (exit ${output.code}):\n${output.stdout}${output.stderr}\n`);
+    // What a platform's developer sees when running the example: in full with a failure, one line otherwise.
+    attachOutput('php examples/php/demo.php', () => `exit ${output.code}\n${output.stdout}${output.stderr}`);
+    report(`php examples/php/demo.php: exit ${output.code}, ${output.stdout.trim().split('\n').length} lines, last "${output.stdout.trim().split('\n').pop()}"`);
     expect({ code: output.code, stderr: output.stderr }).toEqual({ code: 0, stderr: '' });
     expect(output.stdout).toMatch(/^token: RS256 without kid accepted/m);
     expect(output.stdout).toMatch(/^same idempotency key again: replayed, balance 490$/m);

@@ -5,6 +5,7 @@ import { PlatformDelivery } from '../../src/platform-webhooks/platform-delivery'
 import { PlatformEventsRepository } from '../../src/platform-webhooks/platform-events.repository';
 import { createScenario, createUser, TestUser } from '../factories';
 import { api } from '../support/http';
+import { captureLogs } from '../support/captured-logs';
 import { createIsolatedDatabase, IsolatedDatabase } from '../support/isolated-database';
 import { ledgerDrift } from '../support/ledger';
 import { PlatformReceiver, verifyAt } from '../support/platform-receiver';
@@ -236,6 +237,7 @@ describe('Events to the platform', () => {
       END $$`);
     await t.db.query(`CREATE TRIGGER fail_after_platform_event BEFORE INSERT ON outbox_events FOR EACH ROW EXECUTE FUNCTION fail_after_platform_event()`);
     let deliveries;
+    const logs = captureLogs();
     try {
       const purchase = await checkout(t, client, profile.id);
       deliveries = await t.emulator.paySession(purchase.sessionId);
@@ -245,6 +247,8 @@ describe('Events to the platform', () => {
     }
     expect(deliveries.length).toBeGreaterThan(0);
     expect(deliveries.every((answer) => answer.status === 500)).toBe(true);
+    // Each 500 is logged with its cause.
+    expect(logs.messages('error')).toEqual(deliveries.map(() => expect.stringMatching(/^POST \/stripe\/webhook failed \[[\w-]+\]: the change rolls back after its platform event was stored$/)));
 
     await delivery().drain();
     expect(await t.db.query(`SELECT id FROM platform_events WHERE client_id = $1`, [client.id])).toEqual([]);

@@ -11,6 +11,7 @@ import { TcpProxy } from '../support/tcp-proxy';
 import { TEST_WEBHOOK_SECRET, testServiceEnv } from '../support/test-app';
 import { deliver } from '../support/webhooks';
 import { sleep, waitUntil } from '../support/wait';
+import { report } from '../support/captured-logs';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** The report: instances died 5–10 s after the first alert relayed during an outage. Watch longer than that. */
@@ -138,8 +139,7 @@ describe('Redis outage: every instance keeps serving, alerts cross instances aga
 
     const checkoutMs = during.map((entry) => entry.checkoutMs).sort((x, y) => x - y);
     const p99 = checkoutMs[Math.ceil(checkoutMs.length * 0.99) - 1];
-    // eslint-disable-next-line no-console -- the figures are part of the result
-    console.log(
+    report(
       `redis cut: ${[a, b].filter(alive).length}/2 instances alive; ${during.filter((entry) => entry.status === 200).length}/${during.length} webhooks 2xx; ` +
         `checkout p99 ${p99} ms during the cut; alerts crossed instances again ${(caughtUpMs / 1000).toFixed(1)} s after Redis came back`,
     );

@@ -7,6 +7,7 @@ import { createIsolatedDatabase, IsolatedDatabase } from '../support/isolated-da
 import { ledgerDrift } from '../support/ledger';
 import { Bought, buy } from '../support/purchases';
 import { startTestApp, TestApp } from '../support/test-app';
+import { report } from '../support/captured-logs';
 
 /** One Prometheus sample line's value, by family and labels (0 when absent). */
 function sampleOf(text: string, name: string, labels: Record<string, string>): number {
@@ -337,8 +338,7 @@ describe('Retention: old rows removed in small batches, never blocking the credi
       expect(Number(moderator.points)).toBe(100 * bought.filter((purchase) => purchase.moderatorId === moderator.id).length);
     }
     expect(await ledgerDrift(t.db)).toEqual([]);
-    // eslint-disable-next-line no-console
-    console.log(
+    report(
       `retention: ${Object.values(result.removed).reduce((a, b) => a + b, 0)} rows in ${result.batches} statements, ${elapsed} ms; ` +
         `${bought.length} purchases credited (${bought.filter((purchase) => purchase.during).length} during the removal); ${samples} lock samples: ${waits.filter((wait) => wait.blockedByRetention).length} waits behind retention, ` +
         `${waits.filter((wait) => !wait.notifyQueue).length} on rows or tables, ${waits.filter((wait) => wait.notifyQueue).length} on the NOTIFY queue between commits`,

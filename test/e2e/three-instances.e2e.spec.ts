@@ -8,6 +8,7 @@ import { ledgerDrift } from '../support/ledger';
 import { NotificationsClient, Received } from '../support/sockets';
 import { TEST_WEBHOOK_SECRET, testServiceEnv } from '../support/test-app';
 import { sleep, waitUntil } from '../support/wait';
+import { report } from '../support/captured-logs';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const INSTANCES = 3;
@@ -162,8 +163,7 @@ describe('Three instances, any one killed mid-traffic', () => {
     const received = subscribers.reduce((sum, subscriber) => sum + subscriber.alerts().length, 0);
     const distinct = subscribers.reduce((sum, subscriber) => sum + subscriber.distinct('id').length, 0);
 
-    // eslint-disable-next-line no-console -- the counts are the result
-    console.log(
+    report(
       `three instances, instance ${apps.indexOf(victim!) + 1} killed after ${killedAfter} of ${PURCHASES} purchases: ` +
         `${paidIds.length} purchases paid, ${completed.length} completed, ${transfers.find((row) => row.kind === 'purchase')!.transfers} credits, drift none; ` +
         `${failedDeliveries} webhook deliveries failed and were sent again; ` +

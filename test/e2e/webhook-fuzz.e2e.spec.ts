@@ -4,6 +4,7 @@ import { WEBHOOK_OUTCOMES } from '../../src/payments/webhook/stripe-webhook.serv
 import { createScenario } from '../factories';
 import { ledgerDrift } from '../support/ledger';
 import { buy, checkout, lastEvent } from '../support/purchases';
+import { captureLogs } from '../support/captured-logs';
 import { startTestApp, TestApp } from '../support/test-app';
 import { sendSigned } from '../support/webhooks';
 
@@ -92,6 +93,7 @@ describe('Webhook fuzz: signed events of any shape never fail and never change a
   }
 
   it('answers every signed body 200 and leaves every balance, purchase and the ledger as they were', async () => {
+    const logs = captureLogs();
     const before = await state();
     const tally = new Map<string, number>();
     const arbitrary = fuzzedEvent(pools);
@@ -119,6 +121,10 @@ describe('Webhook fuzz: signed events of any shape never fail and never change a
     expect(stuck.n).toBe(0);
     // The generator reaches every kind of answer that matters.
     expect([...tally.keys()]).toEqual(expect.arrayContaining(['malformed', 'duplicate', 'ignored', 'already_final', 'unknown_transaction']));
+    // One alert per malformed event, and no other error: nothing failed on the way.
+    const errors = logs.messages('error');
+    expect(errors.filter((message) => !message.startsWith('ALERT malformed Stripe event '))).toEqual([]);
+    expect(errors).toHaveLength(tally.get('malformed') ?? 0);
   }, 60_000);
 });
 

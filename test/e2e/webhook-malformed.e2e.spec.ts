@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import Stripe from 'stripe';
 import { createScenario } from '../factories';
 import { appWithBalancedLedger } from '../support/app-per-suite';
+import { captureLogs, CapturedLogs } from '../support/captured-logs';
 import { buy, checkout, stateOf } from '../support/purchases';
 import { sendSigned } from '../support/webhooks';
 
@@ -53,8 +54,17 @@ function without(object: Json, key: string): Json {
 
 const sha256 = (body: string) => createHash('sha256').update(body, 'utf8').digest('hex');
 
+/** The one alert a malformed event raises, naming the key it is recorded under. */
+const alertFor = (key: string) =>
+  expect.stringMatching(new RegExp(`^ALERT malformed Stripe event [^]*; acknowledged and recorded as ${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, nothing applied$`));
+
 describe('Malformed signed Stripe events (SPEC §9): acknowledged, recorded as "malformed", nothing else changes', () => {
   const t = appWithBalancedLedger({ RECONCILE_INTERVAL_MS: '0' });
+  // Every test here sends malformed events on purpose: their ALERT lines are expected.
+  let logs: CapturedLogs;
+  beforeEach(() => {
+    logs = captureLogs();
+  });
 
   async function fixture(): Promise<Fixture> {
     const { profile, client } = await createScenario(t.db);
@@ -148,6 +158,7 @@ describe('Malformed signed Stripe events (SPEC §9): acknowledged, recorded as "
     expect(response).toEqual({ status: 200, body: { received: true, outcome: 'malformed' } });
     expect(await storedOutcome(keyOf(body, payload))).toBe('malformed');
     expect(await snapshot(f)).toEqual(before);
+    expect(logs.messages('error')).toEqual([alertFor(keyOf(body, payload))]);
   });
 
   it('records an event whose id is a number under the hash of its body, never as "processing", and applies nothing', async () => {
@@ -160,6 +171,7 @@ describe('Malformed signed Stripe events (SPEC §9): acknowledged, recorded as "
     expect(await storedOutcome(`malformed:${sha256(body)}`)).toBe('malformed');
     expect(await storedOutcome('987654321')).toBeUndefined();
     expect(await snapshot(f)).toEqual(before);
+    expect(logs.messages('error')).toEqual([alertFor(`malformed:${sha256(body)}`)]);
   });
 
   it('applies neither of two disputes without an id on two purchases (they would share one ledger key)', async () => {
@@ -209,6 +221,8 @@ describe('Malformed signed Stripe events (SPEC §9): acknowledged, recorded as "
     ]);
     expect(rows[0].n).toBe(2);
     expect(await snapshot(f)).toEqual(before);
+    // Alerted once per event: a redelivery is a duplicate, not a second alert.
+    expect(logs.messages('error')).toEqual([alertFor(`malformed:${sha256(withoutId)}`), alertFor((JSON.parse(withId) as { id: string }).id)]);
   });
 
   it('answers 200 to a refund whose payment intent Stripe does not know: it is not one of ours', async () => {

@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { attachOutput, recordLine } from './captured-logs';
 
 export interface ChildApp {
   url: string;
@@ -49,6 +50,18 @@ export function startChildApp(env: Record<string, string>, timeoutMs = 30_000): 
   child.stdout.on('data', (chunk: Buffer) => written.stdout.push(chunk));
   child.stderr.on('data', (chunk: Buffer) => written.stderr.push(chunk));
 
+  const output = () => ({ stdout: Buffer.concat(written.stdout).toString(), stderr: Buffer.concat(written.stderr).toString() });
+  // Its logs stay out of a green run: shown (the last of them) with a failed test of the suite.
+  attachOutput(`child app (pid ${child.pid})`, () => {
+    const { stdout, stderr } = output();
+    return `ended: ${child.exitCode ?? child.signalCode ?? 'no'}\n${tail(stdout)}${stderr ? `\nstderr:\n${tail(stderr)}` : ''}`;
+  });
+  let ready = false;
+  child.once('exit', (code, signal) => {
+    // A child that ends without being sent a signal from here crashed: printed even if the test passes.
+    if (!child.killed && ready) recordLine('error', 'ChildApp', `child app exited (${code ?? signal}) unexpectedly; its last output:\n${tail(output().stdout + output().stderr)}`);
+  });
+
   const app = (url: string): ChildApp => ({
     url,
     process: child,
@@ -63,7 +76,7 @@ export function startChildApp(env: Record<string, string>, timeoutMs = 30_000): 
       await exited;
       clearTimeout(timer);
     },
-    output: () => ({ stdout: Buffer.concat(written.stdout).toString(), stderr: Buffer.concat(written.stderr).toString() }),
+    output,
   });
 
   return new Promise((resolve, reject) => {
@@ -72,7 +85,6 @@ export function startChildApp(env: Record<string, string>, timeoutMs = 30_000): 
       reject(new Error(`child app not ready within ${timeoutMs} ms:\n${stderr}`));
     }, timeoutMs);
     let stdout = '';
-    let ready = false;
     child.stdout.on('data', (chunk: Buffer) => {
       if (ready) return;
       stdout += chunk.toString();
@@ -88,3 +100,5 @@ export function startChildApp(env: Record<string, string>, timeoutMs = 30_000): 
     });
   });
 }
+
+const tail = (text: string, chars = 4000) => (text.length > chars ? `…${text.slice(-chars)}` : text);

@@ -8,6 +8,7 @@ import { validateEnv } from '../../src/config/env.schema';
 import { StripeEmulator } from '../../src/dev/stripe-emulator';
 import { OutboxRelay } from '../../src/events/outbox-relay';
 import { createStripeClient } from '../../src/payments/stripe.client';
+import { CapturingLogger } from './captured-logs';
 import { recordRoutes } from './routes';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
@@ -56,7 +57,10 @@ export async function startTestApp(env: Record<string, string> = {}, setup: AppS
 
   let app: INestApplication;
   try {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot()] }).compile();
+    // Nest's testing logger would print every ERROR line; this one keeps them with the test that logged them.
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot()] })
+      .setLogger(new CapturingLogger())
+      .compile();
     const adapter = createHttpAdapter(validateEnv(process.env));
     recordRoutes(adapter);
     app = moduleRef.createNestApplication(adapter, { rawBody: true, forceCloseConnections: true, logger: ['error', 'warn'] });
