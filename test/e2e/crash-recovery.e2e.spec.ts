@@ -13,7 +13,7 @@ import { sleep, waitUntil } from '../support/wait';
 import { report } from '../support/captured-logs';
 
 const QUIET_MS = 500;
-/** How long a killed relay's events may wait for the next instance (issue 11: seconds, not a lease). */
+/** How long a killed relay's events may wait for the next instance (seconds, not a lease). */
 const RECOVERY_LIMIT_MS = 5000;
 
 /**
