@@ -12,6 +12,7 @@ import { BalanceVersion1765050000000 } from './1765050000000-BalanceVersion';
 import { PlatformEvents1765050000001 } from './1765050000001-PlatformEvents';
 import { ModeratorPayouts1765100000000 } from './1765100000000-ModeratorPayouts';
 import { RetentionIndexes1765200000000 } from './1765200000000-RetentionIndexes';
+import { MoneyOnlyTransfers1765300000000 } from './1765300000000-MoneyOnlyTransfers';
 
 /** Every migration, in order. Listed explicitly so the app, the CLI and the tests run the same set. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   PlatformEvents1765050000001,
   ModeratorPayouts1765100000000,
   RetentionIndexes1765200000000,
+  MoneyOnlyTransfers1765300000000,
 ];

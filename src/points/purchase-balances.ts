@@ -94,6 +94,8 @@ export class PurchaseBalances {
    * conversations in id order (creating missing ones), writes two ledger transfers per movement,
    * then the conversations' balances in one statement. A movement whose client key was used before is
    * skipped, changing nothing: both sides are always written together, so that key alone tells.
+   * A movement of no point (a refund too small to take back one) moves only the earner's money: its
+   * earnings transfer alone, told by its own key, and nothing when there is no money to move.
    * Returns the movements made now, in the given order.
    */
   async moveAll(movements: readonly PurchaseMovement[], options: MoveOptions = {}): Promise<MovementResult[]> {
@@ -114,10 +116,11 @@ export class PurchaseBalances {
     const changes = new Map<string, Required<BalanceChange>>();
     const moved: MovementResult[] = [];
     for (const { movement, conversation, moderatorId } of planned) {
-      if (!written.has(movement.client.key)) continue;
+      if (!written.has(movement.points > 0 ? movement.client.key : movement.earnings.key)) continue;
+      moved.push({ transactionId: movement.transactionId, interactionId: conversation.id, moderatorId, clientBalanceBefore: conversation.pointsBalance + (changes.get(conversation.id)?.balance ?? 0) });
+      if (movement.points === 0) continue;
       const delta = movement.direction === 'in' ? movement.points : -movement.points;
       const change = changes.get(conversation.id) ?? { balance: 0, received: 0, held: 0, balanceChanges: 0 };
-      moved.push({ transactionId: movement.transactionId, interactionId: conversation.id, moderatorId, clientBalanceBefore: conversation.pointsBalance + change.balance });
       changes.set(conversation.id, {
         balance: change.balance + delta,
         received: change.received + delta,
@@ -150,13 +153,14 @@ export class PurchaseBalances {
   }
 }
 
-/** The movement's two transfers: the client's side, then the earner's (the moderator, or the hold). */
+/** The movement's two transfers: the client's side, then the earner's (the moderator, or the hold); the earner's alone for money without points. */
 function transfersOf(movement: PurchaseMovement, interactionId: string, moderatorId: string | null): TransferRequest[] {
+  if (movement.points === 0 && !movement.money?.cents) return [];
   const inward = movement.direction === 'in';
   const clientAccount = LedgerAccount.client(interactionId);
   const earner = moderatorId ? LedgerAccount.moderator(moderatorId) : LedgerAccount.held(interactionId);
   const refs = { transactionId: movement.transactionId, interactionId, points: movement.points };
-  return [
+  const transfers: TransferRequest[] = [
     {
       key: movement.client.key,
       kind: movement.client.kind,
@@ -173,4 +177,5 @@ function transfersOf(movement: PurchaseMovement, interactionId: string, moderato
       money: movement.money,
     },
   ];
+  return movement.points > 0 ? transfers : transfers.slice(1);
 }

@@ -67,6 +67,29 @@ describe(LedgerTransfersRepository.name, () => {
         ]);
       }));
 
+    it('writes money without points (a refund too small to take back a point), and the database refuses a transfer of nothing', () =>
+      owner.rolledBack(async (db) => {
+        const c = await createConversation(db);
+        const purchaseId = await createPurchase(db, c);
+        const moneyOnly = transfer({
+          kind: TransferKind.Reversal,
+          debit: LedgerAccount.held(c.interactionId),
+          credit: LedgerAccount.platformEarnings,
+          points: 0,
+          transactionId: purchaseId,
+          interactionId: c.interactionId,
+          money: { cents: 1, currency: 'eur' },
+        });
+
+        expect(await sut.insertNewKeys([moneyOnly])).toEqual(new Set([moneyOnly.key]));
+        expect((await rowsWithKeys(db, [moneyOnly.key])).map((row) => row.points)).toEqual(['0']);
+
+        await db.query('SAVEPOINT nothing');
+        await expect(sut.insertNewKeys([{ ...moneyOnly, key: `test:${randomUUID()}`, money: { cents: 0, currency: 'eur' } }])).rejects.toThrow(/ck_ledger_transfers_points/);
+        await db.query('ROLLBACK TO SAVEPOINT nothing');
+        await expect(sut.insertNewKeys([{ ...moneyOnly, key: `test:${randomUUID()}`, money: null }])).rejects.toThrow(/ck_ledger_transfers_points/);
+      }));
+
     it('answers no key for an empty batch', async () => {
       expect(await sut.insertNewKeys([])).toEqual(new Set());
     });

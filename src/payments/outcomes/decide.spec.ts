@@ -237,6 +237,15 @@ describe(decide.name, () => {
       expect(decide(credited({ stripeAmountPaidCents: null }), refund(999), NOW).outcome).toBe('refunded');
     });
 
+    it('a refund too small to take back a point still lowers what the client paid, for the moderator\'s money', () => {
+      // 500 points for 9.99 €: 2 cents refunded already took back ⌈500 × 2 ÷ 999⌉ = 2 points; 3 cents take back ⌈1.5⌉ = 2 too.
+      expect(decide(credited({ stripeAmountRefundedCents: 2, refundedPoints: 2 }), refund(3), NOW)).toEqual({
+        outcome: 'partially_refunded',
+        changes: { stripeChargeId: 'ch_1', stripeAmountRefundedCents: 3, refundedPoints: 2 },
+        effects: [{ kind: 'reverse', points: 0, reason: 'refund', reversalKey: 'refund:42:3', netPaidCents: 996 }],
+      });
+    });
+
     it('after a dispute took points: only the reversible remainder is taken back', () => {
       expect(decide(credited({ disputedPoints: 200, disputeId: 'dp_1', disputeStatus: DisputeStatus.Lost }), refund(999), NOW)).toEqual({
         outcome: 'refunded',
@@ -300,6 +309,17 @@ describe(decide.name, () => {
       });
     });
 
+    it('when refunds took every point but left money: the money alone taken back', () => {
+      expect(decide(credited({ refundedPoints: 500, stripeAmountRefundedCents: 997 }), disputeCreated(), NOW)).toEqual({
+        outcome: 'disputed',
+        changes: { disputeId: 'dp_1', disputeStatus: DisputeStatus.Open, disputedPoints: 0, stripeChargeId: 'ch_1' },
+        effects: [{ kind: 'reverse', points: 0, reason: 'dispute', reversalKey: 'dispute:dp_1', netPaidCents: 0 }],
+      });
+      expect(decide(credited({ refundedPoints: 500, stripeAmountRefundedCents: 997 }), disputeClosed('lost'), NOW).effects).toEqual([
+        { kind: 'reverse', points: 0, reason: 'dispute', reversalKey: 'dispute:dp_1', netPaidCents: 0 },
+      ]);
+    });
+
     it('on a fully refunded purchase: disputed, nothing left to take back', () => {
       expect(decide(credited({ status: TransactionStatus.Refunded, refundedPoints: 500, stripeAmountRefundedCents: 999 }), disputeCreated(), NOW)).toEqual({
         outcome: 'disputed',
@@ -320,11 +340,20 @@ describe(decide.name, () => {
       });
     });
 
-    it('won when the dispute had taken nothing: won, nothing to restore', () => {
-      expect(decide(open(0), disputeClosed('won'), NOW)).toEqual({
+    it('won when the dispute had taken nothing (refunded in full): won, nothing to restore', () => {
+      expect(decide({ ...open(0), stripeAmountRefundedCents: 999 }, disputeClosed('won'), NOW)).toEqual({
         outcome: 'dispute_won',
         changes: { disputeStatus: DisputeStatus.Won, disputedPoints: 0 },
         effects: [],
+      });
+    });
+
+    it('won when refunds had taken every point but left money: that money restored alone', () => {
+      // 500 points for 9.99 €, 9.97 € refunded: ⌈500 × 997 ÷ 999⌉ = 500 points taken, 2 cents still paid.
+      expect(decide({ ...open(0), stripeAmountRefundedCents: 997 }, disputeClosed('won'), NOW)).toEqual({
+        outcome: 'dispute_won',
+        changes: { disputeStatus: DisputeStatus.Won, disputedPoints: 0 },
+        effects: [{ kind: 'restore', points: 0, restoreKey: 'dispute-won:dp_1', reversalKey: 'dispute:dp_1', netPaidCents: 2 }],
       });
     });
 

@@ -83,9 +83,12 @@ export type Effect =
   | { kind: 'mismatch_alert'; mismatch: Mismatch; sessionId: string; paidCents: number | null; paidCurrency: string | null }
   /** Tell the client the purchase will not be credited. */
   | { kind: 'payment_failed'; reason: PaymentFailureReason }
-  /** Take points back from both sides; `netPaidCents`: what the client has paid for it once this applies (the earner's money follows). */
+  /**
+   * Take points back from both sides; `netPaidCents`: what the client has paid for it once this
+   * applies (the earner's money follows). No point (0) when a refund only lowers the money.
+   */
   | { kind: 'reverse'; points: number; reason: ReversalReason; reversalKey: string; netPaidCents: number }
-  /** Give back what a dispute took. */
+  /** Give back what a dispute took; no point (0) when it took only money. */
   | { kind: 'restore'; points: number; restoreKey: string; reversalKey: string; netPaidCents: number }
   /**
    * An early fraud warning holds the purchase: freeze its unspent points, hold its moderator's money
@@ -261,8 +264,10 @@ function decideRefund(purchase: PurchaseState, charge: Extract<StripeFact, { kin
       ...(fromDispute > 0 && { disputedPoints: purchase.disputedPoints - fromDispute }),
       ...(fullyRefunded && { status: TransactionStatus.Refunded }),
     },
+    // A refund that takes back no point (the earlier ones' points were rounded up) still lowers what
+    // the client paid, and with it the earner's money: the reversal then moves money alone.
     effects:
-      reversed > 0
+      reversed > 0 || netPaid !== netPaidCents(purchase)
         ? [{ kind: 'reverse', points: reversed, reason: 'refund', reversalKey: `refund:${purchase.id}:${charge.amount_refunded}`, netPaidCents: netPaid }]
         : [],
   };
@@ -283,7 +288,7 @@ function decideDisputeCreated(purchase: PurchaseState, dispute: Extract<StripeFa
       disputedPoints: purchase.disputedPoints + reversible,
       ...(chargeId !== null && { stripeChargeId: chargeId }),
     },
-    effects: reversible > 0 ? [{ kind: 'reverse', points: reversible, reason: 'dispute', reversalKey: disputeReversalKey(dispute.id), netPaidCents: 0 }] : [],
+    effects: disputeReversal(purchase, reversible, dispute.id),
   };
 }
 
@@ -294,20 +299,14 @@ function decideDisputeClosed(purchase: PurchaseState, dispute: Extract<StripeFac
     return { outcome: 'dispute_lost', changes: { disputeStatus: DisputeStatus.Lost }, effects: [] };
   }
   const restored = purchase.disputedPoints;
+  const netPaid = netPaidCents({ ...purchase, disputeStatus: DisputeStatus.Won });
   return {
     outcome: 'dispute_won',
     changes: { disputeStatus: DisputeStatus.Won, disputedPoints: 0 },
+    // Points or not (refunds may have taken them all while money is left), the money comes back.
     effects:
-      restored > 0
-        ? [
-            {
-              kind: 'restore',
-              points: restored,
-              restoreKey: `dispute-won:${dispute.id}`,
-              reversalKey: disputeReversalKey(dispute.id),
-              netPaidCents: netPaidCents({ ...purchase, disputeStatus: DisputeStatus.Won }),
-            },
-          ]
+      restored > 0 || netPaid > 0
+        ? [{ kind: 'restore', points: restored, restoreKey: `dispute-won:${dispute.id}`, reversalKey: disputeReversalKey(dispute.id), netPaidCents: netPaid }]
         : [],
   };
 }
@@ -329,7 +328,7 @@ function decideDisputeClosedFirst(purchase: PurchaseState, dispute: Extract<Stri
   return {
     outcome: 'dispute_lost',
     changes: { ...recorded, disputeStatus: DisputeStatus.Lost, disputedPoints: purchase.disputedPoints + reversible },
-    effects: reversible > 0 ? [{ kind: 'reverse', points: reversible, reason: 'dispute', reversalKey: disputeReversalKey(dispute.id), netPaidCents: 0 }] : [],
+    effects: disputeReversal(purchase, reversible, dispute.id),
   };
 }
 
@@ -385,6 +384,16 @@ export function refundedPointsFor(points: number, paidCents: number, refundedCen
   const scaled = points * refundedCents;
   const remainder = scaled % paidCents;
   return (scaled - remainder) / paidCents + (remainder === 0 ? 0 : 1);
+}
+
+/**
+ * A dispute that takes the money: what is still credited is reversed, and the earner's money goes to
+ * 0 with it. When refunds have already taken every point back (they round up) but left money, the
+ * reversal moves that money alone.
+ */
+function disputeReversal(purchase: PurchaseState, reversible: number, disputeId: string): Effect[] {
+  if (reversible === 0 && netPaidCents(purchase) === 0) return [];
+  return [{ kind: 'reverse', points: reversible, reason: 'dispute', reversalKey: disputeReversalKey(disputeId), netPaidCents: 0 }];
 }
 
 function disputeReversalKey(disputeId: string): string {

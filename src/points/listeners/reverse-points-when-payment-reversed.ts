@@ -37,7 +37,8 @@ export class ReversePointsWhenPaymentReversed {
       ],
       { moderators: 'by_caller' },
     );
-    if (!moved) return;
+    // No point taken back (a refund of a few cents): the earner's money moved, nothing else did.
+    if (!moved || reversal.points === 0) return;
     const lots = await this.lots.takeBack({
       transactionId: reversal.transactionId,
       interactionId: moved.interactionId,
@@ -101,15 +102,16 @@ export class RestorePointsWhenPaymentRestored {
     const [moved] = await this.balances.moveAll([
       {
         ...restore,
-        // Undefined: the conversation's moderator now, or its hold if it still has none.
-        moderatorId: restore.moderatorId ?? undefined,
+        // Undefined: the conversation's moderator now, or its hold if it still has none. Money
+        // without points goes back where it came from: the purchase's moderator, or the hold.
+        moderatorId: restore.points === 0 ? restore.moderatorId : (restore.moderatorId ?? undefined),
         direction: 'in',
         client: { key: `${restore.restoreKey}:client`, kind: TransferKind.Restore },
         earnings: { key: `${restore.restoreKey}:earnings`, kind: TransferKind.Restore },
         money: await this.money.change(restore.transactionId, restore.netPaidCents, 'in'),
       },
     ]);
-    if (!moved) return;
+    if (!moved || restore.points === 0) return;
     await this.lots.giveBack(
       { transactionId: restore.transactionId, interactionId: moved.interactionId, points: restore.points, key: restore.restoreKey, reversalKey: restore.reversalKey },
       moved.clientBalanceBefore,
