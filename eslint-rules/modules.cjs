@@ -32,11 +32,12 @@ const TABLE_OWNERS = {
 const SHARED = ['common', 'config', 'database'];
 
 /**
- * What any module shows the others, by file name: its Nest module, services and query services,
- * SQL fragments, errors, decorators and DTOs. Entities, repositories, listeners and everything else
+ * What any module shows the others, by file name: its Nest module, services, ports (what it offers
+ * another module inside that module's transaction, or asks of it) and query services, SQL
+ * fragments, errors, decorators and DTOs. Entities, repositories, listeners and everything else
  * stay inside.
  */
-const PUBLIC_FILE = /(?:\.module|\.service|\.queries|\.sql|\.errors|\.decorators|\.dto)\.ts$|\/dto\/[^/]+\.ts$/;
+const PUBLIC_FILE = /(?:\.module|\.service|\.port|\.queries|\.sql|\.errors|\.decorators|\.dto)\.ts$|\/dto\/[^/]+\.ts$/;
 
 /** Further public files, by module (paths inside the module's folder). */
 const PUBLIC_EXTRAS = {

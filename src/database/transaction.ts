@@ -5,18 +5,30 @@ import { DataSource, EntityManager, EntityTarget, ObjectLiteral, Repository } fr
 import { isReplicaFailure, ReadReplica } from './read-replica';
 
 /**
- * What a transaction writes just before it commits, in this order, whatever order its work asked for
- * them in: the purchases' collected columns (rows it already holds), the outbox (its events, one
- * INSERT and one NOTIFY), then the moderators' cached balances, last, so that a busy moderator's row
- * is locked only for the final moments of the transaction (ARCHITECTURE.md, lock order).
+ * The phases of a transaction's last moments, in order. `records`: rows that only this transaction
+ * writes, such as the events it publishes (the outbox). `contended`: rows that many transactions
+ * update, such as a moderator's cached balance, written last so that their locks are held for the
+ * final moments only (ARCHITECTURE.md, lock order). Steps of one phase run in the order they were
+ * first deferred.
  */
-export const BEFORE_COMMIT_STEPS = ['purchase.writes', 'outbox', 'users.points'] as const;
-export type BeforeCommitStep = (typeof BEFORE_COMMIT_STEPS)[number];
+export const BEFORE_COMMIT_PHASES = ['records', 'contended'] as const;
+export type BeforeCommitPhase = (typeof BEFORE_COMMIT_PHASES)[number];
+
+/**
+ * Work a module defers to just before commit: its phase, a name unique to the module's step (its
+ * per-transaction state is kept under it), the state's creation on first use, and what writes it.
+ */
+export interface BeforeCommitStep<S> {
+  phase: BeforeCommitPhase;
+  name: string;
+  init: () => S;
+  flush: (state: S) => Promise<void>;
+}
 
 interface TransactionContext {
   manager: EntityManager;
   afterCommit: Array<() => void>;
-  beforeCommit: Map<BeforeCommitStep, { state: unknown; flush: (state: unknown) => Promise<void> }>;
+  beforeCommit: Map<string, { phase: BeforeCommitPhase; state: unknown; flush: (state: unknown) => Promise<void> }>;
 }
 
 /**
@@ -45,9 +57,8 @@ export class TransactionRunner {
     const result = await this.dataSource.transaction((manager) =>
       this.context.run({ manager, afterCommit, beforeCommit }, async () => {
         const value = await work();
-        for (const step of BEFORE_COMMIT_STEPS) {
-          const pending = beforeCommit.get(step);
-          if (pending) await pending.flush(pending.state);
+        for (const phase of BEFORE_COMMIT_PHASES) {
+          for (const step of beforeCommit.values()) if (step.phase === phase) await step.flush(step.state);
         }
         return value;
       }),
@@ -101,16 +112,16 @@ export class TransactionRunner {
   }
 
   /**
-   * Per-transaction state of a before-commit `step`, created by `init` on first use and handed to
-   * `flush` right before the transaction commits, in the order of BEFORE_COMMIT_STEPS.
+   * The current transaction's state of a before-commit `step`, created on first use and handed to
+   * the step's `flush` right before the transaction commits, in the order of BEFORE_COMMIT_PHASES.
    */
-  deferUntilCommit<S>(key: BeforeCommitStep, init: () => S, flush: (state: S) => Promise<void>): S {
+  deferUntilCommit<S>(step: BeforeCommitStep<S>): S {
     const open = this.context.getStore();
     if (!open) throw new Error('deferUntilCommit() needs an open transaction');
-    let entry = open.beforeCommit.get(key);
+    let entry = open.beforeCommit.get(step.name);
     if (!entry) {
-      entry = { state: init(), flush: flush as (state: unknown) => Promise<void> };
-      open.beforeCommit.set(key, entry);
+      entry = { phase: step.phase, state: step.init(), flush: step.flush as (state: unknown) => Promise<void> };
+      open.beforeCommit.set(step.name, entry);
     }
     return entry.state as S;
   }

@@ -28,7 +28,7 @@ export class EventBus {
   publishAfterCommit<K extends keyof IntegrationEvents>(name: K, payload: IntegrationEvents[K]): Promise<void> {
     this.requireTransaction(name);
     // Written in one statement, with one NOTIFY, when the transaction is about to commit.
-    const pending = this.transactions.deferUntilCommit('outbox', () => [] as NewOutboxEvent[], (events) => this.store(events));
+    const pending = this.transactions.deferUntilCommit({ phase: 'records', name: 'events.outbox', init: () => [] as NewOutboxEvent[], flush: (events) => this.store(events) });
     pending.push({ type: name, payload: { ...payload } });
     return Promise.resolve();
   }

@@ -20,47 +20,12 @@ export interface PurchaseOrder {
   currency: string;
 }
 
-export interface PaymentCapturedEvent extends PurchaseRef, PurchaseOrder {
+/** A payment Stripe captured, as the purchase it pays is credited: by the points module, in the capturing transaction. */
+export interface CapturedPayment extends PurchaseRef, PurchaseOrder {
   capturedAt: string;
 }
 
-export interface PointsCreditedEvent {
-  transactionId: string;
-  interactionId: string;
-  /** Null when nobody handles the conversation: the points are held for the next moderator. */
-  moderatorId: string | null;
-  points: number;
-}
-
 export type ReversalReason = 'refund' | 'dispute';
-
-/** Money given back (refund) or taken back by the bank (dispute): take the points back. */
-export interface PaymentReversedEvent extends PurchaseRef {
-  /** Who earned the purchase; null while its points are held for the next moderator. */
-  moderatorId: string | null;
-  points: number;
-  reason: ReversalReason;
-  /** Unique per reversal: the ledger refuses a second one with the same key. */
-  reversalKey: string;
-  /**
-   * What the client has paid for the purchase once this reversal applies: paid, less every refund,
-   * and 0 while a dispute holds it. The earner's money follows it (SPEC §11).
-   */
-  netPaidCents: number;
-  occurredAt: string;
-}
-
-/** A dispute was won: give back what it reversed. */
-export interface PaymentRestoredEvent extends PurchaseRef {
-  moderatorId: string | null;
-  points: number;
-  restoreKey: string;
-  /** The key of the reversal this restore undoes. */
-  reversalKey: string;
-  /** What the client has paid for the purchase once the dispute is won: paid less refunds. */
-  netPaidCents: number;
-  occurredAt: string;
-}
 
 /** One conversation of an assignment, and who handled it before. */
 export interface AssignedInteraction {
@@ -79,24 +44,12 @@ export interface InteractionsModeratorAssignedEvent {
   interactions: AssignedInteraction[];
 }
 
-/** Payments captured together (one transaction); credited in one go, set-based. */
-export interface PaymentsCapturedEvent {
-  payments: PaymentCapturedEvent[];
-}
-
-export interface PointsCreditedBatchEvent {
-  credits: PointsCreditedEvent[];
-}
-
 /**
- * The points held for these purchases are about to go to a moderator, in a transaction that already
- * holds their conversation. The purchases' owner locks them without waiting (NOWAIT): a purchase
- * comes before its conversation in the lock order (ARCHITECTURE.md), so waiting for it here could
- * close a cycle with a refund or a batch; a busy one fails the transaction with lock_not_available
- * (55P03) instead, and the assignment starts again.
+ * Payments captured and credited together in this transaction (a fact, for the metrics: the
+ * crediting itself is the points module's `PurchasePoints.credit`, called by payments).
  */
-export interface PointsReleasingEvent {
-  transactionIds: string[];
+export interface PaymentsCapturedEvent {
+  payments: CapturedPayment[];
 }
 
 /** A client spent points of one balance (a new spend, not a replayed idempotency key). */
@@ -145,10 +98,6 @@ export interface TransactionEvents {
   'payments.captured': PaymentsCapturedEvent;
   'points.spent': PointsSpentEvent;
   'balances.changed': BalancesChangedEvent;
-  'points.credited': PointsCreditedBatchEvent;
-  'points.releasing': PointsReleasingEvent;
-  'payment.reversed': PaymentReversedEvent;
-  'payment.restored': PaymentRestoredEvent;
   'interactions.moderator_assigned': InteractionsModeratorAssignedEvent;
   'users.erased': UserErasedEvent;
 }

@@ -1,6 +1,7 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PointsModule } from '../points/points.module';
+import { PURCHASES_PORT } from '../points/purchases.port';
 import { ProfilesModule } from '../profiles/profiles.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { UsersModule } from '../users/users.module';
@@ -9,9 +10,7 @@ import { PointTransaction } from './entities/point-transaction.entity';
 import { StripeEventRecord } from './entities/stripe-event.entity';
 import { FraudWarningsController } from './fraud-warnings/fraud-warnings.controller';
 import { FraudWarningsService } from './fraud-warnings/fraud-warnings.service';
-import { LockPurchasesWhenPointsReleasing } from './listeners/lock-purchases-when-points-releasing';
 import { RefundAtStripeWhenFraudRefundRequested } from './listeners/refund-at-stripe-when-fraud-refund-requested';
-import { RecordModeratorWhenPointsCredited } from './listeners/record-moderator-when-points-credited';
 import { PaymentOutcomes } from './outcomes/payment-outcomes.service';
 import { PaymentsController } from './payments.controller';
 import { PurchasesRepository } from './purchases.repository';
@@ -28,8 +27,19 @@ import { StripeSignatureGuard } from './webhook/stripe-signature.guard';
 import { StripeWebhookController } from './webhook/stripe-webhook.controller';
 import { StripeWebhookService } from './webhook/stripe-webhook.service';
 
+/**
+ * The purchases' side of a release of held points, given to the points module as its PurchasesPort:
+ * global, so that points receives it without importing payments.
+ */
+@Global()
 @Module({
-  imports: [TypeOrmModule.forFeature([PointTransaction, StripeEventRecord]), PointsModule, ProfilesModule, RateLimitModule, UsersModule],
+  providers: [PurchasesRepository, { provide: PURCHASES_PORT, useExisting: PurchasesRepository }],
+  exports: [PurchasesRepository, PURCHASES_PORT],
+})
+export class PurchasesPortModule {}
+
+@Module({
+  imports: [TypeOrmModule.forFeature([PointTransaction, StripeEventRecord]), PurchasesPortModule, PointsModule, ProfilesModule, RateLimitModule, UsersModule],
   controllers: [PaymentsController, StripeWebhookController, ReconciliationController, FraudWarningsController],
   providers: [
     stripeProvider,
@@ -40,11 +50,8 @@ import { StripeWebhookService } from './webhook/stripe-webhook.service';
     ReconciliationService,
     ReconciliationReport,
     StripeSignatureGuard,
-    RecordModeratorWhenPointsCredited,
-    LockPurchasesWhenPointsReleasing,
     RefundAtStripeWhenFraudRefundRequested,
     FraudWarningsService,
-    PurchasesRepository,
     StripeEventsRepository,
     StripeEventsRetention,
     PurchaseReports,

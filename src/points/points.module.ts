@@ -18,14 +18,13 @@ import { LedgerService } from './ledger.service';
 import { LotsRepository } from './lots/lots.repository';
 import { LotsService } from './lots/lots.service';
 import { PointSpend } from './entities/point-spend.entity';
-import { CreditPointsWhenPaymentsCaptured } from './listeners/credit-points-when-payments-captured';
 import { ReleaseHeldPointsWhenModeratorAssigned } from './listeners/release-held-points-when-moderator-assigned';
-import { RestorePointsWhenPaymentRestored, ReversePointsWhenPaymentReversed } from './listeners/reverse-points-when-payment-reversed';
 import { PacksRepository } from './packs.repository';
 import { PacksService } from './packs.service';
 import { PointsController } from './points.controller';
 import { PointsService } from './points.service';
 import { PurchaseBalances } from './purchase-balances';
+import { PurchasePoints } from './purchase-points.port';
 import { SpendService } from './spend.service';
 import { SpendsRepository } from './spends.repository';
 
@@ -48,12 +47,10 @@ import { SpendsRepository } from './spends.repository';
     LotsService,
     PurchaseBalances,
     SpendService,
-    CreditPointsWhenPaymentsCaptured,
-    ReversePointsWhenPaymentReversed,
-    RestorePointsWhenPaymentRestored,
+    PurchasePoints,
     ReleaseHeldPointsWhenModeratorAssigned,
     LedgerReports,
   ],
-  exports: [PacksService, LotsService, LedgerReports, SpendService, BalancesService, FreezesService, GrantsService],
+  exports: [PacksService, LotsService, LedgerReports, SpendService, BalancesService, FreezesService, GrantsService, PurchasePoints],
 })
 export class PointsModule {}

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { shareOf } from '../common/money';
 import { Env } from '../config/env.schema';
-import { PaymentCapturedEvent } from '../events/event-map';
+import { CapturedPayment } from '../events/event-map';
 import { BalanceChange, conversationKey, InteractionsService } from '../interactions/interactions.service';
 import { ProfilesError } from '../profiles/profiles.errors';
 import { UsersService } from '../users/users.service';
@@ -73,7 +73,7 @@ export class PurchaseBalances {
    * the purchase's later movements). Purchases whose keys were used before are skipped: they were
    * credited already. Returns the purchases credited now.
    */
-  async creditAll(payments: readonly PaymentCapturedEvent[]): Promise<MovementResult[]> {
+  async creditAll(payments: readonly CapturedPayment[]): Promise<MovementResult[]> {
     const moderatorShareBps = this.shareBps;
     const moved = await this.moveAll(
       payments.map((payment) => ({

@@ -129,14 +129,15 @@ export class UsersService {
    * written once however many changes it had (see `addPoints`).
    */
   addPointsAtCommit(userId: string, delta: number): void {
-    const deltas = this.transactions.deferUntilCommit(
-      'users.points',
-      () => new Map<string, number>(),
-      async (pending) => {
+    const deltas = this.transactions.deferUntilCommit({
+      phase: 'contended',
+      name: 'users.points',
+      init: () => new Map<string, number>(),
+      flush: async (pending) => {
         const changed = new Map([...pending.entries()].filter(([, sum]) => sum !== 0));
         await this.addPoints(changed);
       },
-    );
+    });
     deltas.set(userId, (deltas.get(userId) ?? 0) + delta);
   }
 

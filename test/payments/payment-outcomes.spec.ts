@@ -3,10 +3,9 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import Stripe from 'stripe';
 import { Env } from '../../src/config/env.schema';
 import { EventBus } from '../../src/events/event-bus';
-import { PointsCreditedBatchEvent, TransactionEvents } from '../../src/events/event-map';
+import { TransactionEvents } from '../../src/events/event-map';
 import { OutboxRelay } from '../../src/events/outbox-relay';
 import { NewOutboxEvent, OutboxRepository } from '../../src/events/outbox.repository';
-import { RecordModeratorWhenPointsCredited } from '../../src/payments/listeners/record-moderator-when-points-credited';
 import { PaymentOutcomes } from '../../src/payments/outcomes/payment-outcomes.service';
 import { PaymentsErrorCode } from '../../src/payments/payments.errors';
 import { PurchasesRepository } from '../../src/payments/purchases.repository';
@@ -15,6 +14,8 @@ import { InteractionsService } from '../../src/interactions/interactions.service
 import { FreezesService } from '../../src/points/freezes.service';
 import { LotsRepository } from '../../src/points/lots/lots.repository';
 import { LotsService } from '../../src/points/lots/lots.service';
+import { PurchasePoints, PurchaseRestore, PurchaseReversal } from '../../src/points/purchase-points.port';
+import { CapturedPayment } from '../../src/events/event-map';
 import { createScenario } from '../factories';
 import { useOwnerDatabase } from '../support/owner-database';
 
@@ -22,16 +23,17 @@ type Cast = Awaited<ReturnType<typeof createScenario>>;
 
 
 /**
- * PaymentOutcomes with its repository on the run's database: lock, decide, stage, effects. The
- * event bus and the outbox are the real ones (what would be published is read back from the outbox
- * before the transaction rolls back), and no points listener runs: `payments.captured` is answered
- * with `points.credited` as the points module does.
+ * PaymentOutcomes with its repository on the run's database: lock, decide, collect, effects, one
+ * write. The event bus and the outbox are the real ones (what would be published is read back from
+ * the outbox before the transaction rolls back). The points module's side is a recorder of the
+ * calls payments makes to it, answering as the points module does (the e2e suites run the real one).
  */
 describe(PaymentOutcomes.name, () => {
   const owner = useOwnerDatabase();
   let sut: PaymentOutcomes;
   let cast: Cast;
   let emitted: Array<{ name: keyof TransactionEvents; payload: unknown }>;
+  let called: Array<{ name: 'credit' | 'reverse' | 'restore'; payload: unknown }>;
   let published: NewOutboxEvent[];
 
   const rowsUpdated = async () => {
@@ -53,23 +55,24 @@ describe(PaymentOutcomes.name, () => {
     const interactions = new InteractionsService(new InteractionsRepository(owner.transactions));
     const lots = new LotsService(new LotsRepository(owner.transactions));
     const freezes = new FreezesService(interactions, lots, bus);
-    sut = new PaymentOutcomes(purchases, bus, freezes, Object.assign(new Env(), { EFW_AUTO_REFUND: false }));
-
-    const moderators = new RecordModeratorWhenPointsCredited(purchases);
-    for (const name of ['payments.captured', 'payment.reversed', 'payment.restored', 'points.credited'] as const) {
-      emitter.on(name, (payload: unknown) => void emitted.push({ name, payload }));
-    }
-    emitter.on('points.credited', (event: PointsCreditedBatchEvent) => moderators.handle(event));
-    const creditPoints = (event: TransactionEvents['payments.captured']): Promise<void> =>
-      bus.emitInTransaction('points.credited', {
-        credits: event.payments.map((payment) => ({ transactionId: payment.transactionId, interactionId: '1', moderatorId: cast.moderator.id, points: payment.points })),
-      });
-    // emitAsync awaits the promise a listener returns, as it does for the points module's listener.
-    emitter.on('payments.captured', creditPoints as (event: TransactionEvents['payments.captured']) => void);
+    const points = {
+      credit: (payments: CapturedPayment[]) => {
+        called.push({ name: 'credit', payload: payments });
+        return Promise.resolve(payments.map((payment) => ({ transactionId: payment.transactionId, interactionId: '1', moderatorId: cast.moderator.id })));
+      },
+      reverse: (reversal: PurchaseReversal) => Promise.resolve(void called.push({ name: 'reverse', payload: reversal })),
+      restore: (restore: PurchaseRestore) => {
+        called.push({ name: 'restore', payload: restore });
+        return Promise.resolve({ newModeratorId: null });
+      },
+    } as unknown as PurchasePoints;
+    sut = new PaymentOutcomes(purchases, bus, freezes, points, Object.assign(new Env(), { EFW_AUTO_REFUND: false }));
+    emitter.on('payments.captured', (payload: unknown) => void emitted.push({ name: 'payments.captured', payload }));
   });
 
   beforeEach(() => {
     emitted = [];
+    called = [];
     published = [];
   });
 
@@ -157,11 +160,12 @@ describe(PaymentOutcomes.name, () => {
       { outcome: 'already_final', transactionId: purchase.id },
     ]);
     expect(rows.get(purchase.id)).toMatchObject({ status: 'expired', credited: false, stripe_payment_id: null });
+    expect(called).toEqual([]);
     expect(emitted).toEqual([]);
     expect(published).toEqual([]);
   });
 
-  it('credits, fails and ignores in one batch; each purchase, its moderator included, is rewritten once at commit', async () => {
+  it('credits, fails and ignores in one batch; each purchase, the moderator the points module credited included, is rewritten once', async () => {
     const referenceSession = unique('cs');
     let [paid, failed, byReference] = [{ id: '', sessionId: '' as string | null }, { id: '', sessionId: '' as string | null }, { id: '', sessionId: null as string | null }];
     const { result, rewrites, rows } = await untilCommit(async () => {
@@ -185,7 +189,9 @@ describe(PaymentOutcomes.name, () => {
     expect(rows.get(byReference.id)).toMatchObject({ status: 'completed', credited: true, stripe_session_id: referenceSession, moderator_id: cast.moderator.id });
     expect(rows.get(failed.id)).toMatchObject({ status: 'failed', failure_reason: 'async_payment_failed', moderator_id: null });
 
-    expect(emitted.map((event) => event.name)).toEqual(['payments.captured', 'points.credited']);
+    expect(called.map((call) => call.name)).toEqual(['credit']);
+    expect((called[0].payload as CapturedPayment[]).map((payment) => payment.transactionId)).toEqual([paid.id, byReference.id]);
+    expect(emitted.map((event) => event.name)).toEqual(['payments.captured']);
     expect((emitted[0].payload as TransactionEvents['payments.captured']).payments.map((payment) => payment.transactionId)).toEqual([paid.id, byReference.id]);
     expect(published.map((event) => [event.type, event.payload.transactionId])).toEqual([
       ['payment.failed', failed.id],
@@ -206,10 +212,10 @@ describe(PaymentOutcomes.name, () => {
     expect(result).toMatchObject({ code: PaymentsErrorCode.PurchaseNotYetCredited });
     expect(rewrites).toBe(0);
     expect(rows.get(purchase.id)).toMatchObject({ status: 'pending', refunded_points: 0, stripe_amount_refunded_cents: 0 });
-    expect(emitted).toEqual([]);
+    expect(called).toEqual([]);
   });
 
-  it('reverses a partial refund and writes the purchase once at commit', async () => {
+  it('reverses a partial refund and writes the purchase once', async () => {
     const [payment, charge] = [unique('pi'), unique('ch')];
     let purchase = '';
     const { result, rewrites, rows } = await untilCommit(async () => {
@@ -218,9 +224,9 @@ describe(PaymentOutcomes.name, () => {
     }, () => [purchase]);
 
     expect(result).toEqual({ outcome: 'partially_refunded', transactionId: purchase });
-    expect(emitted).toEqual([
+    expect(called).toEqual([
       {
-        name: 'payment.reversed',
+        name: 'reverse',
         payload: {
           transactionId: purchase,
           clientId: cast.client.id,

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { PointTransaction } from '../../src/payments/entities/point-transaction.entity';
-import { DisputeStatus, TransactionStatus } from '../../src/payments/purchase-status';
+import { PurchaseChanges } from '../../src/payments/purchase-changes';
+import { DisputeStatus, FraudWarningStatus, TransactionStatus } from '../../src/payments/purchase-status';
 import { PurchasesRepository } from '../../src/payments/purchases.repository';
 import { createScenario, createUser } from '../factories';
 import { useOwnerDatabase } from '../support/owner-database';
@@ -102,11 +103,6 @@ describe(PurchasesRepository.name, () => {
       }>
     >(`SELECT * FROM profile_point_transactions WHERE id = $1`, [id]);
     return row;
-  }
-
-  /** What the transaction wrote, read in its last before-commit step; then it is rolled back. */
-  function untilCommit(work: (sql: EntityManager) => Promise<void>, atCommit: (sql: EntityManager) => Promise<void>): Promise<void> {
-    return owner.untilCommit(work, (sql) => atCommit(sql));
   }
 
   /**
@@ -351,160 +347,157 @@ describe(PurchasesRepository.name, () => {
     });
   });
 
-  describe('staged writes', () => {
-    it('writes every change of every purchase of the transaction in one UPDATE at commit, one rewrite per row', async () => {
-      const [session1, session2] = [unique('cs'), unique('cs')];
-      const creditedAt = new Date('2026-05-06T07:08:09.000Z');
-      let first = '';
-      let second = '';
-      let start = 0;
-      await untilCommit(
-        async (sql) => {
-          first = await seed(sql, { sessionId: session1 });
-          second = await seed(sql, { sessionId: session2 });
-          const [a, b] = await sut.lockBySessions([
-            { id: session1, client_reference_id: null },
-            { id: session2, client_reference_id: null },
-          ]);
-          start = await rowsUpdated(sql);
-          sut.stage(a, { status: TransactionStatus.Completed, creditedAt, stripePaymentId: 'pi_first', stripeAmountPaidCents: 999 });
-          sut.stage(b, { status: TransactionStatus.Failed, failureReason: 'amount_mismatch', stripeAmountPaidCents: 1 });
-          sut.stageColumns(first, { moderatorId: cast.moderator.id });
-          sut.stageColumns(second, { moderatorId: null });
-          expect(await rowsUpdated(sql)).toBe(start);
-          expect((await read(sql, first)).status).toBe('pending');
-        },
-        async (sql) => {
-          expect((await rowsUpdated(sql)) - start).toBe(2);
-          expect(await read(sql, first)).toMatchObject({
-            status: 'completed',
-            credited_at: creditedAt,
-            stripe_session_id: session1,
-            stripe_payment_id: 'pi_first',
-            stripe_amount_paid_cents: '999',
-            moderator_id: cast.moderator.id,
-          });
-          expect(await read(sql, second)).toMatchObject({
-            status: 'failed',
-            failure_reason: 'amount_mismatch',
-            stripe_session_id: session2,
-            stripe_amount_paid_cents: '1',
-            moderator_id: null,
-          });
-        },
-      );
-    });
+  describe('write (the changes an operation collected)', () => {
+    it('writes every change of every purchase in one UPDATE, one rewrite per row', () =>
+      owner.rolledBack(async (sql) => {
+        const [session1, session2] = [unique('cs'), unique('cs')];
+        const creditedAt = new Date('2026-05-06T07:08:09.000Z');
+        const first = await seed(sql, { sessionId: session1 });
+        const second = await seed(sql, { sessionId: session2 });
+        const [a, b] = await sut.lockBySessions([
+          { id: session1, client_reference_id: null },
+          { id: session2, client_reference_id: null },
+        ]);
+        const start = await rowsUpdated(sql);
+        const changes = new PurchaseChanges();
+        changes.set(a, { status: TransactionStatus.Completed, creditedAt, stripePaymentId: 'pi_first', stripeAmountPaidCents: 999 });
+        changes.set(b, { status: TransactionStatus.Failed, failureReason: 'amount_mismatch', stripeAmountPaidCents: 1 });
+        changes.set(a, { moderatorId: cast.moderator.id });
+        changes.set(b, { moderatorId: null });
+        expect(await rowsUpdated(sql)).toBe(start);
 
-    it('writes every column a decision changes', async () => {
-      const charge = unique('ch');
-      let id = '';
-      await untilCommit(
-        async (sql) => {
-          const payment = unique('pi');
-          id = await seed(sql, { status: TransactionStatus.Completed, paymentId: payment });
-          const purchase = (await sut.lockByCharge(null, payment))!;
-          sut.stage(purchase, {
-            status: TransactionStatus.Refunded,
-            stripeChargeId: charge,
-            stripeAmountRefundedCents: 300,
-            refundedPoints: 151,
-            disputedPoints: 349,
-            disputeId: 'dp_1',
-            disputeStatus: DisputeStatus.Open,
-          });
-        },
-        async (sql) => {
-          expect(await read(sql, id)).toMatchObject({
-            status: 'refunded',
-            stripe_charge_id: charge,
-            stripe_amount_refunded_cents: '300',
-            refunded_points: '151',
-            disputed_points: '349',
-            dispute_id: 'dp_1',
-            dispute_status: 'open',
-          });
-        },
-      );
-    });
+        await sut.write(changes);
 
-    it('keeps the columns a purchase did not change, and those staged as null', async () => {
-      let id = '';
-      let before: Awaited<ReturnType<typeof read>>;
-      await untilCommit(
-        async (sql) => {
-          id = await seed(sql, { status: TransactionStatus.Completed, sessionId: unique('cs'), paymentId: unique('pi'), moderatorId: cast.moderator.id });
-          before = await read(sql, id);
-          sut.stageColumns(id, { disputedPoints: 0, stripeChargeId: 'ch_kept' });
-          sut.stageColumns(id, { moderatorId: null, stripePaymentId: undefined });
-        },
-        async (sql) => {
-          expect(await read(sql, id)).toEqual({ ...before, disputed_points: '0', stripe_charge_id: 'ch_kept' });
-        },
-      );
-    });
+        expect((await rowsUpdated(sql)) - start).toBe(2);
+        expect(await read(sql, first)).toMatchObject({
+          status: 'completed',
+          credited_at: creditedAt,
+          stripe_session_id: session1,
+          stripe_payment_id: 'pi_first',
+          stripe_amount_paid_cents: '999',
+          moderator_id: cast.moderator.id,
+        });
+        expect(await read(sql, second)).toMatchObject({
+          status: 'failed',
+          failure_reason: 'amount_mismatch',
+          stripe_session_id: session2,
+          stripe_amount_paid_cents: '1',
+          moderator_id: null,
+        });
+      }));
 
-    it('merges what is staged for one purchase, the latest value of a column winning', async () => {
-      let id = '';
-      await untilCommit(
-        async (sql) => {
-          id = await seed(sql);
-          sut.stageColumns(id, { stripeSessionId: 'cs_first', status: TransactionStatus.Failed, failureReason: 'expired' });
-          sut.stageColumns(id, { stripeSessionId: 'cs_second', moderatorId: cast.moderator.id });
-        },
-        async (sql) => {
-          expect(await read(sql, id)).toMatchObject({ stripe_session_id: 'cs_second', status: 'failed', failure_reason: 'expired', moderator_id: cast.moderator.id });
-        },
-      );
-    });
+    it('writes every column a decision changes', () =>
+      owner.rolledBack(async (sql) => {
+        const [charge, payment] = [unique('ch'), unique('pi')];
+        const id = await seed(sql, { status: TransactionStatus.Completed, paymentId: payment });
+        const purchase = (await sut.lockByCharge(null, payment))!;
+        const changes = new PurchaseChanges();
+        changes.set(purchase, {
+          status: TransactionStatus.Refunded,
+          stripeChargeId: charge,
+          stripeAmountRefundedCents: 300,
+          refundedPoints: 151,
+          disputedPoints: 349,
+          disputeId: 'dp_1',
+          disputeStatus: DisputeStatus.Open,
+          fraudWarningId: 'issfr_1',
+          fraudWarningStatus: FraudWarningStatus.Active,
+          fraudWarnedAt: new Date('2026-05-06T07:08:09.000Z'),
+          fraudRefundCents: 250,
+        });
 
-    it('writes nothing when the transaction rolls back before its commit', async () => {
-      const id = await seedCommitted({ status: TransactionStatus.Pending });
-      const before = await read(owner.db, id);
-      await expect(
-        owner.transactions.run(() => {
-          sut.stageColumns(id, { status: TransactionStatus.Expired, stripeSessionId: unique('cs') });
-          return Promise.reject(new Error('refused'));
-        }),
-      ).rejects.toThrow('refused');
-      expect(await read(owner.db, id)).toEqual(before);
-    });
+        await sut.write(changes);
 
-    it('keeps the staged changes on the loaded row, where a later fact of the transaction reads them; null changes nothing', async () => {
-      await owner.rolledBack(async (sql) => {
+        expect(await read(sql, id)).toMatchObject({
+          status: 'refunded',
+          stripe_charge_id: charge,
+          stripe_amount_refunded_cents: '300',
+          refunded_points: '151',
+          disputed_points: '349',
+          dispute_id: 'dp_1',
+          dispute_status: 'open',
+        });
+        const [fraud] = await sql.query<Array<Record<string, unknown>>>(
+          `SELECT fraud_warning_id, fraud_warning_status, fraud_warned_at, fraud_refund_cents FROM profile_point_transactions WHERE id = $1`,
+          [id],
+        );
+        expect(fraud).toEqual({ fraud_warning_id: 'issfr_1', fraud_warning_status: 'active', fraud_warned_at: new Date('2026-05-06T07:08:09.000Z'), fraud_refund_cents: '250' });
+      }));
+
+    it('keeps the columns a purchase did not change, and those given as null or undefined', () =>
+      owner.rolledBack(async (sql) => {
+        const payment = unique('pi');
+        const id = await seed(sql, { status: TransactionStatus.Completed, sessionId: unique('cs'), paymentId: payment, moderatorId: cast.moderator.id });
+        const before = await read(sql, id);
+        const purchase = (await sut.lockByCharge(null, payment))!;
+        const changes = new PurchaseChanges();
+        changes.set(purchase, { disputedPoints: 0, stripeChargeId: 'ch_kept' });
+        changes.set(purchase, { moderatorId: null, stripePaymentId: undefined });
+
+        await sut.write(changes);
+
+        expect(await read(sql, id)).toEqual({ ...before, disputed_points: '0', stripe_charge_id: 'ch_kept' });
+      }));
+
+    it('clears the failure of a purchase that completes after failing (a session paid late)', () =>
+      owner.rolledBack(async (sql) => {
+        const session = unique('cs');
+        const id = await seed(sql, { sessionId: session, status: TransactionStatus.Failed });
+        await sql.query(`UPDATE profile_point_transactions SET failure_reason = 'checkout_session_not_created' WHERE id = $1`, [id]);
+        const [purchase] = await sut.lockBySessions([{ id: session, client_reference_id: null }]);
+        const changes = new PurchaseChanges();
+        changes.set(purchase, { status: TransactionStatus.Completed, creditedAt: new Date() });
+
+        await sut.write(changes);
+
+        expect(await read(sql, id)).toMatchObject({ status: 'completed', failure_reason: null });
+        expect(purchase.failureReason).toBeNull();
+      }));
+
+    it('merges what is collected for one purchase, the latest value of a column winning', () =>
+      owner.rolledBack(async (sql) => {
+        const session = unique('cs');
+        const id = await seed(sql, { sessionId: session });
+        const [purchase] = await sut.lockBySessions([{ id: session, client_reference_id: null }]);
+        const changes = new PurchaseChanges();
+        changes.set(purchase, { stripeSessionId: 'cs_first', status: TransactionStatus.Failed, failureReason: 'expired' });
+        changes.set(purchase, { stripeSessionId: 'cs_second', moderatorId: cast.moderator.id });
+
+        await sut.write(changes);
+
+        expect(await read(sql, id)).toMatchObject({ stripe_session_id: 'cs_second', status: 'failed', failure_reason: 'expired', moderator_id: cast.moderator.id });
+      }));
+
+    it('applies the changes to the loaded row at once, where a later fact of the operation reads them; null changes nothing', () =>
+      owner.rolledBack(async (sql) => {
         const session = unique('cs');
         const id = await seed(sql, { sessionId: session, paymentId: 'pi_stored' });
         const [purchase] = await sut.lockBySessions([{ id: session, client_reference_id: null }]);
-        sut.stage(purchase, { status: TransactionStatus.Expired, moderatorId: null });
+        const changes = new PurchaseChanges();
+        changes.set(purchase, { status: TransactionStatus.Expired, moderatorId: null });
         expect(purchase).toMatchObject({ id, status: TransactionStatus.Expired, stripePaymentId: 'pi_stored', moderatorId: null });
-        sut.stage(purchase, { stripePaymentId: undefined, refundedPoints: 0 });
+        changes.set(purchase, { stripePaymentId: undefined, refundedPoints: 0 });
         expect(purchase).toMatchObject({ status: TransactionStatus.Expired, stripePaymentId: 'pi_stored', refundedPoints: 0 });
-      });
-    });
+      }));
 
-    it('writes what was staged before a later read of purchases in the same transaction, which then sees it', async () => {
-      let afterReads = 0;
-      await untilCommit(
-        async (sql) => {
-          const payment = unique('pi');
-          const id = await seed(sql, { sessionId: unique('cs') });
-          sut.stageColumns(id, { status: TransactionStatus.Completed, creditedAt: new Date(), stripePaymentId: payment });
-          const start = await rowsUpdated(sql);
+    it('writes nothing for no change', () =>
+      owner.rolledBack(async (sql) => {
+        const start = await rowsUpdated(sql);
+        await sut.write(new PurchaseChanges());
+        expect(await rowsUpdated(sql)).toBe(start);
+      }));
+  });
 
-          const found = await sut.lockByCharge(null, payment);
+  describe('recordModerator', () => {
+    it('records the moderator on the purchases named, and only on them', () =>
+      owner.rolledBack(async (sql) => {
+        const [released, other] = [await seed(sql), await seed(sql)];
+        await sut.lockForRelease([released]);
 
-          expect(found).toMatchObject({ id, status: TransactionStatus.Completed, stripePaymentId: payment });
-          expect((await rowsUpdated(sql)) - start).toBe(1);
-          expect(await sut.get(id)).toMatchObject({ status: TransactionStatus.Completed });
-          afterReads = await rowsUpdated(sql);
-          expect(afterReads - start).toBe(1);
-        },
-        // Written once already: nothing is left for the commit step.
-        async (sql) => expect(await rowsUpdated(sql)).toBe(afterReads),
-      );
-    });
+        await sut.recordModerator([released], cast.moderator.id);
 
-    it('needs an open transaction', () => {
-      expect(() => sut.stageColumns(UNKNOWN_ID, { status: TransactionStatus.Failed })).toThrow('needs an open transaction');
-    });
+        expect((await read(sql, released)).moderator_id).toBe(cast.moderator.id);
+        expect((await read(sql, other)).moderator_id).toBeNull();
+      }));
   });
 });

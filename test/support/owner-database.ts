@@ -1,6 +1,6 @@
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { dataSourceOptions, ENTITY_FILES } from '../../src/database/data-source-options';
-import { BEFORE_COMMIT_STEPS, TransactionRunner } from '../../src/database/transaction';
+import { BEFORE_COMMIT_PHASES, TransactionRunner } from '../../src/database/transaction';
 import { createIsolatedDatabase, IsolatedDatabase } from './isolated-database';
 
 export interface OwnerDatabase {
@@ -22,7 +22,7 @@ export interface OwnerDatabase {
   lockableElsewhere(table: string, id: string, mode?: RowLock): Promise<boolean>;
   /**
    * Runs `work` in a transaction through its before-commit steps; `atCommit` runs in the last one
-   * (after the purchases' writes and the outbox's), sees what the transaction wrote, and gives the
+   * (after the outbox's and the moderators' balances), sees what the transaction wrote, and gives the
    * answer; then the transaction is rolled back instead of committed. Fails if it never got there.
    */
   untilCommit<T, R>(work: (db: EntityManager) => Promise<T>, atCommit: (db: EntityManager, done: T) => Promise<R>): Promise<R>;
@@ -69,10 +69,15 @@ export function useOwnerDatabase(options: OwnerDatabaseOptions = {}): OwnerDatab
         .run(async () => {
           const manager = handle.transactions.manager;
           const done = await work(manager);
-          const last = BEFORE_COMMIT_STEPS[BEFORE_COMMIT_STEPS.length - 1];
-          handle.transactions.deferUntilCommit(last, () => null, async () => {
-            seen = { value: await atCommit(manager, done) };
-            throw new RolledBack();
+          // The last phase, deferred after the work's own steps: it runs after every one of them.
+          handle.transactions.deferUntilCommit({
+            phase: BEFORE_COMMIT_PHASES[BEFORE_COMMIT_PHASES.length - 1],
+            name: 'test.at-commit',
+            init: () => null,
+            flush: async () => {
+              seen = { value: await atCommit(manager, done) };
+              throw new RolledBack();
+            },
           });
         })
         .catch((error: unknown) => {

@@ -5,6 +5,7 @@ import { FreezesService } from '../../points/freezes.service';
 import { PointTransaction } from '../entities/point-transaction.entity';
 import { PaymentsError } from '../payments.errors';
 import { FraudWarningStatus } from '../purchase-status';
+import { PurchaseChanges } from '../purchase-changes';
 import { PurchasesRepository } from '../purchases.repository';
 import { FraudWarningDto, FraudWarningsQuery, ReleasedFraudWarningDto } from './fraud-warning.dto';
 
@@ -38,7 +39,9 @@ export class FraudWarningsService {
       const purchase = await this.purchases.lockByFraudWarning(warningId);
       if (!purchase) throw PaymentsError.fraudWarningNotFound(warningId);
       if (purchase.fraudWarningStatus !== FraudWarningStatus.Active) throw PaymentsError.fraudWarningNotActive(warningId, purchase.fraudWarningStatus ?? 'none');
-      this.purchases.stage(purchase, { fraudWarningStatus: FraudWarningStatus.Released });
+      const changes = new PurchaseChanges();
+      changes.set(purchase, { fraudWarningStatus: FraudWarningStatus.Released });
+      await this.purchases.write(changes);
       const unfrozenPoints = await this.freezes.unfreeze({ transactionId: purchase.id, clientId: purchase.clientId, profileId: purchase.profileId });
       return { ...toDto(purchase), unfrozenPoints };
     });

@@ -3,7 +3,7 @@ import type { PaymentFailureReason, ReversalReason } from '../../events/event-ma
 import type { PointTransaction } from '../entities/point-transaction.entity';
 import { chargeableStep } from '../../common/currencies';
 import { CHECKOUT_CANCELLED, CHECKOUT_SESSION_NOT_CREATED, DisputeStatus, FraudWarningStatus, TransactionStatus } from '../purchase-status';
-import type { PurchaseColumns } from '../purchases.repository';
+import type { PurchaseColumns } from '../purchase-changes';
 
 export type SessionOutcomeTrigger =
   | 'checkout.session.completed'

@@ -4,8 +4,10 @@ import { Env } from '../../config/env.schema';
 import { EventBus } from '../../events/event-bus';
 import { PurchaseOrder, PurchaseRef } from '../../events/event-map';
 import { FreezesService } from '../../points/freezes.service';
+import { PurchasePoints } from '../../points/purchase-points.port';
 import { PointTransaction } from '../entities/point-transaction.entity';
 import { PaymentsError } from '../payments.errors';
+import { PurchaseChanges } from '../purchase-changes';
 import { PurchasesRepository } from '../purchases.repository';
 import { decide, Decision, EarlyFraudWarning, Effect, fraudRefundCents, idOf, Outcome, SessionOutcomeTrigger, StripeFact } from './decide';
 
@@ -21,12 +23,19 @@ export interface SessionFact {
 
 const UNKNOWN: AppliedOutcome = { outcome: 'unknown_transaction', transactionId: null };
 
+/** What one call collects while it applies its facts: the purchases' changes, and the purchases to credit. */
+interface Work {
+  changes: PurchaseChanges;
+  captured: PointTransaction[];
+}
+
 /**
  * What a payment fact (from a webhook, reconciliation or the success page) does to a purchase.
  * Every method runs inside the caller's transaction: it locks the purchase rows first, so that
- * `decide` reads the latest committed state, stages the decided changes (written in one statement
- * just before commit) and carries out the effects through the event bus. The ledger keys make each
- * effect happen once even if two paths decide the same thing.
+ * `decide` reads the latest committed state, carries out the decided effects (the points module's
+ * `PurchasePoints` moves the points and answers who earns them), collects the purchases' changes,
+ * and writes them at its end in one statement. The ledger keys make each effect happen once even if
+ * two paths decide the same thing.
  */
 @Injectable()
 export class PaymentOutcomes {
@@ -37,6 +46,7 @@ export class PaymentOutcomes {
     private readonly purchases: PurchasesRepository,
     private readonly events: EventBus,
     private readonly freezes: FreezesService,
+    private readonly points: PurchasePoints,
     env: Env,
   ) {
     this.autoRefund = env.EFW_AUTO_REFUND;
@@ -57,54 +67,62 @@ export class PaymentOutcomes {
     if (facts.length === 0) return [];
     const candidates = await this.purchases.lockBySessions(facts.map((fact) => fact.session));
     const now = new Date();
-    const captured: PointTransaction[] = [];
+    const work: Work = { changes: new PurchaseChanges(), captured: [] };
     const applied: AppliedOutcome[] = [];
     for (const { trigger, session } of facts) {
       const purchase = matchSession(session, candidates);
-      applied.push(purchase ? await this.apply(purchase, { kind: 'session', trigger, session }, now, captured) : UNKNOWN);
+      applied.push(purchase ? await this.apply(purchase, { kind: 'session', trigger, session }, now, work) : UNKNOWN);
     }
-    await this.captureAll(captured, now);
+    await this.captureAll(work, now);
+    await this.purchases.write(work.changes);
     return applied;
   }
 
   async applyRefund(charge: Stripe.Charge): Promise<AppliedOutcome> {
     const purchase = await this.purchases.lockByCharge(charge.id, idOf(charge.payment_intent));
-    return purchase ? this.apply(purchase, { kind: 'refund', charge }, new Date()) : UNKNOWN;
+    return purchase ? this.applyOne(purchase, { kind: 'refund', charge }) : UNKNOWN;
   }
 
   async applyDispute(dispute: Stripe.Dispute, phase: 'created' | 'closed'): Promise<AppliedOutcome> {
     const purchase = await this.purchases.lockByCharge(idOf(dispute.charge), idOf(dispute.payment_intent));
     if (!purchase) return UNKNOWN;
-    const fact: StripeFact = phase === 'created' ? { kind: 'dispute_created', dispute } : { kind: 'dispute_closed', dispute };
-    return this.apply(purchase, fact, new Date());
+    return this.applyOne(purchase, phase === 'created' ? { kind: 'dispute_created', dispute } : { kind: 'dispute_closed', dispute });
   }
 
   /** `radar.early_fraud_warning.created`: the purchase of the warned charge, held (see `decide`). */
   async applyEarlyFraudWarning(warning: EarlyFraudWarning & { payment_intent?: string | { id: string } | null }): Promise<AppliedOutcome> {
     const purchase = await this.purchases.lockByCharge(idOf(warning.charge), idOf(warning.payment_intent));
     if (!purchase) return UNKNOWN;
-    return this.apply(purchase, { kind: 'early_fraud_warning', warning, autoRefund: this.autoRefund }, new Date());
+    return this.applyOne(purchase, { kind: 'early_fraud_warning', warning, autoRefund: this.autoRefund });
   }
 
-  /** Decides one fact on a locked purchase, stages its changes, then carries out its effects in order. */
-  private async apply(purchase: PointTransaction, fact: StripeFact, now: Date, captured: PointTransaction[] = []): Promise<AppliedOutcome> {
+  /** One fact about one locked purchase (never a capture): applied, then the purchase written. */
+  private async applyOne(purchase: PointTransaction, fact: StripeFact): Promise<AppliedOutcome> {
+    const work: Work = { changes: new PurchaseChanges(), captured: [] };
+    const applied = await this.apply(purchase, fact, new Date(), work);
+    await this.purchases.write(work.changes);
+    return applied;
+  }
+
+  /** Decides one fact on a locked purchase, collects its changes, then carries out its effects in order. */
+  private async apply(purchase: PointTransaction, fact: StripeFact, now: Date, work: Work): Promise<AppliedOutcome> {
     const decision = decide(purchase, fact, now);
-    this.purchases.stage(purchase, decision.changes);
+    work.changes.set(purchase, decision.changes);
     if (decision.outcome === 'disputed') {
       this.logger.warn(`dispute ${purchase.disputeId} opened on transaction ${purchase.id}: ${reversedBy(decision)} points reversed`);
     }
-    for (const effect of decision.effects) await this.carryOut(purchase, effect, now, captured);
+    for (const effect of decision.effects) await this.carryOut(purchase, effect, now, work);
     return { outcome: decision.outcome, transactionId: purchase.id };
   }
 
-  private async carryOut(purchase: PointTransaction, effect: Effect, now: Date, captured: PointTransaction[]): Promise<void> {
+  private async carryOut(purchase: PointTransaction, effect: Effect, now: Date, work: Work): Promise<void> {
     const occurredAt = now.toISOString();
     switch (effect.kind) {
       case 'retry_later':
         // Not credited yet: the transaction rolls back and Stripe delivers the fact again later.
         throw PaymentsError.purchaseNotYetCredited(purchase.id);
       case 'capture':
-        captured.push(purchase);
+        work.captured.push(purchase);
         return;
       case 'mismatch_alert':
         this.logger.error(
@@ -116,7 +134,7 @@ export class PaymentOutcomes {
         await this.events.publishAfterCommit('payment.failed', { ...summaryOf(purchase), reason: effect.reason, failedAt: occurredAt });
         return;
       case 'reverse':
-        await this.events.emitInTransaction('payment.reversed', {
+        await this.points.reverse({
           ...partiesOf(purchase),
           points: effect.points,
           reason: effect.reason,
@@ -125,8 +143,8 @@ export class PaymentOutcomes {
           occurredAt,
         });
         return;
-      case 'restore':
-        await this.events.emitInTransaction('payment.restored', {
+      case 'restore': {
+        const { newModeratorId } = await this.points.restore({
           ...partiesOf(purchase),
           points: effect.points,
           restoreKey: effect.restoreKey,
@@ -134,9 +152,11 @@ export class PaymentOutcomes {
           netPaidCents: effect.netPaidCents,
           occurredAt,
         });
+        if (newModeratorId) work.changes.set(purchase, { moderatorId: newModeratorId });
         return;
+      }
       case 'freeze':
-        await this.hold(purchase, effect, occurredAt);
+        await this.hold(purchase, effect, occurredAt, work.changes);
         return;
       case 'unfreeze':
         await this.freezes.unfreeze(refOf(purchase));
@@ -151,11 +171,11 @@ export class PaymentOutcomes {
    * points cost is decided here and stored with the change (the purchase's fraud_refund_cents and an
    * outbox event); Stripe is asked after commit, and its `charge.refunded` reverses the points.
    */
-  private async hold(purchase: PointTransaction, effect: Extract<Effect, { kind: 'freeze' }>, warnedAt: string): Promise<void> {
+  private async hold(purchase: PointTransaction, effect: Extract<Effect, { kind: 'freeze' }>, warnedAt: string, changes: PurchaseChanges): Promise<void> {
     const frozenPoints = await this.freezes.freeze(refOf(purchase));
     const refundCents = effect.autoRefund ? fraudRefundCents(purchase, frozenPoints) : 0;
     if (refundCents > 0) {
-      this.purchases.stage(purchase, { fraudRefundCents: refundCents });
+      changes.set(purchase, { fraudRefundCents: refundCents });
       await this.events.publishAfterCommit('fraud_refund.requested', {
         ...refOf(purchase),
         warningId: effect.warningId,
@@ -179,13 +199,17 @@ export class PaymentOutcomes {
     });
   }
 
-  /** Credits the captured purchases together (their columns are staged already), then tells each buyer. */
-  private async captureAll(captured: readonly PointTransaction[], now: Date): Promise<void> {
+  /**
+   * Credits the captured purchases together, records on each the moderator the points module
+   * credited, then tells each buyer (and the metrics, at commit).
+   */
+  private async captureAll({ captured, changes }: Work, now: Date): Promise<void> {
     if (captured.length === 0) return;
     const at = now.toISOString();
-    await this.events.emitInTransaction('payments.captured', {
-      payments: captured.map((purchase) => ({ ...summaryOf(purchase), capturedAt: at })),
-    });
+    const payments = captured.map((purchase) => ({ ...summaryOf(purchase), capturedAt: at }));
+    const credits = new Map((await this.points.credit(payments)).map((credit) => [credit.transactionId, credit]));
+    for (const purchase of captured) changes.set(purchase, { moderatorId: credits.get(purchase.id)?.moderatorId });
+    await this.events.emitInTransaction('payments.captured', { payments });
     for (const purchase of captured) await this.events.publishAfterCommit('purchase.completed', { ...summaryOf(purchase), creditedAt: at });
   }
 }

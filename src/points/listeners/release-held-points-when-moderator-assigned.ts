@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { EventBus, OnTransactionEvent } from '../../events/event-bus';
 import { InteractionsModeratorAssignedEvent } from '../../events/event-map';
 import { BalanceChange, InteractionsService } from '../../interactions/interactions.service';
@@ -8,6 +8,7 @@ import { LedgerAccount } from '../ledger-accounts';
 import { LedgerTransfersRepository } from '../ledger-transfers.repository';
 import { LedgerService } from '../ledger.service';
 import { LotsService } from '../lots/lots.service';
+import { PURCHASES_PORT, PurchasesPort } from '../purchases.port';
 
 /**
  * Gives the points held for the conversations now handled by a moderator to that moderator: one
@@ -16,7 +17,8 @@ import { LotsService } from '../lots/lots.service';
  * moderator. The purchases' lots name the moderator from now on, and the moderator gets a
  * `points.purchased` alert per purchase (its points: what is released). All the conversations of one
  * assignment (a profile's unhandled ones, or one) are released together, set-based. Runs with the
- * conversations locked: the purchases are locked after them, without waiting (`points.releasing`).
+ * conversations locked: the purchases are locked after them, without waiting, and told their
+ * moderator, through the purchases' owner (`PurchasesPort`).
  */
 @Injectable()
 export class ReleaseHeldPointsWhenModeratorAssigned {
@@ -27,6 +29,7 @@ export class ReleaseHeldPointsWhenModeratorAssigned {
     private readonly users: UsersService,
     private readonly lots: LotsService,
     private readonly events: EventBus,
+    @Inject(PURCHASES_PORT) private readonly purchasesOwner: PurchasesPort,
   ) {}
 
   @OnTransactionEvent('interactions.moderator_assigned')
@@ -36,7 +39,7 @@ export class ReleaseHeldPointsWhenModeratorAssigned {
     const purchases = await this.transfers.heldPurchases([...interactionOf.keys()]);
     if (purchases.length === 0) return;
     // Those purchases come before these (locked) conversations in the lock order: never wait for them.
-    await this.events.emitInTransaction('points.releasing', { transactionIds: purchases.map((purchase) => purchase.transactionId) });
+    await this.purchasesOwner.lockForRelease(purchases.map((purchase) => purchase.transactionId));
 
     const moderator = LedgerAccount.moderator(moderatorId);
     const released = purchases.map((purchase) => ({ ...purchase, interactionId: interactionOf.get(purchase.account)! }));
@@ -57,7 +60,10 @@ export class ReleaseHeldPointsWhenModeratorAssigned {
       .filter((purchase) => written.has(`release:${purchase.transactionId}`))
       .map(({ transactionId, interactionId, points }) => ({ transactionId, interactionId, moderatorId, points }));
     if (credits.length === 0) return;
-    await this.events.emitInTransaction('points.credited', { credits });
+    await this.purchasesOwner.recordModerator(
+      credits.map((credit) => credit.transactionId),
+      moderatorId,
+    );
     await this.lots.attribute(
       credits.map((credit) => credit.transactionId),
       moderatorId,
