@@ -1,5 +1,4 @@
 import type { CorsOptions } from '@nestjs/common/interfaces/external/cors-options.interface';
-import { Env } from '../config/env.schema';
 
 /** The request headers a browser frontend may send: the bearer token, JSON bodies and idempotency keys. */
 export const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'];
@@ -7,7 +6,7 @@ export const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'Idempoten
 export const CORS_EXPOSED_HEADERS = ['X-Request-Id', 'Retry-After'];
 
 /** The origins allowed to call the API and the socket from a browser: CORS_ORIGINS, else the origin of APP_URL. */
-export function allowedOrigins(env: Pick<Env, 'CORS_ORIGINS' | 'APP_URL'>): readonly string[] {
+export function allowedOrigins(env: { CORS_ORIGINS?: readonly string[]; APP_URL?: string }): readonly string[] {
   if (env.CORS_ORIGINS && env.CORS_ORIGINS.length > 0) return env.CORS_ORIGINS;
   return env.APP_URL ? [new URL(env.APP_URL).origin] : [];
 }

@@ -1,7 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { INestApplication } from '@nestjs/common';
 import helmet from 'helmet';
-import { Env } from '../config/env.schema';
 
 /** CSP directives by name, values as they appear in the header (`"'self'"`, `'data:'`, `"'sha256-…'"`). */
 export type CspDirectives = Readonly<Record<string, readonly string[]>>;
@@ -73,7 +72,7 @@ export function contentSecurityPolicy(directives: CspDirectives): NodeMiddleware
  * finds and calls them only for other URLs, so one added before it would miss socket.io's own
  * (long-polling) answers.
  */
-export function applySecurityHeaders(app: INestApplication, env: Env): void {
+export function applySecurityHeaders(app: INestApplication, env: { NODE_ENV: string }): void {
   const common = {
     xFrameOptions: { action: 'deny' as const },
     strictTransportSecurity: env.NODE_ENV === 'production' ? { maxAge: 365 * 24 * 60 * 60, includeSubDomains: true } : false,
