@@ -5,9 +5,9 @@ import { AdminGrantsController } from './admin-grants.controller';
 import { AdminPacksController } from './admin-packs.controller';
 import { AdminPacksService } from './admin-packs.service';
 import { AdminSummaryController } from './admin-summary.controller';
-import { AdminTransactionsController } from './admin-transactions.controller';
+import { AdminPurchasesController } from './admin-purchases.controller';
 import { SummaryService } from './summary.service';
-import { TransactionSearchService } from './transaction-search.service';
+import { AdminPurchasesService } from './admin-purchases.service';
 
 /**
  * Operator tools. Admin owns no table: pack writes go through the points module, and the searches
@@ -15,7 +15,7 @@ import { TransactionSearchService } from './transaction-search.service';
  */
 @Module({
   imports: [PaymentsModule, PointsModule],
-  controllers: [AdminPacksController, AdminTransactionsController, AdminSummaryController, AdminGrantsController],
-  providers: [AdminPacksService, TransactionSearchService, SummaryService],
+  controllers: [AdminPacksController, AdminPurchasesController, AdminSummaryController, AdminGrantsController],
+  providers: [AdminPacksService, AdminPurchasesService, SummaryService],
 })
 export class AdminModule {}

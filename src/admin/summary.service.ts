@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionRunner } from '../database/transaction';
-import { CurrencyRevenue, PurchaseReports } from '../payments/purchase-reports.queries';
-import { LedgerReports, ModeratorLedgerTotals } from '../points/ledger-reports.queries';
+import { CurrencyRevenue, PurchaseReportsQueries } from '../payments/purchase-reports.queries';
+import { LedgerReportsQueries, ModeratorLedgerTotals } from '../points/ledger-reports.queries';
 import { parseRange } from './date-range';
 import { DateRangeQuery } from './dto/admin-transactions.dto';
 import { CurrencyRevenueDto, ModeratorEarningsDto, PlatformSummaryDto } from './dto/summary.dto';
@@ -14,8 +14,8 @@ import { CurrencyRevenueDto, ModeratorEarningsDto, PlatformSummaryDto } from './
 @Injectable()
 export class SummaryService {
   constructor(
-    private readonly purchases: PurchaseReports,
-    private readonly ledger: LedgerReports,
+    private readonly purchases: PurchaseReportsQueries,
+    private readonly ledger: LedgerReportsQueries,
     private readonly transactions: TransactionRunner,
   ) {}
 

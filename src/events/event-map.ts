@@ -27,7 +27,7 @@ export interface CapturedPayment extends PurchaseRef, PurchaseOrder {
 
 export type ReversalReason = 'refund' | 'dispute';
 
-/** One conversation of an assignment, and who handled it before. */
+/** One interaction of an assignment, and who handled it before. */
 export interface AssignedInteraction {
   interactionId: string;
   clientId: string;
@@ -36,7 +36,7 @@ export interface AssignedInteraction {
 }
 
 /**
- * Conversations now handled by `moderatorId` (or by nobody), assigned together in one transaction
+ * Interactions now handled by `moderatorId` (or by nobody), assigned together in one transaction
  * (a profile's unhandled ones, or one): points held for them go to that moderator.
  */
 export interface InteractionsModeratorAssignedEvent {
@@ -77,7 +77,7 @@ export type BalanceCause =
 export type BalanceChanged = { clientId: string; profileId: string; occurredAt: string } & BalanceCause;
 
 /**
- * Clients' balances changed in this transaction (already written, their conversations locked): told
+ * Clients' balances changed in this transaction (already written, their interactions locked): told
  * so that listeners can record what follows from it with the change (the platform's webhooks).
  */
 export interface BalancesChangedEvent {

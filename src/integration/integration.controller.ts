@@ -30,7 +30,7 @@ export class IntegrationController {
     summary: 'Create or update a user with the platform\'s id',
     description:
       'The role set here is the one that counts (a token\'s role never changes it). name and email are optional: absent, they are kept; null removes them. ' +
-      'A moderator made client earns nothing more: points bought afterwards in the conversations they handled are held for the next moderator.',
+      'A moderator made client earns nothing more: points bought afterwards in the interactions they handled are held for the next moderator.',
   })
   @ApiOkResponse({ type: IntegrationUserDto })
   @ApiBadRequestResponse({ type: ApiErrorResponse, description: 'VALIDATION_FAILED, or INVALID_IBAN: the payout IBAN fails its check (nothing is written)' })
@@ -59,7 +59,7 @@ export class IntegrationController {
   @ApiOperation({
     summary: 'Create or update a profile with the platform\'s id',
     description:
-      'A moderator_id other than the profile\'s acts as PUT /profiles/:profile/moderator: its conversations handled by nobody get that moderator, with their held points. ' +
+      'A moderator_id other than the profile\'s acts as PUT /profiles/:profile/moderator: its interactions handled by nobody get that moderator, with their held points. ' +
       'active: false refuses new checkouts (409 PROFILE_INACTIVE); balances and spends are kept.',
   })
   @ApiOkResponse({ type: IntegrationProfileDto })

@@ -14,8 +14,8 @@ export class AssignmentController {
   @Put('profiles/:profile/moderator')
   @Auth(Role.Admin)
   @ApiOperation({
-    summary: "Set the profile's moderator for new conversations",
-    description: 'Its conversations handled by nobody get this moderator too, with the points held for them. Conversations already handled keep their moderator.',
+    summary: "Set the profile's moderator for new interactions",
+    description: 'Its interactions handled by nobody get this moderator too, with the points held for them. Interactions already handled keep their moderator.',
   })
   @ApiOkResponse({ type: AssignmentResultDto })
   @ApiBadRequestResponse({ type: ApiErrorResponse, description: 'VALIDATION_FAILED' })
@@ -28,7 +28,7 @@ export class AssignmentController {
   @Put('interactions/:interaction/moderator')
   @Auth(Role.Admin)
   @ApiOperation({
-    summary: 'Reassign one conversation',
+    summary: 'Reassign one interaction',
     description: 'Points held for it go to the new moderator, once. Points already earned by a previous moderator stay theirs.',
   })
   @ApiOkResponse({ type: AssignmentResultDto })

@@ -16,12 +16,12 @@ const ATTEMPTS = 6;
 const RETRY_DELAY_MS = 10;
 
 /**
- * Who handles a conversation. Assigning never moves points already earned: it only decides who
+ * Who handles an interaction. Assigning never moves points already earned: it only decides who
  * earns from now on, and gives the new moderator the points held while nobody handled it.
- * Locks in the order of ARCHITECTURE.md: profile → conversations (id order) → lots → moderator.
- * The purchases whose held points it releases come before their conversation in that order, but
+ * Locks in the order of ARCHITECTURE.md: profile → interactions (id order) → lots → moderator.
+ * The purchases whose held points it releases come before their interaction in that order, but
  * are only known once it is locked: they are locked without waiting, and an assignment that finds
- * one busy (a refund or a batch holds it, and may be waiting for this conversation) rolls back and
+ * one busy (a refund or a batch holds it, and may be waiting for this interaction) rolls back and
  * starts again.
  */
 @Injectable()
@@ -34,7 +34,7 @@ export class AssignmentService {
     private readonly events: EventBus,
   ) {}
 
-  /** The profile's moderator for new conversations; its conversations handled by nobody get it too. */
+  /** The profile's moderator for new interactions; its interactions handled by nobody get it too. */
   async assignProfile(profileId: string, moderatorId: string | null): Promise<AssignmentResultDto> {
     await this.requireModerator(moderatorId);
     return this.run(() => this.assignProfileLocked(profileId, moderatorId));
@@ -43,7 +43,7 @@ export class AssignmentService {
   /**
    * A profile as the platform gives it (SPEC §10): created with its moderator, or its name and
    * `active` updated; a moderator other than the one it has acts exactly as assignProfile. One
-   * transaction, in the lock order of assignProfile: profile → conversations → lots → moderator.
+   * transaction, in the lock order of assignProfile: profile → interactions → lots → moderator.
    */
   async provisionProfile(profile: PlatformProfile): Promise<AssignmentResultDto & { created: boolean }> {
     await this.requireModerator(profile.moderatorId);
@@ -64,7 +64,7 @@ export class AssignmentService {
     return { moderatorId, interactionIds: unhandled.map((interaction) => interaction.id), releasedPoints };
   }
 
-  /** Reassigns one conversation; the points held for it go to that moderator. */
+  /** Reassigns one interaction; the points held for it go to that moderator. */
   async assignInteraction(interactionId: string, moderatorId: string | null): Promise<AssignmentResultDto> {
     await this.requireModerator(moderatorId);
     return this.run(async () => {
@@ -76,8 +76,8 @@ export class AssignmentService {
   }
 
   /**
-   * Gives the (locked) conversations to `moderatorId` together, set-based: one UPDATE, one event
-   * whose listener releases all their held points at once. One conversation is a batch of one.
+   * Gives the (locked) interactions to `moderatorId` together, set-based: one UPDATE, one event
+   * whose listener releases all their held points at once. One interaction is a batch of one.
    */
   private async assign(interactions: readonly Interaction[], moderatorId: string | null): Promise<number> {
     if (interactions.length === 0) return 0;

@@ -5,14 +5,14 @@ import { UsersSql } from '../users/users.sql';
 import { ProfilesSql } from '../profiles/profiles.sql';
 import { Interaction } from './entities/interaction.entity';
 
-/** A client×profile pair, as conversations are looked up. */
-export interface ConversationPair {
+/** A client×profile pair, as interactions are looked up. */
+export interface InteractionPair {
   clientId: string;
   profileId: string;
 }
 
-/** A conversation as a set-based credit needs it: locked, with its balance before the change. */
-export interface LockedConversation {
+/** An interaction as a set-based credit needs it: locked, with its balance before the change. */
+export interface LockedInteraction {
   id: string;
   clientId: string;
   profileId: string;
@@ -39,7 +39,7 @@ export function versionStep(change: BalanceChange): number {
   return Math.trunc(change.balanceChanges ?? (change.balance === undefined ? 0 : 1));
 }
 
-export function conversationKey(clientId: string, profileId: string): string {
+export function interactionKey(clientId: string, profileId: string): string {
   return `${clientId}:${profileId}`;
 }
 
@@ -53,15 +53,15 @@ export class InteractionsRepository {
   }
 
   /**
-   * Creates the conversations of `pairs` that do not exist yet, each with its profile's moderator,
-   * in one statement. Only the profiles of missing conversations are read, FOR SHARE in id order
+   * Creates the interactions of `pairs` that do not exist yet, each with its profile's moderator,
+   * in one statement. Only the profiles of missing interactions are read, FOR SHARE in id order
    * (the profiles module's SQL): an assignment of such a profile either committed before, and its
-   * moderator is used, or waits for this transaction and then finds the new conversation among
-   * those to assign. No profile is locked for a conversation that exists (a popular profile's row
+   * moderator is used, or waits for this transaction and then finds the new interaction among
+   * those to assign. No profile is locked for an interaction that exists (a popular profile's row
    * would otherwise be locked by every purchase). A pair whose profile does not exist is skipped; one
    * that another transaction is creating at this moment makes the INSERT wait for it, then skip it.
    */
-  async createMissing(pairs: readonly ConversationPair[]): Promise<void> {
+  async createMissing(pairs: readonly InteractionPair[]): Promise<void> {
     if (pairs.length === 0) return;
     await this.transactions.manager.query(
       `WITH missing AS (
@@ -79,10 +79,10 @@ export class InteractionsRepository {
   }
 
   /**
-   * The existing conversations of `pairs`, locked FOR UPDATE in id order in one statement, keyed by
-   * `conversationKey`; a pair without a conversation is missing. One conversation is a batch of one.
+   * The existing interactions of `pairs`, locked FOR UPDATE in id order in one statement, keyed by
+   * `interactionKey`; a pair without an interaction is missing. One interaction is a batch of one.
    */
-  async lockAll(pairs: readonly ConversationPair[]): Promise<Map<string, LockedConversation>> {
+  async lockAll(pairs: readonly InteractionPair[]): Promise<Map<string, LockedInteraction>> {
     if (pairs.length === 0) return new Map();
     const locked = await this.transactions.manager.query<
       Array<{ id: string; client_id: string; profile_id: string; moderator_id: string | null; points_balance: string }>
@@ -96,7 +96,7 @@ export class InteractionsRepository {
     );
     return new Map(
       locked.map((row) => [
-        conversationKey(row.client_id, row.profile_id),
+        interactionKey(row.client_id, row.profile_id),
         { id: row.id, clientId: row.client_id, profileId: row.profile_id, moderatorId: row.moderator_id, pointsBalance: Number(row.points_balance) },
       ]),
     );
@@ -104,7 +104,7 @@ export class InteractionsRepository {
 
   /**
    * Applies changes of the cached balances in one statement, whatever their number (one row per
-   * conversation: sum the changes first). `touchedAt`, when given, becomes their last_interaction_at.
+   * interaction: sum the changes first). `touchedAt`, when given, becomes their last_interaction_at.
    * The balance's version moves in the same statement (versionStep): no path can change a balance
    * and forget its version.
    */
@@ -127,11 +127,11 @@ export class InteractionsRepository {
   }
 
   /**
-   * The client's balance for each profile of `pairs` and its version, keyed by `conversationKey`; a
-   * pair without a conversation is missing (no balance yet: 0, version 0). Inside the caller's
+   * The client's balance for each profile of `pairs` and its version, keyed by `interactionKey`; a
+   * pair without an interaction is missing (no balance yet: 0, version 0). Inside the caller's
    * transaction when there is one, so a transaction that changed a balance reads its own change.
    */
-  async balances(pairs: readonly ConversationPair[]): Promise<Map<string, { interactionId: string; balance: number; balanceVersion: number }>> {
+  async balances(pairs: readonly InteractionPair[]): Promise<Map<string, { interactionId: string; balance: number; balanceVersion: number }>> {
     if (pairs.length === 0) return new Map();
     const rows = await this.transactions.manager.query<Array<{ id: string; client_id: string; profile_id: string; points_balance: string; balance_version: string }>>(
       `SELECT i.id, i.client_id, i.profile_id, i.points_balance, i.balance_version
@@ -141,19 +141,19 @@ export class InteractionsRepository {
     );
     return new Map(
       rows.map((row) => [
-        conversationKey(row.client_id, row.profile_id),
+        interactionKey(row.client_id, row.profile_id),
         { interactionId: row.id, balance: Number(row.points_balance), balanceVersion: Number(row.balance_version) },
       ]),
     );
   }
 
-  /** The conversation, locked FOR UPDATE; null when there is none. */
+  /** The interaction, locked FOR UPDATE; null when there is none. */
   lockById(id: string): Promise<Interaction | null> {
     return this.transactions.repository(Interaction).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
   }
 
   /**
-   * The profile's conversations handled by nobody — no moderator, or one who is no longer a
+   * The profile's interactions handled by nobody — no moderator, or one who is no longer a
    * moderator (UsersSql.currentModerators) — locked FOR UPDATE in id order.
    */
   lockUnhandledOfProfile(profileId: string): Promise<Interaction[]> {
@@ -167,7 +167,7 @@ export class InteractionsRepository {
       .getMany();
   }
 
-  /** Gives the conversations `ids` (locked by the caller) to `moderatorId`, in one statement. */
+  /** Gives the interactions `ids` (locked by the caller) to `moderatorId`, in one statement. */
   async setModerator(ids: readonly string[], moderatorId: string | null): Promise<void> {
     if (ids.length === 0) return;
     await this.transactions.repository(Interaction).update({ id: In([...ids]) }, { moderatorId });

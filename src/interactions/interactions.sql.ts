@@ -4,8 +4,8 @@
  * that names its table; callers only place it.
  */
 export const InteractionsSql = {
-  /** Rows (id, points_balance, held_points, total_points_received): every conversation's cached balances. */
+  /** Rows (id, points_balance, held_points, total_points_received): every interaction's cached balances. */
   cachedBalances: `SELECT id, points_balance, held_points, total_points_received FROM profile_client_interactions`,
-  /** Rows (id, profile_id, client_id): which profile and client each conversation is about (joined by its primary key). */
+  /** Rows (id, profile_id, client_id): which profile and client each interaction is about (joined by its primary key). */
   parties: `SELECT id, profile_id, client_id FROM profile_client_interactions`,
 } as const;

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { LedgerReports } from '../points/ledger-reports.queries';
+import { LedgerReportsQueries } from '../points/ledger-reports.queries';
 import { IndexedWalkState } from './earnings';
 import { Checkpoint, EarningsCheckpointsRepository } from './earnings-checkpoints.repository';
 
@@ -60,7 +60,7 @@ export const CHECKPOINT_CACHE_CREDITS = 500_000;
  * transfers were all committed before it was. So a request's own statement reads it
  * (`EarningsCheckpointSql`), and only a request that may use a candidate calls `read` before a new
  * snapshot. The statements are EarningsCheckpointsRepository's; the ledger's last id is the points
- * module's (LedgerReports).
+ * module's (LedgerReportsQueries).
  */
 @Injectable()
 export class EarningsCheckpoints {
@@ -75,7 +75,7 @@ export class EarningsCheckpoints {
 
   constructor(
     private readonly repository: EarningsCheckpointsRepository,
-    private readonly ledger: LedgerReports,
+    private readonly ledger: LedgerReportsQueries,
   ) {}
 
   /** The account's checkpoint kept in memory, taken before a statement that reads the saved one. */

@@ -3,7 +3,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { ReadReplica, ReplicaState } from '../database/read-replica';
 import { PlatformWebhookStats } from '../platform-webhooks/platform-webhook-stats.service';
 import { RetentionStats } from '../retention/retention-stats.service';
-import { METRICS_CACHE_MS, MetricsQueries, SCRAPED_MISMATCH_FLAGS } from './metrics.queries';
+import { METRICS_CACHE_MS, ScrapedFigures, SCRAPED_MISMATCH_FLAGS } from './scraped-figures';
 import type { RedisLink } from '../redis/redis-link';
 import { REDIS } from '../redis/redis.module';
 import { OpenSockets } from './open-sockets';
@@ -46,7 +46,7 @@ export class MetricsService {
   });
 
   constructor(
-    private readonly queries: MetricsQueries,
+    private readonly queries: ScrapedFigures,
     private readonly sockets: OpenSockets,
     private readonly platformWebhooks: PlatformWebhookStats,
     private readonly retention: RetentionStats,

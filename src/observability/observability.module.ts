@@ -9,7 +9,7 @@ import { CountPointsWhenSpent } from './listeners/count-points-when-spent';
 import { LoggingModule } from './logging.module';
 import { MetricsTokenGuard } from './metrics-token.guard';
 import { MetricsController } from './metrics.controller';
-import { MetricsQueries } from './metrics.queries';
+import { ScrapedFigures } from './scraped-figures';
 import { MetricsService } from './metrics.service';
 import { OpenSockets } from './open-sockets';
 import { WebhookOutcomeInterceptor } from './webhook-outcome.interceptor';
@@ -24,7 +24,7 @@ import { WebhookOutcomeInterceptor } from './webhook-outcome.interceptor';
   controllers: [MetricsController],
   providers: [
     MetricsService,
-    MetricsQueries,
+    ScrapedFigures,
     OpenSockets,
     HttpObserver,
     MetricsTokenGuard,

@@ -19,14 +19,14 @@ import { Role } from '../users/user-role';
 import { CheckoutService } from './checkout.service';
 import { CheckoutRequestDto, CheckoutResponseDto } from './dto/checkout.dto';
 import { SuccessQueryDto, TransactionDto } from './dto/transaction.dto';
-import { TransactionsService } from './transactions.service';
+import { PurchasesService } from './purchases.service';
 
 @ApiTags('profile-points')
 @Controller('profile-points')
 export class PaymentsController {
   constructor(
     private readonly checkout: CheckoutService,
-    private readonly transactions: TransactionsService,
+    private readonly transactions: PurchasesService,
   ) {}
 
   @Post('checkout')

@@ -6,7 +6,7 @@ import { ProfilesModule } from '../profiles/profiles.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { UsersModule } from '../users/users.module';
 import { CheckoutService } from './checkout.service';
-import { PointTransaction } from './entities/point-transaction.entity';
+import { Purchase } from './entities/purchase.entity';
 import { StripeEventRecord } from './entities/stripe-event.entity';
 import { FraudWarningsController } from './fraud-warnings/fraud-warnings.controller';
 import { FraudWarningsService } from './fraud-warnings/fraud-warnings.service';
@@ -14,13 +14,13 @@ import { RefundAtStripeWhenFraudRefundRequested } from './listeners/refund-at-st
 import { PaymentOutcomes } from './outcomes/payment-outcomes.service';
 import { PaymentsController } from './payments.controller';
 import { PurchasesRepository } from './purchases.repository';
-import { PurchaseReports } from './purchase-reports.queries';
-import { PurchaseSearch } from './purchase-search.queries';
-import { ReconciliationReport } from './reconciliation/reconciliation-report.queries';
+import { PurchaseReportsQueries } from './purchase-reports.queries';
+import { PurchaseSearchQueries } from './purchase-search.queries';
+import { ReconciliationReportQueries } from './reconciliation/reconciliation-report.queries';
 import { ReconciliationController } from './reconciliation/reconciliation.controller';
 import { ReconciliationService } from './reconciliation/reconciliation.service';
 import { stripeProvider } from './stripe.client';
-import { TransactionsService } from './transactions.service';
+import { PurchasesService } from './purchases.service';
 import { StripeEventsRepository } from './webhook/stripe-events.repository';
 import { StripeEventsRetention } from './webhook/stripe-events-retention.service';
 import { StripeSignatureGuard } from './webhook/stripe-signature.guard';
@@ -39,24 +39,24 @@ import { StripeWebhookService } from './webhook/stripe-webhook.service';
 export class PurchasesPortModule {}
 
 @Module({
-  imports: [TypeOrmModule.forFeature([PointTransaction, StripeEventRecord]), PurchasesPortModule, PointsModule, ProfilesModule, RateLimitModule, UsersModule],
+  imports: [TypeOrmModule.forFeature([Purchase, StripeEventRecord]), PurchasesPortModule, PointsModule, ProfilesModule, RateLimitModule, UsersModule],
   controllers: [PaymentsController, StripeWebhookController, ReconciliationController, FraudWarningsController],
   providers: [
     stripeProvider,
     CheckoutService,
-    TransactionsService,
+    PurchasesService,
     StripeWebhookService,
     PaymentOutcomes,
     ReconciliationService,
-    ReconciliationReport,
+    ReconciliationReportQueries,
     StripeSignatureGuard,
     RefundAtStripeWhenFraudRefundRequested,
     FraudWarningsService,
     StripeEventsRepository,
     StripeEventsRetention,
-    PurchaseReports,
-    PurchaseSearch,
+    PurchaseReportsQueries,
+    PurchaseSearchQueries,
   ],
-  exports: [PurchaseReports, PurchaseSearch, TransactionsService, StripeEventsRetention],
+  exports: [PurchaseReportsQueries, PurchaseSearchQueries, PurchasesService, StripeEventsRetention],
 })
 export class PaymentsModule {}

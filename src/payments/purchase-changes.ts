@@ -1,5 +1,5 @@
-import { PointTransaction } from './entities/point-transaction.entity';
-import { DisputeStatus, FraudWarningStatus, TransactionStatus } from './purchase-status';
+import { Purchase } from './entities/purchase.entity';
+import { DisputeStatus, FraudWarningStatus, PurchaseStatus } from './purchase-status';
 
 /**
  * Columns of a purchase that payment facts and crediting change. An absent field keeps its value,
@@ -7,7 +7,7 @@ import { DisputeStatus, FraudWarningStatus, TransactionStatus } from './purchase
  * lacks it, and a purchase whose points are held (no moderator yet) keeps whoever earned it before.
  */
 export interface PurchaseColumns {
-  status?: TransactionStatus;
+  status?: PurchaseStatus;
   creditedAt?: Date;
   stripeSessionId?: string;
   stripePaymentId?: string;
@@ -37,10 +37,10 @@ export class PurchaseChanges {
   private readonly byId = new Map<string, PurchaseColumns>();
 
   /** Records `changes` of the locked, loaded `purchase`, and applies them to it. */
-  set(purchase: PointTransaction, changes: PurchaseColumns): void {
+  set(purchase: Purchase, changes: PurchaseColumns): void {
     const present = presentColumns(changes);
     // A completed purchase has no failure (one whose session was never received may still be paid).
-    if (present.status === TransactionStatus.Completed && purchase.failureReason !== null) present.failureReason = null;
+    if (present.status === PurchaseStatus.Completed && purchase.failureReason !== null) present.failureReason = null;
     if (Object.keys(present).length === 0) return;
     this.byId.set(purchase.id, { ...this.byId.get(purchase.id), ...present });
     Object.assign(purchase, present);

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionRunner } from '../database/transaction';
-import { TransactionStatus } from './purchase-status';
+import { PurchaseStatus } from './purchase-status';
 
 /** Purchases credited in a range, by currency, their refunds so far included. Money in minor units. */
 export interface CurrencyRevenue {
@@ -23,7 +23,7 @@ export interface PurchaseMismatchCounts {
  * range scan (a bound not given is ±infinity).
  */
 @Injectable()
-export class PurchaseReports {
+export class PurchaseReportsQueries {
   constructor(private readonly transactions: TransactionRunner) {}
 
   /** By credited_at, so net revenue is per cohort. */
@@ -50,15 +50,15 @@ export class PurchaseReports {
   }
 
   /** Purchases created in the range, by status (every status present, 0 when none). */
-  async statusCounts(from: Date | null, to: Date | null): Promise<Record<TransactionStatus, number>> {
-    const rows = await this.transactions.manager.query<Array<{ status: TransactionStatus; count: number }>>(
+  async statusCounts(from: Date | null, to: Date | null): Promise<Record<PurchaseStatus, number>> {
+    const rows = await this.transactions.manager.query<Array<{ status: PurchaseStatus; count: number }>>(
       `SELECT status, count(*)::int AS count
          FROM profile_point_transactions
         WHERE created_at >= $1 AND created_at < $2
         GROUP BY status`,
       range(from, to),
     );
-    const counts = Object.fromEntries(Object.values(TransactionStatus).map((status) => [status, 0])) as Record<TransactionStatus, number>;
+    const counts = Object.fromEntries(Object.values(PurchaseStatus).map((status) => [status, 0])) as Record<PurchaseStatus, number>;
     for (const row of rows) counts[row.status] = row.count;
     return counts;
   }

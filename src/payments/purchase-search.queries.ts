@@ -1,15 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { SelectQueryBuilder } from 'typeorm';
 import { TransactionRunner } from '../database/transaction';
-import { PointTransaction } from './entities/point-transaction.entity';
-import { TransactionStatus } from './purchase-status';
+import { Purchase } from './entities/purchase.entity';
+import { PurchaseStatus } from './purchase-status';
 
 /** A purchase as the searches return it: read only. */
-export type PurchaseRecord = Readonly<PointTransaction>;
+export type PurchaseRecord = Readonly<Purchase>;
 
 /** What operators filter purchases by; every filter is served by an index ending in `id DESC` (or by created_at). */
 export interface PurchaseFilter {
-  status?: TransactionStatus;
+  status?: PurchaseStatus;
   clientId?: string;
   profileId?: string;
   moderatorId?: string;
@@ -21,7 +21,7 @@ export interface PurchaseFilter {
 
 /** Read-only keyset searches over purchases, newest first, for the operators' tools. */
 @Injectable()
-export class PurchaseSearch {
+export class PurchaseSearchQueries {
   constructor(private readonly transactions: TransactionRunner) {}
 
   /** At most `limit` purchases matching `filter` with an id below `cursor`. */
@@ -32,19 +32,19 @@ export class PurchaseSearch {
   /** Purchases that need a look: pending for more than `ageSeconds`, or failed. */
   stuck(ageSeconds: number, cursor: string | undefined, limit: number): Promise<PurchaseRecord[]> {
     const query = this.transactions
-      .repository(PointTransaction)
+      .repository(Purchase)
       .createQueryBuilder('t')
       .where(`((t.status = :pending AND t.createdAt < now() - make_interval(secs => :age)) OR t.status = :failed)`, {
-        pending: TransactionStatus.Pending,
-        failed: TransactionStatus.Failed,
+        pending: PurchaseStatus.Pending,
+        failed: PurchaseStatus.Failed,
         age: ageSeconds,
       });
     if (cursor) query.andWhere('t.id < :cursor', { cursor });
     return query.orderBy('t.id', 'DESC').limit(limit).getMany();
   }
 
-  private filtered(filter: PurchaseFilter, cursor?: string): SelectQueryBuilder<PointTransaction> {
-    const query = this.transactions.repository(PointTransaction).createQueryBuilder('t');
+  private filtered(filter: PurchaseFilter, cursor?: string): SelectQueryBuilder<Purchase> {
+    const query = this.transactions.repository(Purchase).createQueryBuilder('t');
     if (filter.status) query.andWhere('t.status = :status', { status: filter.status });
     if (filter.clientId) query.andWhere('t.clientId = :clientId', { clientId: filter.clientId });
     if (filter.profileId) query.andWhere('t.profileId = :profileId', { profileId: filter.profileId });

@@ -1,5 +1,5 @@
 /** Where a purchase stands, and its dispute: the `status` and `dispute_status` columns of a purchase. */
-export enum TransactionStatus {
+export enum PurchaseStatus {
   Pending = 'pending',
   Completed = 'completed',
   Failed = 'failed',

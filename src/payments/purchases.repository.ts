@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { FindOptionsWhere, In, IsNull, LessThan } from 'typeorm';
 import { isId } from '../common/ids';
 import { TransactionRunner } from '../database/transaction';
-import { PointTransaction } from './entities/point-transaction.entity';
+import { Purchase } from './entities/purchase.entity';
 import { PurchasesPort } from '../points/purchases.port';
 import { PurchaseChanges, PurchaseColumns } from './purchase-changes';
-import { CHECKOUT_SESSION_NOT_CREATED, FraudWarningStatus, TransactionStatus } from './purchase-status';
+import { CHECKOUT_SESSION_NOT_CREATED, FraudWarningStatus, PurchaseStatus } from './purchase-status';
 
 /** What a new checkout stores before Stripe is asked for a session. */
 export interface NewPurchase {
@@ -36,12 +36,12 @@ export class PurchasesRepository implements PurchasesPort {
   constructor(private readonly transactions: TransactionRunner) {}
 
   private get rows() {
-    return this.transactions.repository(PointTransaction);
+    return this.transactions.repository(Purchase);
   }
 
   /** Inserts a pending purchase; its id becomes the session's client_reference_id. */
-  createPending(purchase: NewPurchase): Promise<PointTransaction> {
-    return this.rows.save(this.rows.create({ ...purchase, status: TransactionStatus.Pending }));
+  createPending(purchase: NewPurchase): Promise<Purchase> {
+    return this.rows.save(this.rows.create({ ...purchase, status: PurchaseStatus.Pending }));
   }
 
   /** Serialises a client's checkouts until the current transaction ends (a transaction-scoped advisory lock). */
@@ -67,8 +67,8 @@ export class PurchasesRepository implements PurchasesPort {
   /** Stripe created no session: the purchase, if still pending without one, can never be paid. */
   async markCheckoutFailed(id: string): Promise<void> {
     await this.rows.update(
-      { id, status: TransactionStatus.Pending, stripeSessionId: IsNull() },
-      { status: TransactionStatus.Failed, failureReason: CHECKOUT_SESSION_NOT_CREATED },
+      { id, status: PurchaseStatus.Pending, stripeSessionId: IsNull() },
+      { status: PurchaseStatus.Failed, failureReason: CHECKOUT_SESSION_NOT_CREATED },
     );
   }
 
@@ -77,17 +77,17 @@ export class PurchasesRepository implements PurchasesPort {
     await this.rows.update({ id, stripeSessionId: IsNull() }, { stripeSessionId: sessionId });
   }
 
-  async findBySessionForClient(sessionId: string, clientId: string): Promise<PointTransaction | null> {
+  async findBySessionForClient(sessionId: string, clientId: string): Promise<Purchase | null> {
     return this.rows.findOneBy({ stripeSessionId: sessionId, clientId });
   }
 
-  async get(id: string): Promise<PointTransaction> {
+  async get(id: string): Promise<Purchase> {
     return this.rows.findOneByOrFail({ id });
   }
 
   /** Newest first, ids below `cursor`; `take` rows at most. */
-  async page(filter: HistoryFilter, cursor: string | undefined, take: number): Promise<PointTransaction[]> {
-    const where: FindOptionsWhere<PointTransaction> = { ...filter };
+  async page(filter: HistoryFilter, cursor: string | undefined, take: number): Promise<Purchase[]> {
+    const where: FindOptionsWhere<Purchase> = { ...filter };
     return this.rows.find({ where: cursor ? { ...where, id: LessThan(cursor) } : where, order: { id: 'DESC' }, take });
   }
 
@@ -100,10 +100,10 @@ export class PurchasesRepository implements PurchasesPort {
   }
 
   /** Pending purchases with a session, created `olderThanSeconds` ago or more, in id order after `after`. */
-  async stalePending(olderThanSeconds: number, after: string, limit: number): Promise<PointTransaction[]> {
+  async stalePending(olderThanSeconds: number, after: string, limit: number): Promise<Purchase[]> {
     return this.rows
       .createQueryBuilder('t')
-      .where('t.status = :pending', { pending: TransactionStatus.Pending })
+      .where('t.status = :pending', { pending: PurchaseStatus.Pending })
       .andWhere('t.stripe_session_id IS NOT NULL')
       .andWhere(`t.created_at <= now() - make_interval(secs => :age)`, { age: olderThanSeconds })
       .andWhere('t.id > :after', { after })
@@ -117,10 +117,10 @@ export class PurchasesRepository implements PurchasesPort {
    * while the database refused it), created `olderThanSeconds` ago or more, in id order after
    * `after`: the reconciliation asks Stripe whether it made their session.
    */
-  async staleWithoutSession(olderThanSeconds: number, after: string, limit: number): Promise<PointTransaction[]> {
+  async staleWithoutSession(olderThanSeconds: number, after: string, limit: number): Promise<Purchase[]> {
     return this.rows
       .createQueryBuilder('t')
-      .where('t.status = :pending', { pending: TransactionStatus.Pending })
+      .where('t.status = :pending', { pending: PurchaseStatus.Pending })
       .andWhere('t.stripe_session_id IS NULL')
       .andWhere(`t.created_at <= now() - make_interval(secs => :age)`, { age: olderThanSeconds })
       .andWhere('t.id > :after', { after })
@@ -134,7 +134,7 @@ export class PurchasesRepository implements PurchasesPort {
    * session id, or by client_reference_id (when the session id was never stored: a crash after
    * Stripe answered).
    */
-  async lockBySessions(sessions: readonly SessionKey[]): Promise<PointTransaction[]> {
+  async lockBySessions(sessions: readonly SessionKey[]): Promise<Purchase[]> {
     const references = sessions.map((session) => session.client_reference_id).filter((reference): reference is string => isId(reference));
     return this.rows.find({
       where: [{ stripeSessionId: In(sessions.map((session) => session.id)) }, ...(references.length > 0 ? [{ id: In(references) }] : [])],
@@ -144,7 +144,7 @@ export class PurchasesRepository implements PurchasesPort {
   }
 
   /** The purchase a charge paid, locked FOR UPDATE: by its payment intent, else by the charge id a refund or dispute stored. */
-  async lockByCharge(chargeId: string | null, paymentIntentId: string | null): Promise<PointTransaction | null> {
+  async lockByCharge(chargeId: string | null, paymentIntentId: string | null): Promise<Purchase | null> {
     const lock = { mode: 'pessimistic_write' } as const;
     if (paymentIntentId) {
       const byPayment = await this.rows.findOne({ where: { stripePaymentId: paymentIntentId }, lock });
@@ -197,12 +197,12 @@ export class PurchasesRepository implements PurchasesPort {
   }
 
   /** The purchase an early fraud warning is about, locked FOR UPDATE; null for an unknown warning. */
-  async lockByFraudWarning(warningId: string): Promise<PointTransaction | null> {
+  async lockByFraudWarning(warningId: string): Promise<Purchase | null> {
     return this.rows.findOne({ where: { fraudWarningId: warningId }, lock: { mode: 'pessimistic_write' } });
   }
 
   /** Purchases with an early fraud warning, newest purchase first (keyset on id), only those in `status` when given. */
-  async fraudWarnings(status: FraudWarningStatus | undefined, cursor: string | undefined, take: number): Promise<PointTransaction[]> {
+  async fraudWarnings(status: FraudWarningStatus | undefined, cursor: string | undefined, take: number): Promise<Purchase[]> {
     const query = this.rows.createQueryBuilder('t').where('t.fraud_warning_id IS NOT NULL').orderBy('t.id', 'DESC').limit(take);
     if (status) query.andWhere('t.fraud_warning_status = :status', { status });
     if (cursor) query.andWhere('t.id < :cursor', { cursor });

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Env } from '../config/env.schema';
-import { LedgerReports, MoneyPosition } from '../points/ledger-reports.queries';
+import { LedgerReportsQueries, MoneyPosition } from '../points/ledger-reports.queries';
 import { PayoutRunsRepository, PayoutSums } from './payout-runs.repository';
 
 /** A moderator's money in one currency (SPEC §11), minor units. */
@@ -26,7 +26,7 @@ export interface Payable {
 }
 
 /**
- * A moderator's money, from the ledger (the points module's LedgerReports: each purchase's share,
+ * A moderator's money, from the ledger (the points module's LedgerReportsQueries: each purchase's share,
  * matured or pending, frozen or not) and from the payouts (this module). The ledger is the only
  * source of what was earned; payouts say what left.
  */
@@ -35,7 +35,7 @@ export class ModeratorMoney {
   private readonly maturityDays: number;
 
   constructor(
-    private readonly ledger: LedgerReports,
+    private readonly ledger: LedgerReportsQueries,
     private readonly payouts: PayoutRunsRepository,
     env: Env,
   ) {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ConversationPair, conversationKey, InteractionsService } from '../interactions/interactions.service';
+import { InteractionPair, interactionKey, InteractionsService } from '../interactions/interactions.service';
 import { LotsService } from './lots/lots.service';
 
 /** A client's balance for one profile, as the platform sees it. */
@@ -16,7 +16,7 @@ const NO_BALANCE: BalanceSnapshot = { balance: 0, spendable: 0, balanceVersion: 
 
 /**
  * Clients' balances for profiles with their versions. Inside a transaction that changed a balance
- * (and so holds its conversation's lock) it reads that change: the snapshot an event carries.
+ * (and so holds its interaction's lock) it reads that change: the snapshot an event carries.
  */
 @Injectable()
 export class BalancesService {
@@ -27,16 +27,16 @@ export class BalancesService {
 
   async snapshot(clientId: string, profileId: string): Promise<BalanceSnapshot> {
     const snapshots = await this.snapshotAll([{ clientId, profileId }]);
-    return snapshots.get(conversationKey(clientId, profileId))!;
+    return snapshots.get(interactionKey(clientId, profileId))!;
   }
 
-  /** The snapshot of every pair, keyed by `conversationKey` (two statements); a pair never credited has 0, version 0. */
-  async snapshotAll(pairs: readonly ConversationPair[]): Promise<Map<string, BalanceSnapshot>> {
+  /** The snapshot of every pair, keyed by `interactionKey` (two statements); a pair never credited has 0, version 0. */
+  async snapshotAll(pairs: readonly InteractionPair[]): Promise<Map<string, BalanceSnapshot>> {
     const balances = await this.interactions.balances(pairs);
     const unspent = await this.lots.unspentKinds([...balances.values()].map((found) => found.interactionId));
     return new Map(
       pairs.map(({ clientId, profileId }) => {
-        const key = conversationKey(clientId, profileId);
+        const key = interactionKey(clientId, profileId);
         const found = balances.get(key);
         if (!found) return [key, NO_BALANCE];
         const frozen = unspent.get(found.interactionId)?.frozen ?? 0;

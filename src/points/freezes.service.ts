@@ -14,7 +14,7 @@ export interface FrozenPurchase {
  * Early fraud warnings hold a purchase's unspent points (SPEC §11): while its lot is frozen no spend
  * may use them (409 POINTS_FROZEN), and the moderator's money for the purchase stays out of payouts.
  * Called by the payments module inside the transaction that holds the purchase's lock; the
- * conversation is locked next, then the lot written: the lock order purchase → conversation → lot.
+ * interaction is locked next, then the lot written: the lock order purchase → interaction → lot.
  */
 @Injectable()
 export class FreezesService {
@@ -35,12 +35,12 @@ export class FreezesService {
   }
 
   private async change(purchase: FrozenPurchase, event: 'points.frozen' | 'points.unfrozen'): Promise<number> {
-    const conversation = await this.interactions.lockExisting(purchase.clientId, purchase.profileId);
-    if (!conversation) return 0;
+    const interaction = await this.interactions.lockExisting(purchase.clientId, purchase.profileId);
+    if (!interaction) return 0;
     const changed = event === 'points.frozen' ? await this.lots.freeze(purchase.transactionId) : await this.lots.unfreeze(purchase.transactionId);
     if (!changed) return 0;
     // What can be spent changed: the balance's version moves, as for any change the platform is told of.
-    await this.interactions.applyBalanceChanges(new Map([[conversation.id, { balanceChanges: 1 }]]));
+    await this.interactions.applyBalanceChanges(new Map([[interaction.id, { balanceChanges: 1 }]]));
     await this.events.emitInTransaction('balances.changed', {
       changes: [
         {

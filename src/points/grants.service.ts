@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionRunner } from '../database/transaction';
 import { EventBus } from '../events/event-bus';
-import { conversationKey, InteractionsService } from '../interactions/interactions.service';
+import { interactionKey, InteractionsService } from '../interactions/interactions.service';
 import { ProfilesError } from '../profiles/profiles.errors';
 import { ProfilesService } from '../profiles/profiles.service';
 import { Role } from '../users/user-role';
@@ -59,11 +59,11 @@ export class GrantsService {
   ) {}
 
   /**
-   * One transaction: the conversation (created if the client never bought for the profile; its
-   * profile read FOR SHARE, then the conversation locked), a repeated key answered with its first
+   * One transaction: the interaction (created if the client never bought for the profile; its
+   * profile read FOR SHARE, then the interaction locked), a repeated key answered with its first
    * result, then the grant, its ledger transfer `grant:<id>` (platform:promotions → the client), the
    * new balance, its lot (paying off a debt first, as every credit does) and the `points.granted`
-   * event with the balance after it. Lock order: profile → conversation → lots.
+   * event with the balance after it. Lock order: profile → interaction → lots.
    */
   async grant(request: GrantRequest): Promise<GrantResult> {
     const profile = await this.profiles.get(request.profileId);
@@ -71,21 +71,21 @@ export class GrantsService {
     if (client?.role !== Role.Client) throw PointsError.notAClient(request.clientId);
     return this.transactions.run(async () => {
       const pair = { clientId: client.id, profileId: profile.id };
-      const conversation = (await this.interactions.lockOrCreateAll([pair])).get(conversationKey(pair.clientId, pair.profileId));
-      // The profile was there a moment ago: only a profile deleted meanwhile leaves no conversation.
-      if (!conversation) throw ProfilesError.notFound(profile.id);
+      const interaction = (await this.interactions.lockOrCreateAll([pair])).get(interactionKey(pair.clientId, pair.profileId));
+      // The profile was there a moment ago: only a profile deleted meanwhile leaves no interaction.
+      if (!interaction) throw ProfilesError.notFound(profile.id);
       const previous = await this.grants.findByKey(client.id, request.idempotencyKey);
       if (previous) return replay(previous, request);
 
       const granted = await this.grants.insertUnlessKeyUsed({
         clientId: client.id,
         profileId: profile.id,
-        interactionId: conversation.id,
+        interactionId: interaction.id,
         points: request.points,
         reason: request.reason,
         idempotencyKey: request.idempotencyKey,
         grantedBy: request.grantedBy,
-        balanceAfter: conversation.pointsBalance + request.points,
+        balanceAfter: interaction.pointsBalance + request.points,
       });
       if (!granted) {
         // The same key is being used for this client's grant on another profile at this very moment.
@@ -96,13 +96,13 @@ export class GrantsService {
           key: `grant:${granted.id}`,
           kind: TransferKind.Grant,
           debit: LedgerAccount.platformPromotions,
-          credit: LedgerAccount.client(conversation.id),
+          credit: LedgerAccount.client(interaction.id),
           points: request.points,
-          interactionId: conversation.id,
+          interactionId: interaction.id,
         },
       ]);
-      await this.interactions.applyBalanceChanges(new Map([[conversation.id, { balance: request.points }]]));
-      await this.lots.openPromotional({ grantId: granted.id, interactionId: conversation.id, points: request.points, balanceBefore: conversation.pointsBalance });
+      await this.interactions.applyBalanceChanges(new Map([[interaction.id, { balance: request.points }]]));
+      await this.lots.openPromotional({ grantId: granted.id, interactionId: interaction.id, points: request.points, balanceBefore: interaction.pointsBalance });
       await this.events.emitInTransaction('balances.changed', {
         changes: [
           {

@@ -41,7 +41,7 @@ export const SOURCE_ACCOUNTS: readonly string[] = [LedgerAccount.stripeSales, Le
 export const LedgerFigure = {
   /** `total_points_received`: the client account's purchases net of reversals and restores. */
   received: (interactionId: string) => `${INTERACTION_PREFIX}${interactionId}${RECEIVED_SUFFIX}`,
-  /** The unspent points of the conversation's lots. */
+  /** The unspent points of the interaction's lots. */
   lots: (interactionId: string) => `${INTERACTION_PREFIX}${interactionId}${LOTS_SUFFIX}`,
   /** A part of a purchase's lot (`missing`, `spent`, `taken`) against its entries. */
   lot: (transactionId: string, part: 'missing' | 'spent' | 'taken') => `${LOT_PREFIX}${transactionId}:${part}`,

@@ -114,7 +114,7 @@ async function moneyDrift(db: DataSource | EntityManager, purchases: CreditedPur
 
 /**
  * The lots agree with the balances and with their own entries:
- * - `interaction:<id>:lots`: the unspent points of a conversation's lots are its balance, or 0 when
+ * - `interaction:<id>:lots`: the unspent points of an interaction's lots are its balance, or 0 when
  *   the balance is negative (a debt);
  * - `lot:<purchase>:missing`: every credited purchase has its lot;
  * - `lot:<purchase>:spent` and `lot:<purchase>:taken`: each part of a lot is the sum of its entries;

@@ -51,7 +51,7 @@ export interface AccountTotals {
 
 /** Read-only aggregates over the ledger for other modules' reports. */
 @Injectable()
-export class LedgerReports {
+export class LedgerReportsQueries {
   constructor(private readonly transactions: TransactionRunner) {}
 
   /** Per moderator, by transfer time (a bound not given is ±infinity: still one index range scan). */

@@ -22,7 +22,7 @@ export interface Money {
   currency: string;
 }
 
-/** What a purchase still holds on a conversation's held account, net of its reversals. */
+/** What a purchase still holds on an interaction's held account, net of its reversals. */
 export interface HeldPurchase {
   /** The held account. */
   account: string;

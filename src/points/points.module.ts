@@ -12,7 +12,7 @@ import { EarningsMoney } from './earnings-money';
 import { FreezesService } from './freezes.service';
 import { GrantsRepository } from './grants.repository';
 import { GrantsService } from './grants.service';
-import { LedgerReports } from './ledger-reports.queries';
+import { LedgerReportsQueries } from './ledger-reports.queries';
 import { LedgerTransfersRepository } from './ledger-transfers.repository';
 import { LedgerService } from './ledger.service';
 import { LotsRepository } from './lots/lots.repository';
@@ -49,8 +49,8 @@ import { SpendsRepository } from './spends.repository';
     SpendService,
     PurchasePoints,
     ReleaseHeldPointsWhenModeratorAssigned,
-    LedgerReports,
+    LedgerReportsQueries,
   ],
-  exports: [PacksService, LotsService, LedgerReports, SpendService, BalancesService, FreezesService, GrantsService, PurchasePoints],
+  exports: [PacksService, LotsService, LedgerReportsQueries, SpendService, BalancesService, FreezesService, GrantsService, PurchasePoints],
 })
 export class PointsModule {}

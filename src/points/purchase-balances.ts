@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { shareOf } from '../common/money';
 import { Env } from '../config/env.schema';
 import { CapturedPayment } from '../events/event-map';
-import { BalanceChange, conversationKey, InteractionsService } from '../interactions/interactions.service';
+import { BalanceChange, interactionKey, InteractionsService } from '../interactions/interactions.service';
 import { ProfilesError } from '../profiles/profiles.errors';
 import { UsersService } from '../users/users.service';
 import { TransferKind } from './transfer-kind';
@@ -31,7 +31,7 @@ export interface PurchaseMovement {
 export interface MovementResult {
   transactionId: string;
   interactionId: string;
-  /** Null when the points went to (or came from) the conversation's hold. */
+  /** Null when the points went to (or came from) the interaction's hold. */
   moderatorId: string | null;
   /** The client's balance for the profile before this movement (after the earlier ones of the batch). */
   clientBalanceBefore: number;
@@ -48,9 +48,9 @@ export interface MoveOptions {
 
 /**
  * Moves purchases' points on both sides at once: the client's balance for the profile and the
- * earnings of whoever handles the conversation (or its hold). Crediting, reversing and restoring are
+ * earnings of whoever handles the interaction (or its hold). Crediting, reversing and restoring are
  * the same movement in a batch (of one, for a refund or a dispute). Must run inside the caller's
- * transaction; follows the lock order (conversations, lots, then moderators).
+ * transaction; follows the lock order (interactions, lots, then moderators).
  */
 @Injectable()
 export class PurchaseBalances {
@@ -68,7 +68,7 @@ export class PurchaseBalances {
 
   /**
    * Credits captured payments: for each, a movement in with the ledger keys `purchase:<id>` and
-   * `attribution:<id>` (to the conversation's moderator, or its hold), then its lot. The earnings
+   * `attribution:<id>` (to the interaction's moderator, or its hold), then its lot. The earnings
    * transfer carries the earner's share of the price (MODERATOR_SHARE_BPS now, kept on the lot for
    * the purchase's later movements). Purchases whose keys were used before are skipped: they were
    * credited already. Returns the purchases credited now.
@@ -91,8 +91,8 @@ export class PurchaseBalances {
 
   /**
    * The movements, set-based: a fixed number of statements whatever their number. Locks the
-   * conversations in id order (creating missing ones), writes two ledger transfers per movement,
-   * then the conversations' balances in one statement. A movement whose client key was used before is
+   * interactions in id order (creating missing ones), writes two ledger transfers per movement,
+   * then the interactions' balances in one statement. A movement whose client key was used before is
    * skipped, changing nothing: both sides are always written together, so that key alone tells.
    * A movement of no point (a refund too small to take back one) moves only the earner's money: its
    * earnings transfer alone, told by its own key, and nothing when there is no money to move.
@@ -100,28 +100,28 @@ export class PurchaseBalances {
    */
   async moveAll(movements: readonly PurchaseMovement[], options: MoveOptions = {}): Promise<MovementResult[]> {
     if (movements.length === 0) return [];
-    const conversations = await this.interactions.lockOrCreateAll(movements);
+    const interactions = await this.interactions.lockOrCreateAll(movements);
     const located = movements.map((movement) => {
-      const conversation = conversations.get(conversationKey(movement.clientId, movement.profileId));
-      if (!conversation) throw ProfilesError.notFound(movement.profileId);
-      return { movement, conversation };
+      const interaction = interactions.get(interactionKey(movement.clientId, movement.profileId));
+      if (!interaction) throw ProfilesError.notFound(movement.profileId);
+      return { movement, interaction };
     });
     const earners = await this.currentModerators(located);
-    const planned = located.map(({ movement, conversation }) => {
-      const moderatorId = movement.moderatorId !== undefined ? movement.moderatorId : earners.has(conversation.moderatorId ?? '') ? conversation.moderatorId : null;
-      return { movement, conversation, moderatorId };
+    const planned = located.map(({ movement, interaction }) => {
+      const moderatorId = movement.moderatorId !== undefined ? movement.moderatorId : earners.has(interaction.moderatorId ?? '') ? interaction.moderatorId : null;
+      return { movement, interaction, moderatorId };
     });
-    const written = await this.ledger.transferAll(planned.flatMap((plan) => transfersOf(plan.movement, plan.conversation.id, plan.moderatorId)));
+    const written = await this.ledger.transferAll(planned.flatMap((plan) => transfersOf(plan.movement, plan.interaction.id, plan.moderatorId)));
 
     const changes = new Map<string, Required<BalanceChange>>();
     const moved: MovementResult[] = [];
-    for (const { movement, conversation, moderatorId } of planned) {
+    for (const { movement, interaction, moderatorId } of planned) {
       if (!written.has(movement.points > 0 ? movement.client.key : movement.earnings.key)) continue;
-      moved.push({ transactionId: movement.transactionId, interactionId: conversation.id, moderatorId, clientBalanceBefore: conversation.pointsBalance + (changes.get(conversation.id)?.balance ?? 0) });
+      moved.push({ transactionId: movement.transactionId, interactionId: interaction.id, moderatorId, clientBalanceBefore: interaction.pointsBalance + (changes.get(interaction.id)?.balance ?? 0) });
       if (movement.points === 0) continue;
       const delta = movement.direction === 'in' ? movement.points : -movement.points;
-      const change = changes.get(conversation.id) ?? { balance: 0, received: 0, held: 0, balanceChanges: 0 };
-      changes.set(conversation.id, {
+      const change = changes.get(interaction.id) ?? { balance: 0, received: 0, held: 0, balanceChanges: 0 };
+      changes.set(interaction.id, {
         balance: change.balance + delta,
         received: change.received + delta,
         held: change.held + (moderatorId ? 0 : delta),
@@ -134,14 +134,14 @@ export class PurchaseBalances {
   }
 
   /**
-   * Of the conversations' moderators, those who are moderators now (read, not locked: a role that
+   * Of the interactions' moderators, those who are moderators now (read, not locked: a role that
    * changes while this transaction runs applies from the next one). Points moved in for a
-   * conversation whose moderator no longer is one are held, as for a conversation handled by nobody.
+   * interaction whose moderator no longer is one are held, as for an interaction handled by nobody.
    */
-  private currentModerators(located: ReadonlyArray<{ movement: PurchaseMovement; conversation: { moderatorId: string | null } }>): Promise<Set<string>> {
+  private currentModerators(located: ReadonlyArray<{ movement: PurchaseMovement; interaction: { moderatorId: string | null } }>): Promise<Set<string>> {
     const handlers = located
-      .filter(({ movement, conversation }) => movement.moderatorId === undefined && conversation.moderatorId !== null)
-      .map(({ conversation }) => conversation.moderatorId!);
+      .filter(({ movement, interaction }) => movement.moderatorId === undefined && interaction.moderatorId !== null)
+      .map(({ interaction }) => interaction.moderatorId!);
     return this.users.currentModerators([...new Set(handlers)]);
   }
 

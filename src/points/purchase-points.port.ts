@@ -6,7 +6,7 @@ import { LotsService } from './lots/lots.service';
 import { PurchaseBalances } from './purchase-balances';
 import { TransferKind } from './transfer-kind';
 
-/** A purchase credited now: to whom (null: held for the conversation's next moderator), in which interaction. */
+/** A purchase credited now: to whom (null: held for the interaction's next moderator), in which interaction. */
 export interface Credit {
   transactionId: string;
   interactionId: string;
@@ -45,7 +45,7 @@ export interface PurchaseRestore extends PurchaseRef {
 
 /**
  * What the points module does for a purchase, called by payments inside its own transaction, which
- * holds the purchases locked (first in the lock order: purchases, conversations, lots, moderators).
+ * holds the purchases locked (first in the lock order: purchases, interactions, lots, moderators).
  * Each call answers who earns the purchase, so that payments records it on the purchase itself.
  * The ledger keys (`purchase:<id>`, `attribution:<id>`, a reversal's or restore's own key) make each
  * movement happen once, whichever path asks twice.
@@ -63,7 +63,7 @@ export class PurchasePoints {
 
   /**
    * Credits captured payments, all of them in a fixed number of statements: the client's balance for
-   * the profile, the moderator who handles the conversation (or a hold for the next one), and each
+   * the profile, the moderator who handles the interaction (or a hold for the next one), and each
    * purchase's lot. Returns the purchases credited now (those credited before are skipped).
    */
   async credit(payments: readonly CapturedPayment[]): Promise<Credit[]> {
@@ -169,7 +169,7 @@ export class PurchasePoints {
 
   /**
    * Gives back what a dispute reversed once the dispute is won, to the lots it was taken from, and
-   * to whoever earned the purchase. A purchase whose points were held goes to the conversation's
+   * to whoever earned the purchase. A purchase whose points were held goes to the interaction's
    * moderator if one was assigned meanwhile (the assignment found nothing to release while the
    * dispute held the points), and is attributed to that moderator from now on. Returns the
    * moderator who earns the purchase now when that is a new one (payments records it), else null.
@@ -178,7 +178,7 @@ export class PurchasePoints {
     const [moved] = await this.balances.moveAll([
       {
         ...restore,
-        // Undefined: the conversation's moderator now, or its hold if it still has none. Money
+        // Undefined: the interaction's moderator now, or its hold if it still has none. Money
         // without points goes back where it came from: the purchase's moderator, or the hold.
         moderatorId: restore.points === 0 ? restore.moderatorId : (restore.moderatorId ?? undefined),
         direction: 'in',

@@ -5,8 +5,8 @@
  */
 export interface PurchasesPort {
   /**
-   * Locks the purchases without waiting. The release already holds their conversations, and a
-   * purchase comes before its conversation in the lock order (ARCHITECTURE.md), so waiting here
+   * Locks the purchases without waiting. The release already holds their interactions, and a
+   * purchase comes before its interaction in the lock order (ARCHITECTURE.md), so waiting here
    * could close a cycle with a refund or a batch that holds one of them: a busy purchase fails the
    * transaction with lock_not_available (55P03) instead, and the assignment starts again.
    */

@@ -4,7 +4,7 @@ export enum TransferKind {
   Purchase = 'purchase',
   /** Points earned: `platform:earnings` → the moderator. */
   Attribution = 'attribution',
-  /** Points earned while nobody handles the conversation: `platform:earnings` → `interaction:<id>:held`. */
+  /** Points earned while nobody handles the interaction: `platform:earnings` → `interaction:<id>:held`. */
   Hold = 'hold',
   /** Held points given to the moderator assigned next. */
   Release = 'release',

@@ -8,7 +8,7 @@ export class Profile {
   @Column('text')
   name: string;
 
-  /** Handles new conversations with this profile; null while nobody is assigned. */
+  /** Handles new interactions with this profile; null while nobody is assigned. */
   @Column('bigint', { name: 'moderator_id', nullable: true })
   moderatorId: string | null;
 

@@ -51,7 +51,7 @@ export class ProfilesRepository {
     );
   }
 
-  /** Sets who handles the profile's new conversations, locking its row; false when there is no such profile. */
+  /** Sets who handles the profile's new interactions, locking its row; false when there is no such profile. */
   async setModerator(id: string, moderatorId: string | null): Promise<boolean> {
     const result = await this.transactions.repository(Profile).update({ id }, { moderatorId });
     return Boolean(result.affected);

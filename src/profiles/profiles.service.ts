@@ -48,7 +48,7 @@ export class ProfilesService {
     return (await this.repository.findByName(name))!;
   }
 
-  /** Sets who handles the profile's new conversations; inside the caller's transaction, locking the row. */
+  /** Sets who handles the profile's new interactions; inside the caller's transaction, locking the row. */
   async setModerator(profileId: string, moderatorId: string | null): Promise<void> {
     if (!(isId(profileId) && (await this.repository.setModerator(profileId, moderatorId)))) throw ProfilesError.notFound(profileId);
   }

@@ -10,7 +10,7 @@ export const UsersSql = {
   /**
    * Rows (id) of the users who are moderators now: only they earn. A moderator whose role changed
    * (demoted, or removed by the platform) or who was erased earns nothing more; what is bought afterwards for the
-   * conversations they handled is held for the next moderator assigned.
+   * interactions they handled is held for the next moderator assigned.
    */
   currentModerators: `SELECT id FROM users WHERE role = 'moderator' AND erased_at IS NULL`,
 } as const;

@@ -29,7 +29,7 @@ describe('Attribution that loses nothing: held points and moderator assignment',
   const assignProfile = (id: string, moderatorId: string | null, token = admin.token) =>
     api(t, token).put(`/profiles/${id}/moderator`).send({ moderator_id: moderatorId });
 
-  it('holds points bought while nobody handles the conversation and gives them, once, to the moderator assigned', async () => {
+  it('holds points bought while nobody handles the interaction and gives them, once, to the moderator assigned', async () => {
     const profile = await createProfile(t.db, null);
     const client = await createUser(t.db, 'client');
     const first = await createUser(t.db, 'moderator');
@@ -87,7 +87,7 @@ describe('Attribution that loses nothing: held points and moderator assignment',
     expect((await interactionOf(client, profile.id)).held).toBe(0);
   });
 
-  it("assigns a profile's unhandled conversations with the profile, and leaves handled ones alone", async () => {
+  it("assigns a profile's unhandled interactions with the profile, and leaves handled ones alone", async () => {
     const profile = await createProfile(t.db, null);
     const [a, b, c] = await Promise.all([createUser(t.db, 'client'), createUser(t.db, 'client'), createUser(t.db, 'client')]);
     const keeper = await createUser(t.db, 'moderator');
@@ -107,7 +107,7 @@ describe('Attribution that loses nothing: held points and moderator assignment',
     expect((await interactionOf(a, profile.id)).moderatorId).toBe(keeper.id);
   });
 
-  it('releases every unhandled conversation of a profile together, each purchase once', async () => {
+  it('releases every unhandled interaction of a profile together, each purchase once', async () => {
     const profile = await createProfile(t.db, null);
     const [a, b] = await Promise.all([createUser(t.db, 'client'), createUser(t.db, 'client')]);
     const moderator = await createUser(t.db, 'moderator');

@@ -171,7 +171,7 @@ describe('Bad input: a clear 4xx and nothing written', () => {
 
   /**
    * Every JSON body of the OpenAPI document, each of its fields sent as null by every role, on rows that
-   * exist (a pack, a profile, a conversation): never a 5xx, and a 400 for a field that is not nullable.
+   * exist (a pack, a profile, an interaction): never a 5xx, and a 400 for a field that is not nullable.
    * `null` passes @IsOptional, so a field that reaches a NOT NULL column unchecked would answer 500.
    */
   it('answers a null in any field of any body with a 4xx (a 400 where null is not allowed), never a 5xx', async () => {

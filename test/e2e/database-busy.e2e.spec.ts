@@ -6,7 +6,7 @@ import { buy } from '../support/purchases';
 import { startTestApp, TestApp } from '../support/test-app';
 
 /**
- * Every database connection of the instance busy (here: 25 spends waiting on a conversation another
+ * Every database connection of the instance busy (here: 25 spends waiting on an interaction another
  * session holds locked): a request of another user is answered 503 DATABASE_BUSY with Retry-After
  * once it has waited DB_CONNECTION_WAIT_MS for a connection, instead of hanging until its client
  * gives up; once the lock goes, the waiting spends complete.

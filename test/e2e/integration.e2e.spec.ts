@@ -188,7 +188,7 @@ describe("The platform's backend: /integration", () => {
       expect((await rowOf('users', client.id)).erased_at).toEqual(erasedAt);
     });
 
-    it('an erased moderator earns nothing more: later purchases in their conversations are held for the next one', async () => {
+    it('an erased moderator earns nothing more: later purchases in their interactions are held for the next one', async () => {
       const moderator = await provision('moderator');
       const profileId = await provisionProfile(moderator.id);
       const client = await provision('client');
@@ -240,19 +240,19 @@ describe("The platform's backend: /integration", () => {
       expect((await platform().put(`/integration/profiles/${id}`).send({ name: 'Sophie B.', moderator_id: moderator.id })).body).toEqual(renamed.body);
     });
 
-    it('acts as PUT /profiles/:profile/moderator for a new moderator: the held points of its unhandled conversations go to them', async () => {
+    it('acts as PUT /profiles/:profile/moderator for a new moderator: the held points of its unhandled interactions go to them', async () => {
       const profileId = await provisionProfile(null);
       const client = await provision('client');
       const bought = await buy(t, client, profileId, '500');
-      const [conversation] = await t.db.query<Array<{ id: string; held_points: string; moderator_id: string | null }>>(
+      const [interaction] = await t.db.query<Array<{ id: string; held_points: string; moderator_id: string | null }>>(
         `SELECT id, held_points, moderator_id FROM profile_client_interactions WHERE client_id = $1 AND profile_id = $2`,
         [client.id, profileId],
       );
-      expect(conversation).toMatchObject({ held_points: '500', moderator_id: null });
+      expect(interaction).toMatchObject({ held_points: '500', moderator_id: null });
 
       const moderator = await provision('moderator');
       const response = await platform().put(`/integration/profiles/${profileId}`).send({ name: 'Sophie', moderator_id: moderator.id });
-      expect(response.body).toMatchObject({ moderatorId: moderator.id, created: false, interactionIds: [conversation.id], releasedPoints: 500 });
+      expect(response.body).toMatchObject({ moderatorId: moderator.id, created: false, interactionIds: [interaction.id], releasedPoints: 500 });
       expect((await rowOf('users', moderator.id)).points).toBe('500');
       const [purchase] = await t.db.query(`SELECT moderator_id FROM profile_point_transactions WHERE id = $1`, [bought.transactionId]);
       expect(purchase).toEqual({ moderator_id: moderator.id });
@@ -425,7 +425,7 @@ describe("The platform's backend: /integration", () => {
   });
 
   describe('demotion', () => {
-    it('a moderator made client through PUT /integration/users/:id earns nothing more: later purchases in their conversations are held', async () => {
+    it('a moderator made client through PUT /integration/users/:id earns nothing more: later purchases in their interactions are held', async () => {
       const moderator = await provision('moderator');
       const profileId = await provisionProfile(moderator.id);
       const client = await provision('client');

@@ -8,7 +8,7 @@ import { deliver, shuffle, signedSessionEvent } from '../support/webhooks';
 import { report } from '../support/captured-logs';
 
 const ROUNDS = 16;
-/** Clients per round who already have a conversation with the profile, and clients who buy their first pack. */
+/** Clients per round who already have an interaction with the profile, and clients who buy their first pack. */
 const RETURNING = 3;
 const NEWCOMERS = 3;
 const PACK = { code: '100', points: 100 };
@@ -23,10 +23,10 @@ interface Round {
 
 /**
  * Assignments and crediting batches on the same profiles at the same time. Every round gives a
- * profile without a moderator conversations whose points are held, then at once: a batch of
- * webhooks that credits those conversations and creates new ones, the profile's assignment, and
- * the reassignment of one conversation. With the locks taken in different orders (conversations
- * before the profile in a batch, the profile before its conversations in an assignment), some
+ * profile without a moderator interactions whose points are held, then at once: a batch of
+ * webhooks that credits those interactions and creates new ones, the profile's assignment, and
+ * the reassignment of one interaction. With the locks taken in different orders (interactions
+ * before the profile in a batch, the profile before its interactions in an assignment), some
  * round deadlocks: PostgreSQL aborts one side after deadlock_timeout.
  */
 describe('Lock order: assignments and crediting batches on the same profiles', () => {
@@ -63,7 +63,7 @@ describe('Lock order: assignments and crediting batches on the same profiles', (
     return Promise.all(sessions.map((session) => signedSessionEvent(t, session.sessionId, 'checkout.session.completed')));
   }
 
-  async function conversationOf(client: TestUser, profile: TestProfile): Promise<string> {
+  async function interactionOf(client: TestUser, profile: TestProfile): Promise<string> {
     const [row] = await t.db.query<Array<{ id: string }>>(`SELECT id FROM profile_client_interactions WHERE client_id = $1 AND profile_id = $2`, [
       client.id,
       profile.id,
@@ -80,7 +80,7 @@ describe('Lock order: assignments and crediting batches on the same profiles', (
       const newcomers = await Promise.all(Array.from({ length: NEWCOMERS }, () => createUser(t.db, 'client')));
       rounds.push({ profile, returning, newcomers });
     }
-    // The returning clients' first packs: their conversations exist, nobody handles them, points held.
+    // The returning clients' first packs: their interactions exist, nobody handles them, points held.
     const earlier = (await Promise.all(rounds.map((round) => purchases(round.returning.slice(1), round.profile)))).flat();
     expect(await Promise.all(earlier.map((event) => deliver(t, event)))).toEqual(earlier.map(() => 200));
     await Promise.all(
@@ -95,7 +95,7 @@ describe('Lock order: assignments and crediting batches on the same profiles', (
     const statuses: number[] = [];
     for (const round of rounds) {
       const events = shuffle(await purchases([...round.returning, ...round.newcomers], round.profile));
-      const reassigned = await conversationOf(round.returning[0], round.profile);
+      const reassigned = await interactionOf(round.returning[0], round.profile);
       record(round.returning[0], round.profile, -PACK.points);
       const answers = await Promise.all([
         ...events.map((event) => deliver(t, event)),
@@ -114,15 +114,15 @@ describe('Lock order: assignments and crediting batches on the same profiles', (
     expect((await deadlocks()) - before).toBe(0);
 
     // Exact balances: each client has every point bought, nothing is held, the two moderators earned all of it.
-    const conversations = await t.db.query<Array<{ client_id: string; profile_id: string; points_balance: string; held_points: string; moderator_id: string }>>(
+    const interactions = await t.db.query<Array<{ client_id: string; profile_id: string; points_balance: string; held_points: string; moderator_id: string }>>(
       `SELECT client_id, profile_id, points_balance, held_points, moderator_id FROM profile_client_interactions WHERE profile_id = ANY($1)`,
       [rounds.map((round) => round.profile.id)],
     );
-    expect(conversations).toHaveLength(ROUNDS * (RETURNING + NEWCOMERS));
-    for (const conversation of conversations) {
-      expect(Number(conversation.points_balance)).toBe(bought.get(`${conversation.client_id}:${conversation.profile_id}`) ?? 0);
-      expect(Number(conversation.held_points)).toBe(0);
-      expect([first.id, second.id]).toContain(conversation.moderator_id);
+    expect(interactions).toHaveLength(ROUNDS * (RETURNING + NEWCOMERS));
+    for (const interaction of interactions) {
+      expect(Number(interaction.points_balance)).toBe(bought.get(`${interaction.client_id}:${interaction.profile_id}`) ?? 0);
+      expect(Number(interaction.held_points)).toBe(0);
+      expect([first.id, second.id]).toContain(interaction.moderator_id);
     }
     const [earned] = await t.db.query<Array<{ points: string }>>(`SELECT sum(points) AS points FROM users WHERE id = ANY($1)`, [[first.id, second.id]]);
     expect(Number(earned.points)).toBe([...bought.values()].reduce((sum, points) => sum + points, 0));
@@ -131,10 +131,10 @@ describe('Lock order: assignments and crediting batches on the same profiles', (
   }, 60_000);
 
   /**
-   * The paths added with payouts on the same conversations at once: an early fraud warning (stripe
-   * event → purchase → conversation → lot), its release (purchase → conversation → lot), a grant
-   * (conversation → lots), spends (conversation → lots), a refund (purchase → conversation → lots →
-   * moderator), a reassignment (conversation → lots → moderator) and a payout run (its own lock,
+   * The paths added with payouts on the same interactions at once: an early fraud warning (stripe
+   * event → purchase → interaction → lot), its release (purchase → interaction → lot), a grant
+   * (interaction → lots), spends (interaction → lots), a refund (purchase → interaction → lots →
+   * moderator), a reassignment (interaction → lots → moderator) and a payout run (its own lock,
    * reading only). Any two taking locks in opposite orders would deadlock in some round.
    */
   it('never deadlocks with early fraud warnings, releases, grants, spends, refunds, reassignments and payout runs', async () => {
@@ -158,14 +158,14 @@ describe('Lock order: assignments and crediting batches on the same profiles', (
       api(t, admin.token).post('/admin/grants').send({ client_id: rounds[i].client.id, profile_id: rounds[i].profile.id, points: 20, reason: 'race', idempotency_key: `race-${++key}` });
 
     for (let i = 0; i < rounds.length; i++) {
-      const conversation = await conversationOf(rounds[i].client, rounds[i].profile);
+      const interaction = await interactionOf(rounds[i].client, rounds[i].profile);
       const answers = await Promise.all([
         t.emulator.earlyFraudWarning(bought[i].warned.chargeId).then((deliveries) => deliveries.map((delivery) => delivery.status ?? 599)),
         grant(i),
         spend(i, 30),
         spend(i, 700),
         t.emulator.refund(bought[i].refunded.paymentIntentId, 500).then((deliveries) => deliveries.map((delivery) => delivery.status ?? 599)),
-        sleep(Math.random() * 4).then(() => api(t, admin.token).put(`/interactions/${conversation}/moderator`).send({ moderator_id: second.id })),
+        sleep(Math.random() * 4).then(() => api(t, admin.token).put(`/interactions/${interaction}/moderator`).send({ moderator_id: second.id })),
         api(t, admin.token).post('/admin/payout-runs').send({ until: new Date().toISOString() }),
       ]);
       statuses.push(...answers.flatMap(status));
@@ -178,7 +178,7 @@ describe('Lock order: assignments and crediting batches on the same profiles', (
         grant(i),
         spend(i, 40),
         t.emulator.refund(bought[i].warned.paymentIntentId, 100).then((deliveries) => deliveries.map((delivery) => delivery.status ?? 599)),
-        sleep(Math.random() * 4).then(() => api(t, admin.token).put(`/interactions/${conversation}/moderator`).send({ moderator_id: first.id })),
+        sleep(Math.random() * 4).then(() => api(t, admin.token).put(`/interactions/${interaction}/moderator`).send({ moderator_id: first.id })),
       ]);
       statuses.push(...again.flatMap(status));
     }

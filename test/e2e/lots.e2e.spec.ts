@@ -20,7 +20,7 @@ describe('Lots: which purchase every point came from', () => {
     admin = await createUser(t.db, 'admin');
   });
 
-  interface Conversation {
+  interface Interaction {
     client: TestUser;
     profile: TestProfile;
     first: TestUser;
@@ -28,8 +28,8 @@ describe('Lots: which purchase every point came from', () => {
     interactionId: string;
   }
 
-  /** A client whose first purchase was earned by `first`, then the conversation handed to `second`. */
-  async function conversation(): Promise<Conversation & { a: Bought }> {
+  /** A client whose first purchase was earned by `first`, then the interaction handed to `second`. */
+  async function interaction(): Promise<Interaction & { a: Bought }> {
     const first = await createUser(t.db, 'moderator');
     const second = await createUser(t.db, 'moderator');
     const profile = await createProfile(t.db, first);
@@ -44,13 +44,13 @@ describe('Lots: which purchase every point came from', () => {
 
   type Bought = Awaited<ReturnType<typeof buy>>;
 
-  async function handOver(c: Conversation): Promise<void> {
+  async function handOver(c: Interaction): Promise<void> {
     const response = await api(t, admin.token).put(`/interactions/${c.interactionId}/moderator`).send({ moderator_id: c.second.id });
     expect(response.status).toBe(200);
   }
 
   let keys = 0;
-  async function spend(c: Conversation, points: number) {
+  async function spend(c: Interaction, points: number) {
     const response = await api(t, c.client.token)
       .post('/profile-points/spend')
       .send({ profile_id: c.profile.id, points, reason: 'message', idempotency_key: `lot-${++keys}` });
@@ -65,7 +65,7 @@ describe('Lots: which purchase every point came from', () => {
     return { remaining: Number(row.remaining), spent: Number(row.spent), taken: Number(row.taken), moderatorId: row.moderator_id };
   }
 
-  async function balanceOf(c: Conversation): Promise<number> {
+  async function balanceOf(c: Interaction): Promise<number> {
     const [row] = await t.db.query<Array<{ points_balance: string }>>(`SELECT points_balance FROM profile_client_interactions WHERE id = $1`, [c.interactionId]);
     return Number(row.points_balance);
   }
@@ -82,7 +82,7 @@ describe('Lots: which purchase every point came from', () => {
   }
 
   it('spends the oldest purchase first and records each part with its value and the moderator who earned it', async () => {
-    const c = await conversation();
+    const c = await interaction();
     await handOver(c);
     const b = await buy(t, c.client, c.profile.id, '100');
 
@@ -109,7 +109,7 @@ describe('Lots: which purchase every point came from', () => {
   });
 
   it('reverses a partial refund after a partial spend from the right lots and the right moderator, and says what was already spent', async () => {
-    const c = await conversation();
+    const c = await interaction();
     await handOver(c);
     const b = await buy(t, c.client, c.profile.id, '500');
     expect((await spend(c, 300)).body.allocations).toEqual([expect.objectContaining({ transactionId: c.a.transactionId, points: 300 })]);
@@ -141,7 +141,7 @@ describe('Lots: which purchase every point came from', () => {
   });
 
   it('records a refund of points already spent as a debt, which the next purchase pays off first', async () => {
-    const c = await conversation();
+    const c = await interaction();
     await spend(c, 500);
     await t.emulator.refund(c.a.paymentIntentId);
     expect(await balanceOf(c)).toBe(-500);
@@ -158,7 +158,7 @@ describe('Lots: which purchase every point came from', () => {
   });
 
   it('gives a won dispute back to the lots it took from', async () => {
-    const c = await conversation();
+    const c = await interaction();
     await spend(c, 200);
     const b = await buy(t, c.client, c.profile.id, '500');
 
@@ -176,7 +176,7 @@ describe('Lots: which purchase every point came from', () => {
   });
 
   it('pays off the debt first when a dispute is won after its points were spent', async () => {
-    const c = await conversation();
+    const c = await interaction();
     await spend(c, 500);
     await t.emulator.createDispute(c.a.chargeId);
     expect(await balanceOf(c)).toBe(-500);

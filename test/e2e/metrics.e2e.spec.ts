@@ -1,5 +1,5 @@
 import { OutboxQueries } from '../../src/events/outbox.queries';
-import { MetricsQueries } from '../../src/observability/metrics.queries';
+import { ScrapedFigures } from '../../src/observability/scraped-figures';
 import { createScenario } from '../factories';
 import { captureLogs } from '../support/captured-logs';
 import { api } from '../support/http';
@@ -143,7 +143,7 @@ describe('GET /metrics', () => {
   it('reads the outbox backlog and the age of its oldest event from the database, at most once per cache period', async () => {
     await t.drainOutbox();
     // Whatever an earlier scrape cached (a purchase's events were pending then) is not this test's.
-    t.app.get(MetricsQueries).refresh();
+    t.app.get(ScrapedFigures).refresh();
     const backlog = jest.spyOn(t.app.get(OutboxQueries), 'backlog');
     expect(valueOf(await scrape(), 'outbox_pending_events')).toBe(0);
     expect(valueOf(await scrape(), 'outbox_oldest_pending_age_seconds')).toBe(0);
@@ -161,7 +161,7 @@ describe('GET /metrics', () => {
     try {
       // Within the cache period the figures stay; read again, they show the new event.
       expect(valueOf(await scrape(), 'outbox_pending_events')).toBe(0);
-      t.app.get(MetricsQueries).refresh();
+      t.app.get(ScrapedFigures).refresh();
       const samples = await scrape();
       expect(valueOf(samples, 'outbox_pending_events')).toBe(1);
       expect(valueOf(samples, 'outbox_oldest_pending_age_seconds')).toBeGreaterThanOrEqual(42);
@@ -180,7 +180,7 @@ describe('GET /metrics', () => {
     expect(await deliver(t, await signedSessionEvent(t, wrong.sessionId, 'checkout.session.completed', { amount_total: 1 }))).toBe(200);
     expect(logs.messages('error')).toEqual([expect.stringContaining(`ALERT amount_mismatch: transaction ${wrong.transactionId} `)]);
 
-    t.app.get(MetricsQueries).refresh();
+    t.app.get(ScrapedFigures).refresh();
     const samples = await scrape();
     expect(valueOf(samples, 'reconciliation_mismatches', { flag: 'stale_pending' })).toBe(1);
     expect(valueOf(samples, 'reconciliation_mismatches', { flag: 'paid_but_not_credited' })).toBe(1);

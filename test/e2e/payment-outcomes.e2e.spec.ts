@@ -218,12 +218,12 @@ describe('Every payment outcome (SPEC §7)', () => {
       await api(t, admin.token).put(`/interactions/${interactionId}/moderator`).send({ moderator_id: moderator.id }).expect(200);
       await t.emulator.closeDispute(id, 'won');
 
-      const [conversation] = await t.db.query(
+      const [interaction] = await t.db.query(
         `SELECT i.held_points::int AS held, i.points_balance::int AS balance, u.points::int AS earned, p.moderator_id AS "purchaseModerator"
            FROM profile_client_interactions i, users u, profile_point_transactions p WHERE i.id = $1 AND u.id = $2 AND p.id = $3`,
         [interactionId, moderator.id, transactionId],
       );
-      expect(conversation).toEqual({ held: 0, balance: 500, earned: 500, purchaseModerator: moderator.id });
+      expect(interaction).toEqual({ held: 0, balance: 500, earned: 500, purchaseModerator: moderator.id });
       const [lot] = await t.db.query(`SELECT moderator_id FROM point_lots WHERE transaction_id = $1`, [transactionId]);
       expect(lot).toEqual({ moderator_id: moderator.id });
     });

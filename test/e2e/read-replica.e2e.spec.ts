@@ -1,5 +1,5 @@
 import { TransactionRunner } from '../../src/database/transaction';
-import { PurchaseSearch } from '../../src/payments/purchase-search.queries';
+import { PurchaseSearchQueries } from '../../src/payments/purchase-search.queries';
 import { createScenario, createUser, TestProfile, TestUser } from '../factories';
 import { api } from '../support/http';
 import { currentMonth } from '../support/payouts';
@@ -112,7 +112,7 @@ describe('Reads on a streaming replica (DATABASE_READ_URL)', () => {
 
   it('reads on the primary inside a transaction, which must see what it and the latest commits wrote', async () => {
     const runner = t.app.get(TransactionRunner);
-    const search = t.app.get(PurchaseSearch);
+    const search = t.app.get(PurchaseSearchQueries);
     const ids = async () => (await search.find({ clientId: client.id }, undefined, 10)).map((row) => row.id);
     await cluster.pauseReplay();
     try {

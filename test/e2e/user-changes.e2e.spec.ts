@@ -41,20 +41,20 @@ describe('Users who change: demoted moderators earn nothing more, sockets follow
       later.transactionId,
     ]);
     expect(purchase.moderator_id).toBeNull();
-    const [conversation] = await t.db.query<Array<{ id: string; held_points: string }>>(
+    const [interaction] = await t.db.query<Array<{ id: string; held_points: string }>>(
       `SELECT id, held_points FROM profile_client_interactions WHERE client_id = $1 AND profile_id = $2`,
       [client.id, profile.id],
     );
-    expect(Number(conversation.held_points)).toBe(500);
+    expect(Number(interaction.held_points)).toBe(500);
     await t.drainOutbox();
     const alerts = await t.db.query(`SELECT 1 FROM notifications WHERE user_id = $1 AND type = 'points.purchased'`, [moderator.id]);
     expect(alerts).toHaveLength(1);
 
-    // The profile's new moderator takes the conversation its demoted moderator left, and what it holds.
+    // The profile's new moderator takes the interaction its demoted moderator left, and what it holds.
     const next = await createUser(t.db, 'moderator');
     const assigned = await api(t, admin.token).put(`/profiles/${profile.id}/moderator`).send({ moderator_id: next.id });
     expect(assigned.status).toBe(200);
-    expect(assigned.body).toEqual({ moderatorId: next.id, interactionIds: [conversation.id], releasedPoints: 500 });
+    expect(assigned.body).toEqual({ moderatorId: next.id, interactionIds: [interaction.id], releasedPoints: 500 });
     expect(await pointsOf(next.id)).toBe(500);
     expect(await pointsOf(moderator.id)).toBe(100);
     expect(await ledgerDrift(t.db)).toEqual([]);

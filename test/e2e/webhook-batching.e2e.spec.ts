@@ -31,7 +31,7 @@ describe('Webhook batches: many credits per commit, each still exactly once', ()
     return Number(row.points);
   }
 
-  it('applies concurrent deliveries in shared transactions, with several purchases of one conversation in one batch', async () => {
+  it('applies concurrent deliveries in shared transactions, with several purchases of one interaction in one batch', async () => {
     const moderator = await createUser(t.db, 'moderator');
     const profile = await createProfile(t.db, moderator);
     const clients = await Promise.all(Array.from({ length: 4 }, () => createUser(t.db, 'client')));

@@ -73,7 +73,7 @@ describe('Webhook fuzz: signed events of any shape never fail and never change a
     await t.close();
   });
 
-  /** Every column an event could change, of the scenario's purchases, their conversation and moderator. */
+  /** Every column an event could change, of the scenario's purchases, their interaction and moderator. */
   async function state() {
     return t.db.query(
       `SELECT t.id, t.status, t.stripe_session_id, t.stripe_payment_id, t.stripe_charge_id, t.stripe_amount_paid_cents,

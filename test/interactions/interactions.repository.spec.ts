@@ -1,10 +1,10 @@
 import { EntityManager } from 'typeorm';
 import { InteractionsRepository } from '../../src/interactions/interactions.repository';
-import { conversationKey } from '../../src/interactions/interactions.service';
+import { interactionKey } from '../../src/interactions/interactions.service';
 import { createProfile, createUser, TestProfile, TestUser } from '../factories';
 import { useOwnerDatabase } from '../support/owner-database';
 
-interface ConversationRow {
+interface InteractionRow {
   id: string;
   client_id: string;
   profile_id: string;
@@ -28,16 +28,16 @@ describe(InteractionsRepository.name, () => {
     profile = await createProfile(owner.db, moderator);
   });
 
-  async function conversation(client: TestUser, of: TestProfile = profile, moderatorId: string | null = of.moderatorId): Promise<ConversationRow> {
-    const [row] = await owner.db.query<ConversationRow[]>(
+  async function interaction(client: TestUser, of: TestProfile = profile, moderatorId: string | null = of.moderatorId): Promise<InteractionRow> {
+    const [row] = await owner.db.query<InteractionRow[]>(
       `INSERT INTO profile_client_interactions (client_id, profile_id, moderator_id) VALUES ($1, $2, $3) RETURNING *`,
       [client.id, of.id, moderatorId],
     );
     return row;
   }
 
-  async function rowsOf(clients: TestUser[], sql: Pick<EntityManager, 'query'> = owner.db): Promise<ConversationRow[]> {
-    return sql.query<ConversationRow[]>(`SELECT * FROM profile_client_interactions WHERE client_id = ANY($1::bigint[]) ORDER BY id`, [
+  async function rowsOf(clients: TestUser[], sql: Pick<EntityManager, 'query'> = owner.db): Promise<InteractionRow[]> {
+    return sql.query<InteractionRow[]>(`SELECT * FROM profile_client_interactions WHERE client_id = ANY($1::bigint[]) ORDER BY id`, [
       clients.map((client) => client.id),
     ]);
   }
@@ -49,7 +49,7 @@ describe(InteractionsRepository.name, () => {
   }
 
   describe('createMissing', () => {
-    it("creates every missing conversation in one call with its profile's moderator, in (profile, client) order", async () => {
+    it("creates every missing interaction in one call with its profile's moderator, in (profile, client) order", async () => {
       const other = await createProfile(owner.db, null);
       const [first, second] = await clients(2);
 
@@ -67,9 +67,9 @@ describe(InteractionsRepository.name, () => {
       ]);
     });
 
-    it('leaves an existing conversation as it is, creates a pair given twice once, and skips a profile that does not exist', async () => {
+    it('leaves an existing interaction as it is, creates a pair given twice once, and skips a profile that does not exist', async () => {
       const [known, fresh] = await clients(2);
-      const existing = await conversation(known, profile, null);
+      const existing = await interaction(known, profile, null);
 
       await sut.createMissing([
         { clientId: known.id, profileId: profile.id },
@@ -87,10 +87,10 @@ describe(InteractionsRepository.name, () => {
   });
 
   describe('lockAll', () => {
-    it('answers the existing conversations of many pairs, keyed by client and profile, with their balances; a missing pair is absent', async () => {
+    it('answers the existing interactions of many pairs, keyed by client and profile, with their balances; a missing pair is absent', async () => {
       const [first, second, absent] = await clients(3);
-      const one = await conversation(first);
-      const two = await conversation(second, profile, null);
+      const one = await interaction(first);
+      const two = await interaction(second, profile, null);
 
       await owner.rolledBack(async (sql) => {
         await sql.query(`UPDATE profile_client_interactions SET points_balance = 70 WHERE id = $1`, [two.id]);
@@ -103,16 +103,16 @@ describe(InteractionsRepository.name, () => {
 
         expect(locked).toEqual(
           new Map([
-            [conversationKey(first.id, profile.id), { id: one.id, clientId: first.id, profileId: profile.id, moderatorId: moderator.id, pointsBalance: 0 }],
-            [conversationKey(second.id, profile.id), { id: two.id, clientId: second.id, profileId: profile.id, moderatorId: null, pointsBalance: 70 }],
+            [interactionKey(first.id, profile.id), { id: one.id, clientId: first.id, profileId: profile.id, moderatorId: moderator.id, pointsBalance: 0 }],
+            [interactionKey(second.id, profile.id), { id: two.id, clientId: second.id, profileId: profile.id, moderatorId: null, pointsBalance: 70 }],
           ]),
         );
       });
     });
 
-    it("holds every conversation FOR UPDATE until the caller's transaction ends", async () => {
+    it("holds every interaction FOR UPDATE until the caller's transaction ends", async () => {
       const [first, second] = await clients(2);
-      const [one, two] = [await conversation(first), await conversation(second)];
+      const [one, two] = [await interaction(first), await interaction(second)];
       const seen: boolean[] = [];
 
       await owner.transactions.run(async () => {
@@ -129,9 +129,9 @@ describe(InteractionsRepository.name, () => {
   });
 
   describe('applyBalanceChanges', () => {
-    it('applies the changes of many conversations in one call, each field to its column', async () => {
+    it('applies the changes of many interactions in one call, each field to its column', async () => {
       const [first, second] = await clients(2);
-      const [one, two] = [await conversation(first), await conversation(second)];
+      const [one, two] = [await interaction(first), await interaction(second)];
       const touchedAt = new Date('2026-01-02T03:04:05.000Z');
 
       await owner.rolledBack(async (sql) => {
@@ -156,7 +156,7 @@ describe(InteractionsRepository.name, () => {
   describe('balance versions', () => {
     it('moves the version with every change of the balance, by the number of changes a batch sums, and not for the hold alone', async () => {
       const [first, second] = await clients(2);
-      const [one, two] = [await conversation(first), await conversation(second)];
+      const [one, two] = [await interaction(first), await interaction(second)];
 
       await owner.rolledBack(async () => {
         await sut.applyBalanceChanges(new Map([[one.id, { balance: 100, received: 100 }]]));
@@ -176,17 +176,17 @@ describe(InteractionsRepository.name, () => {
           { clientId: second.id, profileId: '999999999' },
         ]);
         expect(Object.fromEntries(balances)).toEqual({
-          [conversationKey(first.id, profile.id)]: { interactionId: one.id, balance: 400, balanceVersion: 3 },
-          [conversationKey(second.id, profile.id)]: { interactionId: two.id, balance: 0, balanceVersion: 1 },
+          [interactionKey(first.id, profile.id)]: { interactionId: one.id, balance: 400, balanceVersion: 3 },
+          [interactionKey(second.id, profile.id)]: { interactionId: two.id, balance: 0, balanceVersion: 1 },
         });
       });
     });
   });
 
   describe('findByClientAndProfile', () => {
-    it("reads the client's conversation with the profile, or null", async () => {
+    it("reads the client's interaction with the profile, or null", async () => {
       const [known, unknown] = await clients(2);
-      const existing = await conversation(known);
+      const existing = await interaction(known);
 
       expect(await sut.findByClientAndProfile(known.id, profile.id)).toMatchObject({ id: existing.id, moderatorId: moderator.id, pointsBalance: 0 });
       expect(await sut.findByClientAndProfile(unknown.id, profile.id)).toBeNull();
@@ -194,12 +194,12 @@ describe(InteractionsRepository.name, () => {
   });
 
   describe('assignment', () => {
-    it("locks the profile's conversations handled by nobody, in id order, and only those", async () => {
+    it("locks the profile's interactions handled by nobody, in id order, and only those", async () => {
       const own = await createProfile(owner.db, null);
       const [first, second, third] = await clients(3);
-      const one = await conversation(first, own, null);
-      await conversation(second, own, moderator.id);
-      const three = await conversation(third, own, null);
+      const one = await interaction(first, own, null);
+      await interaction(second, own, moderator.id);
+      const three = await interaction(third, own, null);
       const seen: boolean[] = [];
 
       const unhandled = await owner.transactions.run(async () => {
@@ -212,11 +212,11 @@ describe(InteractionsRepository.name, () => {
       expect(seen).toEqual([false, false]);
     });
 
-    it('locks one conversation by id, and sets the moderator of many in one call', async () => {
+    it('locks one interaction by id, and sets the moderator of many in one call', async () => {
       const [client, other, untouched] = await clients(3);
-      const row = await conversation(client, profile, null);
-      const second = await conversation(other, profile, null);
-      await conversation(untouched, profile, null);
+      const row = await interaction(client, profile, null);
+      const second = await interaction(other, profile, null);
+      await interaction(untouched, profile, null);
       let lockable: boolean | undefined;
 
       const found = await owner.transactions.run(async () => {
@@ -228,7 +228,7 @@ describe(InteractionsRepository.name, () => {
 
       expect(found).toMatchObject({ id: row.id, clientId: client.id, moderatorId: null });
       expect(lockable).toBe(false);
-      expect((await rowsOf([client, other, untouched])).map((conversation) => conversation.moderator_id)).toEqual([moderator.id, moderator.id, null]);
+      expect((await rowsOf([client, other, untouched])).map((interaction) => interaction.moderator_id)).toEqual([moderator.id, moderator.id, null]);
       expect(await owner.transactions.run(() => sut.lockById('900000000000000001'))).toBeNull();
     });
   });

@@ -1,9 +1,9 @@
 import { InteractionsRepository } from '../../src/interactions/interactions.repository';
-import { conversationKey, InteractionsService, LockedConversation } from '../../src/interactions/interactions.service';
+import { interactionKey, InteractionsService, LockedInteraction } from '../../src/interactions/interactions.service';
 import { createProfile, createUser } from '../factories';
 import { useOwnerDatabase } from '../support/owner-database';
 
-/** Conversations created (their profiles read through the profiles module's SQL) and locked, on the real database. */
+/** Interactions created (their profiles read through the profiles module's SQL) and locked, on the real database. */
 describe(InteractionsService.name, () => {
   const owner = useOwnerDatabase();
   let sut: InteractionsService;
@@ -13,7 +13,7 @@ describe(InteractionsService.name, () => {
   });
 
   describe('lockOrCreateAll', () => {
-    it("creates the missing conversations with their profile's moderator, keeps the existing ones, and leaves out a profile that does not exist", async () => {
+    it("creates the missing interactions with their profile's moderator, keeps the existing ones, and leaves out a profile that does not exist", async () => {
       const moderator = await createUser(owner.db, 'moderator');
       const [handled, unhandled] = [await createProfile(owner.db, moderator), await createProfile(owner.db, null)];
       const [client, other] = [await createUser(owner.db), await createUser(owner.db)];
@@ -22,7 +22,7 @@ describe(InteractionsService.name, () => {
       // suites check the ledger against the cached balances).
       const rollback = new Error('rolled back');
       let existing: { id: string } | undefined;
-      let locked = new Map<string, LockedConversation>();
+      let locked = new Map<string, LockedInteraction>();
       await expect(
         owner.transactions.run(async () => {
           const manager = owner.transactions.manager;
@@ -42,11 +42,11 @@ describe(InteractionsService.name, () => {
       ).rejects.toBe(rollback);
 
       expect([...locked.keys()].sort()).toEqual(
-        [conversationKey(client.id, handled.id), conversationKey(client.id, unhandled.id), conversationKey(other.id, handled.id)].sort(),
+        [interactionKey(client.id, handled.id), interactionKey(client.id, unhandled.id), interactionKey(other.id, handled.id)].sort(),
       );
-      expect(locked.get(conversationKey(client.id, handled.id))).toMatchObject({ moderatorId: moderator.id, pointsBalance: 0 });
-      expect(locked.get(conversationKey(client.id, unhandled.id))).toMatchObject({ moderatorId: null, pointsBalance: 0 });
-      expect(locked.get(conversationKey(other.id, handled.id))).toEqual({
+      expect(locked.get(interactionKey(client.id, handled.id))).toMatchObject({ moderatorId: moderator.id, pointsBalance: 0 });
+      expect(locked.get(interactionKey(client.id, unhandled.id))).toMatchObject({ moderatorId: null, pointsBalance: 0 });
+      expect(locked.get(interactionKey(other.id, handled.id))).toEqual({
         id: existing?.id,
         clientId: other.id,
         profileId: handled.id,
@@ -55,7 +55,7 @@ describe(InteractionsService.name, () => {
       });
     });
 
-    it('reads FOR SHARE the profile of a conversation it creates, and no profile when every conversation exists', async () => {
+    it('reads FOR SHARE the profile of an interaction it creates, and no profile when every interaction exists', async () => {
       const profile = await createProfile(owner.db, null);
       const client = await createUser(owner.db);
       const seen: boolean[] = [];
@@ -72,12 +72,12 @@ describe(InteractionsService.name, () => {
   });
 
   describe('lockExisting', () => {
-    it('locks the conversation when there is one, and creates none', async () => {
+    it('locks the interaction when there is one, and creates none', async () => {
       const profile = await createProfile(owner.db, null);
       const [client, stranger] = [await createUser(owner.db), await createUser(owner.db)];
       const created = await owner.transactions.run(() => sut.lockOrCreateAll([{ clientId: client.id, profileId: profile.id }]));
 
-      expect(await owner.transactions.run(() => sut.lockExisting(client.id, profile.id))).toEqual(created.get(conversationKey(client.id, profile.id)));
+      expect(await owner.transactions.run(() => sut.lockExisting(client.id, profile.id))).toEqual(created.get(interactionKey(client.id, profile.id)));
       expect(await owner.transactions.run(() => sut.lockExisting(stranger.id, profile.id))).toBeNull();
       expect(await sut.findByClientAndProfile(stranger.id, profile.id)).toBeNull();
     });

@@ -1,13 +1,13 @@
 import { EntityManager } from 'typeorm';
-import { PurchaseReports } from '../../src/payments/purchase-reports.queries';
+import { PurchaseReportsQueries } from '../../src/payments/purchase-reports.queries';
 import { PurchaseSql } from '../../src/payments/purchases.sql';
-import { PurchaseSearch } from '../../src/payments/purchase-search.queries';
-import { TransactionStatus } from '../../src/payments/purchase-status';
+import { PurchaseSearchQueries } from '../../src/payments/purchase-search.queries';
+import { PurchaseStatus } from '../../src/payments/purchase-status';
 import { createScenario } from '../factories';
 import { useOwnerDatabase } from '../support/owner-database';
 
 interface Row {
-  status: TransactionStatus;
+  status: PurchaseStatus;
   currency?: string;
   points?: number;
   amountCents?: number;
@@ -19,15 +19,15 @@ interface Row {
 }
 
 /** The payments module's read-only query services, on the run's database, each test rolled back. */
-describe('PurchaseReports and PurchaseSearch', () => {
+describe('PurchaseReportsQueries and PurchaseSearchQueries', () => {
   const owner = useOwnerDatabase();
-  let reports: PurchaseReports;
-  let search: PurchaseSearch;
+  let reports: PurchaseReportsQueries;
+  let search: PurchaseSearchQueries;
   let cast: Awaited<ReturnType<typeof createScenario>>;
 
   beforeAll(async () => {
-    reports = new PurchaseReports(owner.transactions);
-    search = new PurchaseSearch(owner.transactions);
+    reports = new PurchaseReportsQueries(owner.transactions);
+    search = new PurchaseSearchQueries(owner.transactions);
     cast = await createScenario(owner.db);
   });
 
@@ -58,9 +58,9 @@ describe('PurchaseReports and PurchaseSearch', () => {
   it('sums revenue by currency over purchases credited in the range, refunds included, minor units as integers', async () => {
     await owner.rolledBack(async (db) => {
       // A day of 2001 that no other test writes to.
-      await insert(db, { status: TransactionStatus.Completed, currency: 'eur', points: 100, amountCents: 500, createdAt: '2001-03-01T10:00Z', creditedAt: '2001-03-01T10:01Z' });
+      await insert(db, { status: PurchaseStatus.Completed, currency: 'eur', points: 100, amountCents: 500, createdAt: '2001-03-01T10:00Z', creditedAt: '2001-03-01T10:01Z' });
       await insert(db, {
-        status: TransactionStatus.Refunded,
+        status: PurchaseStatus.Refunded,
         currency: 'eur',
         points: 300,
         amountCents: 1200,
@@ -69,9 +69,9 @@ describe('PurchaseReports and PurchaseSearch', () => {
         createdAt: '2001-03-01T11:00Z',
         creditedAt: '2001-03-01T11:01Z',
       });
-      await insert(db, { status: TransactionStatus.Completed, currency: 'jpy', points: 50, amountCents: 700, createdAt: '2001-03-01T12:00Z', creditedAt: '2001-03-01T12:01Z' });
-      await insert(db, { status: TransactionStatus.Completed, currency: 'eur', points: 999, amountCents: 999, createdAt: '2001-03-01T23:00Z', creditedAt: '2001-03-02T00:00Z' });
-      await insert(db, { status: TransactionStatus.Pending, createdAt: '2001-03-01T13:00Z' });
+      await insert(db, { status: PurchaseStatus.Completed, currency: 'jpy', points: 50, amountCents: 700, createdAt: '2001-03-01T12:00Z', creditedAt: '2001-03-01T12:01Z' });
+      await insert(db, { status: PurchaseStatus.Completed, currency: 'eur', points: 999, amountCents: 999, createdAt: '2001-03-01T23:00Z', creditedAt: '2001-03-02T00:00Z' });
+      await insert(db, { status: PurchaseStatus.Pending, createdAt: '2001-03-01T13:00Z' });
 
       const revenue = await reports.revenueByCurrency(new Date('2001-03-01T00:00Z'), new Date('2001-03-02T00:00Z'));
       expect(revenue).toEqual([
@@ -83,10 +83,10 @@ describe('PurchaseReports and PurchaseSearch', () => {
 
   it('counts purchases created in the range by status, every status present', async () => {
     await owner.rolledBack(async (db) => {
-      await insert(db, { status: TransactionStatus.Failed, createdAt: '2001-04-01T10:00Z', failureReason: 'amount_mismatch' });
-      await insert(db, { status: TransactionStatus.Expired, createdAt: '2001-04-01T11:00Z' });
-      await insert(db, { status: TransactionStatus.Expired, createdAt: '2001-04-01T12:00Z' });
-      await insert(db, { status: TransactionStatus.Expired, createdAt: '2001-04-02T00:00Z' });
+      await insert(db, { status: PurchaseStatus.Failed, createdAt: '2001-04-01T10:00Z', failureReason: 'amount_mismatch' });
+      await insert(db, { status: PurchaseStatus.Expired, createdAt: '2001-04-01T11:00Z' });
+      await insert(db, { status: PurchaseStatus.Expired, createdAt: '2001-04-01T12:00Z' });
+      await insert(db, { status: PurchaseStatus.Expired, createdAt: '2001-04-02T00:00Z' });
 
       expect(await reports.statusCounts(new Date('2001-04-01T00:00Z'), new Date('2001-04-02T00:00Z'))).toEqual({
         pending: 0,
@@ -102,11 +102,11 @@ describe('PurchaseReports and PurchaseSearch', () => {
     await owner.rolledBack(async (db) => {
       const before = await reports.mismatchCounts(60, 24);
       const now = Date.now();
-      await insert(db, { status: TransactionStatus.Pending, createdAt: new Date(now - 121_000).toISOString() });
-      await insert(db, { status: TransactionStatus.Pending, createdAt: new Date(now - 60_000).toISOString() });
-      await insert(db, { status: TransactionStatus.Failed, failureReason: 'currency_mismatch', createdAt: new Date(now - 3_600_000).toISOString() });
-      await insert(db, { status: TransactionStatus.Failed, failureReason: 'amount_mismatch', createdAt: new Date(now - 25 * 3_600_000).toISOString() });
-      await insert(db, { status: TransactionStatus.Failed, failureReason: 'async_payment_failed', createdAt: new Date(now - 60_000).toISOString() });
+      await insert(db, { status: PurchaseStatus.Pending, createdAt: new Date(now - 121_000).toISOString() });
+      await insert(db, { status: PurchaseStatus.Pending, createdAt: new Date(now - 60_000).toISOString() });
+      await insert(db, { status: PurchaseStatus.Failed, failureReason: 'currency_mismatch', createdAt: new Date(now - 3_600_000).toISOString() });
+      await insert(db, { status: PurchaseStatus.Failed, failureReason: 'amount_mismatch', createdAt: new Date(now - 25 * 3_600_000).toISOString() });
+      await insert(db, { status: PurchaseStatus.Failed, failureReason: 'async_payment_failed', createdAt: new Date(now - 60_000).toISOString() });
 
       const after = await reports.mismatchCounts(60, 24);
       expect(after).toEqual({ stalePending: before.stalePending + 1, paidNotCredited: before.paidNotCredited + 1 });
@@ -115,8 +115,8 @@ describe('PurchaseReports and PurchaseSearch', () => {
 
   it('lists credited purchases for the verifier through its SQL', async () => {
     await owner.rolledBack(async (db) => {
-      const credited = await insert(db, { status: TransactionStatus.Refunded, points: 70, createdAt: '2001-05-01T00:00Z', creditedAt: '2001-05-01T00:00Z' });
-      const pending = await insert(db, { status: TransactionStatus.Pending, createdAt: '2001-05-01T00:00Z' });
+      const credited = await insert(db, { status: PurchaseStatus.Refunded, points: 70, createdAt: '2001-05-01T00:00Z', creditedAt: '2001-05-01T00:00Z' });
+      const pending = await insert(db, { status: PurchaseStatus.Pending, createdAt: '2001-05-01T00:00Z' });
       const rows = await db.query<Array<{ id: string; points_amount: string }>>(`SELECT * FROM (${PurchaseSql.credited}) t WHERE t.id = ANY($1)`, [
         [credited, pending],
       ]);
@@ -128,11 +128,11 @@ describe('PurchaseReports and PurchaseSearch', () => {
     await owner.rolledBack(async (db) => {
       const ids: string[] = [];
       for (const hour of ['10', '11', '12', '13']) {
-        ids.push(await insert(db, { status: TransactionStatus.Completed, createdAt: `2001-06-01T${hour}:00Z`, creditedAt: `2001-06-01T${hour}:00Z` }));
+        ids.push(await insert(db, { status: PurchaseStatus.Completed, createdAt: `2001-06-01T${hour}:00Z`, creditedAt: `2001-06-01T${hour}:00Z` }));
       }
-      await insert(db, { status: TransactionStatus.Failed, createdAt: '2001-06-01T12:30Z' });
+      await insert(db, { status: PurchaseStatus.Failed, createdAt: '2001-06-01T12:30Z' });
       const filter = {
-        status: TransactionStatus.Completed,
+        status: PurchaseStatus.Completed,
         clientId: cast.client.id,
         profileId: cast.profile.id,
         moderatorId: cast.moderator.id,
@@ -150,9 +150,9 @@ describe('PurchaseReports and PurchaseSearch', () => {
 
   it('finds stuck purchases: pending past the delay, or failed, newest first', async () => {
     await owner.rolledBack(async (db) => {
-      const old = await insert(db, { status: TransactionStatus.Pending, createdAt: new Date(Date.now() - 10 * 60_000).toISOString() });
-      const fresh = await insert(db, { status: TransactionStatus.Pending, createdAt: new Date().toISOString() });
-      const failed = await insert(db, { status: TransactionStatus.Failed, createdAt: new Date().toISOString() });
+      const old = await insert(db, { status: PurchaseStatus.Pending, createdAt: new Date(Date.now() - 10 * 60_000).toISOString() });
+      const fresh = await insert(db, { status: PurchaseStatus.Pending, createdAt: new Date().toISOString() });
+      const failed = await insert(db, { status: PurchaseStatus.Failed, createdAt: new Date().toISOString() });
 
       const stuck = (await search.stuck(300, undefined, 1000)).map((row) => row.id);
       expect(stuck).toEqual(expect.arrayContaining([old, failed]));

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
-import { PointTransaction } from '../../src/payments/entities/point-transaction.entity';
+import { Purchase } from '../../src/payments/entities/purchase.entity';
 import { PurchaseChanges } from '../../src/payments/purchase-changes';
-import { DisputeStatus, FraudWarningStatus, TransactionStatus } from '../../src/payments/purchase-status';
+import { DisputeStatus, FraudWarningStatus, PurchaseStatus } from '../../src/payments/purchase-status';
 import { PurchasesRepository } from '../../src/payments/purchases.repository';
 import { createScenario, createUser } from '../factories';
 import { useOwnerDatabase } from '../support/owner-database';
@@ -12,7 +12,7 @@ type Cast = Awaited<ReturnType<typeof createScenario>>;
 type Sql = Pick<EntityManager, 'query'>;
 
 interface Seed {
-  status?: TransactionStatus;
+  status?: PurchaseStatus;
   sessionId?: string | null;
   paymentId?: string | null;
   chargeId?: string | null;
@@ -66,7 +66,7 @@ describe(PurchasesRepository.name, () => {
         client.id,
         cast.profile.id,
         row.moderatorId ?? null,
-        row.status ?? TransactionStatus.Pending,
+        row.status ?? PurchaseStatus.Pending,
         row.sessionId ?? null,
         row.paymentId ?? null,
         row.chargeId ?? null,
@@ -78,7 +78,7 @@ describe(PurchasesRepository.name, () => {
 
   /** A purchase another session can see and lock: committed, not credited, deleted after the test. */
   async function seedCommitted(row: Seed = {}): Promise<string> {
-    const id = await seed(owner.db, { status: TransactionStatus.Failed, ...row });
+    const id = await seed(owner.db, { status: PurchaseStatus.Failed, ...row });
     committed.push(id);
     return id;
   }
@@ -181,8 +181,8 @@ describe(PurchasesRepository.name, () => {
         await seed(sql, {}, client);
         await seed(sql, { createdSecondsAgo: 100 }, client);
         await seed(sql, { createdSecondsAgo: 2000 }, client);
-        await seed(sql, { status: TransactionStatus.Completed }, client);
-        await seed(sql, { status: TransactionStatus.Failed }, client);
+        await seed(sql, { status: PurchaseStatus.Completed }, client);
+        await seed(sql, { status: PurchaseStatus.Failed }, client);
         await seed(sql, {}, cast.client);
 
         expect(await sut.recentPending(client.id, 1800)).toEqual({ count: 2, oldestLeavesInSeconds: 1700 });
@@ -194,7 +194,7 @@ describe(PurchasesRepository.name, () => {
     it('markCheckoutFailed fails a pending purchase only', async () => {
       await owner.rolledBack(async (sql) => {
         const pending = await seed(sql);
-        const expired = await seed(sql, { status: TransactionStatus.Expired });
+        const expired = await seed(sql, { status: PurchaseStatus.Expired });
         await sut.markCheckoutFailed(pending);
         await sut.markCheckoutFailed(expired);
         expect(await read(sql, pending)).toMatchObject({ status: 'failed', failure_reason: 'checkout_session_not_created' });
@@ -225,8 +225,8 @@ describe(PurchasesRepository.name, () => {
 
     it('get returns the purchase or fails', async () => {
       await owner.rolledBack(async (sql) => {
-        const id = await seed(sql, { status: TransactionStatus.Completed });
-        expect(await sut.get(id)).toMatchObject({ id, status: TransactionStatus.Completed, pointsAmount: 500, amountCents: 999 });
+        const id = await seed(sql, { status: PurchaseStatus.Completed });
+        expect(await sut.get(id)).toMatchObject({ id, status: PurchaseStatus.Completed, pointsAmount: 500, amountCents: 999 });
         await expect(sut.get(UNKNOWN_ID)).rejects.toThrow();
       });
     });
@@ -243,7 +243,7 @@ describe(PurchasesRepository.name, () => {
           );
           ids.push(id);
         }
-        const idsOf = (rows: PointTransaction[]) => rows.map((row) => row.id);
+        const idsOf = (rows: Purchase[]) => rows.map((row) => row.id);
         expect(idsOf(await sut.page({ profileId: profile.id }, undefined, 10))).toEqual([ids[2], ids[1], ids[0]]);
         expect(idsOf(await sut.page({ profileId: profile.id }, undefined, 2))).toEqual([ids[2], ids[1]]);
         expect(idsOf(await sut.page({ profileId: profile.id }, ids[2], 10))).toEqual([ids[1], ids[0]]);
@@ -269,7 +269,7 @@ describe(PurchasesRepository.name, () => {
         const old = { createdSecondsAgo: 10_000_000 };
         const a = await seed(sql, { ...old, sessionId: unique('cs') }, client);
         await seed(sql, { ...old, sessionId: null }, client);
-        await seed(sql, { ...old, sessionId: unique('cs'), status: TransactionStatus.Expired }, client);
+        await seed(sql, { ...old, sessionId: unique('cs'), status: PurchaseStatus.Expired }, client);
         await seed(sql, { sessionId: unique('cs'), createdSecondsAgo: 10 }, client);
         const b = await seed(sql, { ...old, sessionId: unique('cs') }, client);
         const c = await seed(sql, { ...old, sessionId: unique('cs') }, client);
@@ -360,8 +360,8 @@ describe(PurchasesRepository.name, () => {
         ]);
         const start = await rowsUpdated(sql);
         const changes = new PurchaseChanges();
-        changes.set(a, { status: TransactionStatus.Completed, creditedAt, stripePaymentId: 'pi_first', stripeAmountPaidCents: 999 });
-        changes.set(b, { status: TransactionStatus.Failed, failureReason: 'amount_mismatch', stripeAmountPaidCents: 1 });
+        changes.set(a, { status: PurchaseStatus.Completed, creditedAt, stripePaymentId: 'pi_first', stripeAmountPaidCents: 999 });
+        changes.set(b, { status: PurchaseStatus.Failed, failureReason: 'amount_mismatch', stripeAmountPaidCents: 1 });
         changes.set(a, { moderatorId: cast.moderator.id });
         changes.set(b, { moderatorId: null });
         expect(await rowsUpdated(sql)).toBe(start);
@@ -389,11 +389,11 @@ describe(PurchasesRepository.name, () => {
     it('writes every column a decision changes', () =>
       owner.rolledBack(async (sql) => {
         const [charge, payment] = [unique('ch'), unique('pi')];
-        const id = await seed(sql, { status: TransactionStatus.Completed, paymentId: payment });
+        const id = await seed(sql, { status: PurchaseStatus.Completed, paymentId: payment });
         const purchase = (await sut.lockByCharge(null, payment))!;
         const changes = new PurchaseChanges();
         changes.set(purchase, {
-          status: TransactionStatus.Refunded,
+          status: PurchaseStatus.Refunded,
           stripeChargeId: charge,
           stripeAmountRefundedCents: 300,
           refundedPoints: 151,
@@ -427,7 +427,7 @@ describe(PurchasesRepository.name, () => {
     it('keeps the columns a purchase did not change, and those given as null or undefined', () =>
       owner.rolledBack(async (sql) => {
         const payment = unique('pi');
-        const id = await seed(sql, { status: TransactionStatus.Completed, sessionId: unique('cs'), paymentId: payment, moderatorId: cast.moderator.id });
+        const id = await seed(sql, { status: PurchaseStatus.Completed, sessionId: unique('cs'), paymentId: payment, moderatorId: cast.moderator.id });
         const before = await read(sql, id);
         const purchase = (await sut.lockByCharge(null, payment))!;
         const changes = new PurchaseChanges();
@@ -442,11 +442,11 @@ describe(PurchasesRepository.name, () => {
     it('clears the failure of a purchase that completes after failing (a session paid late)', () =>
       owner.rolledBack(async (sql) => {
         const session = unique('cs');
-        const id = await seed(sql, { sessionId: session, status: TransactionStatus.Failed });
+        const id = await seed(sql, { sessionId: session, status: PurchaseStatus.Failed });
         await sql.query(`UPDATE profile_point_transactions SET failure_reason = 'checkout_session_not_created' WHERE id = $1`, [id]);
         const [purchase] = await sut.lockBySessions([{ id: session, client_reference_id: null }]);
         const changes = new PurchaseChanges();
-        changes.set(purchase, { status: TransactionStatus.Completed, creditedAt: new Date() });
+        changes.set(purchase, { status: PurchaseStatus.Completed, creditedAt: new Date() });
 
         await sut.write(changes);
 
@@ -460,7 +460,7 @@ describe(PurchasesRepository.name, () => {
         const id = await seed(sql, { sessionId: session });
         const [purchase] = await sut.lockBySessions([{ id: session, client_reference_id: null }]);
         const changes = new PurchaseChanges();
-        changes.set(purchase, { stripeSessionId: 'cs_first', status: TransactionStatus.Failed, failureReason: 'expired' });
+        changes.set(purchase, { stripeSessionId: 'cs_first', status: PurchaseStatus.Failed, failureReason: 'expired' });
         changes.set(purchase, { stripeSessionId: 'cs_second', moderatorId: cast.moderator.id });
 
         await sut.write(changes);
@@ -474,10 +474,10 @@ describe(PurchasesRepository.name, () => {
         const id = await seed(sql, { sessionId: session, paymentId: 'pi_stored' });
         const [purchase] = await sut.lockBySessions([{ id: session, client_reference_id: null }]);
         const changes = new PurchaseChanges();
-        changes.set(purchase, { status: TransactionStatus.Expired, moderatorId: null });
-        expect(purchase).toMatchObject({ id, status: TransactionStatus.Expired, stripePaymentId: 'pi_stored', moderatorId: null });
+        changes.set(purchase, { status: PurchaseStatus.Expired, moderatorId: null });
+        expect(purchase).toMatchObject({ id, status: PurchaseStatus.Expired, stripePaymentId: 'pi_stored', moderatorId: null });
         changes.set(purchase, { stripePaymentId: undefined, refundedPoints: 0 });
-        expect(purchase).toMatchObject({ status: TransactionStatus.Expired, stripePaymentId: 'pi_stored', refundedPoints: 0 });
+        expect(purchase).toMatchObject({ status: PurchaseStatus.Expired, stripePaymentId: 'pi_stored', refundedPoints: 0 });
       }));
 
     it('writes nothing for no change', () =>

@@ -2,16 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { Env } from '../../src/config/env.schema';
 import { LedgerAccount } from '../../src/points/ledger-accounts';
-import { ReconciliationReport } from '../../src/payments/reconciliation/reconciliation-report.queries';
+import { ReconciliationReportQueries } from '../../src/payments/reconciliation/reconciliation-report.queries';
 import { ReconciliationFlag, ReconciliationQuery, ReconciliationRowDto } from '../../src/payments/reconciliation/reconciliation.dto';
-import { TransactionStatus } from '../../src/payments/purchase-status';
-import { createConversation, TestConversation } from '../points/conversations';
+import { PurchaseStatus } from '../../src/payments/purchase-status';
+import { createInteraction, TestInteraction } from '../points/interactions';
 import { useOwnerDatabase } from '../support/owner-database';
 
 const RECONCILE_AFTER_SECONDS = 600;
 
 interface Purchase {
-  status: TransactionStatus;
+  status: PurchaseStatus;
   points?: number;
   amountCents?: number;
   refundedPoints?: number;
@@ -29,20 +29,20 @@ interface Purchase {
  * and what the ledger credited for it, and its flags. It pages through every purchase, so the suite
  * has a scratch database of its own: every row it reports was written by the test (rolled back).
  */
-describe('ReconciliationReport', () => {
+describe('ReconciliationReportQueries', () => {
   const owner = useOwnerDatabase({ ownDatabase: 'reconreport' });
-  let report: ReconciliationReport;
-  let c: TestConversation;
+  let report: ReconciliationReportQueries;
+  let c: TestInteraction;
 
   beforeAll(async () => {
-    report = new ReconciliationReport(owner.transactions, Object.assign(new Env(), { RECONCILE_AFTER_SECONDS }));
-    c = await createConversation(owner.db);
+    report = new ReconciliationReportQueries(owner.transactions, Object.assign(new Env(), { RECONCILE_AFTER_SECONDS }));
+    c = await createInteraction(owner.db);
   });
 
   const query = (fields: Partial<Pick<ReconciliationQuery, 'limit' | 'cursor' | 'mismatches'>> = {}) => Object.assign(new ReconciliationQuery(), fields);
 
   const insert = async (db: EntityManager, p: Purchase): Promise<string> => {
-    const credited = p.status === TransactionStatus.Completed || p.status === TransactionStatus.Refunded;
+    const credited = p.status === PurchaseStatus.Completed || p.status === PurchaseStatus.Refunded;
     const [{ id }] = await db.query<Array<{ id: string }>>(
       `INSERT INTO profile_point_transactions
          (client_id, profile_id, moderator_id, pack_code, points_amount, amount_cents, currency, status, refunded_points, disputed_points,
@@ -91,7 +91,7 @@ describe('ReconciliationReport', () => {
 
   const row = (id: string, fields: Partial<ReconciliationRowDto>): ReconciliationRowDto => ({
     id,
-    status: TransactionStatus.Completed,
+    status: PurchaseStatus.Completed,
     points: 100,
     amountCents: 299,
     currency: 'eur',
@@ -107,55 +107,55 @@ describe('ReconciliationReport', () => {
 
   it('pairs each purchase with what Stripe reported and what the ledger credited, newest first, and flags what disagrees', async () => {
     await owner.rolledBack(async (db) => {
-      const fine = await insert(db, { status: TransactionStatus.Completed });
+      const fine = await insert(db, { status: PurchaseStatus.Completed });
       await credit(db, fine, 100);
 
       // 500 points, 200 refunded and 100 disputed: 200 should be left on each side.
-      const reversed = await insert(db, { status: TransactionStatus.Refunded, points: 500, amountCents: 999, refundedPoints: 200, disputedPoints: 100, refundedCents: 400 });
+      const reversed = await insert(db, { status: PurchaseStatus.Refunded, points: 500, amountCents: 999, refundedPoints: 200, disputedPoints: 100, refundedCents: 400 });
       await credit(db, reversed, 500);
       await reverse(db, reversed, 300);
 
-      const clientShort = await insert(db, { status: TransactionStatus.Completed });
+      const clientShort = await insert(db, { status: PurchaseStatus.Completed });
       await credit(db, clientShort, 90, 100);
 
-      const moderatorMissing = await insert(db, { status: TransactionStatus.Completed });
+      const moderatorMissing = await insert(db, { status: PurchaseStatus.Completed });
       await credit(db, moderatorMissing, 100, 0);
 
-      const underpaid = await insert(db, { status: TransactionStatus.Completed, paidCents: 199 });
+      const underpaid = await insert(db, { status: PurchaseStatus.Completed, paidCents: 199 });
       await credit(db, underpaid, 100);
 
       // Credited with nothing from Stripe, and nothing in the ledger: three flags at once.
-      const unpaid = await insert(db, { status: TransactionStatus.Completed, paidCents: null });
+      const unpaid = await insert(db, { status: PurchaseStatus.Completed, paidCents: null });
 
-      const refusedAmount = await insert(db, { status: TransactionStatus.Failed, paidCents: 199, failureReason: 'amount_mismatch' });
-      const refusedCurrency = await insert(db, { status: TransactionStatus.Failed, paidCents: 299, failureReason: 'currency_mismatch' });
-      const declined = await insert(db, { status: TransactionStatus.Failed, failureReason: 'async_payment_failed' });
+      const refusedAmount = await insert(db, { status: PurchaseStatus.Failed, paidCents: 199, failureReason: 'amount_mismatch' });
+      const refusedCurrency = await insert(db, { status: PurchaseStatus.Failed, paidCents: 299, failureReason: 'currency_mismatch' });
+      const declined = await insert(db, { status: PurchaseStatus.Failed, failureReason: 'async_payment_failed' });
 
       // Expired, yet the ledger credited it: nothing should be.
-      const expiredButCredited = await insert(db, { status: TransactionStatus.Expired });
+      const expiredButCredited = await insert(db, { status: PurchaseStatus.Expired });
       await credit(db, expiredButCredited, 100);
 
       // Stale once pending for twice RECONCILE_AFTER_SECONDS; the reconciliation job's own threshold is not enough.
-      const stale = await insert(db, { status: TransactionStatus.Pending, ageSeconds: 2 * RECONCILE_AFTER_SECONDS + 60 });
-      const awaited = await insert(db, { status: TransactionStatus.Pending, ageSeconds: 2 * RECONCILE_AFTER_SECONDS - 60 });
+      const stale = await insert(db, { status: PurchaseStatus.Pending, ageSeconds: 2 * RECONCILE_AFTER_SECONDS + 60 });
+      const awaited = await insert(db, { status: PurchaseStatus.Pending, ageSeconds: 2 * RECONCILE_AFTER_SECONDS - 60 });
 
       const page = await report.report(query({ limit: 100 }));
 
       const notCredited = { expectedPoints: 0, clientCredited: 0, moderatorCredited: 0, stripePaidCents: null };
       expect(page).toEqual({
         items: [
-          row(awaited, { ...notCredited, status: TransactionStatus.Pending }),
-          row(stale, { ...notCredited, status: TransactionStatus.Pending, flags: [ReconciliationFlag.StalePending] }),
+          row(awaited, { ...notCredited, status: PurchaseStatus.Pending }),
+          row(stale, { ...notCredited, status: PurchaseStatus.Pending, flags: [ReconciliationFlag.StalePending] }),
           row(expiredButCredited, {
             ...notCredited,
-            status: TransactionStatus.Expired,
+            status: PurchaseStatus.Expired,
             clientCredited: 100,
             moderatorCredited: 100,
             flags: [ReconciliationFlag.ClientCredit, ReconciliationFlag.ModeratorCredit],
           }),
-          row(declined, { ...notCredited, status: TransactionStatus.Failed }),
-          row(refusedCurrency, { ...notCredited, status: TransactionStatus.Failed, stripePaidCents: 299, flags: [ReconciliationFlag.PaidNotCredited] }),
-          row(refusedAmount, { ...notCredited, status: TransactionStatus.Failed, stripePaidCents: 199, flags: [ReconciliationFlag.PaidNotCredited] }),
+          row(declined, { ...notCredited, status: PurchaseStatus.Failed }),
+          row(refusedCurrency, { ...notCredited, status: PurchaseStatus.Failed, stripePaidCents: 299, flags: [ReconciliationFlag.PaidNotCredited] }),
+          row(refusedAmount, { ...notCredited, status: PurchaseStatus.Failed, stripePaidCents: 199, flags: [ReconciliationFlag.PaidNotCredited] }),
           row(unpaid, {
             stripePaidCents: null,
             clientCredited: 0,
@@ -166,7 +166,7 @@ describe('ReconciliationReport', () => {
           row(moderatorMissing, { moderatorCredited: 0, flags: [ReconciliationFlag.ModeratorCredit] }),
           row(clientShort, { clientCredited: 90, flags: [ReconciliationFlag.ClientCredit] }),
           row(reversed, {
-            status: TransactionStatus.Refunded,
+            status: PurchaseStatus.Refunded,
             points: 500,
             amountCents: 999,
             stripePaidCents: 999,
@@ -184,12 +184,12 @@ describe('ReconciliationReport', () => {
 
   it('gives only the flagged purchases with mismatches', async () => {
     await owner.rolledBack(async (db) => {
-      const fine = await insert(db, { status: TransactionStatus.Completed });
+      const fine = await insert(db, { status: PurchaseStatus.Completed });
       await credit(db, fine, 100);
-      const underpaid = await insert(db, { status: TransactionStatus.Completed, paidCents: 199 });
+      const underpaid = await insert(db, { status: PurchaseStatus.Completed, paidCents: 199 });
       await credit(db, underpaid, 100);
-      await insert(db, { status: TransactionStatus.Pending });
-      const stale = await insert(db, { status: TransactionStatus.Pending, ageSeconds: 3 * RECONCILE_AFTER_SECONDS });
+      await insert(db, { status: PurchaseStatus.Pending });
+      const stale = await insert(db, { status: PurchaseStatus.Pending, ageSeconds: 3 * RECONCILE_AFTER_SECONDS });
 
       const flagged = await report.report(query({ mismatches: true }));
       expect(flagged.items.map((item) => [item.id, item.flags])).toEqual([
@@ -205,7 +205,7 @@ describe('ReconciliationReport', () => {
     await owner.rolledBack(async (db) => {
       const ids: string[] = [];
       for (let i = 0; i < 5; i++) {
-        ids.push(await insert(db, { status: TransactionStatus.Completed }));
+        ids.push(await insert(db, { status: PurchaseStatus.Completed }));
         await credit(db, ids[i], 100);
       }
       const newestFirst = [...ids].reverse();
@@ -234,7 +234,7 @@ describe('ReconciliationReport', () => {
       const flagged: string[] = [];
       for (let i = 0; i < 6; i++) {
         // Every other purchase paid short.
-        const id = await insert(db, { status: TransactionStatus.Completed, paidCents: i % 2 === 0 ? 199 : 299 });
+        const id = await insert(db, { status: PurchaseStatus.Completed, paidCents: i % 2 === 0 ? 199 : 299 });
         await credit(db, id, 100);
         if (i % 2 === 0) flagged.push(id);
       }

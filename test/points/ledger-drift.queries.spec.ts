@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 import { LedgerAccount, LedgerFigure } from '../../src/points/ledger-accounts';
 import { ledgerDrift } from '../support/ledger';
 import { useOwnerDatabase } from '../support/owner-database';
-import { createConversation, TestConversation } from './conversations';
+import { createInteraction, TestInteraction } from './interactions';
 
 type Kind = 'purchase' | 'attribution' | 'hold' | 'release' | 'reversal' | 'restore' | 'spend';
 type EntryKind = 'spend' | 'reversal' | 'absorb' | 'restore';
@@ -31,7 +31,7 @@ describe('ledgerDrift', () => {
       [`test:${randomUUID()}`, kind, debit, credit, points, refs.transactionId ?? null, refs.interactionId ?? null],
     );
 
-  const purchase = async (db: EntityManager, c: TestConversation, points: number, status = 'completed'): Promise<string> => {
+  const purchase = async (db: EntityManager, c: TestInteraction, points: number, status = 'completed'): Promise<string> => {
     const [{ id }] = await db.query<Array<{ id: string }>>(
       `INSERT INTO profile_point_transactions (client_id, profile_id, moderator_id, pack_code, points_amount, amount_cents, currency, status, credited_at)
        VALUES ($1, $2, $3, $4::text, $4::bigint, 299, 'eur', $5::text, CASE WHEN $5::text IN ('completed', 'refunded') THEN now() END) RETURNING id`,
@@ -41,7 +41,7 @@ describe('ledgerDrift', () => {
   };
 
   /** A purchase's lot, its parts as given (the table's CHECK wants them to add up to `points`). */
-  const lot = async (db: EntityManager, c: TestConversation, transactionId: string, parts: { points: number; remaining: number; spent?: number; taken?: number }) => {
+  const lot = async (db: EntityManager, c: TestInteraction, transactionId: string, parts: { points: number; remaining: number; spent?: number; taken?: number }) => {
     const [{ id }] = await db.query<Array<{ id: string }>>(
       `INSERT INTO point_lots (transaction_id, interaction_id, moderator_id, points, amount_cents, currency, remaining, spent, taken)
        VALUES ($1, $2, $3, $4, 299, 'eur', $5, $6, $7) RETURNING id`,
@@ -59,7 +59,7 @@ describe('ledgerDrift', () => {
       `test:${randomUUID()}`,
     ]);
 
-  const spend = async (db: EntityManager, c: TestConversation, points: number, balanceAfter: number): Promise<string> => {
+  const spend = async (db: EntityManager, c: TestInteraction, points: number, balanceAfter: number): Promise<string> => {
     const [{ id }] = await db.query<Array<{ id: string }>>(
       `INSERT INTO point_spends (client_id, profile_id, interaction_id, points, reason, idempotency_key, balance_after)
        VALUES ($1, $2, $3, $4, 'message', $5, $6) RETURNING id`,
@@ -68,7 +68,7 @@ describe('ledgerDrift', () => {
     return id;
   };
 
-  const cache = async (db: EntityManager, c: TestConversation, cached: { balance?: number; held?: number; received?: number; moderator?: number }) => {
+  const cache = async (db: EntityManager, c: TestInteraction, cached: { balance?: number; held?: number; received?: number; moderator?: number }) => {
     await db.query(
       `UPDATE profile_client_interactions
           SET points_balance = coalesce($2, points_balance), held_points = coalesce($3, held_points), total_points_received = coalesce($4, total_points_received)
@@ -79,11 +79,11 @@ describe('ledgerDrift', () => {
   };
 
   /**
-   * A conversation as the service leaves it after a purchase of 100 points (held, then released to
+   * An interaction as the service leaves it after a purchase of 100 points (held, then released to
    * the moderator) and a spend of 30: every cache, the lot and the spend agree with the ledger.
    */
   async function healthy(db: EntityManager) {
-    const c = await createConversation(db);
+    const c = await createInteraction(db);
     const transactionId = await purchase(db, c, 100);
     const refs = { transactionId, interactionId: c.interactionId };
     await transfer(db, 'purchase', LedgerAccount.stripeSales, LedgerAccount.client(c.interactionId), 100, refs);
@@ -149,7 +149,7 @@ describe('ledgerDrift', () => {
       const { c } = await healthy(db);
       // A client has no cached points (users.points is a moderator's): the ledger's 5 are drift.
       await transfer(db, 'attribution', LedgerAccount.platformEarnings, LedgerAccount.moderator(c.clientId), 5);
-      const idle = await createConversation(db);
+      const idle = await createInteraction(db);
       await cache(db, idle, { moderator: 7 });
 
       expect(await ledgerDrift(db)).toEqual([
@@ -181,7 +181,7 @@ describe('ledgerDrift', () => {
   it('wants the unspent points of the lots to be the balance, and none when the balance is a debt', async () => {
     await owner.rolledBack(async (db) => {
       // Everything spent, then 10 reversed: the client owes 10, the lot holds nothing.
-      const debtor = await createConversation(db);
+      const debtor = await createInteraction(db);
       const transactionId = await purchase(db, debtor, 100);
       const refs = { transactionId, interactionId: debtor.interactionId };
       await transfer(db, 'purchase', LedgerAccount.stripeSales, LedgerAccount.client(debtor.interactionId), 100, refs);
@@ -206,7 +206,7 @@ describe('ledgerDrift', () => {
 
   it('reports every credited purchase (completed or refunded since) without its lot, and no other', async () => {
     await owner.rolledBack(async (db) => {
-      const c = await createConversation(db);
+      const c = await createInteraction(db);
       const completed = await purchase(db, c, 100, 'completed');
       const refunded = await purchase(db, c, 500, 'refunded');
       for (const status of ['pending', 'failed', 'expired']) await purchase(db, c, 1000, status);
@@ -221,7 +221,7 @@ describe('ledgerDrift', () => {
   it('checks each part of a lot against its entries: spent from spends, taken from reversals and absorbs less restores', async () => {
     await owner.rolledBack(async (db) => {
       // No transfers and no balance: only the lots and their entries are looked at.
-      const c = await createConversation(db);
+      const c = await createInteraction(db);
       const [agrees, spentDiffers, takenDiffers] = [await purchase(db, c, 100), await purchase(db, c, 100), await purchase(db, c, 100)];
 
       const first = await lot(db, c, agrees, { points: 100, remaining: 0, spent: 30, taken: 70 });
@@ -249,7 +249,7 @@ describe('ledgerDrift', () => {
 
   it('reports a spend whose allocations over the lots do not add up to its points', async () => {
     await owner.rolledBack(async (db) => {
-      const c = await createConversation(db);
+      const c = await createInteraction(db);
       const [older, newer] = [await purchase(db, c, 100), await purchase(db, c, 100)];
       const olderLot = await lot(db, c, older, { points: 100, remaining: 0, spent: 45, taken: 55 });
       const newerLot = await lot(db, c, newer, { points: 100, remaining: 0, spent: 10, taken: 90 });

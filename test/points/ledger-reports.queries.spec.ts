@@ -1,18 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { LedgerAccount } from '../../src/points/ledger-accounts';
-import { LedgerReports } from '../../src/points/ledger-reports.queries';
+import { LedgerReportsQueries } from '../../src/points/ledger-reports.queries';
 import { LedgerSql } from '../../src/points/ledger.sql';
 import { createScenario, createUser } from '../factories';
 import { useOwnerDatabase } from '../support/owner-database';
 
 /** The points module's read side for other modules: its query service and its SQL pieces. */
-describe('LedgerReports and LedgerSql', () => {
+describe('LedgerReportsQueries and LedgerSql', () => {
   const owner = useOwnerDatabase();
-  let reports: LedgerReports;
+  let reports: LedgerReportsQueries;
 
   beforeAll(() => {
-    reports = new LedgerReports(owner.transactions);
+    reports = new LedgerReportsQueries(owner.transactions);
   });
 
   const transfer = async (db: EntityManager, debit: string, credit: string, points: number, at: string, kind = 'attribution', transactionId: string | null = null) => {

@@ -3,7 +3,7 @@ import { LedgerAccount } from '../../src/points/ledger-accounts';
 import { LedgerTransfersRepository, TransferRequest } from '../../src/points/ledger-transfers.repository';
 import { TransferKind } from '../../src/points/transfer-kind';
 import { useOwnerDatabase } from '../support/owner-database';
-import { createConversation, createPurchase, gate, Sql, stillPendingAfter } from './conversations';
+import { createInteraction, createPurchase, gate, Sql, stillPendingAfter } from './interactions';
 
 describe(LedgerTransfersRepository.name, () => {
   const owner = useOwnerDatabase();
@@ -37,7 +37,7 @@ describe(LedgerTransfersRepository.name, () => {
   describe('insertNewKeys', () => {
     it('writes every transfer of the batch with its columns and answers their keys', () =>
       owner.rolledBack(async (db) => {
-        const c = await createConversation(db);
+        const c = await createInteraction(db);
         const purchaseId = await createPurchase(db, c);
         const client = LedgerAccount.client(c.interactionId);
         const first = transfer({ kind: TransferKind.Purchase, debit: LedgerAccount.stripeSales, credit: client, points: 100, transactionId: purchaseId, interactionId: c.interactionId });
@@ -69,7 +69,7 @@ describe(LedgerTransfersRepository.name, () => {
 
     it('writes money without points (a refund too small to take back a point), and the database refuses a transfer of nothing', () =>
       owner.rolledBack(async (db) => {
-        const c = await createConversation(db);
+        const c = await createInteraction(db);
         const purchaseId = await createPurchase(db, c);
         const moneyOnly = transfer({
           kind: TransferKind.Reversal,
@@ -149,13 +149,13 @@ describe(LedgerTransfersRepository.name, () => {
   describe('heldPurchases', () => {
     it("answers each purchase's points still on the held accounts, net of what left them, by purchase id", () =>
       owner.rolledBack(async (db) => {
-        const c = await createConversation(db);
+        const c = await createInteraction(db);
         const held = LedgerAccount.held(c.interactionId);
         const kept = await createPurchase(db, c);
         const partlyReversed = await createPurchase(db, c);
         const released = await createPurchase(db, c);
         const earned = await createPurchase(db, c);
-        const elsewhere = await createConversation(db);
+        const elsewhere = await createInteraction(db);
         const otherPurchase = await createPurchase(db, elsewhere);
         const refs = { interactionId: c.interactionId };
         const hold = (transactionId: string, points: number, account = held, money: TransferRequest['money'] = null) =>
@@ -199,7 +199,7 @@ describe(LedgerTransfersRepository.name, () => {
 
     it('answers nothing for a held account without points', () =>
       owner.rolledBack(async (db) => {
-        const c = await createConversation(db);
+        const c = await createInteraction(db);
         expect(await sut.heldPurchases([LedgerAccount.held(c.interactionId)])).toEqual([]);
         expect(await sut.heldPurchases([])).toEqual([]);
       }));

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { LotEntryKind } from '../../src/points/entities/point-lot.entity';
 import { LotsRepository, LotToOpen } from '../../src/points/lots/lots.repository';
 import { useOwnerDatabase } from '../support/owner-database';
-import { createConversation, createPurchase, failureOf, Sql, TestConversation } from './conversations';
+import { createInteraction, createPurchase, failureOf, Sql, TestInteraction } from './interactions';
 
 describe(LotsRepository.name, () => {
   const owner = useOwnerDatabase();
@@ -12,8 +12,8 @@ describe(LotsRepository.name, () => {
     sut = new LotsRepository(owner.transactions);
   });
 
-  /** Lots for new purchases of the conversation, opened in one batch in the order given; their ids in that order. */
-  async function openLots(db: Sql, c: TestConversation, lots: Array<Partial<LotToOpen>>): Promise<Array<{ lotId: string; transactionId: string }>> {
+  /** Lots for new purchases of the interaction, opened in one batch in the order given; their ids in that order. */
+  async function openLots(db: Sql, c: TestInteraction, lots: Array<Partial<LotToOpen>>): Promise<Array<{ lotId: string; transactionId: string }>> {
     const toOpen: LotToOpen[] = [];
     for (const lot of lots) {
       const points = lot.points ?? 100;
@@ -56,7 +56,7 @@ describe(LotsRepository.name, () => {
     );
   }
 
-  async function createSpend(db: Sql, c: TestConversation, points: number): Promise<string> {
+  async function createSpend(db: Sql, c: TestInteraction, points: number): Promise<string> {
     const [row] = await db.query<Array<{ id: string }>>(
       `INSERT INTO point_spends (client_id, profile_id, interaction_id, points, reason, idempotency_key, balance_after)
        VALUES ($1, $2, $3, $4, 'message', $5, 0) RETURNING id`,
@@ -68,7 +68,7 @@ describe(LotsRepository.name, () => {
   describe('insertAll', () => {
     it('opens the lots in the order given, each net of the debt it absorbed, with an absorb entry only where it absorbed some', () =>
       owner.rolledBack(async (db) => {
-        const c = await createConversation(db);
+        const c = await createInteraction(db);
         const older = await createPurchase(db, c, 100);
         const newer = await createPurchase(db, c, 500);
         const base = { interactionId: c.interactionId, moderatorId: null, amountCents: 999, currency: 'eur', moderatorShareBps: 3000 };
@@ -89,7 +89,7 @@ describe(LotsRepository.name, () => {
 
     it('refuses a second lot for a purchase (uq_point_lots_transaction) and opens none of its batch', () =>
       owner.rolledBack(async (db) => {
-        const c = await createConversation(db);
+        const c = await createInteraction(db);
         const [{ transactionId }] = await openLots(db, c, [{}]);
         const fresh = await createPurchase(db, c);
         const base = { interactionId: c.interactionId, moderatorId: null, points: 100, amountCents: 300, currency: 'eur', moderatorShareBps: 3000, absorbed: 0 };
@@ -102,11 +102,11 @@ describe(LotsRepository.name, () => {
   });
 
   describe('unspentInSpendOrder', () => {
-    it("answers the conversation's lots that still hold points, oldest first", () =>
+    it("answers the interaction's lots that still hold points, oldest first", () =>
       owner.rolledBack(async (db) => {
-        const c = await createConversation(db);
+        const c = await createInteraction(db);
         const [spentLot, partly, full] = await openLots(db, c, [{ points: 100 }, { points: 200, amountCents: 550, absorbed: 20 }, { points: 300, moderatorId: null }]);
-        await openLots(db, await createConversation(db), [{}]);
+        await openLots(db, await createInteraction(db), [{}]);
         await sut.shift(
           [
             { lotId: spentLot.lotId, points: 100 },
@@ -128,7 +128,7 @@ describe(LotsRepository.name, () => {
   describe('reversibleOwnFirst', () => {
     it("answers the reversed purchase's own lot first, even spent, then the other lots with points, oldest first", () =>
       owner.rolledBack(async (db) => {
-        const c = await createConversation(db);
+        const c = await createInteraction(db);
         const [older, own, emptied, newer] = await openLots(db, c, [{ points: 50 }, { points: 100 }, { points: 10 }, { points: 20 }]);
         await sut.shift(
           [
@@ -152,7 +152,7 @@ describe(LotsRepository.name, () => {
   describe('takenNewestFirst', () => {
     it('answers the lots that lost points, newest first, with what the given reversal took from each', () =>
       owner.rolledBack(async (db) => {
-        const c = await createConversation(db);
+        const c = await createInteraction(db);
         const [first, second, third, absorbing, untouched] = await openLots(db, c, [{}, {}, {}, { absorbed: 15 }, {}]);
         const reversal = `refund:${randomUUID()}`;
         await sut.shift(
@@ -181,7 +181,7 @@ describe(LotsRepository.name, () => {
   describe('shift', () => {
     it("spends from several lots: their remaining and spent parts move, and each gets an entry with the spend's id and value", () =>
       owner.rolledBack(async (db) => {
-        const c = await createConversation(db);
+        const c = await createInteraction(db);
         const [a, b] = await openLots(db, c, [{ points: 100 }, { points: 50 }]);
         const spendId = await createSpend(db, c, 120);
 
@@ -206,7 +206,7 @@ describe(LotsRepository.name, () => {
 
     it('takes back and gives back: remaining and taken move the other way, entries carry no spend nor value', () =>
       owner.rolledBack(async (db) => {
-        const c = await createConversation(db);
+        const c = await createInteraction(db);
         const [a] = await openLots(db, c, [{ points: 100 }]);
         const key = `dispute:${randomUUID()}`;
 
@@ -223,7 +223,7 @@ describe(LotsRepository.name, () => {
 
     it('refuses to take more than a lot holds (ck_point_lots_parts), changing no lot of the batch', () =>
       owner.rolledBack(async (db) => {
-        const c = await createConversation(db);
+        const c = await createInteraction(db);
         const [a, b] = await openLots(db, c, [{ points: 100 }, { points: 10 }]);
 
         const failure = await failureOf(db, () =>
@@ -245,7 +245,7 @@ describe(LotsRepository.name, () => {
 
     it("refuses a second entry of one key and kind on a lot (uq_point_lot_entries_source): the caller's transaction undoes the lot's change with it", () =>
       owner.rolledBack(async (db) => {
-        const c = await createConversation(db);
+        const c = await createInteraction(db);
         const [a] = await openLots(db, c, [{ points: 100 }]);
         const key = `refund:${randomUUID()}`;
         await sut.shift([{ lotId: a.lotId, points: 10 }], { remaining: -1, taken: 1 }, LotEntryKind.Reversal, key);
@@ -260,9 +260,9 @@ describe(LotsRepository.name, () => {
   describe('attributeHeld', () => {
     it('names the moderator on the held lots of the purchases given, and only there', () =>
       owner.rolledBack(async (db) => {
-        const c = await createConversation(db);
+        const c = await createInteraction(db);
         const [heldA, heldB, earned, heldElsewhere] = await openLots(db, c, [{ moderatorId: null }, { moderatorId: null }, {}, { moderatorId: null }]);
-        const next = await createConversation(db);
+        const next = await createInteraction(db);
 
         await sut.attributeHeld([heldA.transactionId, heldB.transactionId, earned.transactionId], next.moderatorId);
 
@@ -276,7 +276,7 @@ describe(LotsRepository.name, () => {
   describe('entriesOfSpend', () => {
     it("answers a spend's parts, oldest lot first, with their purchase, value, currency and moderator", () =>
       owner.rolledBack(async (db) => {
-        const c = await createConversation(db);
+        const c = await createInteraction(db);
         const [a, b] = await openLots(db, c, [{ points: 100, currency: 'usd' }, { points: 100, moderatorId: null }]);
         const spendId = await createSpend(db, c, 130);
         await sut.shift(
@@ -301,7 +301,7 @@ describe(LotsRepository.name, () => {
   describe('countsOf', () => {
     it('answers the parts of the lots of the purchases given; a purchase without a lot has none', () =>
       owner.rolledBack(async (db) => {
-        const c = await createConversation(db);
+        const c = await createInteraction(db);
         const [a, b] = await openLots(db, c, [{ points: 100, absorbed: 10 }, { points: 40 }]);
         const noLot = await createPurchase(db, c);
         await sut.shift([{ lotId: a.lotId, points: 25 }], { remaining: -1, spent: 1 }, LotEntryKind.Spend, `spend:${await createSpend(db, c, 25)}`);

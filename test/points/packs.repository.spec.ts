@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PacksRepository } from '../../src/points/packs.repository';
 import { useOwnerDatabase } from '../support/owner-database';
-import { failureOf, gate, Sql, stillPendingAfter } from './conversations';
+import { failureOf, gate, Sql, stillPendingAfter } from './interactions';
 
 describe(PacksRepository.name, () => {
   const owner = useOwnerDatabase();

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { NewSpend, SpendsRepository } from '../../src/points/spends.repository';
 import { useOwnerDatabase } from '../support/owner-database';
-import { createConversation, gate, Sql, stillPendingAfter, TestConversation } from './conversations';
+import { createInteraction, gate, Sql, stillPendingAfter, TestInteraction } from './interactions';
 
 describe(SpendsRepository.name, () => {
   const owner = useOwnerDatabase();
@@ -11,7 +11,7 @@ describe(SpendsRepository.name, () => {
     sut = new SpendsRepository(owner.transactions);
   });
 
-  function spend(c: TestConversation, overrides: Partial<NewSpend> = {}): NewSpend {
+  function spend(c: TestInteraction, overrides: Partial<NewSpend> = {}): NewSpend {
     return {
       clientId: c.clientId,
       profileId: c.profileId,
@@ -34,7 +34,7 @@ describe(SpendsRepository.name, () => {
   describe('insertUnlessKeyUsed', () => {
     it('writes the spend and answers its id, leaving the values it was given as they were', () =>
       owner.rolledBack(async (db) => {
-        const c = await createConversation(db);
+        const c = await createInteraction(db);
         const request = spend(c, { points: 25, reason: 'gift', balanceAfter: 75 });
 
         const id = await sut.insertUnlessKeyUsed(request);
@@ -45,7 +45,7 @@ describe(SpendsRepository.name, () => {
 
     it('answers null and writes nothing when the client used the key before (uq_point_spends_client_key)', () =>
       owner.rolledBack(async (db) => {
-        const c = await createConversation(db);
+        const c = await createInteraction(db);
         const request = spend(c);
         const first = await sut.insertUnlessKeyUsed(request);
 
@@ -56,8 +56,8 @@ describe(SpendsRepository.name, () => {
 
     it("writes another client's spend with the same key: a key is the client's own", () =>
       owner.rolledBack(async (db) => {
-        const c = await createConversation(db);
-        const other = await createConversation(db);
+        const c = await createInteraction(db);
+        const other = await createInteraction(db);
         const request = spend(c);
         await sut.insertUnlessKeyUsed(request);
 
@@ -67,13 +67,13 @@ describe(SpendsRepository.name, () => {
         expect((await spendsWithKey(db, request.idempotencyKey)).map((row) => row.client_id)).toEqual([c.clientId, other.clientId]);
       }));
 
-    // These two commit what they write: a conversation without points and a spend without lot
+    // These two commit what they write: an interaction without points and a spend without lot
     // entries, which no balance check of the ledger reads.
     describe('used by two transactions at once', () => {
-      let c: TestConversation;
+      let c: TestInteraction;
 
       beforeAll(async () => {
-        c = await createConversation(owner.db);
+        c = await createInteraction(owner.db);
       });
 
       it('makes the second wait for the first spend, then write nothing once it commits', async () => {
@@ -122,7 +122,7 @@ describe(SpendsRepository.name, () => {
   describe('findByKey', () => {
     it("answers the client's spend made with the key, with numbers for its amounts", () =>
       owner.rolledBack(async (db) => {
-        const c = await createConversation(db);
+        const c = await createInteraction(db);
         const request = spend(c, { points: 15, balanceAfter: 85 });
         const id = await sut.insertUnlessKeyUsed(request);
 
@@ -140,8 +140,8 @@ describe(SpendsRepository.name, () => {
 
     it('answers null for a key the client never used, even if another client did', () =>
       owner.rolledBack(async (db) => {
-        const c = await createConversation(db);
-        const other = await createConversation(db);
+        const c = await createInteraction(db);
+        const other = await createInteraction(db);
         const request = spend(c);
         await sut.insertUnlessKeyUsed(request);
 

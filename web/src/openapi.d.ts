@@ -13,8 +13,8 @@ export interface paths {
         };
         get?: never;
         /**
-         * Set the profile's moderator for new conversations
-         * @description Its conversations handled by nobody get this moderator too, with the points held for them. Conversations already handled keep their moderator.
+         * Set the profile's moderator for new interactions
+         * @description Its interactions handled by nobody get this moderator too, with the points held for them. Interactions already handled keep their moderator.
          */
         put: operations["AssignmentController_assignProfile"];
         post?: never;
@@ -33,7 +33,7 @@ export interface paths {
         };
         get?: never;
         /**
-         * Reassign one conversation
+         * Reassign one interaction
          * @description Points held for it go to the new moderator, once. Points already earned by a previous moderator stay theirs.
          */
         put: operations["AssignmentController_assignInteraction"];
@@ -611,7 +611,7 @@ export interface paths {
          * Search purchases, newest first
          * @description Every filter is optional and they combine; `from` (inclusive) and `to` (exclusive) bound `created_at`.
          */
-        get: operations["AdminTransactionsController_list"];
+        get: operations["AdminPurchasesController_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -631,7 +631,7 @@ export interface paths {
          * The same search as CSV
          * @description RFC 4180 (header row, CRLF, quoted when needed), newest first, streamed; at most 100000 rows: to export more, set `to` to the `created_at` of the last row and ask again. `amount` is a decimal string (minor units in the decimals Stripe counts for the currency: `9.99` EUR, `500` JPY, `1.234` KWD, `500.00` HUF).
          */
-        get: operations["AdminTransactionsController_exportCsv"];
+        get: operations["AdminPurchasesController_exportCsv"];
         put?: never;
         post?: never;
         delete?: never;
@@ -651,7 +651,7 @@ export interface paths {
          * Purchases that need a look, newest first
          * @description Pending for longer than RECONCILE_AFTER_SECONDS (the reconciliation job has not settled them), and failed ones with their failure_reason.
          */
-        get: operations["AdminTransactionsController_stuck"];
+        get: operations["AdminPurchasesController_stuck"];
         put?: never;
         post?: never;
         delete?: never;
@@ -750,7 +750,7 @@ export interface paths {
         get?: never;
         /**
          * Create or update a user with the platform's id
-         * @description The role set here is the one that counts (a token's role never changes it). name and email are optional: absent, they are kept; null removes them. A moderator made client earns nothing more: points bought afterwards in the conversations they handled are held for the next moderator.
+         * @description The role set here is the one that counts (a token's role never changes it). name and email are optional: absent, they are kept; null removes them. A moderator made client earns nothing more: points bought afterwards in the interactions they handled are held for the next moderator.
          */
         put: operations["IntegrationController_putUser"];
         post?: never;
@@ -774,7 +774,7 @@ export interface paths {
         get?: never;
         /**
          * Create or update a profile with the platform's id
-         * @description A moderator_id other than the profile's acts as PUT /profiles/:profile/moderator: its conversations handled by nobody get that moderator, with their held points. active: false refuses new checkouts (409 PROFILE_INACTIVE); balances and spends are kept.
+         * @description A moderator_id other than the profile's acts as PUT /profiles/:profile/moderator: its interactions handled by nobody get that moderator, with their held points. active: false refuses new checkouts (409 PROFILE_INACTIVE); balances and spends are kept.
          */
         put: operations["IntegrationController_putProfile"];
         post?: never;
@@ -876,7 +876,7 @@ export interface components {
             /** @example 3 */
             moderatorId: string | null;
             /**
-             * @description Conversations whose moderator changed
+             * @description Interactions whose moderator changed
              * @example [
              *       "41",
              *       "42"
@@ -2430,7 +2430,7 @@ export interface components {
             /** @example Sophie */
             name: string;
             /**
-             * @description The moderator of its new conversations (a moderator user id), or null: nobody, and points bought meanwhile are held. A change acts as PUT /profiles/:profile/moderator.
+             * @description The moderator of its new interactions (a moderator user id), or null: nobody, and points bought meanwhile are held. A change acts as PUT /profiles/:profile/moderator.
              * @example 3
              */
             moderator_id: string | null;
@@ -2455,7 +2455,7 @@ export interface components {
              */
             created: boolean;
             /**
-             * @description Conversations the new moderator took over (those handled by nobody), as PUT /profiles/:profile/moderator answers
+             * @description Interactions the new moderator took over (those handled by nobody), as PUT /profiles/:profile/moderator answers
              * @example [
              *       "41"
              *     ]
@@ -5634,7 +5634,7 @@ export interface operations {
             };
         };
     };
-    AdminTransactionsController_list: {
+    AdminPurchasesController_list: {
         parameters: {
             query?: {
                 /** @description Inclusive. ISO 8601 date or date-time; without an offset it is read as UTC */
@@ -5725,7 +5725,7 @@ export interface operations {
             };
         };
     };
-    AdminTransactionsController_exportCsv: {
+    AdminPurchasesController_exportCsv: {
         parameters: {
             query?: {
                 /** @description Inclusive. ISO 8601 date or date-time; without an offset it is read as UTC */
@@ -5813,7 +5813,7 @@ export interface operations {
             };
         };
     };
-    AdminTransactionsController_stuck: {
+    AdminPurchasesController_stuck: {
         parameters: {
             query?: {
                 limit?: number;

@@ -1,4 +1,4 @@
-import type { TransactionStatus } from './types';
+import type { PurchaseStatus } from './types';
 
 /** What the page after Checkout shows for a purchase. */
 export type PurchaseView = 'confirming' | 'waiting-bank' | 'completed' | 'failed' | 'expired' | 'cancelled' | 'refunded';
@@ -13,14 +13,14 @@ export const CHECKOUT_CANCELLED = 'checkout_cancelled';
  */
 export const BANK_WAIT_AFTER_MS = 4_000;
 
-export function purchaseView(status: TransactionStatus, watchedForMs: number, failureReason: string | null = null): PurchaseView {
+export function purchaseView(status: PurchaseStatus, watchedForMs: number, failureReason: string | null = null): PurchaseView {
   if (status === 'pending') return watchedForMs < BANK_WAIT_AFTER_MS ? 'confirming' : 'waiting-bank';
   if (status === 'expired' && failureReason === CHECKOUT_CANCELLED) return 'cancelled';
   return status;
 }
 
 /** A purchase's status as a list shows it: an expired checkout that the buyer cancelled reads "cancelled". */
-export function shownStatus(purchase: { status: TransactionStatus; failureReason: string | null }): TransactionStatus | 'cancelled' {
+export function shownStatus(purchase: { status: PurchaseStatus; failureReason: string | null }): PurchaseStatus | 'cancelled' {
   return purchase.status === 'expired' && purchase.failureReason === CHECKOUT_CANCELLED ? 'cancelled' : purchase.status;
 }
 

@@ -33,7 +33,7 @@ export type ProfilePoints = Schemas['ProfilePointsDto'];
 export type CheckoutRequest = Schemas['CheckoutRequestDto'];
 export type CheckoutResponse = Schemas['CheckoutResponseDto'];
 
-export type TransactionStatus = Schemas['TransactionDto']['status'];
+export type PurchaseStatus = Schemas['TransactionDto']['status'];
 
 /** GET /profile-points/success and the transaction lists. */
 export type Transaction = Schemas['TransactionDto'];

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swag
 import { IsEnum, IsISO8601, IsOptional, Matches } from 'class-validator';
 import { ID_PATTERN } from '../../common/ids';
 import { PageQuery } from '../../common/pagination';
-import { TransactionStatus } from '../../payments/purchase-status';
+import { PurchaseStatus } from '../../payments/purchase-status';
 import { TransactionDto } from '../../payments/dto/transaction.dto';
 
 const DATE_DESCRIPTION = 'ISO 8601 date or date-time; without an offset it is read as UTC';
@@ -28,10 +28,10 @@ export class DateRangeQuery {
 
 /** Filters of the transaction search; the dates bound `created_at`. */
 export class TransactionFilterQuery extends DateRangeQuery {
-  @ApiPropertyOptional({ enum: TransactionStatus })
+  @ApiPropertyOptional({ enum: PurchaseStatus })
   @IsOptional()
-  @IsEnum(TransactionStatus, { message: `status must be one of: ${Object.values(TransactionStatus).join(', ')}` })
-  status?: TransactionStatus;
+  @IsEnum(PurchaseStatus, { message: `status must be one of: ${Object.values(PurchaseStatus).join(', ')}` })
+  status?: PurchaseStatus;
 
   @ApiPropertyOptional({ type: String, example: '7' })
   @IsOptional()

@@ -17,7 +17,7 @@ export class PlatformProfileFieldsDto {
     type: String,
     nullable: true,
     example: '3',
-    description: 'The moderator of its new conversations (a moderator user id), or null: nobody, and points bought meanwhile are held. A change acts as PUT /profiles/:profile/moderator.',
+    description: 'The moderator of its new interactions (a moderator user id), or null: nobody, and points bought meanwhile are held. A change acts as PUT /profiles/:profile/moderator.',
   })
   @Transform(toText)
   @ValidateIf((_, value) => value !== null)
@@ -49,7 +49,7 @@ export class IntegrationProfileDto {
   @ApiProperty({ type: Boolean, example: false, description: 'true: this call created the profile' })
   created: boolean;
 
-  @ApiProperty({ type: [String], example: ['41'], description: 'Conversations the new moderator took over (those handled by nobody), as PUT /profiles/:profile/moderator answers' })
+  @ApiProperty({ type: [String], example: ['41'], description: 'Interactions the new moderator took over (those handled by nobody), as PUT /profiles/:profile/moderator answers' })
   interactionIds: string[];
 
   @ApiProperty({ type: 'integer', example: 0, description: 'Held points given to the new moderator by this call' })

@@ -16,7 +16,7 @@ export class AssignmentResultDto {
   @ApiProperty({ example: '3', nullable: true, type: String })
   moderatorId: string | null;
 
-  @ApiProperty({ type: [String], example: ['41', '42'], description: 'Conversations whose moderator changed' })
+  @ApiProperty({ type: [String], example: ['41', '42'], description: 'Interactions whose moderator changed' })
   interactionIds: string[];
 
   @ApiProperty({ type: 'integer', example: 500, description: 'Held points given to the moderator by this assignment' })

@@ -1,7 +1,7 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { bigintNumber } from '../../common/columns';
 
-/** A client's conversation with one profile, and the balances attached to it. */
+/** An interaction: a client's conversation with one profile, and the balances attached to it. */
 @Entity({ name: 'profile_client_interactions' })
 export class Interaction {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'BY DEFAULT' })

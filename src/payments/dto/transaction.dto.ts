@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, MaxLength, MinLength } from 'class-validator';
 import { ApiNullableObjectProperty } from '../../common/nullable-object';
-import { TransactionStatus } from '../purchase-status';
+import { PurchaseStatus } from '../purchase-status';
 
 /** What became of a credited purchase's points. */
 export class TransactionLotDto {
@@ -22,8 +22,8 @@ export class TransactionDto {
   @ApiProperty({ type: String, example: '42' })
   id: string;
 
-  @ApiProperty({ enum: TransactionStatus })
-  status: TransactionStatus;
+  @ApiProperty({ enum: PurchaseStatus })
+  status: PurchaseStatus;
 
   @ApiProperty({ type: String, example: '7' })
   clientId: string;

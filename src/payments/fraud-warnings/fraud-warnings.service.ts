@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Page } from '../../common/pagination';
 import { TransactionRunner } from '../../database/transaction';
 import { FreezesService } from '../../points/freezes.service';
-import { PointTransaction } from '../entities/point-transaction.entity';
+import { Purchase } from '../entities/purchase.entity';
 import { PaymentsError } from '../payments.errors';
 import { FraudWarningStatus } from '../purchase-status';
 import { PurchaseChanges } from '../purchase-changes';
@@ -29,7 +29,7 @@ export class FraudWarningsService {
   }
 
   /**
-   * One transaction, in the lock order purchase → conversation → lot: the purchase locked by its
+   * One transaction, in the lock order purchase → interaction → lot: the purchase locked by its
    * warning, the warning marked released, the lot unfrozen (its unspent points spendable again and
    * the moderator's money back in the next run). A warning that no longer holds its purchase
    * (released, or ended by a refund or dispute) answers 409 and changes nothing.
@@ -48,7 +48,7 @@ export class FraudWarningsService {
   }
 }
 
-function toDto(purchase: PointTransaction): FraudWarningDto {
+function toDto(purchase: Purchase): FraudWarningDto {
   return {
     warningId: purchase.fraudWarningId!,
     status: purchase.fraudWarningStatus!,

@@ -1,4 +1,4 @@
-import { DisputeStatus, FraudWarningStatus, TransactionStatus } from '../purchase-status';
+import { DisputeStatus, FraudWarningStatus, PurchaseStatus } from '../purchase-status';
 import { decide, Decision, fraudRefundCents, netPaidCents, PurchaseState, SessionOutcomeTrigger, StripeFact } from './decide';
 
 const NOW = new Date('2026-03-04T05:06:07.000Z');
@@ -7,7 +7,7 @@ const NOW = new Date('2026-03-04T05:06:07.000Z');
 function purchase(state: Partial<PurchaseState> = {}): PurchaseState {
   return Object.freeze({
     id: '42',
-    status: TransactionStatus.Pending,
+    status: PurchaseStatus.Pending,
     pointsAmount: 500,
     amountCents: 999,
     currency: 'eur',
@@ -25,7 +25,7 @@ function purchase(state: Partial<PurchaseState> = {}): PurchaseState {
 }
 
 /** The same purchase once credited for what it asked. */
-const credited = (state: Partial<PurchaseState> = {}) => purchase({ status: TransactionStatus.Completed, stripeAmountPaidCents: 999, ...state });
+const credited = (state: Partial<PurchaseState> = {}) => purchase({ status: PurchaseStatus.Completed, stripeAmountPaidCents: 999, ...state });
 
 type Session = Extract<StripeFact, { kind: 'session' }>['session'];
 
@@ -50,8 +50,8 @@ const TRIGGERS: SessionOutcomeTrigger[] = [
   'checkout.session.async_payment_failed',
   'checkout.session.expired',
 ];
-const FINAL = [TransactionStatus.Completed, TransactionStatus.Failed, TransactionStatus.Expired, TransactionStatus.Refunded];
-const NOT_CREDITED = [TransactionStatus.Failed, TransactionStatus.Expired];
+const FINAL = [PurchaseStatus.Completed, PurchaseStatus.Failed, PurchaseStatus.Expired, PurchaseStatus.Refunded];
+const NOT_CREDITED = [PurchaseStatus.Failed, PurchaseStatus.Expired];
 
 describe(decide.name, () => {
   describe('checkout sessions', () => {
@@ -64,7 +64,7 @@ describe(decide.name, () => {
             stripeSessionId: 'cs_1',
             stripePaymentId: 'pi_1',
             stripeAmountPaidCents: 999,
-            status: TransactionStatus.Completed,
+            status: PurchaseStatus.Completed,
             creditedAt: NOW,
           },
           effects: [{ kind: 'capture' }],
@@ -73,15 +73,15 @@ describe(decide.name, () => {
     );
 
     it('credits a purchase failed only because its session never reached the service, which Stripe then says is paid', () => {
-      const unreceived = purchase({ status: TransactionStatus.Failed, failureReason: 'checkout_session_not_created' });
+      const unreceived = purchase({ status: PurchaseStatus.Failed, failureReason: 'checkout_session_not_created' });
       expect(decide(unreceived, sessionFact('checkout.session.completed'), NOW)).toMatchObject({
         outcome: 'credited',
-        changes: { stripeSessionId: 'cs_1', status: TransactionStatus.Completed, creditedAt: NOW },
+        changes: { stripeSessionId: 'cs_1', status: PurchaseStatus.Completed, creditedAt: NOW },
         effects: [{ kind: 'capture' }],
       });
       expect(decide(unreceived, sessionFact('checkout.session.expired'), NOW).outcome).toBe('expired');
       // Any other failure is final.
-      expect(decide(purchase({ status: TransactionStatus.Failed, failureReason: 'async_payment_failed' }), sessionFact('checkout.session.completed'), NOW)).toEqual(
+      expect(decide(purchase({ status: PurchaseStatus.Failed, failureReason: 'async_payment_failed' }), sessionFact('checkout.session.completed'), NOW)).toEqual(
         unchanged('already_final'),
       );
     });
@@ -112,7 +112,7 @@ describe(decide.name, () => {
     it('async payment failed: failed, and the client is told', () => {
       expect(decide(purchase(), sessionFact('checkout.session.async_payment_failed', { payment_status: 'unpaid' }), NOW)).toEqual({
         outcome: 'failed',
-        changes: { stripeSessionId: 'cs_1', stripePaymentId: 'pi_1', status: TransactionStatus.Failed, failureReason: 'async_payment_failed' },
+        changes: { stripeSessionId: 'cs_1', stripePaymentId: 'pi_1', status: PurchaseStatus.Failed, failureReason: 'async_payment_failed' },
         effects: [{ kind: 'payment_failed', reason: 'async_payment_failed' }],
       });
     });
@@ -122,7 +122,7 @@ describe(decide.name, () => {
         decide(purchase(), sessionFact('checkout.session.expired', { payment_status: 'unpaid', payment_intent: null, amount_total: null }), NOW),
       ).toEqual({
         outcome: 'expired',
-        changes: { stripeSessionId: 'cs_1', status: TransactionStatus.Expired },
+        changes: { stripeSessionId: 'cs_1', status: PurchaseStatus.Expired },
         effects: [],
       });
     });
@@ -131,7 +131,7 @@ describe(decide.name, () => {
       const expiresAt = NOW.getTime() / 1000 + 23 * 3600;
       expect(decide(purchase(), sessionFact('checkout.session.expired', { payment_status: 'unpaid', payment_intent: null, expires_at: expiresAt }), NOW)).toEqual({
         outcome: 'expired',
-        changes: { stripeSessionId: 'cs_1', status: TransactionStatus.Expired, failureReason: 'checkout_cancelled' },
+        changes: { stripeSessionId: 'cs_1', status: PurchaseStatus.Expired, failureReason: 'checkout_cancelled' },
         effects: [],
       });
     });
@@ -140,7 +140,7 @@ describe(decide.name, () => {
       const expiresAt = NOW.getTime() / 1000 - 5;
       expect(decide(purchase(), sessionFact('checkout.session.expired', { payment_status: 'unpaid', payment_intent: null, expires_at: expiresAt }), NOW).changes).toEqual({
         stripeSessionId: 'cs_1',
-        status: TransactionStatus.Expired,
+        status: PurchaseStatus.Expired,
       });
     });
 
@@ -151,7 +151,7 @@ describe(decide.name, () => {
           stripeSessionId: 'cs_1',
           stripePaymentId: 'pi_1',
           stripeAmountPaidCents: 1,
-          status: TransactionStatus.Failed,
+          status: PurchaseStatus.Failed,
           failureReason: 'amount_mismatch',
         },
         effects: [
@@ -169,7 +169,7 @@ describe(decide.name, () => {
             stripeSessionId: 'cs_1',
             stripePaymentId: 'pi_1',
             stripeAmountPaidCents: amount,
-            status: TransactionStatus.Failed,
+            status: PurchaseStatus.Failed,
             failureReason: 'currency_mismatch',
           },
           effects: [
@@ -217,7 +217,7 @@ describe(decide.name, () => {
     it('full: refunded, every point taken back', () => {
       expect(decide(credited(), refund(999), NOW)).toEqual({
         outcome: 'refunded',
-        changes: { stripeChargeId: 'ch_1', stripeAmountRefundedCents: 999, refundedPoints: 500, status: TransactionStatus.Refunded },
+        changes: { stripeChargeId: 'ch_1', stripeAmountRefundedCents: 999, refundedPoints: 500, status: PurchaseStatus.Refunded },
         effects: [{ kind: 'reverse', points: 500, reason: 'refund', reversalKey: 'refund:42:999', netPaidCents: 0 }],
       });
     });
@@ -225,7 +225,7 @@ describe(decide.name, () => {
     it('full after a partial: the rest of the points', () => {
       expect(decide(credited({ stripeAmountRefundedCents: 300, refundedPoints: 151 }), refund(999), NOW)).toEqual({
         outcome: 'refunded',
-        changes: { stripeChargeId: 'ch_1', stripeAmountRefundedCents: 999, refundedPoints: 500, status: TransactionStatus.Refunded },
+        changes: { stripeChargeId: 'ch_1', stripeAmountRefundedCents: 999, refundedPoints: 500, status: PurchaseStatus.Refunded },
         effects: [{ kind: 'reverse', points: 349, reason: 'refund', reversalKey: 'refund:42:999', netPaidCents: 0 }],
       });
     });
@@ -249,7 +249,7 @@ describe(decide.name, () => {
     it('after a dispute took points: only the reversible remainder is taken back', () => {
       expect(decide(credited({ disputedPoints: 200, disputeId: 'dp_1', disputeStatus: DisputeStatus.Lost }), refund(999), NOW)).toEqual({
         outcome: 'refunded',
-        changes: { stripeChargeId: 'ch_1', stripeAmountRefundedCents: 999, refundedPoints: 300, status: TransactionStatus.Refunded },
+        changes: { stripeChargeId: 'ch_1', stripeAmountRefundedCents: 999, refundedPoints: 300, status: PurchaseStatus.Refunded },
         effects: [{ kind: 'reverse', points: 300, reason: 'refund', reversalKey: 'refund:42:999', netPaidCents: 0 }],
       });
     });
@@ -262,7 +262,7 @@ describe(decide.name, () => {
       });
       expect(decide(credited({ disputedPoints: 500, disputeId: 'dp_1', disputeStatus: DisputeStatus.Open }), refund(999), NOW)).toEqual({
         outcome: 'refunded',
-        changes: { stripeChargeId: 'ch_1', stripeAmountRefundedCents: 999, refundedPoints: 500, disputedPoints: 0, status: TransactionStatus.Refunded },
+        changes: { stripeChargeId: 'ch_1', stripeAmountRefundedCents: 999, refundedPoints: 500, disputedPoints: 0, status: PurchaseStatus.Refunded },
         effects: [],
       });
     });
@@ -321,7 +321,7 @@ describe(decide.name, () => {
     });
 
     it('on a fully refunded purchase: disputed, nothing left to take back', () => {
-      expect(decide(credited({ status: TransactionStatus.Refunded, refundedPoints: 500, stripeAmountRefundedCents: 999 }), disputeCreated(), NOW)).toEqual({
+      expect(decide(credited({ status: PurchaseStatus.Refunded, refundedPoints: 500, stripeAmountRefundedCents: 999 }), disputeCreated(), NOW)).toEqual({
         outcome: 'disputed',
         changes: { disputeId: 'dp_1', disputeStatus: DisputeStatus.Open, disputedPoints: 0, stripeChargeId: 'ch_1' },
         effects: [],
@@ -392,7 +392,7 @@ describe(decide.name, () => {
 
       it('on a pending purchase: retry later; on one never credited: not credited', () => {
         expect(decide(purchase(), disputeClosed('won'), NOW)).toEqual({ outcome: 'not_credited', changes: {}, effects: [{ kind: 'retry_later' }] });
-        expect(decide(purchase({ status: TransactionStatus.Expired }), disputeClosed('lost'), NOW)).toEqual(unchanged('not_credited'));
+        expect(decide(purchase({ status: PurchaseStatus.Expired }), disputeClosed('lost'), NOW)).toEqual(unchanged('not_credited'));
       });
     });
   });
@@ -416,7 +416,7 @@ describe(decide.name, () => {
 
     it('on a pending purchase: retry later; on one never credited: not credited', () => {
       expect(decide(purchase(), warning(), NOW)).toEqual({ outcome: 'not_credited', changes: {}, effects: [{ kind: 'retry_later' }] });
-      expect(decide(purchase({ status: TransactionStatus.Failed }), warning(), NOW)).toEqual(unchanged('not_credited'));
+      expect(decide(purchase({ status: PurchaseStatus.Failed }), warning(), NOW)).toEqual(unchanged('not_credited'));
     });
 
     it('the same warning again, or another one while the first holds: already applied', () => {
@@ -429,7 +429,7 @@ describe(decide.name, () => {
     });
 
     it.each([
-      ['fully refunded', credited({ status: TransactionStatus.Refunded, stripeAmountRefundedCents: 999, refundedPoints: 500 })],
+      ['fully refunded', credited({ status: PurchaseStatus.Refunded, stripeAmountRefundedCents: 999, refundedPoints: 500 })],
       ['held by an open dispute', credited({ disputeId: 'dp_1', disputeStatus: DisputeStatus.Open, disputedPoints: 500 })],
       ['lost to a dispute', credited({ disputeId: 'dp_1', disputeStatus: DisputeStatus.Lost, disputedPoints: 500 })],
     ])('about a purchase %s: nothing left to hold, already final', (_label, state) => {

@@ -1,8 +1,8 @@
 import type Stripe from 'stripe';
 import type { PaymentFailureReason, ReversalReason } from '../../events/event-map';
-import type { PointTransaction } from '../entities/point-transaction.entity';
+import type { Purchase } from '../entities/purchase.entity';
 import { chargeableStep } from '../../common/currencies';
-import { CHECKOUT_CANCELLED, CHECKOUT_SESSION_NOT_CREATED, DisputeStatus, FraudWarningStatus, TransactionStatus } from '../purchase-status';
+import { CHECKOUT_CANCELLED, CHECKOUT_SESSION_NOT_CREATED, DisputeStatus, FraudWarningStatus, PurchaseStatus } from '../purchase-status';
 import type { PurchaseColumns } from '../purchase-changes';
 
 export type SessionOutcomeTrigger =
@@ -32,7 +32,7 @@ export type Outcome =
 /** What a decision reads of a purchase: its current state, as locked by the caller. */
 export type PurchaseState = Readonly<
   Pick<
-    PointTransaction,
+    Purchase,
     | 'id'
     | 'status'
     | 'pointsAmount'
@@ -106,7 +106,7 @@ export interface Decision {
   effects: Effect[];
 }
 
-const CREDITED: ReadonlySet<TransactionStatus> = new Set([TransactionStatus.Completed, TransactionStatus.Refunded]);
+const CREDITED: ReadonlySet<PurchaseStatus> = new Set([PurchaseStatus.Completed, PurchaseStatus.Refunded]);
 
 /**
  * What one Stripe fact does to a purchase in its current state: the outcome, the columns to change
@@ -140,7 +140,7 @@ function decideEarlyFraudWarning(purchase: PurchaseState, warning: EarlyFraudWar
   const refused = refuseUncredited(purchase);
   if (refused) return refused;
   if (purchase.fraudWarningId === warning.id || purchase.fraudWarningStatus === FraudWarningStatus.Active) return unchanged('already_applied');
-  if (purchase.status === TransactionStatus.Refunded || purchase.disputeStatus === DisputeStatus.Open || purchase.disputeStatus === DisputeStatus.Lost) {
+  if (purchase.status === PurchaseStatus.Refunded || purchase.disputeStatus === DisputeStatus.Open || purchase.disputeStatus === DisputeStatus.Lost) {
     return unchanged('already_final');
   }
   const chargeId = idOf(warning.charge);
@@ -199,14 +199,14 @@ function decideSession(
   session: Extract<StripeFact, { kind: 'session' }>['session'],
   now: Date,
 ): Decision {
-  if (purchase.status !== TransactionStatus.Pending && !awaitsItsSession(purchase)) return unchanged('already_final');
+  if (purchase.status !== PurchaseStatus.Pending && !awaitsItsSession(purchase)) return unchanged('already_final');
   const paymentId = idOf(session.payment_intent);
   const references: PurchaseColumns = { stripeSessionId: session.id, ...(paymentId !== null && { stripePaymentId: paymentId }) };
 
   switch (trigger) {
     case 'checkout.session.expired': {
       const cancelled = expiredBeforeItsTime(session, now) ? { failureReason: CHECKOUT_CANCELLED } : {};
-      return { outcome: 'expired', changes: { ...references, status: TransactionStatus.Expired, ...cancelled }, effects: [] };
+      return { outcome: 'expired', changes: { ...references, status: PurchaseStatus.Expired, ...cancelled }, effects: [] };
     }
     case 'checkout.session.async_payment_failed':
       return failed('failed', 'async_payment_failed', references);
@@ -230,7 +230,7 @@ function decideSession(
   }
   return {
     outcome: 'credited',
-    changes: { ...references, ...paid, status: TransactionStatus.Completed, creditedAt: now },
+    changes: { ...references, ...paid, status: PurchaseStatus.Completed, creditedAt: now },
     effects: [{ kind: 'capture' }],
   };
 }
@@ -262,7 +262,7 @@ function decideRefund(purchase: PurchaseState, charge: Extract<StripeFact, { kin
       stripeAmountRefundedCents: charge.amount_refunded,
       refundedPoints: purchase.refundedPoints + reversed + fromDispute,
       ...(fromDispute > 0 && { disputedPoints: purchase.disputedPoints - fromDispute }),
-      ...(fullyRefunded && { status: TransactionStatus.Refunded }),
+      ...(fullyRefunded && { status: PurchaseStatus.Refunded }),
     },
     // A refund that takes back no point (the earlier ones' points were rounded up) still lowers what
     // the client paid, and with it the earner's money: the reversal then moves money alone.
@@ -342,12 +342,12 @@ function keepsTheMoney(status: Stripe.Dispute.Status): boolean {
  * Stripe says of it (paid, expired) is applied as to a pending purchase, so paid money is never lost.
  */
 function awaitsItsSession(purchase: PurchaseState): boolean {
-  return purchase.status === TransactionStatus.Failed && purchase.failureReason === CHECKOUT_SESSION_NOT_CREATED;
+  return purchase.status === PurchaseStatus.Failed && purchase.failureReason === CHECKOUT_SESSION_NOT_CREATED;
 }
 
 /** A refund or dispute needs a credited purchase: a pending one is retried later, a failed or expired one had nothing credited. */
 function refuseUncredited(purchase: PurchaseState): Decision | null {
-  if (purchase.status === TransactionStatus.Pending) return { outcome: 'not_credited', changes: {}, effects: [{ kind: 'retry_later' }] };
+  if (purchase.status === PurchaseStatus.Pending) return { outcome: 'not_credited', changes: {}, effects: [{ kind: 'retry_later' }] };
   if (!CREDITED.has(purchase.status)) return unchanged('not_credited');
   return null;
 }
@@ -360,7 +360,7 @@ function expiredBeforeItsTime(session: { expires_at?: number }, now: Date): bool
 function failed(outcome: Outcome, reason: PaymentFailureReason, references: PurchaseColumns): Decision {
   return {
     outcome,
-    changes: { ...references, status: TransactionStatus.Failed, failureReason: reason },
+    changes: { ...references, status: PurchaseStatus.Failed, failureReason: reason },
     effects: [{ kind: 'payment_failed', reason }],
   };
 }

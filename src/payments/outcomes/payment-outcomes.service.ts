@@ -5,7 +5,7 @@ import { EventBus } from '../../events/event-bus';
 import { PurchaseOrder, PurchaseRef } from '../../events/event-map';
 import { FreezesService } from '../../points/freezes.service';
 import { PurchasePoints } from '../../points/purchase-points.port';
-import { PointTransaction } from '../entities/point-transaction.entity';
+import { Purchase } from '../entities/purchase.entity';
 import { PaymentsError } from '../payments.errors';
 import { PurchaseChanges } from '../purchase-changes';
 import { PurchasesRepository } from '../purchases.repository';
@@ -26,7 +26,7 @@ const UNKNOWN: AppliedOutcome = { outcome: 'unknown_transaction', transactionId:
 /** What one call collects while it applies its facts: the purchases' changes, and the purchases to credit. */
 interface Work {
   changes: PurchaseChanges;
-  captured: PointTransaction[];
+  captured: Purchase[];
 }
 
 /**
@@ -97,7 +97,7 @@ export class PaymentOutcomes {
   }
 
   /** One fact about one locked purchase (never a capture): applied, then the purchase written. */
-  private async applyOne(purchase: PointTransaction, fact: StripeFact): Promise<AppliedOutcome> {
+  private async applyOne(purchase: Purchase, fact: StripeFact): Promise<AppliedOutcome> {
     const work: Work = { changes: new PurchaseChanges(), captured: [] };
     const applied = await this.apply(purchase, fact, new Date(), work);
     await this.purchases.write(work.changes);
@@ -105,7 +105,7 @@ export class PaymentOutcomes {
   }
 
   /** Decides one fact on a locked purchase, collects its changes, then carries out its effects in order. */
-  private async apply(purchase: PointTransaction, fact: StripeFact, now: Date, work: Work): Promise<AppliedOutcome> {
+  private async apply(purchase: Purchase, fact: StripeFact, now: Date, work: Work): Promise<AppliedOutcome> {
     const decision = decide(purchase, fact, now);
     work.changes.set(purchase, decision.changes);
     if (decision.outcome === 'disputed') {
@@ -115,7 +115,7 @@ export class PaymentOutcomes {
     return { outcome: decision.outcome, transactionId: purchase.id };
   }
 
-  private async carryOut(purchase: PointTransaction, effect: Effect, now: Date, work: Work): Promise<void> {
+  private async carryOut(purchase: Purchase, effect: Effect, now: Date, work: Work): Promise<void> {
     const occurredAt = now.toISOString();
     switch (effect.kind) {
       case 'retry_later':
@@ -166,12 +166,12 @@ export class PaymentOutcomes {
 
   /**
    * An early fraud warning holds the purchase: its unspent points are frozen (the points module,
-   * under the conversation's lock), its moderator's money stays out of payouts while the purchase's
+   * under the interaction's lock), its moderator's money stays out of payouts while the purchase's
    * warning is active, and every admin is told. With EFW_AUTO_REFUND the refund of what the unspent
    * points cost is decided here and stored with the change (the purchase's fraud_refund_cents and an
    * outbox event); Stripe is asked after commit, and its `charge.refunded` reverses the points.
    */
-  private async hold(purchase: PointTransaction, effect: Extract<Effect, { kind: 'freeze' }>, warnedAt: string, changes: PurchaseChanges): Promise<void> {
+  private async hold(purchase: Purchase, effect: Extract<Effect, { kind: 'freeze' }>, warnedAt: string, changes: PurchaseChanges): Promise<void> {
     const frozenPoints = await this.freezes.freeze(refOf(purchase));
     const refundCents = effect.autoRefund ? fraudRefundCents(purchase, frozenPoints) : 0;
     if (refundCents > 0) {
@@ -215,7 +215,7 @@ export class PaymentOutcomes {
 }
 
 /** The purchase a session pays: the one with its session id, else its client_reference_id if that one has no other session. */
-function matchSession(session: Stripe.Checkout.Session, candidates: readonly PointTransaction[]): PointTransaction | null {
+function matchSession(session: Stripe.Checkout.Session, candidates: readonly Purchase[]): Purchase | null {
   const bySession = candidates.find((candidate) => candidate.stripeSessionId === session.id);
   if (bySession) return bySession;
   const byReference = candidates.find((candidate) => candidate.id === session.client_reference_id);
@@ -228,16 +228,16 @@ function reversedBy(decision: Decision): number {
 }
 
 /** Which purchase an event is about, and whose. */
-function refOf(purchase: PointTransaction): PurchaseRef {
+function refOf(purchase: Purchase): PurchaseRef {
   return { transactionId: purchase.id, clientId: purchase.clientId, profileId: purchase.profileId };
 }
 
-function partiesOf(purchase: PointTransaction) {
+function partiesOf(purchase: Purchase) {
   return { ...refOf(purchase), moderatorId: purchase.moderatorId };
 }
 
 /** What events say about a purchase. */
-function summaryOf(purchase: PointTransaction): PurchaseRef & PurchaseOrder {
+function summaryOf(purchase: Purchase): PurchaseRef & PurchaseOrder {
   return {
     ...refOf(purchase),
     points: purchase.pointsAmount,

@@ -3,12 +3,12 @@ import { Page } from '../../common/pagination';
 import { Env } from '../../config/env.schema';
 import { TransactionRunner } from '../../database/transaction';
 import { LedgerSql } from '../../points/ledger.sql';
-import { TransactionStatus } from '../purchase-status';
+import { PurchaseStatus } from '../purchase-status';
 import { ReconciliationFlag, ReconciliationQuery, ReconciliationRowDto } from './reconciliation.dto';
 
 interface Row {
   id: string;
-  status: TransactionStatus;
+  status: PurchaseStatus;
   points_amount: string;
   amount_cents: string;
   currency: string;
@@ -26,7 +26,7 @@ interface Row {
  * points module's ledger, joined per purchase through its SQL fragment), and what disagrees.
  */
 @Injectable()
-export class ReconciliationReport {
+export class ReconciliationReportQueries {
   constructor(
     private readonly transactions: TransactionRunner,
     private readonly env: Env,

@@ -4,7 +4,7 @@ import { Auth } from '../../auth/auth.decorators';
 import { ApiErrorResponse } from '../../common/error-response.dto';
 import { ApiPageResponse, Page } from '../../common/pagination';
 import { Role } from '../../users/user-role';
-import { ReconciliationReport } from './reconciliation-report.queries';
+import { ReconciliationReportQueries } from './reconciliation-report.queries';
 import { ReconcileRunDto, ReconciliationQuery, ReconciliationRowDto } from './reconciliation.dto';
 import { ReconciliationService } from './reconciliation.service';
 
@@ -12,7 +12,7 @@ import { ReconciliationService } from './reconciliation.service';
 @Controller('admin/reconciliation')
 export class ReconciliationController {
   constructor(
-    private readonly report: ReconciliationReport,
+    private readonly report: ReconciliationReportQueries,
     private readonly reconciliation: ReconciliationService,
   ) {}
 

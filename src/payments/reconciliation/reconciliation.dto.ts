@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional } from 'class-validator';
 import { PageQuery } from '../../common/pagination';
-import { TransactionStatus } from '../purchase-status';
+import { PurchaseStatus } from '../purchase-status';
 
 export enum ReconciliationFlag {
   ClientCredit = 'client_credit_differs',
@@ -24,8 +24,8 @@ export class ReconciliationRowDto {
   @ApiProperty({ type: String, example: '42' })
   id: string;
 
-  @ApiProperty({ enum: TransactionStatus })
-  status: TransactionStatus;
+  @ApiProperty({ enum: PurchaseStatus })
+  status: PurchaseStatus;
 
   @ApiProperty({ type: 'integer', example: 500 })
   points: number;

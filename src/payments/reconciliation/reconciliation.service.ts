@@ -3,8 +3,8 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import Stripe from 'stripe';
 import { Env } from '../../config/env.schema';
 import { TransactionRunner } from '../../database/transaction';
-import { PointTransaction } from '../entities/point-transaction.entity';
-import { TransactionStatus } from '../purchase-status';
+import { Purchase } from '../entities/purchase.entity';
+import { PurchaseStatus } from '../purchase-status';
 import { Outcome, SessionOutcomeTrigger } from '../outcomes/decide';
 import { PaymentOutcomes } from '../outcomes/payment-outcomes.service';
 import { PurchasesRepository } from '../purchases.repository';
@@ -96,7 +96,7 @@ export class ReconciliationService implements OnApplicationBootstrap, OnApplicat
    * The success page's lookup: concurrent and repeated calls for one session within
    * SESSION_LOOKUP_INTERVAL_MS share one Stripe call, so polling cannot multiply Stripe traffic.
    */
-  reconcileOnce(purchase: PointTransaction): Promise<ReconcileOutcome> {
+  reconcileOnce(purchase: Purchase): Promise<ReconcileOutcome> {
     const key = purchase.stripeSessionId ?? `transaction:${purchase.id}`;
     const now = Date.now();
     for (const [session, lookup] of this.recentLookups) {
@@ -111,8 +111,8 @@ export class ReconciliationService implements OnApplicationBootstrap, OnApplicat
   }
 
   /** Asks Stripe about one purchase's session (finding it first when its id was never stored) and applies what it says. */
-  async reconcile(purchase: PointTransaction): Promise<ReconcileOutcome> {
-    if (purchase.status !== TransactionStatus.Pending) return 'already_final';
+  async reconcile(purchase: Purchase): Promise<ReconcileOutcome> {
+    if (purchase.status !== PurchaseStatus.Pending) return 'already_final';
     const session = purchase.stripeSessionId ? await this.stripe.checkout.sessions.retrieve(purchase.stripeSessionId) : await this.findSession(purchase);
     if (!session) {
       await this.purchases.markCheckoutFailed(purchase.id);
@@ -149,7 +149,7 @@ export class ReconciliationService implements OnApplicationBootstrap, OnApplicat
   }
 
   /** Checks every purchase `next` pages out, a few lookups at a time; true when Stripe answered 429 (the rest waits). */
-  private async checkAll(summary: ReconcileSummary, page: (after: string) => Promise<PointTransaction[]>): Promise<boolean> {
+  private async checkAll(summary: ReconcileSummary, page: (after: string) => Promise<Purchase[]>): Promise<boolean> {
     let after = '0';
     let rateLimited = false;
     while (!rateLimited) {
@@ -175,7 +175,7 @@ export class ReconciliationService implements OnApplicationBootstrap, OnApplicat
   }
 
   /** The session Stripe made for the purchase, among those created around it; null when Stripe has none. */
-  private async findSession(purchase: PointTransaction): Promise<Stripe.Checkout.Session | null> {
+  private async findSession(purchase: Purchase): Promise<Stripe.Checkout.Session | null> {
     const createdAt = Math.floor(purchase.createdAt.getTime() / 1000);
     const sessions = this.stripe.checkout.sessions.list({
       created: { gte: createdAt - SESSION_SEARCH_MARGIN_SECONDS, lte: createdAt + SESSION_SEARCH_AFTER_SECONDS },

@@ -52,7 +52,7 @@ const NO_TYPE = '(none)';
  * transaction as its effect: a concurrent duplicate waits on that key and then finds it taken, a
  * later one finds it at once. Any failure rolls everything back and surfaces as a 5xx so Stripe
  * retries. Locks follow the one order of ARCHITECTURE.md: stripe events → purchases → profiles
- * (of conversations to create) → conversations → lots → moderators, each kind in id order.
+ * (of interactions to create) → interactions → lots → moderators, each kind in id order.
  *
  * Checkout-session events that arrive together share one transaction (see MicroBatcher): their
  * purchases are credited set-based, in a fixed number of statements, and each answer still leaves

@@ -1,6 +1,6 @@
 import { Injectable, StreamableFile } from '@nestjs/common';
 import { TransactionRunner } from '../../database/transaction';
-import { LedgerReports } from '../../points/ledger-reports.queries';
+import { LedgerReportsQueries } from '../../points/ledger-reports.queries';
 import { ProfilesService } from '../../profiles/profiles.service';
 import { UsersService } from '../../users/users.service';
 import { PayoutRunsRepository } from '../payout-runs.repository';
@@ -19,7 +19,7 @@ export type StatementFormat = 'json' | 'csv' | 'pdf';
 @Injectable()
 export class StatementsService {
   constructor(
-    private readonly ledger: LedgerReports,
+    private readonly ledger: LedgerReportsQueries,
     private readonly payouts: PayoutRunsRepository,
     private readonly users: UsersService,
     private readonly profiles: ProfilesService,

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { TransactionRunner } from '../../database/transaction';
 import { OnTransactionEvent } from '../../events/event-bus';
 import { BalancesChangedEvent } from '../../events/event-map';
-import { conversationKey } from '../../interactions/interactions.service';
+import { interactionKey } from '../../interactions/interactions.service';
 import { BalancesService } from '../../points/balances.service';
 import { PlatformClock } from '../platform-clock';
 import { platformEventBody } from '../platform-event-types';
@@ -15,7 +15,7 @@ import { WebhookSender } from '../webhook-sender';
  * Stores the platform's events in the transaction that changed the balances (the outbox's
  * guarantee: an event is never lost, and never sent for a change that rolled back), each with the
  * client's balance for the profile read right after the change, while the transaction still holds
- * the conversation's lock. Changes of one conversation told together carry the balance after all of
+ * the interaction's lock. Changes of one interaction told together carry the balance after all of
  * them. Nothing is stored when PLATFORM_WEBHOOK_URL is unset. The try comes after commit.
  */
 @Injectable()
@@ -39,7 +39,7 @@ export class RecordPlatformEventsWhenBalancesChanged {
         type: change.type,
         clientId: change.clientId,
         profileId: change.profileId,
-        body: JSON.stringify(platformEventBody(change, snapshots.get(conversationKey(change.clientId, change.profileId))!)),
+        body: JSON.stringify(platformEventBody(change, snapshots.get(interactionKey(change.clientId, change.profileId))!)),
       })),
       this.clock.now(),
     );

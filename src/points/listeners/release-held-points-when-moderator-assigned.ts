@@ -11,13 +11,13 @@ import { LotsService } from '../lots/lots.service';
 import { PURCHASES_PORT, PurchasesPort } from '../purchases.port';
 
 /**
- * Gives the points held for the conversations now handled by a moderator to that moderator: one
+ * Gives the points held for the interactions now handled by a moderator to that moderator: one
  * `release:<purchase>` transfer per purchase still held (net of its reversals), so each is
  * attributed in full and once, and later refunds of that purchase are taken back from this
  * moderator. The purchases' lots name the moderator from now on, and the moderator gets a
- * `points.purchased` alert per purchase (its points: what is released). All the conversations of one
+ * `points.purchased` alert per purchase (its points: what is released). All the interactions of one
  * assignment (a profile's unhandled ones, or one) are released together, set-based. Runs with the
- * conversations locked: the purchases are locked after them, without waiting, and told their
+ * interactions locked: the purchases are locked after them, without waiting, and told their
  * moderator, through the purchases' owner (`PurchasesPort`).
  */
 @Injectable()
@@ -38,7 +38,7 @@ export class ReleaseHeldPointsWhenModeratorAssigned {
     const interactionOf = new Map(interactions.map(({ interactionId }) => [LedgerAccount.held(interactionId), interactionId]));
     const purchases = await this.transfers.heldPurchases([...interactionOf.keys()]);
     if (purchases.length === 0) return;
-    // Those purchases come before these (locked) conversations in the lock order: never wait for them.
+    // Those purchases come before these (locked) interactions in the lock order: never wait for them.
     await this.purchasesOwner.lockForRelease(purchases.map((purchase) => purchase.transactionId));
 
     const moderator = LedgerAccount.moderator(moderatorId);
@@ -74,10 +74,10 @@ export class ReleaseHeldPointsWhenModeratorAssigned {
     await this.users.addPoints(new Map([[moderatorId, credits.reduce((sum, credit) => sum + credit.points, 0)]]));
 
     // The moderator learns of each purchase they now earn, as of a purchase credited to them directly.
-    const conversations = new Map(interactions.map((interaction) => [interaction.interactionId, interaction]));
+    const assigned = new Map(interactions.map((interaction) => [interaction.interactionId, interaction]));
     const prices = await this.lots.pricesOf(credits.map((credit) => credit.transactionId));
     for (const credit of credits) {
-      const { clientId, profileId } = conversations.get(credit.interactionId)!;
+      const { clientId, profileId } = assigned.get(credit.interactionId)!;
       const price = prices.get(credit.transactionId)!;
       await this.events.publishAfterCommit('points.purchased', {
         transactionId: credit.transactionId,

@@ -1,6 +1,6 @@
 /**
  * The arithmetic of lots, free of I/O. A lot is one credited purchase; its points are remaining,
- * spent, or taken back. Per conversation the lots hold exactly the unspent part of a non-negative
+ * spent, or taken back. Per interaction the lots hold exactly the unspent part of a non-negative
  * balance (Σ remaining = max(balance, 0)); a negative balance is a debt that the next credits pay
  * off first.
  */
@@ -60,7 +60,7 @@ export function spendValue(lot: { amountCents: number; points: number }, spentBe
   return valueOfFirst(lot.amountCents, lot.points, spentBefore + points) - valueOfFirst(lot.amountCents, lot.points, spentBefore);
 }
 
-/** A debt of the conversation (a negative balance) as a positive number of points, or 0. */
+/** A debt of the interaction (a negative balance) as a positive number of points, or 0. */
 export function debtOf(balance: number): number {
   return balance < 0 ? -balance : 0;
 }

@@ -37,7 +37,7 @@ export interface LotSummary {
   taken: number;
 }
 
-/** A credited purchase about to become a lot; `absorbed` of its points pay off the conversation's debt. */
+/** A credited purchase about to become a lot; `absorbed` of its points pay off the interaction's debt. */
 export interface LotToOpen extends NewLot {
   absorbed: number;
 }
@@ -80,7 +80,7 @@ export interface FreezeChange {
   remaining: number;
 }
 
-/** Per conversation: unspent points that are promotional, and unspent points an early fraud warning holds. */
+/** Per interaction: unspent points that are promotional, and unspent points an early fraud warning holds. */
 export interface UnspentKinds {
   promotional: number;
   frozen: number;
@@ -155,7 +155,7 @@ export class LotsRepository {
       [lot.grantId, lot.interactionId, lot.points, lot.absorbed],
     );
   }
-  /** The conversation's lots with unspent points in the order a spend uses them: promotional ones first, each kind oldest first. */
+  /** The interaction's lots with unspent points in the order a spend uses them: promotional ones first, each kind oldest first. */
   async unspentInSpendOrder(interactionId: string): Promise<OpenLot[]> {
     const rows = await this.transactions.manager.query<
       Array<{
@@ -189,7 +189,7 @@ export class LotsRepository {
     }));
   }
 
-  /** The unspent points of these conversations that are promotional, and that are frozen, by conversation id (those with none are missing). */
+  /** The unspent points of these interactions that are promotional, and that are frozen, by interaction id (those with none are missing). */
   async unspentKinds(interactionIds: readonly string[]): Promise<Map<string, UnspentKinds>> {
     if (interactionIds.length === 0) return new Map();
     const rows = await this.transactions.manager.query<Array<{ interaction_id: string; promotional: string; frozen: string }>>(
@@ -220,7 +220,7 @@ export class LotsRepository {
   }
 
   /**
-   * The conversation's lots that lost points, newest first, with what the reversal `reversalKey` took
+   * The interaction's lots that lost points, newest first, with what the reversal `reversalKey` took
    * from each, and which one is the lot of the purchase `transactionId`.
    */
   async takenNewestFirst(interactionId: string, reversalKey: string, transactionId: string): Promise<TakenLot[]> {
@@ -297,7 +297,7 @@ export class LotsRepository {
     return row ? { interactionId: row.interaction_id, remaining: Number(row.remaining) } : null;
   }
 
-  /** The conversation and unspent points of a purchase's lot; null before it is credited. */
+  /** The interaction and unspent points of a purchase's lot; null before it is credited. */
   async lotOf(transactionId: string): Promise<{ interactionId: string; remaining: number; frozen: boolean } | null> {
     const [row] = await this.transactions.manager.query<Array<{ interaction_id: string; remaining: string; frozen: boolean }>>(
       `SELECT interaction_id, remaining, frozen_at IS NOT NULL AS frozen FROM point_lots WHERE transaction_id = $1`,

@@ -18,9 +18,9 @@ export interface ReversalBreakdown {
 }
 
 /**
- * Keeps the lots of each conversation in step with its balance. Every method runs inside the
- * caller's transaction, after the caller locked the conversation (profile_client_interactions row)
- * and wrote the balance change: that lock serialises every change of the conversation's lots.
+ * Keeps the lots of each interaction in step with its balance. Every method runs inside the
+ * caller's transaction, after the caller locked the interaction (profile_client_interactions row)
+ * and wrote the balance change: that lock serialises every change of the interaction's lots.
  */
 @Injectable()
 export class LotsService {
@@ -28,7 +28,7 @@ export class LotsService {
 
   /**
    * Credited purchases become lots, in the order given (oldest first), in one statement. Each first
-   * pays off the debt of a negative balance: `balanceBefore` is the conversation's balance just
+   * pays off the debt of a negative balance: `balanceBefore` is the interaction's balance just
    * before that purchase was credited.
    */
   async openAll(lots: ReadonlyArray<NewLot & { balanceBefore: number }>): Promise<void> {
@@ -62,7 +62,7 @@ export class LotsService {
       lots.map((lot) => ({ lotId: lot.id, capacity: lot.remaining })),
       points,
     );
-    if (plan.short > 0) throw new Error(`conversation ${interactionId}: its unfrozen lots hold ${points - plan.short} unspent points, less than the spend`);
+    if (plan.short > 0) throw new Error(`interaction ${interactionId}: its unfrozen lots hold ${points - plan.short} unspent points, less than the spend`);
     const byId = new Map(lots.map((lot) => [lot.id, lot]));
     const allocations = plan.takes.map((take) => {
       const lot = byId.get(take.lotId)!;
@@ -89,7 +89,7 @@ export class LotsService {
   }
 
   /**
-   * Takes a reversed purchase's points back: from its own lot first, then the conversation's other
+   * Takes a reversed purchase's points back: from its own lot first, then the interaction's other
    * lots oldest first; what no lot holds any more was already spent, and the balance goes negative.
    */
   async takeBack(reversal: { transactionId: string; interactionId: string; points: number; key: string }): Promise<ReversalBreakdown> {
@@ -128,7 +128,7 @@ export class LotsService {
       .map((lot) => ({ lotId: lot.id, capacity: lot.byReversal }));
     const taken: Source[] = lots.map((lot) => ({ lotId: lot.id, capacity: lot.taken }));
     const plan = planRestore(restore.points, balanceBefore, byReversal, taken);
-    if (plan.short > 0) throw new Error(`conversation ${restore.interactionId}: no lot can take back ${plan.short} restored points`);
+    if (plan.short > 0) throw new Error(`interaction ${restore.interactionId}: no lot can take back ${plan.short} restored points`);
     await this.lots.shift(plan.takes, { remaining: 1, taken: -1 }, LotEntryKind.Restore, restore.key);
   }
 
@@ -152,22 +152,22 @@ export class LotsService {
     return new Map((await this.lots.moneyTermsOf(transactionIds)).map((terms) => [terms.transactionId, terms]));
   }
 
-  /** Per conversation, its unspent promotional and frozen points (conversations with none are missing). */
+  /** Per interaction, its unspent promotional and frozen points (interactions with none are missing). */
   unspentKinds(interactionIds: readonly string[]): Promise<Map<string, UnspentKinds>> {
     return this.lots.unspentKinds(interactionIds);
   }
 
-  /** The purchase's lot: its conversation, unspent points and whether it is frozen; null before it is credited. */
+  /** The purchase's lot: its interaction, unspent points and whether it is frozen; null before it is credited. */
   lotOf(transactionId: string): Promise<{ interactionId: string; remaining: number; frozen: boolean } | null> {
     return this.lots.lotOf(transactionId);
   }
 
-  /** An early fraud warning holds the purchase: no spend uses its unspent points. Under its conversation's lock. */
+  /** An early fraud warning holds the purchase: no spend uses its unspent points. Under its interaction's lock. */
   freeze(transactionId: string): Promise<FreezeChange | null> {
     return this.lots.freeze(transactionId);
   }
 
-  /** The warning no longer holds it. Under its conversation's lock. */
+  /** The warning no longer holds it. Under its interaction's lock. */
   unfreeze(transactionId: string): Promise<FreezeChange | null> {
     return this.lots.unfreeze(transactionId);
   }

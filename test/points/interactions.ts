@@ -4,16 +4,16 @@ import type { EntityManager } from 'typeorm';
 /** Anything that runs SQL: the test's own connection, or the manager of a transaction in progress. */
 export type Sql = Pick<EntityManager, 'query'>;
 
-/** A client's conversation with a profile run by a moderator, as the points module's tables refer to it. */
-export interface TestConversation {
+/** A client's interaction with a profile run by a moderator, as the points module's tables refer to it. */
+export interface TestInteraction {
   clientId: string;
   moderatorId: string;
   profileId: string;
   interactionId: string;
 }
 
-/** A moderator, its profile, a client and their conversation, without any points yet. */
-export async function createConversation(db: Sql): Promise<TestConversation> {
+/** A moderator, its profile, a client and their interaction, without any points yet. */
+export async function createInteraction(db: Sql): Promise<TestInteraction> {
   const clientId = await insertUser(db, 'client');
   const moderatorId = await insertUser(db, 'moderator');
   const [profile] = await db.query<Array<{ id: string }>>(`INSERT INTO profiles (name, moderator_id) VALUES ('Sophie', $1) RETURNING id`, [moderatorId]);
@@ -24,12 +24,12 @@ export async function createConversation(db: Sql): Promise<TestConversation> {
   return { clientId, moderatorId, profileId: profile.id, interactionId: interaction.id };
 }
 
-/** A completed purchase of the conversation's client for its profile; its id. */
-export async function createPurchase(db: Sql, conversation: TestConversation, points = 100, amountCents = 299): Promise<string> {
+/** A completed purchase of the interaction's client for its profile; its id. */
+export async function createPurchase(db: Sql, interaction: TestInteraction, points = 100, amountCents = 299): Promise<string> {
   const [row] = await db.query<Array<{ id: string }>>(
     `INSERT INTO profile_point_transactions (client_id, profile_id, moderator_id, pack_code, points_amount, amount_cents, currency, status, credited_at)
      VALUES ($1, $2, $3, $4, $5, $6, 'eur', 'completed', now()) RETURNING id`,
-    [conversation.clientId, conversation.profileId, conversation.moderatorId, String(points), points, amountCents],
+    [interaction.clientId, interaction.profileId, interaction.moderatorId, String(points), points, amountCents],
   );
   return row.id;
 }

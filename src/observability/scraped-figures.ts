@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Env } from '../config/env.schema';
 import { OutboxBacklog, OutboxQueries } from '../events/outbox.queries';
-import { PurchaseReports } from '../payments/purchase-reports.queries';
+import { PurchaseReportsQueries } from '../payments/purchase-reports.queries';
 import { ReconciliationFlag } from '../payments/reconciliation/reconciliation.dto';
 
 /** The flags of the reconciliation report that an index answers; the others need the whole ledger. */
@@ -35,13 +35,13 @@ export const METRICS_CACHE_MS = 5_000;
  * Results are shared by the gauges of one scrape and cached METRICS_CACHE_MS.
  */
 @Injectable()
-export class MetricsQueries {
+export class ScrapedFigures {
   private outbox?: { at: number; value: Promise<OutboxBacklog> };
   private mismatches?: { at: number; value: Promise<Record<ScrapedMismatchFlag, number>> };
 
   constructor(
     private readonly outboxQueries: OutboxQueries,
-    private readonly purchases: PurchaseReports,
+    private readonly purchases: PurchaseReportsQueries,
     private readonly env: Env,
   ) {}
 

@@ -3,11 +3,11 @@ import { decimalAmount } from '../common/money';
 import { Page, PageQuery } from '../common/pagination';
 import { Env } from '../config/env.schema';
 import { TransactionRunner } from '../database/transaction';
-import { PurchaseFilter, PurchaseRecord, PurchaseSearch } from '../payments/purchase-search.queries';
+import { PurchaseFilter, PurchaseRecord, PurchaseSearchQueries } from '../payments/purchase-search.queries';
 import { csvLine } from './csv';
 import { parseRange } from './date-range';
 import { AdminTransactionDto, TransactionFilterQuery, TransactionSearchQuery } from './dto/admin-transactions.dto';
-import { TransactionsService } from '../payments/transactions.service';
+import { PurchasesService } from '../payments/purchases.service';
 
 /** The most rows one CSV export holds; narrow the range (`to`) to export older rows. */
 export const CSV_MAX_ROWS = 100_000;
@@ -32,15 +32,15 @@ const CSV_HEADER = [
 ];
 
 /**
- * Read-only searches over purchases for operators, through the payments module's PurchaseSearch:
+ * Read-only searches over purchases for operators, through the payments module's PurchaseSearchQueries:
  * keyset pages on the id, newest first, with what became of their points, as JSON or CSV.
  */
 @Injectable()
-export class TransactionSearchService {
+export class AdminPurchasesService {
   constructor(
-    private readonly purchases: PurchaseSearch,
+    private readonly purchases: PurchaseSearchQueries,
     private readonly env: Env,
-    private readonly history: TransactionsService,
+    private readonly history: PurchasesService,
     private readonly transactions: TransactionRunner,
   ) {}
 

@@ -1,11 +1,11 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { bigintNumber } from '../../common/columns';
 import { decimalAmountSql } from '../../common/currencies';
-import { DisputeStatus, FraudWarningStatus, TransactionStatus } from '../purchase-status';
+import { DisputeStatus, FraudWarningStatus, PurchaseStatus } from '../purchase-status';
 
 /** One checkout of one pack (table name kept from the original system). */
 @Entity({ name: 'profile_point_transactions' })
-export class PointTransaction {
+export class Purchase {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'BY DEFAULT' })
   id: string;
 
@@ -48,7 +48,7 @@ export class PointTransaction {
   moneyAmount: string;
 
   @Column('text')
-  status: TransactionStatus;
+  status: PurchaseStatus;
 
   @Column('text', { name: 'stripe_session_id', nullable: true })
   stripeSessionId: string | null;

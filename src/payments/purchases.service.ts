@@ -7,14 +7,14 @@ import { LotsService, LotSummary } from '../points/lots/lots.service';
 import { Role } from '../users/user-role';
 import { UsersService } from '../users/users.service';
 import { TransactionDto } from './dto/transaction.dto';
-import { PointTransaction } from './entities/point-transaction.entity';
-import { TransactionStatus } from './purchase-status';
+import { Purchase } from './entities/purchase.entity';
+import { PurchaseStatus } from './purchase-status';
 import { PaymentsError } from './payments.errors';
 import { HistoryFilter, PurchasesRepository } from './purchases.repository';
 import { ReconciliationService } from './reconciliation/reconciliation.service';
 
 @Injectable()
-export class TransactionsService {
+export class PurchasesService {
   constructor(
     private readonly purchases: PurchasesRepository,
     private readonly profiles: ProfilesService,
@@ -31,7 +31,7 @@ export class TransactionsService {
   async bySessionForClient(client: AuthUser, sessionId: string): Promise<TransactionDto> {
     const purchase = await this.purchases.findBySessionForClient(sessionId, client.id);
     if (!purchase) throw PaymentsError.transactionNotFound();
-    if (purchase.status === TransactionStatus.Pending) {
+    if (purchase.status === PurchaseStatus.Pending) {
       // Stripe unreachable: the stored status is still a true answer, and the job will retry.
       await this.reconciliation.reconcileOnce(purchase).catch(() => undefined);
     }
@@ -64,7 +64,7 @@ export class TransactionsService {
    * Purchases as their history shows them, with what became of their points and the names a reader
    * knows them by (one query each for all their lots, profiles and clients).
    */
-  async withLots(rows: readonly PointTransaction[]): Promise<TransactionDto[]> {
+  async withLots(rows: readonly Purchase[]): Promise<TransactionDto[]> {
     const unique = (ids: string[]) => [...new Set(ids)];
     const [lots, profileNames, clientNames] = await Promise.all([
       this.lots.summaries(rows.map((row) => row.id)),
@@ -75,7 +75,7 @@ export class TransactionsService {
   }
 }
 
-function toDto(row: PointTransaction, lot: LotSummary | undefined, names: { profile: string; client: string | null }): TransactionDto {
+function toDto(row: Purchase, lot: LotSummary | undefined, names: { profile: string; client: string | null }): TransactionDto {
   return {
     id: row.id,
     status: row.status,

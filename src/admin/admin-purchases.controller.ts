@@ -6,12 +6,12 @@ import { ApiErrorResponse } from '../common/error-response.dto';
 import { ApiPageResponse, Page, PageQuery } from '../common/pagination';
 import { Role } from '../users/user-role';
 import { AdminTransactionDto, TransactionFilterQuery, TransactionSearchQuery } from './dto/admin-transactions.dto';
-import { CSV_MAX_ROWS, TransactionSearchService } from './transaction-search.service';
+import { CSV_MAX_ROWS, AdminPurchasesService } from './admin-purchases.service';
 
 @ApiTags('admin')
 @Controller('admin')
-export class AdminTransactionsController {
-  constructor(private readonly search: TransactionSearchService) {}
+export class AdminPurchasesController {
+  constructor(private readonly search: AdminPurchasesService) {}
 
   @Get('transactions')
   @Auth(Role.Admin)
