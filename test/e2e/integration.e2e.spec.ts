@@ -212,7 +212,7 @@ describe("The platform's backend: /integration", () => {
       const client = await provision('client', { name: 'Kept' });
       const emitter = t.app.get(EventEmitter2);
       const failing = () => Promise.reject(new Error('after-erasure step failed'));
-      // A listener's promise is what emitInTransaction awaits (EventEmitter2.emitAsync).
+      // A listener's promise is what emitInTransaction awaits (EventBus: one listener after the other).
       // eslint-disable-next-line @typescript-eslint/no-misused-promises
       emitter.on('users.erased', failing);
       const logs = captureLogs();
