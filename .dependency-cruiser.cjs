@@ -3,7 +3,7 @@
  * Import rules between folders, checked in CI (`npm run depcheck`). The ESLint rule in
  * eslint-rules/module-boundaries.cjs keeps each module's internals and tables to itself; these keep
  * the layers apart: the shared kernel below every feature, no import cycles, no test code in the
- * service.
+ * service, and nothing of tools/ (development only) in it.
  */
 
 /** The shared kernel: cross-cutting code every feature may use, and that uses no feature. */
@@ -30,7 +30,7 @@ module.exports = {
       comment:
         'A file that imports, directly or not, a file that imports it back (types included): the two belong ' +
         'together, or what they share belongs in a third file they both import.',
-      from: { path: '^(src|test|bench|scripts|migrations)/' },
+      from: { path: '^(src|tools|test|bench|scripts|migrations)/' },
       to: { circular: true },
     },
     {
@@ -45,9 +45,19 @@ module.exports = {
     {
       name: 'service-imports-no-test-code',
       severity: 'error',
-      comment: 'The service (src/, except the development tools of src/dev) never loads test or benchmark code.',
-      from: { path: '^src/', pathNot: ['^src/dev/', SPEC] },
+      comment: 'The service (src/) and its development tools (tools/) never load test or benchmark code.',
+      from: { path: '^(src|tools)/', pathNot: SPEC },
       to: { path: '^(test|bench)/' },
+    },
+    {
+      name: 'src-imports-nothing-from-tools',
+      severity: 'error',
+      comment:
+        'The production build compiles src/ alone: the service never imports the development tools (tools/: the ' +
+        'Stripe emulator, the demo data, the development entry point). tools/dev/main.ts adds them to the service ' +
+        'through what src/bootstrap.ts takes (local services, modules), never the other way round.',
+      from: { path: '^src/' },
+      to: { path: '^tools/' },
     },
   ],
   options: {

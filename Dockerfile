@@ -1,10 +1,15 @@
 # syntax=docker/dockerfile:1
 
-# Profile Points — production image.
+# Profile Points — production image (the default target, the last stage).
 #   docker build -t profile-points .
 #   docker run --env-file prod.env -p 3000:3000 profile-points
 # NODE_ENV=production: DATABASE_URL, JWT_SECRET, STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET
 # are required at boot (the embedded database and the Stripe emulator are dev-only).
+#
+# The `development` target adds the development tools (tools/: the Stripe emulator, the
+# development entry point with the demo picker) to it: what docker-compose.yml's `emulator`
+# profile runs. The production image does not hold them.
+#   docker build --target development -t profile-points:development .
 
 # Node 24 LTS on Debian bookworm, pinned by digest so that a rebuild gets the same base; to move
 # to a newer patch, take the tag's current digest (`docker buildx imagetools inspect
@@ -20,14 +25,18 @@ ENV SCARF_ANALYTICS=false
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 
-COPY nest-cli.json tsconfig.json tsconfig.build.json ./
+COPY nest-cli.json tsconfig.json tsconfig.build.json tsconfig.dev.json ./
 COPY src ./src
 COPY migrations ./migrations
 COPY web ./web
 RUN npm run build
+# The development tools, for the `development` target only: compiled into their own directory, so
+# that dist/ (all the production image takes) never holds them.
+COPY tools ./tools
+RUN npx tsc -p tsconfig.dev.json --outDir dist-dev
 
-########## runtime: production dependencies + compiled output only
-FROM ${NODE_IMAGE} AS runtime
+########## production: production dependencies + compiled output only
+FROM ${NODE_IMAGE} AS production
 # NODE_COMPILE_CACHE: Node 22.1+ keeps V8's compiled code of every module loaded at start there, so a
 # restarted container skips compiling the module graph again (Node 20 has no such cache).
 ENV NODE_ENV=production \
@@ -59,3 +68,14 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 
 # Run node directly (not npm) so SIGTERM reaches the app for a graceful shutdown.
 CMD ["node", "dist/src/main.js"]
+
+########## development: the production image plus the compiled tools/ (Stripe emulator, development entry point)
+# For trying the service without a Stripe account (docker-compose.yml, profile `emulator`), never
+# for running it. `node dist/tools/stripe-emulator/main.js` runs the emulator on its own.
+FROM production AS development
+ENV NODE_ENV=development
+COPY --from=build /app/dist-dev/tools ./dist/tools
+CMD ["node", "dist/tools/dev/main.js"]
+
+########## runtime: the production image, the default target (`docker build .` builds the last stage)
+FROM production AS runtime

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { AppModule } from '../src/app.module';
 import { configureApp, createHttpAdapter } from '../src/app.setup';
 import { validateEnv } from '../src/config/env.schema';
-import { StripeEmulator } from '../src/dev/stripe-emulator';
+import { StripeEmulator } from '../tools/stripe-emulator';
 
 export const BENCH_JWT_SECRET = 'bench-secret-that-is-long-enough-for-hs256-0123456789';
 export const BENCH_WEBHOOK_SECRET = 'whsec_bench_emulator_secret';

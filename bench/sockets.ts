@@ -21,7 +21,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JwtService } from '@nestjs/jwt';
 import { Client } from 'pg';
-import { StripeEmulator } from '../src/dev/stripe-emulator';
+import { StripeEmulator } from '../tools/stripe-emulator';
 import { createDatabase, databaseUrl, dropDatabase, resolveServer, scratchName } from './database';
 import { HttpClient, percentile, runPool } from './http-load';
 import { BENCH_JWT_SECRET, BENCH_WEBHOOK_SECRET, benchServiceEnv } from './service';

@@ -120,7 +120,7 @@ function isPublic(target) {
 }
 
 function isInfrastructure(where) {
-  return where.module === 'database' || (where.module === 'dev' && where.inside.startsWith('stripe-emulator/'));
+  return where.module === 'database';
 }
 
 /** The database package a module specifier names, with its doors (all of them for a deep import), or null. */

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { platformNumbersIds } from '../src/config/env.schema';
-import { demoBanner, devScriptEnv, runDevScript, seedDemoData, withDatabase } from '../src/dev/demo-seed';
+import { demoBanner, devScriptEnv, runDevScript, seedDemoData, withDatabase } from '../tools/dev/demo-seed';
 
 /**
  * `npm run demo:seed`: the demo client, moderator, admin and profile that `npm start` creates on its

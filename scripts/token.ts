@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { DEMO_USERS, devScriptEnv, runDevScript, signToken, withDatabase } from '../src/dev/demo-seed';
+import { DEMO_USERS, devScriptEnv, runDevScript, signToken, withDatabase } from '../tools/dev/demo-seed';
 
 const USAGE = `Usage: npm run token -- [--role client|moderator|admin] [--user <id>] [--ttl <seconds>]
   --role   the demo user of that role (default client; npm run demo:seed creates them)

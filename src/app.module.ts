@@ -1,11 +1,10 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, Type } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import { Env, validateEnv, ValidateOptions } from './config/env.schema';
 import { DatabaseModule } from './database/database.module';
-import { developmentModules } from './dev/development.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { IntegrationModule } from './integration/integration.module';
@@ -24,13 +23,18 @@ import { ProfilesModule } from './profiles/profiles.module';
 import { UsersModule } from './users/users.module';
 import { WebClientModule } from './web-client/web-client.module';
 
+export interface AppModuleOptions extends ValidateOptions {
+  /** What the entry point adds: tools/dev/main.ts the development modules (GET /dev/demo-session). */
+  modules?: Array<Type | DynamicModule>;
+}
+
 @Module({})
 export class AppModule {
   /**
    * Reads and validates the environment when called, so callers can prepare it first (main, tests).
-   * `localServices`: main.ts started the embedded database and the Stripe emulator itself.
+   * `localServices`: the entry point started the embedded database and the Stripe emulator itself.
    */
-  static forRoot(options: ValidateOptions = {}): DynamicModule {
+  static forRoot({ modules = [], ...options }: AppModuleOptions = {}): DynamicModule {
     const env = validateEnv(process.env, options);
     return {
       module: AppModule,
@@ -62,7 +66,7 @@ export class AppModule {
         RetentionModule,
         WebClientModule,
         IntegrationModule,
-        ...developmentModules(env),
+        ...modules,
       ],
     };
   }

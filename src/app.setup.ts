@@ -8,7 +8,7 @@ import { limitRequestTimes } from './common/request-timeouts';
 import { allowedOrigins, corsOptions } from './common/cors';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createOpenApiDocument, serveOpenApiDocument } from './common/openapi';
-import { errorExamples } from './openapi-error-examples';
+import { ErrorClass, errorExamples } from './openapi-error-examples';
 import { echoRequestIds } from './common/request-id';
 import { applySecurityHeaders } from './common/security-headers';
 import { connectionLimits, Env } from './config/env.schema';
@@ -48,6 +48,8 @@ export const SERVER_LIMITS: ServerLimits = {
 export interface AppSetupOptions {
   /** Tests shorten them to prove they hold; production uses SERVER_LIMITS. */
   serverLimits?: Partial<ServerLimits>;
+  /** Error classes of the modules an entry point adds (tools/dev), for the API document's examples. */
+  errorClasses?: readonly ErrorClass[];
 }
 
 /**
@@ -104,7 +106,7 @@ export function configureApp(app: INestApplication, options: AppSetupOptions = {
   app.useGlobalFilters(new HttpExceptionFilter());
   app.enableShutdownHooks();
 
-  serveOpenApiDocument(app, createOpenApiDocument(app, errorExamples()));
+  serveOpenApiDocument(app, createOpenApiDocument(app, errorExamples(options.errorClasses)));
   return app;
 }
 

@@ -3,7 +3,6 @@ import { AuthError } from './auth/auth.errors';
 import { AppError } from './common/app-error';
 import { EdgeError } from './common/edge.errors';
 import type { ErrorExample } from './common/openapi';
-import { DevelopmentError } from './dev/development.errors';
 import { HealthError } from './health/health.errors';
 import { IntegrationError } from './integration/integration.errors';
 import { InteractionsError } from './interactions/interactions.errors';
@@ -18,13 +17,18 @@ import { RateLimitError } from './rate-limit/rate-limit.errors';
 import { UsersError } from './users/users.errors';
 
 
+/** A module's error class (`moduleError`): its static factories make the examples. */
+export interface ErrorClass {
+  readonly name: string;
+  readonly prototype: AppError;
+}
+
 // The first class to answer a code words its example: the HTTP rate limit before the sockets' one.
-const ERROR_CLASSES = [
+const ERROR_CLASSES: ErrorClass[] = [
   EdgeError,
   RateLimitError,
   AuthError,
   AdminError,
-  DevelopmentError,
   HealthError,
   IntegrationError,
   InteractionsError,
@@ -63,9 +67,9 @@ const ARGUMENTS: Readonly<Record<string, unknown[]>> = {
  * sample arguments, so that the document's examples say what the service really answers. A factory
  * that needs a real object (a caught exception) is left out: its code falls back to its description.
  */
-export function errorExamples(): Map<string, ErrorExample> {
+export function errorExamples(moreClasses: readonly ErrorClass[] = []): Map<string, ErrorExample> {
   const examples = new Map<string, ErrorExample>();
-  for (const errorClass of ERROR_CLASSES) {
+  for (const errorClass of [...ERROR_CLASSES, ...moreClasses]) {
     for (const name of Object.getOwnPropertyNames(errorClass)) {
       const factory = (errorClass as unknown as Record<string, unknown>)[name];
       if (typeof factory !== 'function' || name === 'prototype') continue;

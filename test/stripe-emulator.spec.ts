@@ -9,8 +9,8 @@ import {
   parseForm,
   StripeEmulator,
   StripeEventObject,
-} from '../src/dev/stripe-emulator';
-import { StripeEngine } from '../src/dev/stripe-emulator/engine';
+} from '../tools/stripe-emulator';
+import { StripeEngine } from '../tools/stripe-emulator/engine';
 
 const WEBHOOK_SECRET = 'whsec_stripe_emulator_spec';
 const SUCCESS_URL = 'http://shop.test/profile-points/success?session_id={CHECKOUT_SESSION_ID}';

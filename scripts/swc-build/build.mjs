@@ -1,6 +1,7 @@
-// What `npm start` runs before the service: compiles src/ and migrations/ to dist/ with SWC (the same
-// layout as `nest build`), only the files changed since their last build, and removes outputs whose
-// source is gone. No type check: `npm run typecheck` (CI) does that. A clean build takes about a
+// What `npm start` runs before the service: compiles src/, migrations/ and tools/ (the development
+// entry point, tools/dev/main.ts, and the Stripe emulator) to dist/ with SWC (the same layout as
+// `nest build`, which compiles src/ and migrations/ only), only the files changed since their last
+// build, and removes outputs whose source is gone. No type check: `npm run typecheck` (CI) does that. A clean build takes about a
 // second where tsc takes 15–20 s; a start with nothing changed costs a few file stats.
 import { transformFile } from '@swc/core';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const outDir = join(root, 'dist');
-const sourceDirs = ['src', 'migrations'];
+const sourceDirs = ['src', 'migrations', 'tools'];
 
 // As test/support/swc-options.cjs: Nest's dependency injection reads the decorators' metadata.
 /** @type {import('@swc/core').Options} */

@@ -475,8 +475,9 @@ export class ConfigValidationError extends StartupError {
 export interface ValidateOptions {
   /**
    * The service runs on its built-in development services (embedded database, Stripe emulator) that
-   * main.ts started: only then is the public development JWT secret used. Without this option it is
-   * inferred from the environment: nothing real configured (no DATABASE_URL, no Stripe key) outside production.
+   * the development entry point (tools/dev/main.ts) started: only then is the public development JWT
+   * secret used. Without this option it is inferred from the environment: nothing real configured
+   * (no DATABASE_URL, no Stripe key) outside production.
    */
   localServices?: boolean;
   /** The migration CLI needs only the database settings: the token secret is not checked. */

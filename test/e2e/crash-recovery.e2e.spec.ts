@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import Stripe from 'stripe';
-import { StripeEmulator } from '../../src/dev/stripe-emulator';
+import { StripeEmulator } from '../../tools/stripe-emulator';
 import { CLAIM_LOCK_NAMESPACE, claimStatement } from '../../src/events/outbox-relay';
 import { createStripeClient } from '../../src/payments/stripe.client';
 import { createScenario, createUser } from '../factories';

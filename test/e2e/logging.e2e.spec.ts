@@ -1,4 +1,4 @@
-import { StripeEmulator } from '../../src/dev/stripe-emulator';
+import { StripeEmulator } from '../../tools/stripe-emulator';
 import { createScenario, tokenFor } from '../factories';
 import { ChildApp, startChildApp } from '../support/child-process';
 import { createIsolatedDatabase, IsolatedDatabase } from '../support/isolated-database';

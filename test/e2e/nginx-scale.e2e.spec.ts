@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io, Socket } from 'socket.io-client';
-import { StripeEmulator } from '../../src/dev/stripe-emulator';
+import { StripeEmulator } from '../../tools/stripe-emulator';
 import { createScenario } from '../factories';
 import { ChildApp, startChildApp } from '../support/child-process';
 import { createIsolatedDatabase, IsolatedDatabase } from '../support/isolated-database';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Webhook } from 'standardwebhooks';
-import { StripeEmulator } from '../../src/dev/stripe-emulator';
+import { StripeEmulator } from '../../tools/stripe-emulator';
 import { tokenFor } from '../factories';
 import { attachOutput, report } from '../support/captured-logs';
 import { ChildApp, startChildApp } from '../support/child-process';

@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { StripeEmulator } from '../../src/dev/stripe-emulator';
+import { StripeEmulator } from '../../tools/stripe-emulator';
 import { createStripeClient } from '../../src/payments/stripe.client';
 import { createScenario, createUser, TestUser } from '../factories';
 import { ChildApp, startChildApp } from '../support/child-process';

@@ -7,13 +7,21 @@ import { SWC_REGISTER } from '../support/child-process';
 
 const ROOT = join(__dirname, '..', '..');
 
+/** `npm start`'s entry point (the service with the embedded database, the emulator and the demo), and the image's. */
+const DEVELOPMENT_ENTRY = join('tools', 'dev', 'main.ts');
+const PRODUCTION_ENTRY = join('src', 'main.ts');
+
 /**
- * Runs src/main.ts as `npm start` would, with only `env`; resolves with its exit code and output.
- * `whenListening` is called with the port once it listens; the process is then stopped (SIGTERM).
+ * Runs an entry point (`npm start`'s unless told) with only `env`; resolves with its exit code and
+ * output. `whenListening` is called with the port once it listens; the process is then stopped (SIGTERM).
  */
-function start(env: Record<string, string>, whenListening?: (port: number) => Promise<void>): Promise<{ code: number | null; output: string }> {
+function start(
+  env: Record<string, string>,
+  whenListening?: (port: number) => Promise<void>,
+  entry = DEVELOPMENT_ENTRY,
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', SWC_REGISTER, join('src', 'main.ts')], {
+    const child = spawn(process.execPath, ['-e', SWC_REGISTER, entry], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_NO_WARNINGS: '1', PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -68,6 +76,7 @@ describe('Starting the service', () => {
       async (port) => {
         statuses = await Promise.all(hosts.map(async (host) => (await fetch(`http://${host}:${port}/health/live`)).status));
       },
+      PRODUCTION_ENTRY,
     );
     // Every address of the machine, IPv4 and IPv6 alike.
     const ok = statuses.length === hosts.length && statuses.every((status) => status === 200);
@@ -94,6 +103,14 @@ describe('Starting the service', () => {
     expect(code).toBe(1);
     expect(output).toMatch(/public development secret/);
     expect(output).not.toContain(DEVELOPMENT_JWT_SECRET);
+  });
+
+  it("the production entry point starts no embedded database or emulator: outside production it names what is missing and npm start", async () => {
+    const { code, output } = await start({ NODE_ENV: 'development' }, undefined, PRODUCTION_ENTRY);
+    expect(code).toBe(1);
+    expect(output).toContain('DATABASE_URL and STRIPE_SECRET_KEY are not set');
+    expect(output).toContain('npm start');
+    expect(output).not.toMatch(/Embedded PostgreSQL|Stripe emulator on/);
   });
 
   it('refuses a guessable secret in production', async () => {

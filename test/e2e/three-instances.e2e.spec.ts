@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { StripeEmulator } from '../../src/dev/stripe-emulator';
+import { StripeEmulator } from '../../tools/stripe-emulator';
 import { createProfile, createUser, TestProfile, TestUser } from '../factories';
 import { Balancer } from '../support/balancer';
 import { ChildApp, startChildApp } from '../support/child-process';

@@ -1,6 +1,6 @@
 import { Browser, Page } from 'playwright-core';
-import { DemoData, demoOwners, seedDemoData } from '../../src/dev/demo-seed';
-import { DevelopmentModule, developmentModules } from '../../src/dev/development.module';
+import { DemoData, demoOwners, seedDemoData } from '../../tools/dev/demo-seed';
+import { DevelopmentModule, developmentModules } from '../../tools/dev/development.module';
 import { lineItemName } from '../../src/payments/checkout.service';
 import { classifyPath, isPageNavigation } from '../../src/web-client/client-pages';
 import { servesWebClient } from '../../src/web-client/web-client.module';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Browser, Page } from 'playwright-core';
-import { DemoData, demoOwners, seedDemoData } from '../../src/dev/demo-seed';
+import { DemoData, demoOwners, seedDemoData } from '../../tools/dev/demo-seed';
 import { tokenFor } from '../factories';
 import { launchBrowser, NO_PAGE_PROBLEMS, openWatchedPage, WatchedPage } from '../support/browser';
 import { createIsolatedDatabase, IsolatedDatabase } from '../support/isolated-database';

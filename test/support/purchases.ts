@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { StripeEmulator } from '../../src/dev/stripe-emulator';
+import { StripeEmulator } from '../../tools/stripe-emulator';
 import { TestUser } from '../factories';
 import { checkedFetch } from './http';
 import { TestApp } from './test-app';

@@ -5,7 +5,8 @@ import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
 import { AppSetupOptions, configureApp, createHttpAdapter } from '../../src/app.setup';
 import { validateEnv } from '../../src/config/env.schema';
-import { StripeEmulator } from '../../src/dev/stripe-emulator';
+import { developmentModules } from '../../tools/dev/development.module';
+import { StripeEmulator } from '../../tools/stripe-emulator';
 import { OutboxRelay } from '../../src/events/outbox-relay';
 import { createStripeClient } from '../../src/payments/stripe.client';
 import { CapturingLogger } from './captured-logs';
@@ -57,11 +58,14 @@ export async function startTestApp(env: Record<string, string> = {}, setup: AppS
 
   let app: INestApplication;
   try {
+    const settings = validateEnv(process.env);
+    // As `npm start` (tools/dev/main.ts): NODE_ENV=development adds the demo picker's route.
+    const root = AppModule.forRoot({ modules: developmentModules(settings) });
     // Nest's testing logger would print every ERROR line; this one keeps them with the test that logged them.
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot()] })
+    const moduleRef = await Test.createTestingModule({ imports: [root] })
       .setLogger(new CapturingLogger())
       .compile();
-    const adapter = createHttpAdapter(validateEnv(process.env));
+    const adapter = createHttpAdapter(settings);
     recordRoutes(adapter);
     app = moduleRef.createNestApplication(adapter, { rawBody: true, forceCloseConnections: true, logger: ['error', 'warn'] });
     configureApp(app, setup);

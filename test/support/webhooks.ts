@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { StripeEmulator } from '../../src/dev/stripe-emulator';
+import { StripeEmulator } from '../../tools/stripe-emulator';
 import { TestApp } from './test-app';
 
 let counter = 0;

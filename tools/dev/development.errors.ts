@@ -1,5 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
-import { moduleError } from '../common/app-error';
+import { moduleError } from '../../src/common/app-error';
 
 export enum DevelopmentErrorCode {
   DemoDataMissing = 'DEMO_DATA_MISSING',

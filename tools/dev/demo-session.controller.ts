@@ -1,8 +1,8 @@
 import { Controller, Get, Req } from '@nestjs/common';
 import { ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest as Request } from 'fastify';
-import { Public } from '../auth/auth.decorators';
-import { ApiErrorResponse } from '../common/error-response.dto';
+import { Public } from '../../src/auth/auth.decorators';
+import { ApiErrorResponse } from '../../src/common/error-response.dto';
 import { DemoSessionDto } from './demo-session.dto';
 import { DemoSessionService } from './demo-session.service';
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { Env } from '../config/env.schema';
-import { ProfilesService } from '../profiles/profiles.service';
-import { UsersService } from '../users/users.service';
+import { Env } from '../../src/config/env.schema';
+import { ProfilesService } from '../../src/profiles/profiles.service';
+import { UsersService } from '../../src/users/users.service';
 import { findDemoData, signToken } from './demo-seed';
 import { DemoSessionDto } from './demo-session.dto';
 import { DevelopmentError } from './development.errors';

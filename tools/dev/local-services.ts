@@ -1,13 +1,8 @@
-import { INestApplication, Logger } from '@nestjs/common';
-import { Env, runsOnLocalServices } from '../config/env.schema';
-import { startEmbeddedDatabase } from '../database/embedded-database';
+import { Logger } from '@nestjs/common';
+import type { LocalServices } from '../../src/bootstrap';
+import { Env, runsOnLocalServices } from '../../src/config/env.schema';
+import { startEmbeddedDatabase } from '../../src/database/embedded-database';
 import { seedDemo } from './demo-seed';
-
-export interface LocalServices {
-  /** True when both the embedded database and the emulator run: the public development secrets are in use. */
-  active: boolean;
-  afterListen(app: INestApplication, baseUrl: string): Promise<void>;
-}
 
 const EMULATOR_WEBHOOK_SECRET = 'whsec_local_emulator_secret';
 
@@ -37,8 +32,8 @@ export async function startLocalServices(env: Env): Promise<LocalServices> {
 
   let emulator: { url: string; setWebhookUrl(url: string): void } | undefined;
   if (!env.STRIPE_SECRET_KEY) {
-    // Loaded on demand so that the emulator is never part of a production process.
-    const { StripeEmulator } = await import('./stripe-emulator/index.js');
+    // Loaded on demand: a process with a Stripe key (or in production) never loads the emulator.
+    const { StripeEmulator } = await import('../stripe-emulator/index.js');
     const started = await StripeEmulator.start({ webhookSecret: EMULATOR_WEBHOOK_SECRET });
     Object.assign(process.env, {
       STRIPE_SECRET_KEY: 'sk_test_local_emulator',

@@ -2,7 +2,7 @@ import { StripeEmulator } from './stripe-emulator';
 
 /**
  * The Stripe emulator as a process of its own: what the `emulator` profile of docker-compose.yml
- * runs (`node dist/src/dev/stripe-emulator/main.js`), so the stack can be tried without a Stripe
+ * runs (`node dist/tools/stripe-emulator/main.js`), so the stack can be tried without a Stripe
  * account. Configured by its environment only:
  *
  * | variable | meaning |

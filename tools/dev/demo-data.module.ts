@@ -1,9 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { dataSourceOptions } from '../database/data-source-options';
-import { TransactionRunner } from '../database/transaction';
-import { ProfilesModule } from '../profiles/profiles.module';
-import { UsersModule } from '../users/users.module';
+import { dataSourceOptions } from '../../src/database/data-source-options';
+import { TransactionRunner } from '../../src/database/transaction';
+import { ProfilesModule } from '../../src/profiles/profiles.module';
+import { UsersModule } from '../../src/users/users.module';
 
 /**
  * The owners of the demo data (users, profiles) on their own, for the development scripts that seed

@@ -1,4 +1,4 @@
-import { chargeableStep } from '../../common/currencies';
+import { chargeableStep } from '../../src/common/currencies';
 import { StripeApiError } from './errors';
 import { newId, nowSeconds } from './ids';
 import { formatAmount, minimumChargeAmount } from './money';

@@ -2,10 +2,10 @@ import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import { existsSync } from 'node:fs';
-import { Env, platformNumbersIds, validateEnv } from '../config/env.schema';
-import { ProfilesService } from '../profiles/profiles.service';
-import { Role } from '../users/user-role';
-import { UserProfile, UsersService } from '../users/users.service';
+import { Env, platformNumbersIds, validateEnv } from '../../src/config/env.schema';
+import { ProfilesService } from '../../src/profiles/profiles.service';
+import { Role } from '../../src/users/user-role';
+import { UserProfile, UsersService } from '../../src/users/users.service';
 import { DemoDataModule } from './demo-data.module';
 
 export type DemoRole = Role;

@@ -1,4 +1,4 @@
-import { Role } from '../users/user-role';
+import { Role } from '../../src/users/user-role';
 import { DemoData, demoBanner } from './demo-seed';
 
 const DATA: DemoData = {

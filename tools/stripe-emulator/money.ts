@@ -1,4 +1,4 @@
-import { decimalAmount } from '../../common/money';
+import { decimalAmount } from '../../src/common/money';
 
 const SYMBOLS = new Map([
   ['eur', '€'],
