@@ -1,7 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { EmbeddedDatabase, startEmbeddedDatabase } from '../src/database/embedded-database';
+import { EmbeddedDatabase, startEmbeddedDatabase } from '../tools/dev/embedded-database';
 
 export const DEFAULT_SERVER_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions, ENTITY_FILES, runMigrationsLocked } from '../../src/database/data-source-options';
-import { startEmbeddedDatabase } from '../../src/database/embedded-database';
+import { startEmbeddedDatabase } from '../../tools/dev/embedded-database';
 
 /**
  * A fresh database for the run, migrated with the real migrations, on the server of DATABASE_URL

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { LocalServices } from '../../src/bootstrap';
 import { Env, runsOnLocalServices } from '../../src/config/env.schema';
-import { startEmbeddedDatabase } from '../../src/database/embedded-database';
+import { startEmbeddedDatabase } from './embedded-database';
 import { seedDemo } from './demo-seed';
 
 const EMULATOR_WEBHOOK_SECRET = 'whsec_local_emulator_secret';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { validateEnv } from '../../src/config/env.schema';
-import { initialiseEmbeddedDatabase } from '../../src/database/embedded-database';
+import { initialiseEmbeddedDatabase } from './embedded-database';
 
 /**
  * Run by `npm start` before the service, while the reference client builds: creates the embedded

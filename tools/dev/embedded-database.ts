@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { StartupError } from '../config/startup-error';
+import { StartupError } from '../../src/config/startup-error';
 
 export interface EmbeddedDatabase {
   url: string;
