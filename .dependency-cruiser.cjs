@@ -25,6 +25,22 @@ module.exports = {
       to: { path: '^src/', pathNot: KERNEL },
     },
     {
+      name: 'kernel-in-layers',
+      severity: 'error',
+      comment:
+        'Inside the kernel, common (plain building blocks) is the ground, config (the environment) stands on it, ' +
+        'and database (connections, transactions) on both: a lower layer never imports a higher one.',
+      from: { path: '^src/common/', pathNot: SPEC },
+      to: { path: '^src/(config|database)/' },
+    },
+    {
+      name: 'config-below-database',
+      severity: 'error',
+      comment: 'The environment is read before any connection exists: config imports common, never database.',
+      from: { path: '^src/config/', pathNot: SPEC },
+      to: { path: '^src/database/' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       comment:

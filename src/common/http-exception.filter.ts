@@ -6,7 +6,7 @@ import { isBrowserNavigation, sendNotFoundPage } from './not-found-page';
 import { ApiErrorResponse } from './error-response.dto';
 import { routeTemplateOf } from './route-label';
 import { nodeRequestOf, REQUEST_ID_HEADER, requestIdOf } from './request-id';
-import { isDatabaseUnavailable } from '../database/unavailable';
+import { isDatabaseUnavailable } from './database-unavailable';
 
 /**
  * One JSON error shape for every failure: an AppError answers its own status, code and message; Nest's

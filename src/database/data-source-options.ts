@@ -16,9 +16,6 @@ export const ENTITY_FILES = join(__dirname, '..', '**', '*.entity.{ts,js}');
  */
 export const DB_CONNECTION_WAIT_MS = 10_000;
 
-/** pg's pool rejects a wait past connectionTimeoutMillis with this error message. */
-export const POOL_TIMEOUT_MESSAGE = 'timeout exceeded when trying to connect';
-
 /**
  * One definition for the app, the migration CLI and the tests. Schema changes only by migration.
  * Entities are not listed here: each module registers its own with `TypeOrmModule.forFeature`, and

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import type { PostgresDataSourceOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions.js';
 import { Env } from '../config/env.schema';
-import { isDatabaseUnavailable } from './unavailable';
+import { isDatabaseUnavailable } from '../common/database-unavailable';
 
 /** After the replica failed, reads go to the primary for this long before the replica is tried again. */
 export const REPLICA_RETRY_MS = 5_000;

@@ -1,5 +1,7 @@
 import { QueryFailedError } from 'typeorm';
-import { POOL_TIMEOUT_MESSAGE } from './data-source-options';
+
+/** pg's pool rejects a wait past connectionTimeoutMillis (DB_CONNECTION_WAIT_MS) with this error message. */
+export const POOL_TIMEOUT_MESSAGE = 'timeout exceeded when trying to connect';
 
 /** Network failures of a connection to the database: refused, reset, unreachable, unresolvable. */
 const CONNECTION_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
