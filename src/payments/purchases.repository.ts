@@ -166,21 +166,30 @@ export class PurchasesRepository implements PurchasesPort {
 
   /**
    * Writes the changes an operation collected for the purchases it holds, in one UPDATE: each row
-   * gets exactly the columns that changed for it, the others keep their values.
+   * gets exactly the columns that changed for it, the others keep their values. One typed array per
+   * column, unnested together (the planner then knows how many rows come, and reads each purchase
+   * through its primary key); a column a row sets to NULL is named in that row's `nulls`.
    */
   async write(changes: PurchaseChanges): Promise<void> {
     if (changes.size === 0) return;
-    const rows = [...changes.entries()].map(([id, columns]) => ({ ...columns, id }));
-    const assignments = Object.entries(WRITABLE_COLUMNS).map(
-      ([field, [column, type]]) => `${column} = CASE WHEN x.c ? '${field}' THEN (x.c->>'${field}')::${type} ELSE t.${column} END`,
-    );
+    const rows = [...changes.entries()];
+    const fields = Object.keys(WRITABLE_COLUMNS) as Array<keyof PurchaseColumns>;
+    const assignments = fields.map((field) => {
+      const [column] = WRITABLE_COLUMNS[field];
+      return `${column} = CASE WHEN x.${column} IS NOT NULL THEN x.${column} WHEN '${column}' = ANY(x.nulls::text[]) THEN NULL ELSE t.${column} END`;
+    });
+    const arrays = fields.map((field, i) => `$${i + 2}::${WRITABLE_COLUMNS[field][1]}[]`);
     await this.transactions.manager.query(
       `UPDATE profile_point_transactions t
           SET ${assignments.join(',\n              ')},
               updated_at = now()
-         FROM (SELECT (c->>'id')::bigint AS id, c FROM jsonb_array_elements($1::jsonb) AS c) x
+         FROM unnest($1::bigint[], ${arrays.join(', ')}, $${fields.length + 2}::text[]) AS x(id, ${fields.map((field) => WRITABLE_COLUMNS[field][0]).join(', ')}, nulls)
         WHERE t.id = x.id`,
-      [JSON.stringify(rows)],
+      [
+        rows.map(([id]) => id),
+        ...fields.map((field) => rows.map(([, columns]) => columns[field] ?? null)),
+        rows.map(([, columns]) => `{${fields.filter((field) => field in columns && columns[field] === null).map((field) => WRITABLE_COLUMNS[field][0]).join(',')}}`),
+      ],
     );
   }
 
