@@ -20,12 +20,14 @@ export const LedgerSql = {
        FROM ledger_transfers WHERE debit_account = ${account} AND id > ${afterId}`,
 
   /**
-   * Rows (id, kind, points, transaction_id, created_at) of the newest `limit` transfers of `account`,
+   * Rows (id, kind, points, transaction_id, created_at) of the newest `limit` transfers of points of `account`,
    * below `beforeId` when given (a keyset page), newest first; each side takes at most `limit` rows
    * from its own index.
    */
   historyPage: (account: string, beforeId: string | null, limit: string) => {
-    const before = beforeId === null ? '' : `AND id < ${beforeId}`;
+    // A transfer of money alone (a refund too small to take back a point) is no entry of a points
+    // history: its money is in the statements.
+    const before = `AND points > 0${beforeId === null ? '' : ` AND id < ${beforeId}`}`;
     return `(SELECT id, kind, points, transaction_id, created_at FROM ledger_transfers
               WHERE credit_account = ${account} ${before} ORDER BY id DESC LIMIT ${limit})
             UNION ALL

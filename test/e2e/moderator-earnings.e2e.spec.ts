@@ -96,6 +96,36 @@ describe('Moderator earnings (GET /moderators/me/points)', () => {
     ]);
   });
 
+  it('leaves out of the points history a refund that took back money but no point; the statement shows its money', async () => {
+    const { moderator, profile, client } = await createScenario(t.db);
+    const { paymentIntentId, transactionId } = await buy(t, client, profile.id, '1000');
+    // 16.99 € for 1,000 points: refunds to 16.67 € take back ⌈982.0⌉ = 982 points, one more cent takes back none.
+    await t.emulator.refund(paymentIntentId, 1393);
+    await t.emulator.refund(paymentIntentId, 156);
+    await t.emulator.refund(paymentIntentId, 118);
+    await t.emulator.refund(paymentIntentId, 1);
+
+    const response = await earnings(t, moderator);
+    expect(response.body).toMatchObject({ balance: 18, available: 18 });
+    // 30 % of the 0.31 € still paid: 0.09 €.
+    expect(response.body.money).toEqual([{ currency: 'eur', pendingCents: 0, availableCents: 9, paidCents: 0, inPayoutCents: 0, frozenCents: 0 }]);
+    const items = response.body.history.items as Entry[];
+    expect(items.map((item) => item.points)).toEqual([-70, -92, -820, 1000]);
+
+    const month = new Date().toISOString().slice(0, 7);
+    const statement = await api(t, moderator.token).get(`/moderators/me/statements/${month}`);
+    const lines = (statement.body.lines as Array<{ kind: string; transactionId: string; points: number; amountCents: number }>).filter(
+      (line) => line.transactionId === transactionId,
+    );
+    expect(lines.map(({ kind, points, amountCents }) => [kind, points, amountCents])).toEqual([
+      ['earning', 1000, 510],
+      ['reversal', -820, -418],
+      ['reversal', -92, -47],
+      ['reversal', -70, -35],
+      ['reversal', 0, -1],
+    ]);
+  });
+
   it('pages through the history with limit and cursor', async () => {
     const { moderator } = await earnedThenRefunded();
     const all = ((await earnings(t, moderator)).body.history.items as Entry[]).map((item) => item.id);
