@@ -14,6 +14,7 @@ import { applySecurityHeaders } from './common/security-headers';
 import { connectionLimits, Env } from './config/env.schema';
 import { EdgeIoAdapter } from './notifications/socket-io-adapter';
 import { labelRoutes } from './common/route-label';
+import { allowStreamedAnswers } from './common/streamed-answers';
 import { OutsideRoutesLimiter } from './rate-limit/outside-routes';
 
 /**
@@ -76,6 +77,7 @@ export function createHttpAdapter(env: Pick<Env, 'TRUST_PROXY'>): FastifyAdapter
   labelRoutes(fastify);
   refuseUnreadableUrls(fastify);
   limitBodies(fastify);
+  allowStreamedAnswers(fastify);
   // The one body parser (src/common/body-limits.ts), kept by Nest instead of its defaults, with the raw body.
   fastify.removeAllContentTypeParsers();
   adapter.useBodyParser('*', true, {}, (request, body, done) => done(null, parseBody(request, body)));

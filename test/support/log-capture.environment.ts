@@ -13,6 +13,24 @@ interface LogCapture {
  * gives it the functions through the test's global).
  */
 export default class LogCaptureEnvironment extends TestEnvironment {
+  /**
+   * Node's warnings (a MaxListenersExceededWarning, say) are emitted on the real process, which the
+   * test's `process` object does not relay: they are kept in the test's global `__processWarnings__`.
+   */
+  private readonly warnings: string[] = [];
+  private readonly onWarning = (warning: Error) => void this.warnings.push(`${warning.name}: ${warning.message}`);
+
+  override async setup(): Promise<void> {
+    await super.setup();
+    this.global.__processWarnings__ = this.warnings;
+    process.on('warning', this.onWarning);
+  }
+
+  override async teardown(): Promise<void> {
+    process.off('warning', this.onWarning);
+    await super.teardown();
+  }
+
   handleTestEvent(event: Circus.Event): void {
     const capture = this.global.__logCapture__ as LogCapture | undefined;
     if (!capture) return;
