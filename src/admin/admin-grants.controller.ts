@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiGoneResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import { Auth, CurrentUser } from '../auth/auth.decorators';
 import type { AuthUser } from '../auth/auth-user';
 import { ApiErrorResponse } from '../common/error-response.dto';
@@ -24,6 +24,7 @@ export class AdminGrantsController {
   @ApiOkResponse({ type: GrantResponseDto })
   @ApiBadRequestResponse({ type: ApiErrorResponse, description: 'VALIDATION_FAILED or MALFORMED_JSON' })
   @ApiNotFoundResponse({ type: ApiErrorResponse, description: 'PROFILE_NOT_FOUND' })
+  @ApiGoneResponse({ type: ApiErrorResponse, description: 'USER_ERASED: an erased client receives nothing more' })
   @ApiUnprocessableEntityResponse({ type: ApiErrorResponse, description: 'NOT_A_CLIENT, or IDEMPOTENCY_KEY_REUSED with a different request' })
   grant(@CurrentUser() admin: AuthUser, @Body() body: GrantRequestDto): Promise<GrantResponseDto> {
     return this.grants.grant({

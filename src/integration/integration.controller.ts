@@ -88,7 +88,8 @@ export class IntegrationController {
   })
   @ApiOkResponse({ type: GrantResponseDto })
   @ApiBadRequestResponse({ type: ApiErrorResponse, description: 'VALIDATION_FAILED' })
-  @ApiNotFoundResponse({ type: ApiErrorResponse, description: 'PROFILE_NOT_FOUND' })
+  @ApiNotFoundResponse({ type: ApiErrorResponse, description: 'USER_NOT_FOUND or PROFILE_NOT_FOUND' })
+  @ApiGoneResponse({ type: ApiErrorResponse, description: 'USER_ERASED: an erased client receives nothing more' })
   @ApiUnprocessableEntityResponse({ type: ApiErrorResponse, description: 'NOT_A_CLIENT, or IDEMPOTENCY_KEY_REUSED with a different request' })
   grant(@Body() body: GrantRequestDto): Promise<GrantResponseDto> {
     return this.integration.grant(body);

@@ -49,8 +49,12 @@ export class IntegrationService {
     return { ...written.user, created: written.outcome === 'created' };
   }
 
-  /** Promotional points on the platform's behalf: exactly POST /admin/grants, given by the platform (no admin). */
-  grant(body: GrantRequestDto): Promise<GrantResponseDto> {
+  /**
+   * Promotional points on the platform's behalf: exactly POST /admin/grants, given by the platform
+   * (no admin). A client id the service never had answers 404 USER_NOT_FOUND, as a spend does.
+   */
+  async grant(body: GrantRequestDto): Promise<GrantResponseDto> {
+    if ((await this.users.stateOf(body.client_id)) === 'absent') throw UsersError.notFound(body.client_id);
     return this.grants.grant({
       clientId: body.client_id,
       profileId: body.profile_id,

@@ -5,6 +5,7 @@ import { interactionKey, InteractionsService } from '../interactions/interaction
 import { ProfilesError } from '../profiles/profiles.errors';
 import { ProfilesService } from '../profiles/profiles.service';
 import { Role } from '../users/user-role';
+import { UsersError } from '../users/users.errors';
 import { UsersService } from '../users/users.service';
 import { PointGrant } from './entities/point-grant.entity';
 import { GrantsRepository } from './grants.repository';
@@ -68,6 +69,8 @@ export class GrantsService {
   async grant(request: GrantRequest): Promise<GrantResult> {
     const profile = await this.profiles.get(request.profileId);
     const client = await this.users.findById(request.clientId);
+    // An erased user keeps their role and ledger, but receives nothing more.
+    if (client?.erasedAt) throw UsersError.erasedRecipient(client.id);
     if (client?.role !== Role.Client) throw PointsError.notAClient(request.clientId);
     return this.transactions.run(async () => {
       const pair = { clientId: client.id, profileId: profile.id };

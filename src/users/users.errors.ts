@@ -21,6 +21,11 @@ export class UsersError extends moduleError<UsersErrorCode>({
     return new UsersError(UsersErrorCode.UserErased, `User ${userId} was erased; an erased user cannot be created or changed again`);
   }
 
+  /** An erased user receives nothing more (a grant, say); what they had stays in the ledger. */
+  static erasedRecipient(userId: string): UsersError {
+    return new UsersError(UsersErrorCode.UserErased, `User ${userId} was erased and receives nothing more`);
+  }
+
   static emailTaken(): UsersError {
     return new UsersError(UsersErrorCode.EmailTaken, 'Another user already has this e-mail');
   }

@@ -36,15 +36,19 @@ describe('Promotional points (POST /admin/grants)', () => {
     expect(await balance(client, profile.id)).toMatchObject({ points: 50 });
   });
 
-  it('refuses a grant to a user who is not a client, and for a profile that does not exist, writing nothing', async () => {
+  it('refuses a grant to a user who is not a client, to an erased client, and for a profile that does not exist, writing nothing', async () => {
     const { profile, moderator, client } = await createScenario(t.db);
+    const erased = await createUser(t.db, 'client');
+    await t.db.query(`UPDATE users SET erased_at = now(), name = NULL, email = NULL WHERE id = $1`, [erased.id]);
     const [{ before }] = await t.db.query<Array<{ before: number }>>(`SELECT count(*)::int AS before FROM point_grants`);
 
     const toModerator = await grant({ client_id: moderator.id, profile_id: profile.id, points: 5, reason: 'x', idempotency_key: 'k1' });
+    const toErased = await grant({ client_id: erased.id, profile_id: profile.id, points: 5, reason: 'x', idempotency_key: 'k4' });
     const noProfile = await grant({ client_id: client.id, profile_id: '987654321', points: 5, reason: 'x', idempotency_key: 'k2' });
     const noPoints = await grant({ client_id: client.id, profile_id: profile.id, points: 0, reason: 'x', idempotency_key: 'k3' });
 
     expect([toModerator.status, toModerator.body.error]).toEqual([422, 'NOT_A_CLIENT']);
+    expect([toErased.status, toErased.body.error]).toEqual([410, 'USER_ERASED']);
     expect([noProfile.status, noProfile.body.error]).toEqual([404, 'PROFILE_NOT_FOUND']);
     expect([noPoints.status, noPoints.body.error]).toEqual([400, 'VALIDATION_FAILED']);
     const [{ after }] = await t.db.query<Array<{ after: number }>>(`SELECT count(*)::int AS after FROM point_grants`);

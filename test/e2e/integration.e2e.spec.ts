@@ -422,6 +422,20 @@ describe("The platform's backend: /integration", () => {
       const [row] = await t.db.query<Array<{ granted_by: string | null }>>(`SELECT granted_by FROM point_grants WHERE id = $1`, [first.body.grantId]);
       expect(row.granted_by).toBeNull();
     });
+
+    it('refuses a grant to a client it never had (404) and to an erased one (410), writing nothing', async () => {
+      const moderator = await provision('moderator');
+      const profileId = await provisionProfile(moderator.id);
+      const erased = await provision('client');
+      await platform().delete(`/integration/users/${erased.id}`).expect(204);
+      const grant = (clientId: string) => ({ client_id: clientId, profile_id: profileId, points: 40, reason: 'welcome bonus', idempotency_key: `welcome-${clientId}` });
+
+      const unknown = await platform().post('/integration/grants').send(grant(platformId()));
+      expect([unknown.status, unknown.body.error]).toEqual([404, 'USER_NOT_FOUND']);
+      const gone = await platform().post('/integration/grants').send(grant(erased.id));
+      expect([gone.status, gone.body.error]).toEqual([410, 'USER_ERASED']);
+      expect(await t.db.query(`SELECT id FROM point_grants WHERE client_id = $1`, [erased.id])).toEqual([]);
+    });
   });
 
   describe('demotion', () => {

@@ -6036,6 +6036,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
+            /** @description USER_ERASED: an erased client receives nothing more */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
             /** @description PAYLOAD_TOO_LARGE: the body is over the limit of the route (64 kB; the webhook 1 MB) */
             413: {
                 headers: {
@@ -6729,8 +6738,17 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorResponse"];
                 };
             };
-            /** @description PROFILE_NOT_FOUND; NOT_FOUND: INTEGRATION_TOKEN is not set on this service, so the integration routes do not exist */
+            /** @description USER_NOT_FOUND or PROFILE_NOT_FOUND; NOT_FOUND: INTEGRATION_TOKEN is not set on this service, so the integration routes do not exist */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorResponse"];
+                };
+            };
+            /** @description USER_ERASED: an erased client receives nothing more */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
