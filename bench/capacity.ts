@@ -27,6 +27,7 @@ import { createDatabase, databaseUrl, dropDatabase, redact, resolveServer, scrat
 import { HttpResult, percentile } from './http-load';
 import { LoadProcess, LoadRequest, LoadRun } from './load-process';
 import { BENCH_JWT_SECRET, startService } from './service';
+import { intEnv } from './env';
 
 const print = (line = '') => process.stdout.write(`${line}\n`);
 const jwt = new JwtService({ secret: BENCH_JWT_SECRET, signOptions: { algorithm: 'HS256', expiresIn: '6h' } });
@@ -71,18 +72,12 @@ interface TableSnapshot {
 }
 
 function readConfig(): Config {
-  const int = (name: string, fallback: number, min: number, max: number) => {
-    const raw = process.env[name];
-    const value = raw === undefined || raw === '' ? fallback : Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer from ${min} to ${max}, not "${raw}"`);
-    return value;
-  };
   return {
-    purchases: int('BENCH_CAPACITY_PURCHASES', 4000, 100, 200_000),
-    moderators: int('BENCH_CAPACITY_MODERATORS', 50, 1, 10_000),
-    reads: int('BENCH_CAPACITY_READS', 2000, 10, 1_000_000),
-    concurrency: int('BENCH_CAPACITY_CONCURRENCY', 16, 1, 256),
-    webhookConcurrency: int('BENCH_CAPACITY_WEBHOOK_CONCURRENCY', 32, 1, 256),
+    purchases: intEnv('BENCH_CAPACITY_PURCHASES', 4000, 100, 200_000),
+    moderators: intEnv('BENCH_CAPACITY_MODERATORS', 50, 1, 10_000),
+    reads: intEnv('BENCH_CAPACITY_READS', 2000, 10, 1_000_000),
+    concurrency: intEnv('BENCH_CAPACITY_CONCURRENCY', 16, 1, 256),
+    webhookConcurrency: intEnv('BENCH_CAPACITY_WEBHOOK_CONCURRENCY', 32, 1, 256),
   };
 }
 

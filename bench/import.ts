@@ -17,6 +17,7 @@ import { Readable } from 'node:stream';
 import { Client } from 'pg';
 import { createDatabase, databaseUrl, dropDatabase, redact, resolveServer, scratchName } from './database';
 import { startService } from './service';
+import { intEnv } from './env';
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const INTEGRATION_TOKEN = 'bench-import-integration-token-0c6f2e9a41d7b385';
@@ -85,8 +86,8 @@ async function upload(url: string, base: bigint, count: number): Promise<UploadR
 }
 
 async function main(): Promise<void> {
-  const lines = Number(process.env.BENCH_IMPORT_LINES ?? 200_000);
-  const runs = Number(process.env.BENCH_IMPORT_RUNS ?? 3);
+  const lines = intEnv('BENCH_IMPORT_LINES', 200_000, 1, 10_000_000);
+  const runs = intEnv('BENCH_IMPORT_RUNS', 3, 1, 100);
   const server = await resolveServer(process.env.BENCH_EMBEDDED === '1');
   const name = scratchName('import');
   const admin = new Client({ connectionString: server.url });

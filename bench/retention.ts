@@ -22,6 +22,7 @@ import { RetentionService } from '../src/retention/retention.service';
 import { createDatabase, databaseUrl, dropDatabase, redact, resolveServer, scratchName } from './database';
 import { percentile } from './http-load';
 import { BENCH_JWT_SECRET, BenchService, startService } from './service';
+import { intEnv } from './env';
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const jwt = new JwtService({ secret: BENCH_JWT_SECRET, signOptions: { algorithm: 'HS256', expiresIn: '2h' } });
@@ -129,10 +130,10 @@ function range(values: number[], digits = 1): string {
 }
 
 async function main(): Promise<void> {
-  const rows = Number(process.env.BENCH_RETENTION_ROWS ?? 300_000);
-  const runs = Number(process.env.BENCH_RETENTION_RUNS ?? 3);
-  const seconds = Number(process.env.BENCH_RETENTION_SECONDS ?? 10);
-  const buyerCount = Number(process.env.BENCH_RETENTION_BUYERS ?? 4);
+  const rows = intEnv('BENCH_RETENTION_ROWS', 300_000, 1000, 50_000_000);
+  const runs = intEnv('BENCH_RETENTION_RUNS', 3, 1, 100);
+  const seconds = intEnv('BENCH_RETENTION_SECONDS', 10, 1, 3600);
+  const buyerCount = intEnv('BENCH_RETENTION_BUYERS', 4, 1, 256);
   const server = await resolveServer(process.env.BENCH_EMBEDDED === '1');
   const name = scratchName('retention');
   const admin = new Client({ connectionString: server.url });

@@ -29,6 +29,7 @@ import {
   scratchName,
 } from './database';
 import { CpuSplit } from './cpu';
+import { intEnv } from './env';
 import { HistoryConfig, HistoryResult, runHistory } from './history';
 import { PgbenchResult, runPgbench, stopPgbench } from './pgbench';
 import { formatLayers } from './profiler';
@@ -78,14 +79,6 @@ function readConfig(): BenchConfig {
         },
     historyOnly: only === 'history',
   };
-}
-
-function intEnv(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer from ${min} to ${max}, not "${raw}"`);
-  return value;
 }
 
 /** Releases what the run acquired, newest first, exactly once, whether the run succeeded, failed or was interrupted. */

@@ -28,6 +28,7 @@ import { BENCH_JWT_SECRET, BENCH_WEBHOOK_SECRET, benchServiceEnv } from './servi
 import type { FromClients, SocketPlan, ToClients } from './socket-clients';
 import { now } from './socket-clients';
 import type { ServiceMessage } from './socket-service';
+import { intEnv } from './env';
 
 interface Config {
   sockets: number;
@@ -59,21 +60,15 @@ const CHECKOUT_CONCURRENCY = 16;
 const TAIL_MS = 10_000;
 
 function readConfig(): Config {
-  const int = (name: string, fallback: number, min: number, max: number) => {
-    const raw = process.env[name];
-    const value = raw === undefined || raw === '' ? fallback : Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer from ${min} to ${max}, not "${raw}"`);
-    return value;
-  };
-  const instances = int('BENCH_SOCKET_INSTANCES', 1, 1, 2) as 1 | 2;
+  const instances = intEnv('BENCH_SOCKET_INSTANCES', 1, 1, 2) as 1 | 2;
   const redisUrl = process.env.REDIS_URL;
   if (instances === 2 && !redisUrl) throw new Error('BENCH_SOCKET_INSTANCES=2 needs REDIS_URL: alerts cross instances through Redis');
   return {
-    sockets: int('BENCH_SOCKETS', 10_000, 1, 100_000),
+    sockets: intEnv('BENCH_SOCKETS', 10_000, 1, 100_000),
     instances,
-    rate: int('BENCH_SOCKET_RATE', 100, 1, 5000),
-    seconds: int('BENCH_SOCKET_SECONDS', 30, 1, 3600),
-    perClientProcess: int('BENCH_SOCKETS_PER_CLIENT_PROCESS', 10_000, 100, 18_000),
+    rate: intEnv('BENCH_SOCKET_RATE', 100, 1, 5000),
+    seconds: intEnv('BENCH_SOCKET_SECONDS', 30, 1, 3600),
+    perClientProcess: intEnv('BENCH_SOCKETS_PER_CLIENT_PROCESS', 10_000, 100, 18_000),
     redisUrl: instances === 2 ? redisUrl : undefined,
   };
 }
